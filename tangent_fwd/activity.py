@@ -1,0 +1,199 @@
+"""Activity analysis: which local names may depend on the differentiated inputs.
+
+Flow-insensitive and conservative: a name is active if any assignment to it anywhere in the
+function has an active right-hand side (iterated to a fixpoint). Piecewise-constant operations
+(comparisons, argmax, ``.shape``, integer division, rules declared with ``defzero``) end activity.
+Only active names get tangents; everything else is left as the user wrote it.
+"""
+import gast
+
+from . import registry
+from .parse import MISSING
+
+# Attributes whose value never carries a tangent, whatever the receiver.
+ZERO_ATTRIBUTES = {"shape", "ndim", "size", "dtype", "itemsize", "nbytes", "strides", "device", "flags"}
+_ZERO_BINOPS = (gast.FloorDiv, gast.BitAnd, gast.BitOr, gast.BitXor, gast.LShift, gast.RShift)
+MUTATING_METHODS = {"append", "extend", "insert"}
+
+
+class Activity:
+    def __init__(self, info, local_names, active, nested=None):
+        self.info = info
+        self.local_names = local_names
+        self.active = set(active)
+        self.nested = nested or {}     # nested def name -> set of active-by-closure flag (bool)
+
+    # ------------------------------------------------------------------ expressions
+    def expr(self, e):
+        """Whether expression ``e`` may carry a nonzero tangent."""
+        m = getattr(self, "_e_" + type(e).__name__, None)
+        if m is not None:
+            return m(e)
+        return any(self.expr(c) for c in gast.iter_child_nodes(e) if isinstance(c, gast.expr))
+
+    def _e_Name(self, e):
+        return e.id in self.active
+
+    def _e_Constant(self, e):
+        return False
+
+    def _e_Compare(self, e):
+        return False
+
+    def _e_JoinedStr(self, e):
+        return False
+
+    def _e_Lambda(self, e):
+        return False
+
+    def _e_BinOp(self, e):
+        if isinstance(e.op, _ZERO_BINOPS):
+            return False
+        return self.expr(e.left) or self.expr(e.right)
+
+    def _e_UnaryOp(self, e):
+        if isinstance(e.op, (gast.Not, gast.Invert)):
+            return False
+        return self.expr(e.operand)
+
+    def _e_Attribute(self, e):
+        if e.attr in ZERO_ATTRIBUTES:
+            return False
+        return self.expr(e.value)
+
+    def _e_Subscript(self, e):
+        return self.expr(e.value)
+
+    def _e_Dict(self, e):
+        return any(self.expr(v) for v in e.values)
+
+    def _comp(self, e, elts):
+        saved = set(self.active)
+        for gen in e.generators:
+            if self.iter_active(gen.iter):
+                self.active.update(n for n in _target_names(gen.target))
+        result = any(self.expr(x) for x in elts)
+        self.active = saved
+        return result
+
+    def _e_ListComp(self, e):
+        return self._comp(e, [e.elt])
+
+    _e_GeneratorExp = _e_SetComp = _e_ListComp
+
+    def _e_DictComp(self, e):
+        return self._comp(e, [e.value])
+
+    def _e_Call(self, e):
+        f = e.func
+        args_active = any(self.expr(a) for a in e.args) or any(self.expr(k.value) for k in e.keywords)
+        if isinstance(f, gast.Name) and f.id in self.nested:
+            return args_active or self.nested[f.id]
+        obj = self.info.resolve(f, self.local_names)
+        if obj is not MISSING:
+            rule = registry.lookup(obj)
+            if rule is not None and rule.kind == "zero":
+                return False
+            return args_active
+        if isinstance(f, gast.Attribute):     # a method on a local value
+            rule = registry.lookup_method(f.attr)
+            if rule is not None and rule.kind == "zero":
+                return False
+            return args_active or self.expr(f.value)
+        return args_active or self.expr(f)
+
+    def iter_active(self, it):
+        return any(a for a in _flatten(self.iter_target_activity(it)))
+
+    def iter_target_activity(self, it):
+        """Activity of each part of a loop target for iterable ``it``: a bool or nested tuple of bools
+        (``enumerate`` and ``zip`` are seen through, ``range`` is inactive, ``d.items()`` yields keys)."""
+        if isinstance(it, gast.Call) and not it.keywords:
+            f = it.func
+            obj = self.info.resolve(f, self.local_names)
+            if obj is enumerate and len(it.args) >= 1:
+                return (False, self.iter_target_activity(it.args[0]))
+            if obj is zip:
+                return tuple(self.iter_target_activity(a) for a in it.args)
+            if obj is range:
+                return False
+            if obj is MISSING and isinstance(f, gast.Attribute) and not it.args:
+                if f.attr == "items":
+                    return (False, self.expr(f.value))
+                if f.attr == "keys":
+                    return False
+                if f.attr == "values":
+                    return self.expr(f.value)
+        return self.expr(it)
+
+    # ------------------------------------------------------------------ statements
+    def run(self, body):
+        """Grow the active set over ``body`` to a fixpoint; returns it."""
+        while True:
+            before = len(self.active)
+            for stmt in body:
+                self._stmt(stmt)
+            if len(self.active) == before:
+                return self.active
+
+    def _mark(self, target, active):
+        if not active:
+            return
+        if isinstance(target, gast.Name):
+            self.active.add(target.id)
+        elif isinstance(target, (gast.Tuple, gast.List)):
+            for t in target.elts:
+                self._mark(t, active)
+        elif isinstance(target, gast.Starred):
+            self._mark(target.value, active)
+        elif isinstance(target, gast.Subscript):
+            root = target
+            while isinstance(root, gast.Subscript):
+                root = root.value
+            self._mark(root, active)
+
+    def _mark_structured(self, target, act):
+        if isinstance(act, tuple) and isinstance(target, (gast.Tuple, gast.List)) and len(act) == len(target.elts):
+            for t, a in zip(target.elts, act):
+                self._mark_structured(t, a)
+        else:
+            self._mark(target, any(_flatten(act)))
+
+    def _stmt(self, s):
+        if isinstance(s, gast.Assign):
+            act = self.expr(s.value)
+            for t in s.targets:
+                self._mark(t, act)
+                # a name bound to another name that is mutated later must share its tangent object
+                if isinstance(t, gast.Name) and isinstance(s.value, gast.Name) and t.id in self.active:
+                    self.active.add(s.value.id)
+        elif isinstance(s, gast.AugAssign):
+            self._mark(s.target, self.expr(s.value))
+        elif isinstance(s, gast.AnnAssign) and s.value is not None:
+            self._mark(s.target, self.expr(s.value))
+        elif isinstance(s, gast.For):
+            self._mark_structured(s.target, self.iter_target_activity(s.iter))
+            for b in s.body + s.orelse:
+                self._stmt(b)
+        elif isinstance(s, (gast.While, gast.If)):
+            for b in s.body + s.orelse:
+                self._stmt(b)
+        elif isinstance(s, gast.Expr) and isinstance(s.value, gast.Call):
+            f = s.value.func
+            if isinstance(f, gast.Attribute) and f.attr in MUTATING_METHODS:
+                if any(self.expr(a) for a in s.value.args):
+                    self._mark(f.value, True)
+
+
+def _target_names(t):
+    for n in gast.walk(t):
+        if isinstance(n, gast.Name):
+            yield n.id
+
+
+def _flatten(act):
+    if isinstance(act, tuple):
+        for a in act:
+            yield from _flatten(a)
+    else:
+        yield act

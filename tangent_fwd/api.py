@@ -1,0 +1,251 @@
+"""Public entry points: ``forward_diff``, ``jvp`` and ``source``, with per-(function, wrt, backend)
+caching of the generated code."""
+import functools
+import inspect
+import weakref
+
+import numpy as np
+
+from . import backends, registry
+from .compiler import Unit
+from .errors import ArgumentError
+
+_UNITS = weakref.WeakKeyDictionary()   # func -> {(wrt, backend): (callable, source, filename)}
+_LIVE = weakref.WeakSet()              # ForwardDiff objects: their fast path is reset when rules change
+_seen_version = [registry.version()]
+
+
+def _check_registry():
+    if registry.version() != _seen_version[0]:
+        _seen_version[0] = registry.version()
+        _UNITS.clear()
+        for fd in list(_LIVE):
+            fd._fn = None
+
+
+def _wrt_names(func, wrt):
+    """Normalise ``wrt`` (index, name, or tuple of them) to a tuple of parameter names."""
+    try:
+        sig = inspect.signature(func)
+    except (TypeError, ValueError):
+        raise ArgumentError(f"cannot read the signature of {func!r}") from None
+    params = [p for p in sig.parameters.values()
+              if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+    names = [p.name for p in params]
+    items = wrt if isinstance(wrt, (tuple, list)) else (wrt,)
+    out = []
+    for w in items:
+        if isinstance(w, bool) or not isinstance(w, (int, str)):
+            raise ArgumentError(f"wrt must be a parameter index, a parameter name, or a tuple of them; got {w!r}")
+        if isinstance(w, int):
+            if not -len(names) <= w < len(names):
+                raise ArgumentError(f"wrt={w} is out of range: {func.__name__} has {len(names)} parameter(s) "
+                                    f"({', '.join(names)})")
+            w = names[w]
+        elif w not in names:
+            raise ArgumentError(f"wrt={w!r} is not a parameter of {func.__name__}; its parameters are "
+                                f"{', '.join(names) or '(none)'}")
+        if w in out:
+            raise ArgumentError(f"wrt names parameter {w!r} twice")
+        out.append(w)
+    if not out:
+        raise ArgumentError("wrt must name at least one parameter")
+    return tuple(names[i] for i in sorted(names.index(w) for w in out))
+
+
+def _compiled(func, wrt_names, backend_name):
+    _check_registry()
+    per = _UNITS.setdefault(func, {})
+    key = (wrt_names, backend_name)
+    hit = per.get(key)
+    if hit is None:
+        unit = Unit(func, wrt_names, backends.get(backend_name)).build()
+        fn, filename = unit.compile()
+        hit = per[key] = (fn, unit.source, filename)
+    return hit
+
+
+class ForwardDiff:
+    """``forward_diff(f)``: call it with f's arguments followed by one tangent per ``wrt`` parameter;
+    it returns ``(value, value_tangent)``. ``.source`` is the generated code."""
+
+    def __init__(self, func, wrt=0, backend="numpy"):
+        if not callable(func):
+            raise ArgumentError(f"forward_diff needs a function, got {type(func).__name__}")
+        if backend not in backends.NAMES:
+            raise ArgumentError(f"unknown backend {backend!r}; valid backends: {', '.join(backends.NAMES)}")
+        functools.update_wrapper(self, func)
+        self.func = func
+        self.wrt = _wrt_names(func, wrt)
+        self.backend = backend
+        self._fn = None
+        self._positional = None
+        _LIVE.add(self)
+
+    def _backend_for(self, args):
+        if self.backend != "auto":
+            return self.backend
+        return backends.detect(args)
+
+    def _get(self, backend_name):
+        fn, _, _ = _compiled(self.func, self.wrt, backend_name)
+        return fn
+
+    @property
+    def source(self):
+        return _compiled(self.func, self.wrt, "numpy" if self.backend == "auto" else self.backend)[1]
+
+    def __call__(self, *args, **kwargs):
+        fn = self._fn
+        if fn is None:
+            _check_registry()
+            fn = self._get(self._backend_for(args))
+            if self.backend != "auto":
+                self._fn = fn
+            self._positional = _simple_signature(self.func)
+        if self._positional:
+            return fn(*args, **kwargs)
+        return fn(*self._split(args, kwargs))
+
+    def _split(self, args, kwargs):
+        tnames = list(self.wrt)
+        n = len(tnames)
+        tang = {}
+        for t in tnames:
+            key = "d" + t
+            if key in kwargs:
+                tang[t] = kwargs.pop(key)
+        if len(tang) < n:
+            missing = [t for t in tnames if t not in tang]
+            if len(args) < len(missing):
+                raise ArgumentError(f"{self.__name__}: expected tangents for {', '.join(missing)} after the arguments")
+            for t, v in zip(missing, args[len(args) - len(missing):]):
+                tang[t] = v
+            args = args[:len(args) - len(missing)]
+        spec = _spec_of(self)
+        kwargs.update({spec[t]: tang[t] for t in tnames})
+        return args, kwargs
+
+    def __repr__(self):
+        return f"<forward_diff of {self.func.__qualname__} wrt={self.wrt}>"
+
+    def __get__(self, obj, objtype=None):
+        if obj is None:
+            return self
+        return functools.partial(self, obj)
+
+
+def _spec_of(fd):
+    import re
+    src = fd.source
+    m = re.search(r"def \w+\((.*?)\):", src, re.S)
+    kwonly = m.group(1).split("*", 1)[1] if "*" in m.group(1) else ""
+    names = [p.strip().split("=")[0].strip() for p in kwonly.split(",") if p.strip()]
+    names = names[-len(fd.wrt):]
+    return dict(zip(fd.wrt, names))
+
+
+def _simple_signature(func):
+    sig = inspect.signature(func)
+    return all(p.kind == p.POSITIONAL_OR_KEYWORD and p.default is p.empty for p in sig.parameters.values())
+
+
+def forward_diff(func=None, *, wrt=0, backend="numpy"):
+    """Forward-mode derivative of ``func`` by source transformation.
+
+    ``@forward_diff``, ``@forward_diff(wrt=...)`` or ``forward_diff(f, wrt=...)``. ``wrt`` is a
+    parameter index, a name, or a tuple of them (default: the first parameter). The result takes
+    f's arguments followed by one tangent per ``wrt`` parameter and returns ``(value, tangent)``.
+    """
+    if func is None:
+        return lambda f: ForwardDiff(f, wrt=wrt, backend=backend)
+    return ForwardDiff(func, wrt=wrt, backend=backend)
+
+
+def source(func, wrt=0, backend="numpy"):
+    """The generated source of ``func``'s JVP (and of the user functions it calls), without running it."""
+    if isinstance(func, ForwardDiff):
+        func, wrt = func.func, func.wrt
+    if backend == "auto":
+        backend = "numpy"
+    return _compiled(func, _wrt_names(func, wrt), backend)[1]
+
+
+def jvp(func, primals, tangents, backend="auto"):
+    """``(func(*primals), J·tangents)``. ``tangents`` matches ``primals``; ``None`` marks an argument
+    that is not differentiated. Dict/list/tuple arguments take tangents of the same structure."""
+    if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
+        raise ArgumentError("jvp(func, primals, tangents): primals and tangents must be tuples")
+    if len(primals) != len(tangents):
+        raise ArgumentError(f"jvp: {len(primals)} primal(s) but {len(tangents)} tangent(s); give one tangent "
+                            "per argument, None for arguments that are not differentiated")
+    if isinstance(func, ForwardDiff):
+        func = func.func
+    try:
+        sig = inspect.signature(func)
+        names = [p.name for p in sig.parameters.values()]
+    except (TypeError, ValueError):
+        names = [f"arg{i}" for i in range(len(primals))]
+    wrt = tuple(i for i, t in enumerate(tangents) if t is not None)
+    checked = []
+    for i in wrt:
+        pname = names[i] if i < len(names) else f"argument {i}"
+        checked.append(_check_tangent(primals[i], tangents[i], pname))
+    if backend == "auto":
+        backend = backends.detect(primals)
+    if not wrt:
+        value = func(*primals)
+        from .runtime import zeros_like
+        return value, zeros_like(value)
+    fd = _jvp_cache(func, wrt, backend)
+    return fd(*primals, *checked)
+
+
+_JVP = weakref.WeakKeyDictionary()
+
+
+def _jvp_cache(func, wrt, backend):
+    per = _JVP.setdefault(func, {})
+    fd = per.get((wrt, backend))
+    if fd is None:
+        fd = per[(wrt, backend)] = ForwardDiff(func, wrt=wrt, backend=backend)
+    return fd
+
+
+def _check_tangent(primal, tangent, path):
+    """Validate (and dtype-align) a tangent against its primal; errors name the argument."""
+    if isinstance(primal, dict):
+        if not isinstance(tangent, dict) or set(tangent) != set(primal):
+            raise ArgumentError(f"tangent for {path} must be a dict with keys {sorted(primal)}, "
+                                f"got {_describe(tangent)}")
+        return {k: _check_tangent(primal[k], tangent[k], f"{path}[{k!r}]") for k in primal}
+    if isinstance(primal, (list, tuple)):
+        if not isinstance(tangent, (list, tuple)) or len(tangent) != len(primal):
+            raise ArgumentError(f"tangent for {path} must be a {type(primal).__name__} of length {len(primal)}, "
+                                f"got {_describe(tangent)}")
+        out = [_check_tangent(p, t, f"{path}[{i}]") for i, (p, t) in enumerate(zip(primal, tangent))]
+        return type(primal)(out)
+    pshape = getattr(primal, "shape", None)
+    tshape = getattr(tangent, "shape", None)
+    if pshape is None:
+        if tshape not in (None, ()):
+            raise ArgumentError(f"tangent for {path} has shape {tshape} but the primal is a scalar")
+        if not isinstance(tangent, (int, float, complex, np.number)) and tshape is None:
+            raise ArgumentError(f"tangent for {path} must be a number, got {_describe(tangent)}")
+        return tangent
+    if tshape is None:
+        if pshape == () and isinstance(tangent, (int, float)):
+            return tangent
+        raise ArgumentError(f"tangent for {path} must be an array of shape {pshape}, got {_describe(tangent)}")
+    if tuple(tshape) != tuple(pshape):
+        raise ArgumentError(f"tangent for {path} has shape {tuple(tshape)} but the primal has shape {tuple(pshape)}")
+    pd = getattr(primal, "dtype", None)
+    if pd is not None and pd.kind in "fc" and tangent.dtype != pd:
+        tangent = tangent.astype(pd)
+    return tangent
+
+
+def _describe(v):
+    if hasattr(v, "shape"):
+        return f"{type(v).__name__} of shape {tuple(v.shape)}"
+    return type(v).__name__

@@ -1,0 +1,228 @@
+"""The pipeline in one place: parse -> fence -> activity -> forward transform -> optimize ->
+backend mapping -> emit source -> compile (with tracebacks pointing into the generated source).
+
+    unit = Unit(func, wrt_names, backend)   # one compilation: func and the user functions it calls
+    unit.build()                            # -> unit.source (what tangent_fwd.source shows)
+    fn = unit.compile()                     # the generated callable
+"""
+import builtins
+import hashlib
+import linecache
+import math
+import types
+
+import gast
+import numpy
+
+from . import nodes, optimize, runtime
+from .naming import Namer
+from .parse import FunctionInfo, MISSING, local_names
+from .transform import FunctionTransformer, Spec
+
+
+class _Restart(Exception):
+    def __init__(self, names):
+        self.names = names
+
+
+class Unit:
+    """One compilation unit: the root function and every user function it calls (each specialised
+    to the parameters that carry tangents), generated together into one readable module."""
+
+    def __init__(self, func, wrt, backend):
+        self.root_func, self.wrt, self.backend = func, tuple(wrt), backend
+        self.infos = {}
+        self.extra_reserved = set()
+
+    # ------------------------------------------------------------------ building
+    def build(self):
+        while True:
+            try:
+                return self._build()
+            except _Restart as r:
+                self.extra_reserved |= r.names
+
+    def _build(self):
+        self.specs, self.order, self.consts = {}, [], {}
+        self.user_names = set(self.extra_reserved)
+        self.local_names = set()
+        self.namer = Namer(self.user_names)
+        self.tangent_names = set()
+        root_info = self.info(self.root_func)
+        self._add_names(root_info)
+        self.xp = self.const(self.backend.module, "xp")
+        self.rt = self.const(runtime, "rt")
+        root = self.request(self.root_func, self.wrt)
+        while True:
+            pending = [s for s in self.order if s.node is None]
+            if not pending:
+                break
+            for spec in pending:
+                tr = FunctionTransformer(self, spec)
+                node = tr.run()
+                node.body = [fold_stmt for fold_stmt in node.body]
+                self._collect_tangent_names(tr)
+                optimize.remove_dead_tangents(node, self.tangent_names)
+                _BackendMapper(spec.info, self.xp, self.backend).visit(node)
+                spec.node = node
+        self.root = root
+        self.module_node = nodes.module([s.node for s in self.order])
+        self.source = nodes.to_source(self.module_node)
+        return self
+
+    def _collect_tangent_names(self, tr):
+        self.tangent_names |= set(tr.tname.values())
+
+    def info(self, func):
+        if func not in self.infos:
+            self.infos[func] = FunctionInfo(func)
+        return self.infos[func]
+
+    def _add_names(self, info):
+        names = set(nodes.names_in(info.node))
+        names |= {info.node.name}
+        clash = {n for n in names if n in self.consts and info.lookup(n) is not self.consts[n]}
+        if clash:
+            raise _Restart(clash)
+        self.user_names |= names
+        self.local_names |= local_names(info.node) | {
+            n for f in gast.walk(info.node) if isinstance(f, gast.FunctionDef) for n in local_names(f)}
+        for n in names:
+            self.namer.reserve(n)
+
+    def reserved_for(self, fnode):
+        return set(self.user_names) | set(self.consts) | {s.name for s in self.order}
+
+    def request(self, func, active_params):
+        key = (func, tuple(active_params))
+        spec = self.specs.get(key)
+        if spec is None:
+            info = self.info(func)
+            self._add_names(info)
+            spec = Spec(func, info, active_params, self.namer.fresh(func.__name__ + "_jvp"))
+            tnamer = Namer(set(nodes.names_in(info.node)) | self.reserved_for(info.node))
+            spec.tangent_params = {p: tnamer.tangent(p) for p in active_params}
+            self.specs[key] = spec
+            self.order.append(spec)
+        return spec
+
+    def const(self, obj, base):
+        """A factory-level name bound to ``obj``, visible in every generated function. The user's own
+        name is reused when it already means ``obj`` everywhere (``math`` for the math module)."""
+        for k, v in self.consts.items():
+            if v is obj:
+                return k
+        if (base in self.user_names and base not in self.local_names
+                and all(info.lookup(base) is obj for info in self.infos.values())):
+            self.consts[base] = obj
+            return base
+        name = self.namer.fresh(base)
+        self.consts[name] = obj
+        return name
+
+    def module(self, modname):
+        return self.const({"math": math}[modname], modname)
+
+    def builtin(self, name):
+        return self.const(getattr(builtins, name), name)
+
+    # ------------------------------------------------------------------ compiling
+    def compile(self):
+        """Exec the generated module inside a factory whose parameters are the constants, so generated
+        functions read user globals live (from the user's module) and our names from the closure."""
+        fnames = [s.name for s in self.order]
+        body = self.source.rstrip("\n").split("\n")
+        params = ", ".join(sorted(self.consts))
+        lines = [f"def __tangent_fwd_factory__({params}):"] + ["    " + l if l else "" for l in body]
+        lines.append(f"    return [{', '.join(fnames)}]")
+        text = "\n".join(lines) + "\n"
+        digest = hashlib.sha1(text.encode()).hexdigest()[:10]
+        filename = f"<tangent_fwd {self.root_func.__qualname__} {digest}>"
+        linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
+        code = compile(text, filename, "exec")
+        ns = {}
+        root_globals = self.root_func.__globals__
+        exec(code, root_globals, ns)
+        fns = ns["__tangent_fwd_factory__"](**{k: self.consts[k] for k in sorted(self.consts)})
+        by_name = dict(zip(fnames, fns))
+        # functions from other modules must see their own module's globals
+        rebound = {}
+        for spec in self.order:
+            g = spec.func.__globals__
+            if g is not root_globals:
+                f = by_name[spec.name]
+                rebound[f] = types.FunctionType(f.__code__, g, f.__name__, f.__defaults__, f.__closure__)
+                rebound[f].__kwdefaults__ = f.__kwdefaults__
+        if rebound:
+            for f in list(by_name.values()) + list(rebound.values()):
+                for cell in f.__closure__ or ():
+                    if cell.cell_contents in rebound:
+                        cell.cell_contents = rebound[cell.cell_contents]
+        root = by_name[self.root.name]
+        return rebound.get(root, root), filename
+
+
+_PATHS = {}
+
+
+def numpy_paths():
+    """id(obj) -> (obj, path under the numpy namespace) for NumPy's public callables and types."""
+    if not _PATHS:
+        mods = [("", numpy), ("linalg.", numpy.linalg), ("fft.", numpy.fft), ("random.", numpy.random),
+                ("lib.stride_tricks.", numpy.lib.stride_tricks)]
+        for prefix, mod in mods:
+            for k in dir(mod):
+                if k.startswith("_"):
+                    continue
+                obj = getattr(mod, k, None)
+                if callable(obj) or isinstance(obj, types.ModuleType):
+                    _PATHS.setdefault(id(obj), (obj, prefix + k))
+        _PATHS[id(numpy)] = (numpy, "")
+    return _PATHS
+
+
+class _BackendMapper(gast.NodeTransformer):
+    """Rewrite the user's references to NumPy (``np.tanh``, ``numpy.linalg.inv``, ``np.float32``) into
+    the backend namespace (``xp.tanh``), so generated code never hard-codes numpy."""
+
+    def __init__(self, info, xp, backend):
+        self.info, self.xp, self.backend = info, xp, backend
+        self.locals = set()
+
+    def visit_FunctionDef(self, node):
+        outer = self.locals
+        self.locals = outer | set(nodes.names_in(node, gast.Store)) | set(nodes.names_in(node, gast.Param))
+        self.generic_visit(node)
+        self.locals = outer
+        return node
+
+    def _map(self, node):
+        chain = nodes.dotted_name(node)
+        if chain is None:
+            return None
+        root = chain.split(".")[0]
+        if root in self.locals or root == self.xp:
+            return None
+        obj = self.info.resolve(node, self.locals)
+        if obj is MISSING:
+            return None
+        entry = numpy_paths().get(id(obj))
+        if entry is None or entry[0] is not obj:
+            return None
+        path = entry[1]
+        return nodes.dotted(self.xp + ("." + path if path else ""))
+
+    def visit_Attribute(self, node):
+        if isinstance(node.ctx, gast.Load):
+            new = self._map(node)
+            if new is not None:
+                return new
+        self.generic_visit(node)
+        return node
+
+    def visit_Name(self, node):
+        if isinstance(node.ctx, gast.Load):
+            new = self._map(node)
+            if new is not None:
+                return new
+        return node

@@ -1,0 +1,200 @@
+"""The only module that builds gast nodes by hand: constructors, copying, substitution, templates.
+
+Keeping every ``gast.X(...)`` constructor here means a gast upgrade touches one file.
+"""
+import gast
+
+Load, Store, Del = gast.Load, gast.Store, gast.Del
+
+
+def name(id_, ctx=None):
+    return gast.Name(id=id_, ctx=ctx if ctx is not None else gast.Load(), annotation=None, type_comment=None)
+
+
+def store(id_):
+    return name(id_, gast.Store())
+
+
+def const(value):
+    return gast.Constant(value=value, kind=None)
+
+
+def attr(value, attribute):
+    return gast.Attribute(value=value, attr=attribute, ctx=gast.Load())
+
+
+def dotted(path):
+    """``'xp.linalg.inv'`` -> Attribute(Attribute(Name(xp), linalg), inv)."""
+    head, *rest = path.split(".")
+    node = name(head)
+    for part in rest:
+        node = attr(node, part)
+    return node
+
+
+def call(func, args=(), keywords=()):
+    if isinstance(func, str):
+        func = dotted(func)
+    kws = [gast.keyword(arg=k, value=v) for k, v in keywords]
+    return gast.Call(func=func, args=list(args), keywords=kws)
+
+
+def keyword(arg, value):
+    return gast.keyword(arg=arg, value=value)
+
+
+def assign(target, value):
+    if isinstance(target, str):
+        target = store(target)
+    return gast.Assign(targets=[target], value=value, type_comment=None)
+
+
+def tuple_(elts, ctx=None):
+    return gast.Tuple(elts=list(elts), ctx=ctx if ctx is not None else gast.Load())
+
+
+def list_(elts, ctx=None):
+    return gast.List(elts=list(elts), ctx=ctx if ctx is not None else gast.Load())
+
+
+def dict_(keys, values):
+    return gast.Dict(keys=list(keys), values=list(values))
+
+
+def binop(left, op, right):
+    return gast.BinOp(left=left, op=op, right=right)
+
+
+def add(left, right):
+    return binop(left, gast.Add(), right)
+
+
+def unary(op, operand):
+    return gast.UnaryOp(op=op, operand=operand)
+
+
+def compare(left, op, right):
+    return gast.Compare(left=left, ops=[op], comparators=[right])
+
+
+def expr_stmt(value):
+    return gast.Expr(value=value)
+
+
+def ret(value):
+    return gast.Return(value=value)
+
+
+def if_(test, body, orelse=()):
+    return gast.If(test=test, body=list(body) or [gast.Pass()], orelse=list(orelse))
+
+
+def for_(target, iter_, body, orelse=()):
+    return gast.For(target=target, iter=iter_, body=list(body), orelse=list(orelse), type_comment=None)
+
+
+def pass_():
+    return gast.Pass()
+
+
+def subscript(value, index, ctx=None):
+    return gast.Subscript(value=value, slice=index, ctx=ctx if ctx is not None else gast.Load())
+
+
+def arguments(args, defaults=(), kwonly=(), kw_defaults=(), vararg=None, kwarg=None, posonly=()):
+    return gast.arguments(args=list(args), posonlyargs=list(posonly), vararg=vararg, kwonlyargs=list(kwonly),
+                          kw_defaults=list(kw_defaults), kwarg=kwarg, defaults=list(defaults))
+
+
+def param(id_):
+    return gast.Name(id=id_, ctx=gast.Param(), annotation=None, type_comment=None)
+
+
+def funcdef(fname, args, body, docstring=None):
+    body = list(body)
+    if docstring:
+        body.insert(0, expr_stmt(const(docstring)))
+    kwargs = dict(name=fname, args=args, body=body, decorator_list=[], returns=None, type_comment=None)
+    if "type_params" in gast.FunctionDef._fields:
+        kwargs["type_params"] = []
+    return gast.FunctionDef(**kwargs)
+
+
+def module(body):
+    return gast.Module(body=list(body), type_ignores=[])
+
+
+# ---------------------------------------------------------------- copying and substitution
+
+def clone(node):
+    return substitute(node, {})
+
+
+def substitute(node, mapping):
+    """Deep-copy ``node`` replacing each loaded ``Name`` whose id is in ``mapping`` by a copy of its value."""
+    if isinstance(node, gast.Name) and node.id in mapping and isinstance(node.ctx, gast.Load):
+        return clone(mapping[node.id])
+    if isinstance(node, list):
+        return [substitute(n, mapping) for n in node]
+    if isinstance(node, gast.AST):
+        new = node.__class__.__new__(node.__class__)
+        for field in node._fields:
+            setattr(new, field, substitute(getattr(node, field, None), mapping))
+        for a in ("lineno", "col_offset", "end_lineno", "end_col_offset"):
+            if hasattr(node, a):
+                setattr(new, a, getattr(node, a))
+        return new
+    return node
+
+
+def with_ctx(node, ctx_cls):
+    """A copy of a Name/Tuple/List/Subscript/Attribute expression with the outer context set."""
+    new = clone(node)
+
+    def fix(n):
+        if isinstance(n, (gast.Name, gast.Attribute, gast.Subscript, gast.Starred)):
+            n.ctx = ctx_cls()
+        if isinstance(n, (gast.Tuple, gast.List)):
+            n.ctx = ctx_cls()
+            for e in n.elts:
+                fix(e)
+        if isinstance(n, gast.Starred):
+            fix(n.value)
+
+    fix(new)
+    return new
+
+
+def names_in(node, ctx_cls=None):
+    """Ids of all Name nodes under ``node`` (optionally only those with the given context)."""
+    out = []
+    for n in gast.walk(node):
+        if isinstance(n, gast.Name) and (ctx_cls is None or isinstance(n.ctx, ctx_cls)):
+            out.append(n.id)
+    return out
+
+
+def parse_expr(text):
+    """Parse a template expression string into a gast expression."""
+    return gast.parse(text.strip(), mode="eval").body
+
+
+def is_atom(node):
+    return isinstance(node, (gast.Name, gast.Constant))
+
+
+def dotted_name(node):
+    """``a.b.c`` -> 'a.b.c' for a chain of attributes on a Name, else None."""
+    parts = []
+    while isinstance(node, gast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, gast.Name):
+        parts.append(node.id)
+        return ".".join(reversed(parts))
+    return None
+
+
+def to_source(node):
+    import astor
+    return astor.to_source(gast.gast_to_ast(gast.fix_missing_locations(node)))

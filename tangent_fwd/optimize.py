@@ -1,0 +1,77 @@
+"""Clean-ups on generated code: constant folding in tangent expressions and removal of tangent
+assignments that nothing reads (run to a fixpoint)."""
+import operator
+
+import gast
+
+from . import nodes
+
+_FOLD = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul, gast.Pow: operator.pow}
+
+
+def _num(n):
+    return isinstance(n, gast.Constant) and isinstance(n.value, (int, float)) and not isinstance(n.value, bool)
+
+
+def fold(e):
+    """Fold constant arithmetic in a tangent expression: ``2 * x ** (2 - 1) * dx`` -> ``2 * x * dx``."""
+    if isinstance(e, list):
+        return [fold(x) for x in e]
+    if not isinstance(e, gast.AST):
+        return e
+    for field in e._fields:
+        setattr(e, field, fold(getattr(e, field, None)))
+    if isinstance(e, gast.BinOp):
+        l, r, op = e.left, e.right, type(e.op)
+        if _num(l) and _num(r) and op in _FOLD:
+            try:
+                v = _FOLD[op](l.value, r.value)
+                if isinstance(v, (int, float)) and abs(v) < 1e15:
+                    return nodes.const(v)
+            except (ArithmeticError, ValueError):
+                pass
+        if op is gast.Add and isinstance(r, gast.UnaryOp) and isinstance(r.op, gast.USub):
+            return nodes.binop(l, gast.Sub(), r.operand)
+        if op is gast.Pow and _num(r) and r.value == 1:
+            return l
+        if op is gast.Mult and _num(l) and l.value == 1:
+            return r
+        if op in (gast.Mult, gast.Div) and _num(r) and r.value == 1:
+            return l
+    if isinstance(e, gast.Compare) and len(e.ops) == 1 and isinstance(e.left, gast.Constant) \
+            and isinstance(e.comparators[0], gast.Constant) and isinstance(e.ops[0], (gast.Is, gast.IsNot)):
+        same = e.left.value is e.comparators[0].value
+        return nodes.const(same if isinstance(e.ops[0], gast.Is) else not same)
+    if isinstance(e, gast.IfExp) and isinstance(e.test, gast.Constant):
+        return e.body if e.test.value else e.orelse
+    return e
+
+
+def remove_dead_tangents(fdef, tangent_names):
+    """Drop ``dX = ...`` statements whose target is never read (forward mode computes tangents of
+    values that may never reach an output: e.g. one used only through ``.shape``)."""
+    while True:
+        loads = set(nodes.names_in(fdef, gast.Load))
+        removed = _prune(fdef, tangent_names, loads)
+        if not removed:
+            return fdef
+
+
+def _prune(node, tangent_names, loads):
+    removed = False
+    for field in ("body", "orelse"):
+        stmts = getattr(node, field, None)
+        if not isinstance(stmts, list):
+            continue
+        kept = []
+        for s in stmts:
+            if (isinstance(s, gast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], gast.Name)
+                    and s.targets[0].id in tangent_names and s.targets[0].id not in loads):
+                removed = True
+                continue
+            removed |= _prune(s, tangent_names, loads)
+            kept.append(s)
+        if not kept and field == "body" and not isinstance(node, gast.Module):
+            kept = [nodes.pass_()]
+        setattr(node, field, kept)
+    return removed

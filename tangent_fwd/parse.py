@@ -1,0 +1,127 @@
+"""Source -> gast: read a function's source, strip decorators, and resolve names to the objects
+they denote (closure cells, then module globals, then builtins) for rule lookup."""
+import builtins
+import inspect
+import textwrap
+import types
+
+import gast
+
+from .errors import SourceUnavailableError, TransformError
+
+_MISSING = object()
+
+
+class FunctionInfo:
+    """A parsed user function: its gast ``FunctionDef`` plus what is needed to resolve its names and
+    to point errors at the user's file and line."""
+
+    def __init__(self, func):
+        self.func = func
+        self.name = func.__name__
+        code = func.__code__
+        self.filename = code.co_filename
+        if func.__name__ == "<lambda>":
+            raise SourceUnavailableError(
+                f"cannot differentiate the lambda defined at {self.filename}:{code.co_firstlineno}",
+                hint="define the function with def in a .py file")
+        try:
+            lines, start = inspect.getsourcelines(func)
+        except (OSError, TypeError) as exc:
+            raise SourceUnavailableError(
+                f"no Python source for {func.__qualname__!r} (defined in {self.filename!r}): {exc}",
+                hint="tangent_fwd transforms source code: define the function in a .py file (not the REPL or "
+                     "exec), or register a rule for it with tangent_fwd.defjvp(func, 'x', 'dx * ...')") from None
+        self.first_lineno = start
+        self.source_lines = lines
+        src = textwrap.dedent("".join(lines))
+        self.col_offset = len(lines[0]) - len(lines[0].lstrip())
+        tree = gast.parse(src)
+        fdefs = [n for n in tree.body if isinstance(n, (gast.FunctionDef, gast.AsyncFunctionDef))]
+        if not fdefs:
+            raise SourceUnavailableError(f"could not find the definition of {func.__qualname__!r} in its source")
+        self.node = fdefs[0]
+        self.node.decorator_list = []
+        self.globals = func.__globals__
+        self.closure = {}
+        if func.__closure__:
+            for var, cell in zip(code.co_freevars, func.__closure__):
+                try:
+                    self.closure[var] = cell.cell_contents
+                except ValueError:  # empty cell: not yet assigned
+                    pass
+
+    # ------------------------------------------------------------------ errors
+    def error(self, node, message, cls=TransformError, hint=None):
+        lineno = getattr(node, "lineno", None)
+        col = getattr(node, "col_offset", None)
+        line = None
+        if lineno is not None:
+            idx = lineno - 1
+            if 0 <= idx < len(self.source_lines):
+                line = self.source_lines[idx].rstrip("\n")
+            lineno = self.first_lineno + idx
+            if col is not None:
+                col += self.col_offset
+        return cls(message, filename=self.filename, lineno=lineno, col=col, source_line=line, hint=hint)
+
+    # ------------------------------------------------------------------ name resolution
+    def lookup(self, name):
+        if name in self.closure:
+            return self.closure[name]
+        if name in self.globals:
+            return self.globals[name]
+        return getattr(builtins, name, _MISSING)
+
+    def resolve(self, node, local_names):
+        """The object an expression (``np.linalg.inv``, ``sin``) denotes, if it is not local; else _MISSING."""
+        if isinstance(node, gast.Name):
+            if node.id in local_names:
+                return _MISSING
+            return self.lookup(node.id)
+        if isinstance(node, gast.Attribute):
+            base = self.resolve(node.value, local_names)
+            if base is _MISSING:
+                return _MISSING
+            return getattr(base, node.attr, _MISSING)
+        return _MISSING
+
+
+MISSING = _MISSING
+
+LIBRARY_PREFIXES = ("numpy", "cupy", "scipy", "math", "builtins", "operator", "jax", "torch", "tangent_fwd.runtime",
+                    "_operator", "cupyx", "array_api_strict")
+
+
+def is_user_function(obj):
+    """A plain Python function that is not part of a numerical library: transformed recursively."""
+    if not isinstance(obj, types.FunctionType):
+        return False
+    mod = getattr(obj, "__module__", None) or ""
+    return not mod.split(".")[0] in {p.split(".")[0] for p in LIBRARY_PREFIXES}
+
+
+def local_names(fnode):
+    """Names local to a function: parameters and every name it assigns (Python's scoping rule),
+    not looking inside nested functions."""
+    names = set()
+    a = fnode.args
+    for p in a.posonlyargs + a.args + a.kwonlyargs:
+        names.add(p.id)
+    for p in (a.vararg, a.kwarg):
+        if p is not None:
+            names.add(p.id)
+
+    def visit(n):
+        for child in gast.iter_child_nodes(n):
+            if isinstance(child, (gast.FunctionDef, gast.AsyncFunctionDef, gast.ClassDef)):
+                names.add(child.name)
+                continue
+            if isinstance(child, (gast.ListComp, gast.SetComp, gast.DictComp, gast.GeneratorExp, gast.Lambda)):
+                continue
+            if isinstance(child, gast.Name) and isinstance(child.ctx, (gast.Store, gast.Del)):
+                names.add(child.id)
+            visit(child)
+    for stmt in fnode.body:
+        visit(stmt)
+    return names

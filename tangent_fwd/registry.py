@@ -1,0 +1,195 @@
+"""The JVP rule registry: how each primitive's tangent is computed, keyed by the callable itself.
+
+A rule is declared in one line and reads like the math (autograd's table, Tangent's templates):
+
+    defjvp(np.sin, "x", "dx * np.cos(x)")               # one partial per differentiable parameter
+    defjvp(np.arctan2, "x1, x2", "dx1 * x2 / (x1**2 + x2**2)", "-dx2 * x1 / (x1**2 + x2**2)")
+    deflinear(np.sum, "a, axis=None, dtype=None, out=None, keepdims=False")   # tangent = same call on da
+    defzero(np.argmax)                                   # piecewise constant: no tangent
+
+Templates are Python expressions over the parameter names, their tangents (``d`` + name), ``ans``
+(the primal result, reused rather than recomputed) and the modules ``np`` (the array backend: it
+becomes ``xp`` in generated code, so rules never hard-code numpy), ``math`` and ``rt`` (runtime
+helpers in :mod:`tangent_fwd.runtime`). A partial may also be a Python callable
+``partial(d, ans, *args, **kwargs)`` called at run time with the call's own arguments.
+The library's rules in :mod:`tangent_fwd.rules` use exactly this public mechanism.
+"""
+import ast
+import inspect
+
+import gast
+
+from . import nodes
+from .errors import TransformError
+
+MODULE_NAMES = ("np", "math", "rt")
+
+_RULES = {}      # id(op) -> Rule  (the op is kept alive in Rule.op)
+_METHODS = {}    # method name -> Rule (receiver is the parameter 'self')
+_ATTRIBUTES = {}  # attribute name -> Rule ('T', 'real', ... linear; 'shape', ... zero)
+_version = [0]   # bumped on every registration: compiled functions are cached per version
+
+
+class Param:
+    __slots__ = ("name", "kind", "has_default", "default")
+
+    def __init__(self, name, kind, has_default=False, default=None):
+        self.name, self.kind, self.has_default, self.default = name, kind, has_default, default
+
+    def __repr__(self):
+        return f"Param({self.name!r}, {self.kind})"
+
+
+class Rule:
+    """One primitive's tangent rule. ``kind`` is 'jvp' (per-argument partials), 'linear' or 'zero'."""
+
+    def __init__(self, op, name, kind, params=(), partials=None, linear_in=(), origin=None):
+        self.op, self.name, self.kind = op, name, kind
+        self.params = list(params)
+        self.partials = dict(partials or {})
+        self.linear_in = tuple(linear_in)
+        self.origin = origin
+
+    @property
+    def differentiable(self):
+        return tuple(self.partials) if self.kind == "jvp" else self.linear_in
+
+    def __repr__(self):
+        return f"<Rule {self.kind} {self.name}>"
+
+
+def parse_params(spec):
+    """``"a, axis=None, *ops, keepdims=False"`` -> [Param]. Defaults must be literals."""
+    tree = ast.parse(f"def _({spec}): pass").body[0].args
+    params = []
+    positional = tree.posonlyargs + tree.args
+    defaults = [None] * (len(positional) - len(tree.defaults)) + list(tree.defaults)
+    for a, d in zip(positional, defaults):
+        params.append(Param(a.arg, "pos", d is not None, ast.literal_eval(d) if d is not None else None))
+    if tree.vararg is not None:
+        params.append(Param(tree.vararg.arg, "var"))
+    for a, d in zip(tree.kwonlyargs, tree.kw_defaults):
+        params.append(Param(a.arg, "kwonly", d is not None, ast.literal_eval(d) if d is not None else None))
+    return params
+
+
+def _display_name(op):
+    mod = getattr(op, "__module__", None) or ""
+    qual = getattr(op, "__qualname__", None) or getattr(op, "__name__", None) or repr(op)
+    if mod.startswith("numpy"):
+        mod = "numpy"
+    return f"{mod}.{qual}" if mod and mod != "builtins" else qual
+
+
+def _check_template(text, allowed, rule_name):
+    expr = nodes.parse_expr(text)
+    for n in gast.walk(expr):
+        if isinstance(n, gast.Name) and n.id not in allowed:
+            raise TransformError(
+                f"JVP rule for {rule_name}: template {text!r} uses unknown name {n.id!r}",
+                hint=f"templates may use the parameters, their tangents (d + name), 'ans' and {MODULE_NAMES}")
+    return expr
+
+
+def _make_partials(params, partials, rule_name):
+    names = [p.name for p in params]
+    allowed = set(names) | {"d" + n for n in names} | {"ans"} | set(MODULE_NAMES)
+    out = {}
+    for pname, partial in zip(names, partials):
+        if partial is None:
+            continue
+        if isinstance(partial, str):
+            out[pname] = _check_template(partial, allowed, rule_name)
+        elif callable(partial):
+            out[pname] = partial
+        else:
+            raise TypeError(f"partial for {pname!r} of {rule_name} must be a str template, a callable or None")
+    return out
+
+
+def _register(table, key, rule):
+    table[key] = rule
+    _version[0] += 1
+    return rule
+
+
+def _caller():
+    frame = inspect.stack()[2]
+    return f"{frame.filename}:{frame.lineno}"
+
+
+def defjvp(op, params, *partials, name=None):
+    """Register per-argument partial JVPs for ``op``; the tangent is the sum over active arguments."""
+    ps = parse_params(params)
+    rname = name or _display_name(op)
+    rule = Rule(op, rname, "jvp", ps, _make_partials(ps, partials, rname), origin=_caller())
+    return _register(_RULES, id(op), rule)
+
+
+def deflinear(op, params="x", linear_in=None, name=None):
+    """``op`` is linear in each of ``linear_in`` (default: the first parameter), multilinear jointly:
+    the tangent is the same call with one active argument replaced by its tangent, summed."""
+    ps = parse_params(params)
+    lin = tuple(linear_in) if linear_in is not None else (ps[0].name,)
+    return _register(_RULES, id(op), Rule(op, name or _display_name(op), "linear", ps, linear_in=lin,
+                                          origin=_caller()))
+
+
+def defzero(op, name=None):
+    """``op`` is piecewise constant (argmax, floor, comparisons, random draws): its result has no tangent."""
+    return _register(_RULES, id(op), Rule(op, name or _display_name(op), "zero", origin=_caller()))
+
+
+def defmethod(method, params, *partials):
+    """Like :func:`defjvp` for an array method ``x.method(...)``; the receiver is the parameter ``self``."""
+    ps = parse_params(params)
+    rname = f".{method}()"
+    return _register(_METHODS, method, Rule(None, rname, "jvp", ps, _make_partials(ps, partials, rname),
+                                            origin=_caller()))
+
+
+def defmethod_linear(method, params="self", linear_in=None):
+    ps = parse_params(params)
+    lin = tuple(linear_in) if linear_in is not None else ("self",)
+    return _register(_METHODS, method, Rule(None, f".{method}()", "linear", ps, linear_in=lin, origin=_caller()))
+
+
+def defmethod_zero(method):
+    return _register(_METHODS, method, Rule(None, f".{method}()", "zero", origin=_caller()))
+
+
+def defattr_linear(attribute):
+    return _register(_ATTRIBUTES, attribute, Rule(None, f".{attribute}", "linear", parse_params("self"),
+                                                  linear_in=("self",), origin=_caller()))
+
+
+def defattr_zero(attribute):
+    return _register(_ATTRIBUTES, attribute, Rule(None, f".{attribute}", "zero", origin=_caller()))
+
+
+def lookup(op):
+    rule = _RULES.get(id(op))
+    if rule is not None and rule.op is op:
+        return rule
+    return None
+
+
+def lookup_method(method):
+    return _METHODS.get(method)
+
+
+def lookup_attribute(attribute):
+    return _ATTRIBUTES.get(attribute)
+
+
+def version():
+    return _version[0]
+
+
+def all_rules():
+    """Every registered rule as (table, key, Rule), for docs and the rule-coverage test."""
+    from . import rules  # noqa: F401  (make sure the library's rules are loaded)
+    out = [("function", r.name, r) for r in _RULES.values()]
+    out += [("method", k, r) for k, r in _METHODS.items()]
+    out += [("attribute", k, r) for k, r in _ATTRIBUTES.items()]
+    return out

@@ -1,0 +1,24 @@
+"""Rules for Python's operators (``a + b`` resolves to ``operator.add`` and so on)."""
+import operator
+
+from ..registry import defjvp, defzero
+
+# ------------------------------------------------------------------ arithmetic
+defjvp(operator.add, "x, y", "dx", "dy")
+defjvp(operator.sub, "x, y", "dx", "-dy")
+defjvp(operator.mul, "x, y", "dx * y", "x * dy")
+defjvp(operator.truediv, "x, y", "dx / y", "-(dy * ans) / y")
+defjvp(operator.pow, "x, y", "y * x ** (y - 1) * dx", "dy * ans * np.log(x)")
+defjvp(operator.matmul, "x, y", "dx @ y", "x @ dy")
+defjvp(operator.mod, "x, y", "dx", "-dy * (x // y)")
+defjvp(operator.neg, "x", "-dx")
+defjvp(operator.pos, "x", "dx")
+# ------------------------------------------------------------------ piecewise constant
+defzero(operator.floordiv)
+defzero(operator.not_)
+defzero(operator.invert)
+defzero(operator.and_)
+defzero(operator.or_)
+defzero(operator.xor)
+defzero(operator.lshift)
+defzero(operator.rshift)

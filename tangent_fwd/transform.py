@@ -1,0 +1,925 @@
+"""The forward transform: each active statement becomes a primal statement and a tangent statement.
+
+Statements are put into simple form on the fly (one operation over names), and each operation's
+tangent is built from its registered rule. Zero tangents are symbolic: a name whose tangent is
+known to be zero has no tangent variable at all, and contributions from it are dropped. A zero is
+materialised (``dacc = rt.zeros_like(acc)``) only where a name becomes active on some path only: a
+loop-carried value, a join of branches, a container that is mutated or a variable closed over.
+"""
+import builtins
+import inspect
+
+import gast
+
+from . import nodes, optimize, registry
+from .activity import Activity, MUTATING_METHODS
+from .errors import MissingRuleError, TransformError
+from .fence import check as fence_check
+from .naming import Namer
+from .parse import MISSING, FunctionInfo, is_user_function, local_names
+
+ZERO, LIVE = "zero", "live"
+ANS = "__tangent_fwd_ans__"
+
+import operator as _op
+BINOPS = {gast.Add: _op.add, gast.Sub: _op.sub, gast.Mult: _op.mul, gast.Div: _op.truediv,
+          gast.Pow: _op.pow, gast.MatMult: _op.matmul, gast.Mod: _op.mod, gast.FloorDiv: _op.floordiv,
+          gast.BitAnd: _op.and_, gast.BitOr: _op.or_, gast.BitXor: _op.xor, gast.LShift: _op.lshift,
+          gast.RShift: _op.rshift}
+UNARYOPS = {gast.USub: _op.neg, gast.UAdd: _op.pos, gast.Not: _op.not_, gast.Invert: _op.invert}
+REGISTER_HINT = ("register a rule, e.g. tangent_fwd.defjvp({name}, 'x', 'dx * ...'), "
+                 "or tangent_fwd.deflinear / tangent_fwd.defzero")
+
+
+class Spec:
+    """One generated function: a user function specialised to a set of active parameters."""
+
+    def __init__(self, func, info, active_params, name):
+        self.func, self.info, self.active_params, self.name = func, info, tuple(active_params), name
+        self.tangent_params = {}
+        self.node = None
+
+
+def _terminates(stmts):
+    return bool(stmts) and isinstance(stmts[-1], (gast.Return, gast.Raise, gast.Break, gast.Continue))
+
+
+def _assigned_names(stmts):
+    """Names bound (or mutated in place) anywhere in ``stmts``, nested blocks included."""
+    out = set()
+    for s in stmts:
+        for n in gast.walk(s):
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
+                out.add(n.id)
+            elif isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store):
+                root = n
+                while isinstance(root, gast.Subscript):
+                    root = root.value
+                if isinstance(root, gast.Name):
+                    out.add(root.id)
+            elif (isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute)
+                  and n.func.attr in MUTATING_METHODS and isinstance(n.func.value, gast.Name)):
+                out.add(n.func.value.id)
+    return out
+
+
+class FunctionTransformer:
+    """Transforms one function (or nested def) for a given set of active parameters."""
+
+    def __init__(self, unit, spec, fnode=None, parent=None):
+        self.unit, self.spec, self.info, self.parent = unit, spec, spec.info, parent
+        self.fnode = fnode if fnode is not None else spec.info.node
+        fence_check(self.info, self.fnode)
+        self.locals = local_names(self.fnode)
+        self.namer = parent.namer if parent else Namer(unit.reserved_for(self.fnode))
+        for n in self.locals:
+            self.namer.reserve(n)
+        self.tname = dict(spec.tangent_params)
+        for tn in self.tname.values():
+            self.namer.reserve(tn)
+        self.state = {}
+        self.force_live = set()
+        self.zero_value = {}       # name -> the numeric constant it holds while its tangent is zero
+        self.nested = {}           # nested def name -> Spec of its JVP (or None: never active)
+        self.nested_free = self._nested_free_names()
+        visible = self.locals | (parent.visible_locals if parent else set())
+        self.visible_locals = visible
+        act_init = set(spec.active_params)
+        if parent is not None:
+            act_init |= {n for n in parent.act.active if n not in self.locals}
+        self.act = Activity(self.info, visible, act_init, self.nested_free)
+        self.act.run(self.fnode.body)
+        self.act.active -= ({n for n in (parent.act.active if parent else ())} - self.locals - set(act_init))
+
+    # ------------------------------------------------------------------ names and state
+    def _nested_free_names(self):
+        out = {}
+        for s in gast.walk(gast.Module(body=self.fnode.body, type_ignores=[])):
+            if isinstance(s, gast.FunctionDef):
+                inner_locals = local_names(s)
+                out[s.name] = {n for n in nodes.names_in(s, gast.Load) if n not in inner_locals}
+        return out
+
+    def tangent_name(self, n):
+        if n not in self.tname:
+            if self.parent is not None and n not in self.locals and n in self.parent.act.active:
+                return self.parent.tangent_name(n)
+            self.tname[n] = self.namer.tangent(n)
+        return self.tname[n]
+
+    def is_live(self, n):
+        if n in self.state:
+            return self.state[n] == LIVE
+        if self.parent is not None and n not in self.locals:
+            return n in self.parent.act.active      # closed-over names are kept live by the parent
+        return False
+
+    def t(self, atom):
+        """The tangent of an atom as an expression node, or None for a (symbolic) zero."""
+        if isinstance(atom, gast.Name) and atom.id in self.act.active and self.is_live(atom.id):
+            return nodes.name(self.tangent_name(atom.id))
+        return None
+
+    def t_or_zeros(self, atom):
+        tan = self.t(atom)
+        return tan if tan is not None else self.zeros_of(atom)
+
+    def zeros_of(self, atom):
+        if isinstance(atom, (gast.List, gast.Dict)) and not (getattr(atom, "elts", None) or getattr(atom, "keys", None)):
+            return nodes.clone(atom)
+        if isinstance(atom, gast.Constant) and isinstance(atom.value, (int, float)) and not isinstance(atom.value, bool):
+            return nodes.const(0.0)
+        return nodes.call(nodes.attr(nodes.name(self.unit.rt), "zeros_like"), [nodes.clone(atom)])
+
+    def set_zero(self, n, out, value=None):
+        """Record that ``n`` now has a zero tangent (materialised if it must stay live)."""
+        if n not in self.act.active:
+            return
+        literal = isinstance(value, gast.Constant) or (isinstance(value, (gast.List, gast.Dict))
+                                                       and not (getattr(value, "elts", None) or getattr(value, "keys", None)))
+        self.zero_value[n] = value if literal else None
+        if n in self.force_live:
+            z = self.zeros_of(value if literal else nodes.name(n))
+            out.append(nodes.assign(self.tangent_name(n), z))
+            self.state[n] = LIVE
+        else:
+            self.state[n] = ZERO
+
+    def materialize(self, n, out):
+        if self.state.get(n) == ZERO:
+            out.append(nodes.assign(self.tangent_name(n), self.zeros_of(self.zero_value.get(n) or nodes.name(n))))
+            self.state[n] = LIVE
+
+    def error(self, node, msg, cls=TransformError, hint=None):
+        return self.info.error(node, msg, cls, hint)
+
+    # ------------------------------------------------------------------ entry
+    def run(self):
+        f = self.fnode
+        a = f.args
+        out = []
+        self._init_force_live()
+        for p in a.posonlyargs + a.args + a.kwonlyargs + [x for x in (a.vararg, a.kwarg) if x is not None]:
+            if p.id in self.act.active:
+                self.state[p.id] = LIVE if p.id in self.spec.active_params else ZERO
+        for n in sorted(self.force_live):
+            self.materialize(n, out)
+        tparams = [self.tangent_name(p) for p in self.spec.active_params]
+        self.spec.tangent_params = dict(zip(self.spec.active_params, tparams))
+        body = self.block(f.body, out)
+        if not _terminates(body):
+            body.append(nodes.ret(nodes.tuple_([nodes.const(None), nodes.const(None)])))
+        simple = not (a.defaults or a.kwonlyargs or a.vararg or a.kwarg or a.posonlyargs)
+        args = nodes.arguments(
+            [nodes.param(p.id) for p in a.args] + ([nodes.param(t) for t in tparams] if simple else []),
+            defaults=[nodes.clone(d) for d in a.defaults],
+            kwonly=[nodes.param(p.id) for p in a.kwonlyargs] + ([] if simple else [nodes.param(t) for t in tparams]),
+            kw_defaults=[nodes.clone(d) if d is not None else None for d in a.kw_defaults]
+            + ([] if simple else [None] * len(tparams)),
+            vararg=nodes.param(a.vararg.id) if a.vararg else None,
+            kwarg=nodes.param(a.kwarg.id) if a.kwarg else None,
+            posonly=[nodes.param(p.id) for p in a.posonlyargs])
+        doc = f"Value and JVP of {self.info.func.__qualname__} w.r.t. {', '.join(self.spec.active_params) or '()'}."
+        return nodes.funcdef(self.spec.name, args, body, docstring=doc if self.parent is None else None)
+
+    def _init_force_live(self):
+        active = self.act.active
+        live = set()
+        for s in gast.walk(gast.Module(body=self.fnode.body, type_ignores=[])):
+            if isinstance(s, gast.Subscript) and isinstance(s.ctx, gast.Store):
+                root = s
+                while isinstance(root, gast.Subscript):
+                    root = root.value
+                if isinstance(root, gast.Name):
+                    live.add(root.id)
+            if (isinstance(s, gast.Call) and isinstance(s.func, gast.Attribute) and s.func.attr in MUTATING_METHODS
+                    and isinstance(s.func.value, gast.Name)):
+                live.add(s.func.value.id)
+        for free in self.nested_free.values():
+            live |= free
+        aliases = [(s.targets[0].id, s.value.id) for s in gast.walk(gast.Module(body=self.fnode.body, type_ignores=[]))
+                   if isinstance(s, gast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], gast.Name)
+                   and isinstance(s.value, gast.Name)]
+        changed = True
+        while changed:
+            changed = False
+            for a, b in aliases:
+                if (a in live) != (b in live):
+                    live |= {a, b}
+                    changed = True
+        self.force_live = {n for n in live if n in active and n in self.locals}
+
+    # ------------------------------------------------------------------ statements
+    def block(self, stmts, out=None):
+        out = [] if out is None else out
+        for s in stmts:
+            self.stmt(s, out)
+        return out
+
+    def stmt(self, s, out):
+        m = getattr(self, "s_" + type(s).__name__, None)
+        if m is None:
+            out.append(nodes.clone(s))
+            return
+        m(s, out)
+
+    def s_Expr(self, s, out):
+        v = s.value
+        if isinstance(v, gast.Call) and isinstance(v.func, gast.Attribute) and v.func.attr in MUTATING_METHODS:
+            recv = v.func.value
+            if isinstance(recv, gast.Name) and recv.id in self.act.active:
+                args = [self.atomize(a, out) for a in v.args]
+                out.append(nodes.expr_stmt(nodes.call(nodes.attr(nodes.clone(recv), v.func.attr), args)))
+                val = args[-1]
+                if self.t(val) is not None:
+                    self.materialize(recv.id, out)
+                if self.is_live(recv.id):
+                    targs = args[:-1] + [self.t_or_zeros(val)]
+                    if v.func.attr == "extend":
+                        targs = args[:-1] + [self.t(val) if self.t(val) is not None
+                                             else nodes.call(nodes.attr(nodes.name(self.unit.rt), "zeros_like"), [val])]
+                    out.append(nodes.expr_stmt(nodes.call(
+                        nodes.attr(nodes.name(self.tangent_name(recv.id)), v.func.attr), targs)))
+                return
+        if self.act.expr(v):
+            tmp = self.namer.temp()
+            self.act.active.add(tmp)
+            self.assign_name(tmp, self.simplify(v, out), out)
+            return
+        out.append(nodes.clone(s))
+
+    def s_AugAssign(self, s, out):
+        load = nodes.with_ctx(s.target, gast.Load)
+        self.s_Assign(gast.Assign(targets=[s.target], value=nodes.binop(load, s.op, s.value), type_comment=None), out)
+
+    def s_AnnAssign(self, s, out):
+        if s.value is not None:
+            self.s_Assign(gast.Assign(targets=[s.target], value=s.value, type_comment=None), out)
+
+    def s_Assign(self, s, out):
+        if len(s.targets) > 1:
+            first = s.targets[-1]
+            self.s_Assign(gast.Assign(targets=[first], value=s.value, type_comment=None), out)
+            for t in s.targets[:-1]:
+                self.s_Assign(gast.Assign(targets=[t], value=nodes.with_ctx(first, gast.Load), type_comment=None), out)
+            return
+        target, value = s.targets[0], s.value
+        if isinstance(target, gast.Name):
+            if not self.act.expr(value):
+                out.append(nodes.clone(s))
+                self.set_zero(target.id, out, value)
+                return
+            self.assign_name(target.id, self.simplify(value, out), out)
+        elif isinstance(target, (gast.Tuple, gast.List)):
+            self.assign_unpack(target, value, out)
+        elif isinstance(target, gast.Subscript):
+            self.assign_subscript(target, value, out)
+        else:
+            raise self.error(target, f"cannot assign to {type(target).__name__}")
+
+    def assign_unpack(self, target, value, out):
+        if not self.act.expr(value):
+            out.append(nodes.assign(nodes.clone(target), nodes.clone(value)))
+            for n in nodes.names_in(target, gast.Store):
+                self.set_zero(n, out)
+            return
+        atom = self.atomize(value, out)
+        out.append(nodes.assign(nodes.clone(target), nodes.clone(atom)))
+        tan = self.t(atom)
+        names = nodes.names_in(target, gast.Store)
+        if tan is None:
+            for n in names:
+                self.set_zero(n, out)
+            return
+        out.append(nodes.assign(self.tangent_target(target), tan))
+        for n in names:
+            if n in self.act.active:
+                self.state[n] = LIVE
+
+    def tangent_target(self, target):
+        if isinstance(target, gast.Name):
+            if target.id in self.act.active:
+                return nodes.store(self.tangent_name(target.id))
+            return nodes.store(self.namer.fresh("_"))
+        if isinstance(target, (gast.Tuple, gast.List)):
+            return nodes.tuple_([self.tangent_target(e) for e in target.elts], gast.Store())
+        if isinstance(target, gast.Starred):
+            return gast.Starred(value=self.tangent_target(target.value), ctx=gast.Store())
+        raise self.error(target, "unsupported assignment target in unpacking")
+
+    def assign_subscript(self, target, value, out):
+        chain = []
+        root = target
+        while isinstance(root, gast.Subscript):
+            chain.append(root)
+            root = root.value
+        if not isinstance(root, gast.Name):
+            raise self.error(target, "assignment into a subscript of a non-variable is not supported",
+                             hint="assign the container to a variable first")
+        active_value = self.act.expr(value)
+        new_target = nodes.clone(target)
+        node = new_target
+        while isinstance(node, gast.Subscript):
+            node.slice = self.simple_index(node.slice, out)
+            node = node.value
+        atom = self.atomize(value, out) if (active_value or root.id in self.act.active) else value
+        if active_value and self.t(atom) is not None:
+            self.materialize(root.id, out)
+        out.append(nodes.assign(new_target, nodes.clone(atom)))
+        if root.id in self.act.active and self.is_live(root.id):
+            ttarget = nodes.clone(new_target)
+            node = ttarget
+            while isinstance(node.value, gast.Subscript):
+                node = node.value
+            node.value = nodes.name(self.tangent_name(root.id))
+            out.append(nodes.assign(ttarget, self.t_or_zeros(atom)))
+
+    def s_Return(self, s, out):
+        v = s.value
+        if v is None:
+            out.append(nodes.ret(nodes.tuple_([nodes.const(None), nodes.const(None)])))
+            return
+        if isinstance(v, gast.Tuple):
+            atoms = [self.atomize(e, out, hoist_inactive=True) for e in v.elts]
+            out.append(nodes.ret(nodes.tuple_([nodes.tuple_([nodes.clone(a) for a in atoms]),
+                                               nodes.tuple_([self.t_or_zeros(a) for a in atoms])])))
+            return
+        atom = self.atomize(v, out, hoist_inactive=True)
+        out.append(nodes.ret(nodes.tuple_([nodes.clone(atom), self.t_or_zeros(atom)])))
+
+    def s_If(self, s, out):
+        s0 = dict(self.state)
+        body = self.block(s.body)
+        s1, self.state = self.state, dict(s0)
+        orelse = self.block(s.orelse)
+        s2 = self.state
+        self.state = self.join(s1, body, s2, orelse)
+        out.append(nodes.if_(nodes.clone(s.test), body, orelse))
+
+    def join(self, s1, out1, s2, out2):
+        t1, t2 = _terminates(out1), _terminates(out2)
+        if t1 and not t2:
+            return s2
+        if t2 and not t1:
+            return s1
+        joined = {}
+        for n in sorted(set(s1) | set(s2)):
+            a, b = s1.get(n), s2.get(n)
+            if a is None or b is None or a == b:
+                joined[n] = a or b
+                continue
+            zero_out = out1 if a == ZERO else out2
+            zero_out.append(nodes.assign(self.tangent_name(n), self.zeros_of(nodes.name(n))))
+            joined[n] = LIVE
+        return joined
+
+    def loop_prologue(self, body_stmts, extra, out):
+        carried = (_assigned_names(body_stmts) | set(extra)) & self.act.active
+        for n in sorted(carried):
+            self.materialize(n, out)
+        saved = self.force_live
+        self.force_live = saved | carried
+        for n in carried:
+            self.state[n] = LIVE
+        return saved, carried
+
+    def s_While(self, s, out):
+        saved, carried = self.loop_prologue(s.body, (), out)
+        body = self.block(s.body)
+        self.force_live = saved
+        orelse = self.block(s.orelse)
+        out.append(gast.While(test=nodes.clone(s.test), body=body, orelse=orelse))
+
+    def s_For(self, s, out):
+        act = self.act.iter_target_activity(s.iter)
+        pre = []
+        pairs = []
+        primal_iter = self.loop_iter(s.iter, act, s.target, pairs, pre)
+        out.extend(pre)
+        target_names = set(nodes.names_in(s.target, gast.Store))
+        header_live = set()
+        for _, tt in pairs:
+            header_live |= {n for n in self._tangent_target_primals(tt)}
+        saved, carried = self.loop_prologue(s.body, target_names & self.act.active, out)
+        body = []
+        for n in sorted((target_names & self.act.active) - header_live):
+            body.append(nodes.assign(self.tangent_name(n), self.zeros_of(nodes.name(n))))
+        self.block(s.body, body)
+        self.force_live = saved
+        if pairs:
+            target = nodes.tuple_([nodes.clone(s.target)] + [tt for _, tt in pairs], gast.Store())
+            it = nodes.call(nodes.name(self.unit.builtin("zip")), [primal_iter] + [ti for ti, _ in pairs])
+        else:
+            target, it = nodes.clone(s.target), primal_iter
+        orelse = self.block(s.orelse)
+        out.append(nodes.for_(target, it, body or [nodes.pass_()], orelse))
+
+    def _tangent_target_primals(self, tt):
+        inverse = {v: k for k, v in self.tname.items()}
+        return [inverse[n] for n in nodes.names_in(tt) if n in inverse]
+
+    def loop_iter(self, it, act, target, pairs, pre):
+        """The primal iterable, collecting (tangent iterable, tangent target) pairs for active parts."""
+        if act is False or not any(_flat(act)):
+            return nodes.clone(it)
+        if isinstance(act, tuple) and isinstance(it, gast.Call) and isinstance(target, (gast.Tuple, gast.List)):
+            obj = self.info.resolve(it.func, self.visible_locals)
+            if obj is enumerate and len(target.elts) == 2:
+                inner = self.loop_iter(it.args[0], act[1], target.elts[1], pairs, pre)
+                return nodes.call(nodes.clone(it.func), [inner] + [nodes.clone(a) for a in it.args[1:]])
+            if obj is zip and len(target.elts) == len(it.args):
+                args = [self.loop_iter(a, sub, tg, pairs, pre) for a, sub, tg in zip(it.args, act, target.elts)]
+                return nodes.call(nodes.clone(it.func), args)
+            if obj is MISSING and isinstance(it.func, gast.Attribute) and it.func.attr == "items":
+                d = self.atomize(it.func.value, pre)
+                td = self.t(d)
+                if td is not None:
+                    pairs.append((nodes.call(nodes.attr(td, "values")), self.tangent_target(target.elts[1])))
+                return nodes.call(nodes.attr(nodes.clone(d), "items"))
+        if (isinstance(it, gast.Call) and isinstance(it.func, gast.Attribute) and it.func.attr == "values"
+                and not it.args and self.info.resolve(it.func, self.visible_locals) is MISSING):
+            d = self.atomize(it.func.value, pre)
+            td = self.t(d)
+            if td is not None:
+                pairs.append((nodes.call(nodes.attr(td, "values")), self.tangent_target(target)))
+            return nodes.call(nodes.attr(nodes.clone(d), "values"))
+        atom = self.atomize(it, pre)
+        tan = self.t(atom)
+        if tan is not None:
+            pairs.append((tan, self.tangent_target(target)))
+        return nodes.clone(atom)
+
+    def s_FunctionDef(self, s, out):
+        out.append(nodes.clone(s))           # the primal def, for calls whose arguments are inactive
+        free = self.nested_free.get(s.name, set())
+        closure_active = bool(free & self.act.active)
+        params = [p.id for p in s.args.args]
+        active_params = set()
+        for c in gast.walk(gast.Module(body=self.fnode.body, type_ignores=[])):
+            if isinstance(c, gast.Call) and isinstance(c.func, gast.Name) and c.func.id == s.name:
+                for p, a in zip(params, c.args):
+                    if self.act.expr(a):
+                        active_params.add(p)
+                for k in c.keywords:
+                    if k.arg in params and self.act.expr(k.value):
+                        active_params.add(k.arg)
+        if not active_params and not closure_active:
+            self.nested[s.name] = None
+            return
+        ordered = [p for p in params if p in active_params]
+        spec = Spec(self.info.func, self.info, ordered, self.namer.fresh(s.name + "_jvp"))
+        child = FunctionTransformer(self.unit, spec, fnode=s, parent=self)
+        spec.node = child.run()
+        self.nested[s.name] = spec
+        out.append(spec.node)
+
+    # ------------------------------------------------------------------ expressions to simple form
+    def atomize(self, e, out, hoist_inactive=False):
+        """A Name or Constant holding ``e``'s value (a new temporary when ``e`` is an active expression)."""
+        if isinstance(e, (gast.Name, gast.Constant)):
+            return e
+        if not self.act.expr(e) and not hoist_inactive and _is_cheap(e):
+            return e
+        if self.act.expr(e):
+            simple = self.simplify(e, out)
+            tmp = self.namer.temp()
+            self.act.active.add(tmp)
+            self.assign_name(tmp, simple, out)
+        else:
+            tmp = self.namer.temp()
+            out.append(nodes.assign(tmp, nodes.clone(e)))
+        return nodes.name(tmp)
+
+    def simple_index(self, idx, out):
+        if isinstance(idx, gast.Slice):
+            return gast.Slice(lower=idx.lower and self.atomize(idx.lower, out),
+                              upper=idx.upper and self.atomize(idx.upper, out),
+                              step=idx.step and self.atomize(idx.step, out))
+        if isinstance(idx, gast.Tuple):
+            return nodes.tuple_([self.simple_index(e, out) for e in idx.elts])
+        return self.atomize(idx, out)
+
+    def simplify(self, e, out):
+        """``e`` as one operation over atoms (temporaries emitted into ``out`` for its operands)."""
+        if not self.act.expr(e):
+            return e
+        kind = type(e)
+        if kind in (gast.Name, gast.Constant):
+            return e
+        if kind is gast.BinOp:
+            return nodes.binop(self.atomize(e.left, out), e.op, self.atomize(e.right, out))
+        if kind is gast.UnaryOp:
+            return nodes.unary(e.op, self.atomize(e.operand, out))
+        if kind is gast.Attribute:
+            return nodes.attr(self.atomize(e.value, out), e.attr)
+        if kind is gast.Subscript:
+            return nodes.subscript(self.atomize(e.value, out), self.simple_index(e.slice, out))
+        if kind in (gast.Tuple, gast.List):
+            for x in e.elts:
+                if isinstance(x, gast.Starred) and self.act.expr(x):
+                    raise self.error(x, "starred elements with differentiated values are not supported",
+                                     hint="build the sequence with + or list.extend")
+            elts = [self.atomize(x, out) for x in e.elts]
+            return nodes.tuple_(elts) if kind is gast.Tuple else nodes.list_(elts)
+        if kind is gast.Dict:
+            if any(k is None for k in e.keys):
+                raise self.error(e, "'**' in a dict literal with differentiated values is not supported")
+            return nodes.dict_([self.atomize(k, out) for k in e.keys], [self.atomize(v, out) for v in e.values])
+        if kind is gast.Call:
+            return self.simplify_call(e, out)
+        if kind is gast.IfExp:
+            tmp = self.namer.temp()
+            self.act.active.add(tmp)
+            self.s_If(nodes.if_(e.test, [nodes.assign(tmp, e.body)], [nodes.assign(tmp, e.orelse)]), out)
+            return nodes.name(tmp)
+        if kind is gast.BoolOp:
+            tmp = self.namer.temp()
+            self.act.active.add(tmp)
+            self.s_Assign(nodes.assign(tmp, e.values[0]), out)
+            for v in e.values[1:]:
+                test = nodes.name(tmp) if isinstance(e.op, gast.And) else nodes.unary(gast.Not(), nodes.name(tmp))
+                self.s_If(nodes.if_(test, [nodes.assign(tmp, v)]), out)
+            return nodes.name(tmp)
+        if kind in (gast.ListComp, gast.GeneratorExp, gast.DictComp):
+            return self.lower_comprehension(e, out)
+        raise self.error(e, f"cannot differentiate a {kind.__name__} expression",
+                         hint="rewrite it with plain assignments")
+
+    def simplify_call(self, e, out):
+        f = e.func
+        if isinstance(f, gast.Attribute) and self.info.resolve(f, self.visible_locals) is MISSING:
+            f = nodes.attr(self.atomize(f.value, out), f.attr)
+        args = []
+        for a in e.args:
+            if isinstance(a, gast.Starred):
+                if self.act.expr(a):
+                    raise self.error(a, "'*args' with differentiated values is not supported",
+                                     hint="pass the arguments one by one")
+                args.append(a)
+            else:
+                args.append(self.atomize(a, out))
+        kws = []
+        for k in e.keywords:
+            if k.arg is None and self.act.expr(k.value):
+                raise self.error(k.value, "'**kwargs' with differentiated values is not supported",
+                                 hint="pass the keyword arguments one by one")
+            kws.append((k.arg, self.atomize(k.value, out) if k.arg is not None else k.value))
+        return nodes.call(f, args, kws)
+
+    def lower_comprehension(self, e, out):
+        tmp = self.namer.temp()
+        self.act.active.add(tmp)
+        is_dict = isinstance(e, gast.DictComp)
+        self.s_Assign(nodes.assign(tmp, nodes.dict_([], []) if is_dict else nodes.list_([])), out)
+        self.force_live.add(tmp)
+        rename = {}
+        gens = []
+        for g in e.generators:
+            if getattr(g, "is_async", 0):
+                raise self.error(e, "async comprehensions are not supported")
+            new = {n: self.namer.fresh(n) for n in nodes.names_in(g.target, gast.Store)}
+            it = nodes.substitute(g.iter, {k: nodes.name(v) for k, v in rename.items()})
+            rename.update(new)
+            target = _rename_store(g.target, new)
+            ifs = [nodes.substitute(c, {k: nodes.name(v) for k, v in rename.items()}) for c in g.ifs]
+            gens.append((target, it, ifs))
+        sub = {k: nodes.name(v) for k, v in rename.items()}
+        if is_dict:
+            inner = [nodes.assign(nodes.subscript(nodes.name(tmp), nodes.substitute(e.key, sub), gast.Store()),
+                                  nodes.substitute(e.value, sub))]
+        else:
+            inner = [nodes.expr_stmt(nodes.call(nodes.attr(nodes.name(tmp), "append"),
+                                                [nodes.substitute(e.elt, sub)]))]
+        for target, it, ifs in reversed(gens):
+            for c in reversed(ifs):
+                inner = [nodes.if_(c, inner)]
+            inner = [nodes.for_(target, it, inner)]
+        # the new loop variables are active where their iterables are
+        for target, it, _ in gens:
+            self.act._mark_structured(target, self.act.iter_target_activity(it))
+        self.act.run(inner)
+        self.block(inner, out)
+        return nodes.name(tmp)
+
+    # ------------------------------------------------------------------ one simple statement
+    def assign_name(self, target, sexpr, out):
+        """Emit ``target = sexpr`` (sexpr in simple form) with its tangent."""
+        if not self.act.expr(sexpr):
+            out.append(nodes.assign(target, sexpr))
+            self.set_zero(target, out, sexpr)
+            return
+        if isinstance(sexpr, gast.Call):
+            callee = self.user_callee(sexpr)
+            if callee is not None:
+                self.emit_user_call(target, sexpr, callee, out)
+                return
+        tan = self.tangent_expr(sexpr)
+        if tan is not None:
+            tan = optimize.fold(tan)
+        if tan is None:
+            out.append(nodes.assign(target, sexpr))
+            self.set_zero(target, out, sexpr)
+            return
+        used = set(nodes.names_in(tan, gast.Load))
+        dname = self.tangent_name(target)
+        if target not in used:
+            out.append(nodes.assign(target, sexpr))
+            out.append(nodes.assign(dname, nodes.substitute(tan, {ANS: nodes.name(target)})))
+        elif ANS not in used:
+            out.append(nodes.assign(dname, tan))
+            out.append(nodes.assign(target, sexpr))
+        else:
+            tmp = self.namer.temp()
+            out.append(nodes.assign(tmp, sexpr))
+            out.append(nodes.assign(dname, nodes.substitute(tan, {ANS: nodes.name(tmp)})))
+            out.append(nodes.assign(target, nodes.name(tmp)))
+        self.state[target] = LIVE
+
+    def tangent_expr(self, e):
+        """The tangent of a simple expression (``ANS`` stands for its value), or None if zero."""
+        kind = type(e)
+        if kind is gast.Name:
+            return self.t(e)
+        if kind is gast.Constant:
+            return None
+        if kind is gast.BinOp:
+            return self.apply(registry.lookup(BINOPS[type(e.op)]), {"x": e.left, "y": e.right}, e)
+        if kind is gast.UnaryOp:
+            return self.apply(registry.lookup(UNARYOPS[type(e.op)]), {"x": e.operand}, e)
+        if kind is gast.Subscript:
+            tv = self.t(e.value)
+            return None if tv is None else nodes.subscript(tv, nodes.clone(e.slice))
+        if kind is gast.Attribute:
+            rule = registry.lookup_attribute(e.attr)
+            if rule is None:
+                raise self.error(e, f"no JVP rule for the attribute '.{e.attr}' of a differentiated value",
+                                 MissingRuleError, hint="use a function with a rule, e.g. np.transpose(x) for x.T")
+            if rule.kind == "zero":
+                return None
+            tv = self.t(e.value)
+            return None if tv is None else nodes.attr(tv, e.attr)
+        if kind in (gast.Tuple, gast.List):
+            tans = [self.t(x) for x in e.elts]
+            if all(t is None for t in tans):
+                return None
+            elts = [t if t is not None else self.zeros_of(x) for t, x in zip(tans, e.elts)]
+            return nodes.tuple_(elts) if kind is gast.Tuple else nodes.list_(elts)
+        if kind is gast.Dict:
+            tans = [self.t(v) for v in e.values]
+            if all(t is None for t in tans):
+                return None
+            return nodes.dict_([nodes.clone(k) for k in e.keys],
+                               [t if t is not None else self.zeros_of(v) for t, v in zip(tans, e.values)])
+        if kind is gast.Call:
+            return self.call_tangent(e)
+        raise self.error(e, f"cannot differentiate a {kind.__name__} expression")
+
+    # ------------------------------------------------------------------ calls
+    def user_callee(self, call):
+        f = call.func
+        if isinstance(f, gast.Name) and f.id in self.nested_scope():
+            return ("nested", self.nested_scope()[f.id])
+        obj = self.info.resolve(f, self.visible_locals)
+        if obj is not MISSING and registry.lookup(obj) is None and is_user_function(obj):
+            return ("user", obj)
+        return None
+
+    def nested_scope(self):
+        scope = dict(self.parent.nested_scope()) if self.parent else {}
+        scope.update(self.nested)
+        return scope
+
+    def emit_user_call(self, target, call, callee, out):
+        kind, obj = callee
+        if kind == "nested":
+            spec = obj
+            if spec is None:
+                out.append(nodes.assign(target, call))
+                self.set_zero(target, out)
+                return
+            params = [p for p in spec.active_params]
+            sig_params = None
+            binding = self._bind_nested(spec, call)
+        else:
+            try:
+                sig = inspect.signature(obj)
+                bound = sig.bind(*[_Placeholder(i, a) for i, a in enumerate(call.args)],
+                                 **{k.arg: _Placeholder(k.arg, k.value) for k in call.keywords if k.arg})
+            except TypeError as exc:
+                raise self.error(call, f"call to {obj.__qualname__}: {exc}") from None
+            binding = {}
+            for pname, val in bound.arguments.items():
+                if isinstance(val, _Placeholder):
+                    binding[pname] = val.node
+                elif isinstance(val, (tuple, dict)) and any(self.t(getattr(v, "node", None)) is not None
+                                                            for v in (val.values() if isinstance(val, dict) else val)):
+                    raise self.error(call, f"differentiated values passed through *args/**kwargs of "
+                                           f"{obj.__qualname__} are not supported", hint="name the parameters")
+            params = [p for p in sig.parameters if p in binding and self.t(binding[p]) is not None]
+            if not params:
+                out.append(nodes.assign(target, call))
+                self.set_zero(target, out)
+                return
+            spec = self.unit.request(obj, params)
+        kws = [(spec.tangent_params[p], self.t_or_zeros(binding[p]) if p in binding else nodes.const(0.0))
+               for p in spec.active_params]
+        jcall = nodes.call(nodes.name(spec.name), [nodes.clone(a) for a in call.args],
+                           [(k.arg, nodes.clone(k.value)) for k in call.keywords] + kws)
+        jcall.keywords = [k for k in jcall.keywords]
+        out.append(nodes.assign(nodes.tuple_([nodes.store(target), nodes.store(self.tangent_name(target))],
+                                             gast.Store()), jcall))
+        self.state[target] = LIVE
+
+    def _bind_nested(self, spec, call):
+        fdef = None
+        for s in gast.walk(gast.Module(body=self.fnode.body, type_ignores=[])):
+            if isinstance(s, gast.FunctionDef) and s.name in self.nested and self.nested[s.name] is spec:
+                fdef = s
+        scope = self
+        while fdef is None and scope.parent is not None:
+            scope = scope.parent
+            for s in gast.walk(gast.Module(body=scope.fnode.body, type_ignores=[])):
+                if isinstance(s, gast.FunctionDef) and scope.nested.get(s.name) is spec:
+                    fdef = s
+        params = [p.id for p in fdef.args.args]
+        binding = dict(zip(params, call.args))
+        binding.update({k.arg: k.value for k in call.keywords if k.arg})
+        return binding
+
+    def call_tangent(self, call):
+        f = call.func
+        obj = self.info.resolve(f, self.visible_locals)
+        if obj is not MISSING:
+            rule = registry.lookup(obj)
+            if rule is None:
+                name = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", None) or repr(obj)
+                mod = getattr(obj, "__module__", None)
+                full = f"{mod}.{name}" if mod and mod != "builtins" else name
+                what = "has no JVP rule and no Python source tangent_fwd can transform"
+                raise self.error(call, f"'{nodes.dotted_name(f) or full}' ({full}) {what}", MissingRuleError,
+                                 hint=REGISTER_HINT.format(name=nodes.dotted_name(f) or full))
+            return self.apply_rule(rule, call, receiver=None)
+        if isinstance(f, gast.Attribute):
+            rule = registry.lookup_method(f.attr)
+            if rule is None:
+                raise self.error(call, f"no JVP rule for the method '.{f.attr}()' of a differentiated value",
+                                 MissingRuleError,
+                                 hint=f"call the equivalent numpy function, or register one with "
+                                      f"tangent_fwd.defmethod('{f.attr}', 'self, ...', 'dself * ...')")
+            return self.apply_rule(rule, call, receiver=f.value)
+        raise self.error(call, f"cannot resolve the function called here ('{nodes.to_source(f).strip()}')",
+                         MissingRuleError, hint="call a module-level function or a nested def by its name")
+
+    def bind(self, rule, call, receiver):
+        """Map the rule's parameter names to (node, location) at this call site."""
+        args = list(call.args)
+        locs = [("arg", i) for i in range(len(args))]
+        if receiver is not None:
+            args.insert(0, receiver)
+            locs.insert(0, ("recv", 0))
+        bound = {}
+        positional = [p for p in rule.params if p.kind == "pos"]
+        var = next((p for p in rule.params if p.kind == "var"), None)
+        i = 0
+        for p in positional:
+            if i < len(args):
+                bound[p.name] = (args[i], locs[i])
+                i += 1
+        if i < len(args):
+            if var is None:
+                raise self.error(call, f"{rule.name} takes at most {len(positional)} positional arguments")
+            bound[var.name] = [(args[j], locs[j]) for j in range(i, len(args))]
+        elif var is not None:
+            bound[var.name] = []
+        names = {p.name for p in rule.params}
+        for j, k in enumerate(call.keywords):
+            if k.arg is None:
+                continue
+            if k.arg not in names:
+                if any(p.kind == "var" and p.name == "kwargs" for p in rule.params) or "kwargs" in names:
+                    continue
+                raise self.error(call, f"{rule.name} got an unexpected keyword argument {k.arg!r}")
+            bound[k.arg] = (k.value, ("kw", j))
+        return bound
+
+    def apply_rule(self, rule, call, receiver):
+        if rule.kind == "zero":
+            return None
+        bound = self.bind(rule, call, receiver)
+        if rule.kind == "linear":
+            contribs = []
+            for pname in rule.linear_in:
+                entry = bound.get(pname)
+                if entry is None:
+                    continue
+                for node, loc in (entry if isinstance(entry, list) else [entry]):
+                    tan = self.t(node)
+                    if tan is not None:
+                        contribs.append(_replace_arg(call, loc, tan))
+            return _sum(contribs)
+        mapping = {}
+        for p in rule.params:
+            entry = bound.get(p.name)
+            if isinstance(entry, list):
+                mapping[p.name] = nodes.tuple_([n for n, _ in entry])
+            elif entry is not None:
+                mapping[p.name] = entry[0]
+            else:
+                mapping[p.name] = nodes.const(p.default)
+        return self._contributions(rule, bound, mapping, call)
+
+    def apply(self, rule, operands, e):
+        mapping = dict(operands)
+        bound = {k: (v, None) for k, v in operands.items()}
+        return self._contributions(rule, bound, mapping, e)
+
+    def _contributions(self, rule, bound, mapping, call):
+        if rule.kind == "zero":
+            return None
+        base = dict(mapping)
+        base.update(ANS_MAP)
+        base.update({"np": nodes.name(self.unit.xp), "math": nodes.name(self.unit.module("math")),
+                     "rt": nodes.name(self.unit.rt)})
+        contribs = []
+        for pname, partial in rule.partials.items():
+            entry = bound.get(pname)
+            if entry is None:
+                continue
+            if isinstance(entry, list):
+                tans = [self.t(n) for n, _ in entry]
+                if all(t is None for t in tans):
+                    continue
+                tan = nodes.tuple_([t if t is not None else self.zeros_of(n) for t, (n, _) in zip(tans, entry)])
+            else:
+                tan = self.t(entry[0])
+                if tan is None:
+                    continue
+            if callable(partial) and not isinstance(partial, gast.AST):
+                fname = self.unit.const(partial, f"{pname}_partial")
+                cargs = [tan, nodes.name(ANS)] + [nodes.clone(a) for a in getattr(call, "args", [])]
+                kws = [(k.arg, nodes.clone(k.value)) for k in getattr(call, "keywords", [])]
+                if isinstance(call, gast.BinOp):
+                    cargs = [tan, nodes.name(ANS), nodes.clone(call.left), nodes.clone(call.right)]
+                contribs.append(nodes.call(nodes.name(fname), cargs, kws))
+                continue
+            m = dict(base)
+            m["d" + pname] = tan
+            contribs.append(nodes.substitute(partial, m))
+        return _sum(contribs)
+
+
+ANS_MAP = {"ans": nodes.name(ANS)}
+
+
+class _Placeholder:
+    def __init__(self, key, node):
+        self.key, self.node = key, node
+
+
+def _replace_arg(call, loc, tan):
+    new = nodes.clone(call)
+    kind, i = loc
+    if kind == "recv":
+        new.func.value = tan
+    elif kind == "arg":
+        new.args[i] = tan
+    else:
+        new.keywords[i].value = tan
+    return new
+
+
+def _sum(contribs):
+    if not contribs:
+        return None
+    total = contribs[0]
+    for c in contribs[1:]:
+        total = nodes.add(total, c)
+    return total
+
+
+def _is_cheap(e):
+    if isinstance(e, (gast.Name, gast.Constant)):
+        return True
+    if isinstance(e, gast.Attribute):
+        return _is_cheap(e.value)
+    if isinstance(e, gast.UnaryOp) and isinstance(e.operand, gast.Constant):
+        return True
+    if isinstance(e, (gast.Tuple, gast.List)):
+        return all(_is_cheap(x) for x in e.elts)
+    return False
+
+
+def _rename_store(target, mapping):
+    new = nodes.clone(target)
+    for n in gast.walk(new):
+        if isinstance(n, gast.Name) and n.id in mapping:
+            n.id = mapping[n.id]
+    return new
+
+
+def _flat(act):
+    if isinstance(act, tuple):
+        for a in act:
+            yield from _flat(a)
+    else:
+        yield act
