@@ -61,7 +61,7 @@ def _compiled(func, wrt_names, backend_name):
     if hit is None:
         unit = Unit(func, wrt_names, backends.get(backend_name)).build()
         fn, filename = unit.compile()
-        hit = per[key] = (fn, unit.source, filename)
+        hit = per[key] = (fn, unit.source, filename, unit.root.tangent_params)
     return hit
 
 
@@ -88,7 +88,7 @@ class ForwardDiff:
         return backends.detect(args)
 
     def _get(self, backend_name):
-        fn, _, _ = _compiled(self.func, self.wrt, backend_name)
+        fn, _, _, self._tangent_params = _compiled(self.func, self.wrt, backend_name)
         return fn
 
     @property
@@ -105,7 +105,8 @@ class ForwardDiff:
             self._positional = _simple_signature(self.func)
         if self._positional:
             return fn(*args, **kwargs)
-        return fn(*self._split(args, kwargs))
+        args, kwargs = self._split(args, kwargs)
+        return fn(*args, **kwargs)
 
     def _split(self, args, kwargs):
         tnames = list(self.wrt)
@@ -122,8 +123,7 @@ class ForwardDiff:
             for t, v in zip(missing, args[len(args) - len(missing):]):
                 tang[t] = v
             args = args[:len(args) - len(missing)]
-        spec = _spec_of(self)
-        kwargs.update({spec[t]: tang[t] for t in tnames})
+        kwargs.update({self._tangent_params[t]: tang[t] for t in tnames})
         return args, kwargs
 
     def __repr__(self):
@@ -133,16 +133,6 @@ class ForwardDiff:
         if obj is None:
             return self
         return functools.partial(self, obj)
-
-
-def _spec_of(fd):
-    import re
-    src = fd.source
-    m = re.search(r"def \w+\((.*?)\):", src, re.S)
-    kwonly = m.group(1).split("*", 1)[1] if "*" in m.group(1) else ""
-    names = [p.strip().split("=")[0].strip() for p in kwonly.split(",") if p.strip()]
-    names = names[-len(fd.wrt):]
-    return dict(zip(fd.wrt, names))
 
 
 def _simple_signature(func):

@@ -348,15 +348,17 @@ class FunctionTransformer:
         out.append(nodes.ret(nodes.tuple_([nodes.clone(atom), self.t_or_zeros(atom)])))
 
     def s_If(self, s, out):
-        s0 = dict(self.state)
+        s0, z0 = dict(self.state), dict(self.zero_value)
         body = self.block(s.body)
-        s1, self.state = self.state, dict(s0)
+        s1, z1 = self.state, self.zero_value
+        self.state, self.zero_value = dict(s0), dict(z0)
         orelse = self.block(s.orelse)
-        s2 = self.state
-        self.state = self.join(s1, body, s2, orelse)
+        s2, z2 = self.state, self.zero_value
+        self.zero_value = {k: v for k, v in z1.items() if z2.get(k) is v}
+        self.state = self.join(s1, body, s2, orelse, z1, z2)
         out.append(nodes.if_(nodes.clone(s.test), body, orelse))
 
-    def join(self, s1, out1, s2, out2):
+    def join(self, s1, out1, s2, out2, z1, z2):
         t1, t2 = _terminates(out1), _terminates(out2)
         if t1 and not t2:
             return s2
@@ -368,8 +370,8 @@ class FunctionTransformer:
             if a is None or b is None or a == b:
                 joined[n] = a or b
                 continue
-            zero_out = out1 if a == ZERO else out2
-            zero_out.append(nodes.assign(self.tangent_name(n), self.zeros_of(nodes.name(n))))
+            zero_out, zv = (out1, z1) if a == ZERO else (out2, z2)
+            zero_out.append(nodes.assign(self.tangent_name(n), self.zeros_of(zv.get(n) or nodes.name(n))))
             joined[n] = LIVE
         return joined
 
@@ -501,6 +503,12 @@ class FunctionTransformer:
 
     def simplify(self, e, out):
         """``e`` as one operation over atoms (temporaries emitted into ``out`` for its operands)."""
+        res = self._simplify(e, out)
+        if res is not e and getattr(e, "lineno", None) is not None and getattr(res, "lineno", None) is None:
+            res.lineno, res.col_offset = e.lineno, e.col_offset
+        return res
+
+    def _simplify(self, e, out):
         if not self.act.expr(e):
             return e
         kind = type(e)
@@ -755,9 +763,11 @@ class FunctionTransformer:
                 name = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", None) or repr(obj)
                 mod = getattr(obj, "__module__", None)
                 full = f"{mod}.{name}" if mod and mod != "builtins" else name
-                what = "has no JVP rule and no Python source tangent_fwd can transform"
-                raise self.error(call, f"'{nodes.dotted_name(f) or full}' ({full}) {what}", MissingRuleError,
-                                 hint=REGISTER_HINT.format(name=nodes.dotted_name(f) or full))
+                written = nodes.dotted_name(f) or full
+                also = f" ({full})" if full != written and "." in full else ""
+                raise self.error(call, f"'{written}'{also} is called with a differentiated argument but has no "
+                                       f"JVP rule and no Python source that tangent_fwd can transform",
+                                 MissingRuleError, hint=REGISTER_HINT.format(name=written))
             return self.apply_rule(rule, call, receiver=None)
         if isinstance(f, gast.Attribute):
             rule = registry.lookup_method(f.attr)

@@ -1,0 +1,93 @@
+"""Module-level functions used by tests/test_api.py and tests/test_errors.py (the compiler needs source)."""
+import math
+
+import numpy as np
+import scipy.special
+
+SCALE = 3.0
+
+
+def f_simple(x, W):
+    return np.tanh(W @ x)
+
+
+def f_defaults(x, scale=2.0, *, shift=1.0):
+    return x * scale + shift
+
+
+def f_tuple_out(x, y):
+    return x * y, x + y, 7
+
+
+def f_dict_in(params, x):
+    return {"out": params["w"] * x + params["b"], "n": x.shape[0]}
+
+
+def f_global(x):
+    return x * SCALE
+
+
+def f_float(x):
+    return math.sin(x) * x
+
+
+def f_inactive_out(x, y):
+    return y * 2.0
+
+
+def uses_try(x):
+    try:
+        y = x * 2
+    except ValueError:
+        y = x
+    return y
+
+
+def uses_with(x):
+    with open(__file__) as fh:
+        fh.read()
+    return x
+
+
+def uses_yield(x):
+    yield x * 2
+
+
+def uses_global_write(x):
+    global SCALE
+    SCALE = x
+    return x
+
+
+def uses_class(x):
+    class Box:
+        pass
+    return x
+
+
+def uses_lambda(x):
+    g = lambda v: v * 2  # noqa: E731
+    return g(x)
+
+
+def uses_expit(x):
+    return scipy.special.expit(x) * 2
+
+
+def uses_unknown_method(x):
+    return x.searchsorted(0.5)
+
+
+def uses_attr_store(x):
+    x.foo = 1
+    return x
+
+
+def param_callee(x, act):
+    return act(x)
+
+
+def dx_named_user_var(x):
+    dx = x * 2
+    t1 = dx + 1
+    return t1 * x

@@ -1,0 +1,154 @@
+"""The public API: forward_diff's forms and attributes, jvp's structures, source, caching, tracebacks."""
+import math
+import traceback
+
+import numpy as np
+import pytest
+
+import tangent_fwd as tf
+import api_cases as C
+
+
+def fd_check(func, primals, tangents, rtol=1e-6, atol=1e-9):
+    """jvp against a float64 central difference along the given tangents."""
+    value, tangent = tf.jvp(func, primals, tangents)
+    eps = 1e-6
+    plus = [p if t is None else p + eps * t for p, t in zip(primals, tangents)]
+    minus = [p if t is None else p - eps * t for p, t in zip(primals, tangents)]
+    fd = (np.asarray(func(*plus)) - np.asarray(func(*minus))) / (2 * eps)
+    np.testing.assert_allclose(tangent, fd, rtol=rtol, atol=atol)
+    return value, tangent
+
+
+rng = np.random.default_rng(0)
+
+
+def test_forward_diff_three_forms_agree():
+    x, W, dW = rng.standard_normal(3), rng.standard_normal((4, 3)), rng.standard_normal((4, 3))
+    a = tf.forward_diff(C.f_simple, wrt="W")(x, W, dW)
+    b = tf.forward_diff(wrt=1)(C.f_simple)(x, W, dW)
+    c = tf.forward_diff(C.f_simple, wrt=("W",))(x, W, dW)
+    for r in (b, c):
+        np.testing.assert_array_equal(a[0], r[0])
+        np.testing.assert_array_equal(a[1], r[1])
+    np.testing.assert_array_equal(a[0], C.f_simple(x, W))
+    np.testing.assert_allclose(a[1], (1 - np.tanh(W @ x) ** 2) * (dW @ x), rtol=1e-12)
+
+
+def test_decorator_keeps_metadata_and_source():
+    fd = tf.forward_diff(C.f_simple)
+    assert fd.__name__ == "f_simple" and fd.__wrapped__ is C.f_simple and fd.__doc__ == C.f_simple.__doc__
+    assert fd.source.startswith("def f_simple_jvp(x, W, dx):")
+    assert fd.source == tf.source(C.f_simple)
+
+
+def test_default_wrt_is_first_parameter():
+    assert "def f_float_jvp(x, dx)" in tf.source(C.f_float)
+
+
+def test_defaults_and_keyword_only_arguments():
+    fd = tf.forward_diff(C.f_defaults)
+    assert fd(2.0, 1.0) == (5.0, 2.0)
+    assert fd(2.0, 3.0, 1.0, shift=0.5) == (6.5, 3.0)
+    assert fd(2.0, 1.0, dx=1.0) == (3.0, 1.0)      # dx by keyword: 1.0 is then scale
+    fd_check(C.f_defaults, (2.0,), (1.0,))
+
+
+def test_tuple_output_gives_tuple_of_tangents_with_zeros_for_constants():
+    value, tangent = tf.jvp(C.f_tuple_out, (2.0, 3.0), (1.0, 0.0))
+    assert value == (6.0, 5.0, 7)
+    assert tangent == (3.0, 1.0, 0.0)
+    assert isinstance(tangent, tuple)
+
+
+def test_dict_argument_and_output():
+    params = {"w": rng.standard_normal(3), "b": rng.standard_normal(3)}
+    dparams = {"w": rng.standard_normal(3), "b": rng.standard_normal(3)}
+    x = rng.standard_normal(3)
+    value, tangent = tf.jvp(C.f_dict_in, (params, x), (dparams, None))
+    assert set(tangent) == {"out", "n"}
+    np.testing.assert_allclose(tangent["out"], dparams["w"] * x + dparams["b"])
+    assert tangent["n"] == 0.0
+
+
+def test_python_float_output_is_a_float():
+    value, tangent = tf.jvp(C.f_float, (0.7,), (1.0,))
+    assert isinstance(tangent, float)
+    assert tangent == pytest.approx(math.cos(0.7) * 0.7 + math.sin(0.7), rel=1e-14)
+
+
+def test_output_independent_of_inputs_gets_zeros_of_its_shape():
+    y = rng.standard_normal((2, 3))
+    value, tangent = tf.jvp(C.f_inactive_out, (1.0, y), (1.0, None))
+    assert tangent.shape == (2, 3) and not tangent.any()
+
+
+def test_no_tangents_at_all():
+    value, tangent = tf.jvp(C.f_float, (0.7,), (None,))
+    assert value == C.f_float(0.7) and tangent == 0.0
+
+
+def test_module_globals_are_read_live():
+    fd = tf.forward_diff(C.f_global)
+    assert fd(2.0, 1.0) == (6.0, 3.0)
+    old = C.SCALE
+    try:
+        C.SCALE = 5.0
+        assert fd(2.0, 1.0) == (10.0, 5.0)
+    finally:
+        C.SCALE = old
+
+
+def test_float32_tangent_follows_primal_dtype():
+    x = rng.standard_normal(3).astype(np.float32)
+    W = rng.standard_normal((4, 3)).astype(np.float32)
+    _, t = tf.jvp(C.f_simple, (x, W), (None, rng.standard_normal((4, 3))))   # float64 tangent is cast
+    assert t.dtype == np.float32
+    _, t64 = tf.jvp(C.f_simple, (x.astype(np.float64), W.astype(np.float64)), (None, rng.standard_normal((4, 3))))
+    assert t64.dtype == np.float64
+
+
+def test_transform_happens_once_per_function_wrt_backend(monkeypatch):
+    from tangent_fwd import compiler
+    calls = []
+    real = compiler.Unit.build
+
+    def counting(self):
+        calls.append(self.root_func)
+        return real(self)
+    monkeypatch.setattr(compiler.Unit, "build", counting)
+    tf.api._UNITS.clear()
+    for _ in range(5):
+        tf.jvp(C.f_float, (0.3,), (1.0,))
+        tf.forward_diff(C.f_float)(0.3, 1.0)
+    assert calls == [C.f_float]
+
+
+def test_traceback_points_into_generated_source():
+    def shape_error():
+        return tf.jvp(C.f_simple, (np.ones(5), np.ones((4, 3))), (None, np.ones((4, 3))))
+    with pytest.raises(ValueError) as info:
+        shape_error()
+    text = "".join(traceback.format_exception(info.value))
+    assert "<tangent_fwd f_simple" in text and "W @ x" in text
+
+
+def test_user_names_that_look_generated_still_work():
+    fd_check(C.dx_named_user_var, (1.5,), (1.0,))
+    src = tf.source(C.dx_named_user_var)
+    assert "def dx_named_user_var_jvp(x, dx_1):" in src
+
+
+def test_registering_a_rule_invalidates_cached_code():
+    import scipy.special
+    with pytest.raises(tf.MissingRuleError):
+        tf.jvp(C.uses_expit, (0.3,), (1.0,))
+    try:
+        tf.defjvp(scipy.special.expit, "x", "dx * ans * (1 - ans)")
+        v, t = tf.jvp(C.uses_expit, (0.3,), (1.0,))
+        s = scipy.special.expit(0.3)
+        assert t == pytest.approx(2 * s * (1 - s), rel=1e-12)
+    finally:
+        from tangent_fwd import registry
+        registry._RULES.pop(id(scipy.special.expit), None)
+        registry._version[0] += 1
