@@ -225,6 +225,8 @@ class FunctionTransformer:
 
     def s_Expr(self, s, out):
         v = s.value
+        if isinstance(v, gast.Constant):      # docstrings and bare constants: nothing to compute
+            return
         if isinstance(v, gast.Call) and isinstance(v.func, gast.Attribute) and v.func.attr in MUTATING_METHODS:
             recv = v.func.value
             if isinstance(recv, gast.Name) and recv.id in self.act.active:

@@ -8,6 +8,7 @@ Every function is registered with ``@case(args=..., wrt=..., tags=...)``:
 * ``tags``: construct categories the case exercises (see ``CATEGORIES``; checked by test_corpus_meta).
 * ``mutates``: the function mutates its inputs on purpose (skips the no-mutation check).
 * ``float32``: run the float32 check (default: when a differentiated argument holds float arrays).
+* ``name``: case name (default: the function's name), to register one function with several inputs.
 * ``rtol`` / ``atol``: finite-difference tolerance overrides (``atol`` is relative to the output scale).
 
 ``tests/test_corpus.py`` checks every case against central finite differences, primal equality,
@@ -91,7 +92,7 @@ class Case:
         return f"<case {self.name}>"
 
 
-def case(args, wrt=(0,), tags=(), mutates=False, float32=None, rtol=None, atol=None, notes=""):
+def case(args, wrt=(0,), tags=(), mutates=False, float32=None, rtol=None, atol=None, notes="", name=None):
     """Register the decorated function as a corpus case (the function is returned unchanged)."""
     wrt = (wrt,) if isinstance(wrt, int) else tuple(wrt)
     if isinstance(tags, str):
@@ -102,7 +103,7 @@ def case(args, wrt=(0,), tags=(), mutates=False, float32=None, rtol=None, atol=N
 
     def deco(func):
         mod = func.__module__.rsplit(".", 1)[-1]
-        CASES.append(Case(f"{mod}.{func.__name__}", func, args, wrt, frozenset(tags), mutates, float32,
+        CASES.append(Case(f"{mod}.{name or func.__name__}", func, args, wrt, frozenset(tags), mutates, float32,
                           rtol, atol, notes))
         return func
     return deco
