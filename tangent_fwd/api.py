@@ -1,6 +1,7 @@
 """Public entry points: ``forward_diff``, ``jvp`` and ``source``, with per-(function, wrt, backend)
 caching of the generated code."""
 import functools
+import sys
 import inspect
 import weakref
 
@@ -20,7 +21,7 @@ def _check_registry():
         _seen_version[0] = registry.version()
         _UNITS.clear()
         for fd in list(_LIVE):
-            fd._fn = None
+            fd._fast = None
 
 
 def _wrt_names(func, wrt):
@@ -65,30 +66,36 @@ def _compiled(func, wrt_names, backend_name):
     return hit
 
 
+_sys_modules = sys.modules
+_modules_seen = backends.OTHERS      # non-empty once a non-NumPy backend has been registered
+_HOST_TYPES = frozenset([float, int, bool, complex, np.ndarray, np.float64, np.float32, np.int64, np.int32,
+                         type(None), str])
+
+
 class ForwardDiff:
     """``forward_diff(f)``: call it with f's arguments followed by one tangent per ``wrt`` parameter;
     it returns ``(value, value_tangent)``. ``.source`` is the generated code."""
 
-    def __init__(self, func, wrt=0, backend="numpy"):
+    def __init__(self, func, wrt=0, backend="auto"):
         if not callable(func):
             raise ArgumentError(f"forward_diff needs a function, got {type(func).__name__}")
-        if backend not in backends.NAMES:
-            raise ArgumentError(f"unknown backend {backend!r}; valid backends: {', '.join(backends.NAMES)}")
+        backends.check_name(backend)
         functools.update_wrapper(self, func)
         self.func = func
         self.wrt = _wrt_names(func, wrt)
         self.backend = backend
-        self._fn = None
-        self._positional = None
+        self._fast = None               # the generated function for NumPy (or the fixed backend)
+        self._auto = backend == "auto"
+        self._by_backend = {}
+        self._positional = _simple_signature(func)
+        self._tangent_params = None
         _LIVE.add(self)
 
-    def _backend_for(self, args):
-        if self.backend != "auto":
-            return self.backend
-        return backends.detect(args)
-
     def _get(self, backend_name):
-        fn, _, _, self._tangent_params = _compiled(self.func, self.wrt, backend_name)
+        fn = self._by_backend.get(backend_name)
+        if fn is None:
+            fn, _, _, self._tangent_params = _compiled(self.func, self.wrt, backend_name)
+            self._by_backend[backend_name] = fn
         return fn
 
     @property
@@ -96,13 +103,30 @@ class ForwardDiff:
         return _compiled(self.func, self.wrt, "numpy" if self.backend == "auto" else self.backend)[1]
 
     def __call__(self, *args, **kwargs):
-        fn = self._fn
-        if fn is None:
-            _check_registry()
-            fn = self._get(self._backend_for(args))
-            if self.backend != "auto":
-                self._fn = fn
-            self._positional = _simple_signature(self.func)
+        fast = self._fast
+        if fast is None or kwargs:
+            return self._call(args, kwargs)
+        if self._auto and (_modules_seen[0] or "cupy" in _sys_modules):
+            # only when another array library is loaded can an argument be a non-NumPy array
+            for a in args:
+                if a.__class__ not in _HOST_TYPES:
+                    return self._call(args, kwargs)
+        return fast(*args)
+
+    def _call(self, args, kwargs):
+        _check_registry()
+        if self._fast is None:
+            self._by_backend.clear()
+        if self._auto:
+            name = "numpy"
+            if not (_HOST_TYPES.issuperset(map(type, args)) and _HOST_TYPES.issuperset(map(type, kwargs.values()))):
+                name = backends.detect(list(args) + list(kwargs.values()),
+                                       list(inspect.signature(self.func).parameters)[:len(args)] + list(kwargs))
+        else:
+            name = self.backend
+        fn = self._get(name)
+        if self._positional and name == ("numpy" if self._auto else self.backend):
+            self._fast = fn
         if self._positional:
             return fn(*args, **kwargs)
         args, kwargs = self._split(args, kwargs)
@@ -127,7 +151,7 @@ class ForwardDiff:
         return args, kwargs
 
     def __repr__(self):
-        return f"<forward_diff of {self.func.__qualname__} wrt={self.wrt}>"
+        return f"<forward_diff of {self.func.__qualname__} wrt={self.wrt} backend={self.backend}>"
 
     def __get__(self, obj, objtype=None):
         if obj is None:
@@ -140,12 +164,14 @@ def _simple_signature(func):
     return all(p.kind == p.POSITIONAL_OR_KEYWORD and p.default is p.empty for p in sig.parameters.values())
 
 
-def forward_diff(func=None, *, wrt=0, backend="numpy"):
+def forward_diff(func=None, *, wrt=0, backend="auto"):
     """Forward-mode derivative of ``func`` by source transformation.
 
     ``@forward_diff``, ``@forward_diff(wrt=...)`` or ``forward_diff(f, wrt=...)``. ``wrt`` is a
     parameter index, a name, or a tuple of them (default: the first parameter). The result takes
     f's arguments followed by one tangent per ``wrt`` parameter and returns ``(value, tangent)``.
+    ``backend`` is 'auto' (chosen from the argument arrays at call time), 'numpy', 'cupy', or a name
+    given to :func:`tangent_fwd.backends.register`; each backend's code is generated and cached once.
     """
     if func is None:
         return lambda f: ForwardDiff(f, wrt=wrt, backend=backend)
@@ -153,9 +179,11 @@ def forward_diff(func=None, *, wrt=0, backend="numpy"):
 
 
 def source(func, wrt=0, backend="numpy"):
-    """The generated source of ``func``'s JVP (and of the user functions it calls), without running it."""
+    """The generated source of ``func``'s JVP (and of the user functions it calls), without running it.
+    ``backend='cupy'`` shows the code generated for CuPy."""
     if isinstance(func, ForwardDiff):
         func, wrt = func.func, func.wrt
+    backends.check_name(backend)
     if backend == "auto":
         backend = "numpy"
     return _compiled(func, _wrt_names(func, wrt), backend)[1]
@@ -181,8 +209,9 @@ def jvp(func, primals, tangents, backend="auto"):
     for i in wrt:
         pname = names[i] if i < len(names) else f"argument {i}"
         checked.append(_check_tangent(primals[i], tangents[i], pname))
+    backends.check_name(backend)
     if backend == "auto":
-        backend = backends.detect(primals)
+        backend = backends.detect(primals, names)
     if not wrt:
         value = func(*primals)
         from .runtime import zeros_like

@@ -26,22 +26,44 @@ def zeros_like(value):
     raise TypeError(f"tangent_fwd: cannot make a zero tangent for a value of type {type(value).__name__}")
 
 
-_NAMESPACES = {}
+_NAMESPACES = {}        # array type -> namespace
+_BY_MODULE = {}         # top-level module name of an array type -> namespace
+
+
+def register_namespace(array_module, namespace):
+    _BY_MODULE[array_module] = namespace
+    _NAMESPACES.clear()
 
 
 def namespace_of(array):
-    """The array module (numpy, cupy, ...) that owns ``array``."""
+    """The array namespace (numpy, cupy, a registered backend) that owns ``array``."""
     t = type(array)
     xp = _NAMESPACES.get(t)
     if xp is None:
-        getter = getattr(array, "__array_namespace__", None)
-        if getter is not None and not t.__module__.startswith("numpy"):
-            xp = getter()
-        else:
+        root = t.__module__.split(".")[0]
+        xp = _BY_MODULE.get(root)
+        if xp is None:
             import importlib
-            xp = importlib.import_module(t.__module__.split(".")[0])
+            xp = importlib.import_module("numpy" if root == "numpy" else root)
         _NAMESPACES[t] = xp
     return xp
+
+
+def fresh(tangent):
+    """A copy of ``tangent`` that can be written into without touching the original."""
+    if isinstance(tangent, list):
+        return list(tangent)
+    if isinstance(tangent, dict):
+        return dict(tangent)
+    copy = getattr(tangent, "copy", None)
+    return copy() if copy is not None else tangent
+
+
+def log(xp, x):
+    """log(x) that keeps a Python-number base a weak Python float (so float32 stays float32)."""
+    if isinstance(x, numbers.Real) and not hasattr(x, "dtype"):
+        return math.log(x) if x > 0 else (-math.inf if x == 0 else math.nan)
+    return xp.log(x)
 
 
 def sign(x):

@@ -195,6 +195,7 @@ class FunctionTransformer:
             if (isinstance(s, gast.Call) and isinstance(s.func, gast.Attribute) and s.func.attr in MUTATING_METHODS
                     and isinstance(s.func.value, gast.Name)):
                 live.add(s.func.value.id)
+        self.mutated = set(live)
         for free in self.nested_free.values():
             live |= free
         aliases = [(s.targets[0].id, s.value.id) for s in gast.walk(gast.Module(body=self.fnode.body, type_ignores=[]))
@@ -470,11 +471,13 @@ class FunctionTransformer:
         if not active_params and not closure_active:
             self.nested[s.name] = None
             return
+        if s.name in nodes.names_in(s, gast.Load):     # recursive: its own calls may activate any parameter
+            active_params = set(params)
         ordered = [p for p in params if p in active_params]
         spec = Spec(self.info.func, self.info, ordered, self.namer.fresh(s.name + "_jvp"))
+        self.nested[s.name] = spec
         child = FunctionTransformer(self.unit, spec, fnode=s, parent=self)
         spec.node = child.run()
-        self.nested[s.name] = spec
         out.append(spec.node)
 
     # ------------------------------------------------------------------ expressions to simple form
@@ -630,6 +633,9 @@ class FunctionTransformer:
             out.append(nodes.assign(target, sexpr))
             self.set_zero(target, out, sexpr)
             return
+        if target in self.mutated and isinstance(tan, gast.Name) and not isinstance(sexpr, gast.Name):
+            # a new primal array that is later written into must not share its tangent with another value
+            tan = nodes.call(nodes.attr(nodes.name(self.unit.rt), "fresh"), [tan])
         used = set(nodes.names_in(tan, gast.Load))
         dname = self.tangent_name(target)
         if target not in used:
@@ -707,9 +713,11 @@ class FunctionTransformer:
                 out.append(nodes.assign(target, call))
                 self.set_zero(target, out)
                 return
-            params = [p for p in spec.active_params]
-            sig_params = None
             binding = self._bind_nested(spec, call)
+            dropped = [p for p, a in binding.items() if p not in spec.active_params and self.t(a) is not None]
+            if dropped:
+                raise self.error(call, f"internal error: nested function {nodes.dotted_name(call.func)!r} was "
+                                       f"specialised without a tangent for {dropped}; please report this")
         else:
             try:
                 sig = inspect.signature(obj)

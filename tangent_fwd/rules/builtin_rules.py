@@ -5,7 +5,7 @@ from ..registry import defjvp, deflinear, defzero
 
 # ------------------------------------------------------------------ arithmetic
 defjvp(builtins.abs, "x", "dx * rt.sign(x)")
-defjvp(builtins.pow, "base, exp, mod=None", "exp * base ** (exp - 1) * dbase", "dexp * ans * np.log(base)")
+defjvp(builtins.pow, "base, exp, mod=None", "exp * base ** (exp - 1) * dbase", "dexp * ans * rt.log(np, base)")
 deflinear(builtins.sum, "iterable, start=0", linear_in=("iterable", "start"))
 deflinear(builtins.float, "x")
 deflinear(builtins.complex, "real=0, imag=0", linear_in=("real",))
