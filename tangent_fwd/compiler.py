@@ -14,9 +14,9 @@ import types
 import gast
 import numpy
 
-from . import nodes, optimize, runtime
+from . import nodes, optimize, registry, runtime
 from .naming import Namer
-from .parse import FunctionInfo, MISSING, local_names
+from .parse import FunctionInfo, MISSING, is_user_function, local_names
 from .transform import FunctionTransformer, Spec
 
 
@@ -63,7 +63,7 @@ class Unit:
                 node.body = [fold_stmt for fold_stmt in node.body]
                 self._collect_tangent_names(tr)
                 optimize.remove_dead_tangents(node, self.tangent_names)
-                _BackendMapper(spec.info, self.xp, self.backend).visit(node)
+                _BackendMapper(spec.info, self.xp, self).visit(node)
                 spec.node = node
         self.root = root
         self.module_node = nodes.module([s.node for s in self.order])
@@ -99,7 +99,8 @@ class Unit:
         if spec is None:
             info = self.info(func)
             self._add_names(info)
-            spec = Spec(func, info, active_params, self.namer.fresh(func.__name__ + "_jvp"))
+            suffix = "_jvp" if active_params else "_primal"
+            spec = Spec(func, info, active_params, self.namer.fresh(func.__name__ + suffix))
             tnamer = Namer(set(nodes.names_in(info.node)) | self.reserved_for(info.node))
             spec.tangent_params = {p: tnamer.tangent(p) for p in active_params}
             self.specs[key] = spec
@@ -185,9 +186,20 @@ class _BackendMapper(gast.NodeTransformer):
     """Rewrite the user's references to NumPy (``np.tanh``, ``numpy.linalg.inv``, ``np.float32``) into
     the backend namespace (``xp.tanh``), so generated code never hard-codes numpy."""
 
-    def __init__(self, info, xp, backend):
-        self.info, self.xp, self.backend = info, xp, backend
+    def __init__(self, info, xp, unit):
+        self.info, self.xp, self.unit = info, xp, unit
         self.locals = set()
+
+    def visit_Call(self, node):
+        # On a non-NumPy backend, a user function called with no differentiated argument still has to
+        # run on that backend: call a backend-mapped copy of it instead of the original.
+        if self.unit.backend.name != "numpy":
+            obj = self.info.resolve(node.func, self.locals)
+            if obj is not MISSING and registry.lookup(obj) is None and is_user_function(obj):
+                spec = self.unit.request(obj, ())
+                node.func = nodes.name(spec.name)
+        self.generic_visit(node)
+        return node
 
     def visit_FunctionDef(self, node):
         outer = self.locals

@@ -167,6 +167,9 @@ class FunctionTransformer:
         tparams = [self.tangent_name(p) for p in self.spec.active_params]
         self.spec.tangent_params = dict(zip(self.spec.active_params, tparams))
         body = self.block(f.body, out)
+        if not self.spec.active_params and self.parent is None:
+            doc = f"{self.info.func.__qualname__} on the generated code's backend (no tangents)."
+            return nodes.funcdef(self.spec.name, nodes.clone(f.args), body, docstring=doc)
         if not _terminates(body):
             body.append(nodes.ret(nodes.tuple_([nodes.const(None), nodes.const(None)])))
         simple = not (a.defaults or a.kwonlyargs or a.vararg or a.kwarg or a.posonlyargs)
@@ -339,6 +342,9 @@ class FunctionTransformer:
 
     def s_Return(self, s, out):
         v = s.value
+        if not self.spec.active_params and self.parent is None:     # a backend-mapped primal copy
+            out.append(nodes.clone(s))
+            return
         if v is None:
             out.append(nodes.ret(nodes.tuple_([nodes.const(None), nodes.const(None)])))
             return

@@ -1,0 +1,229 @@
+"""A strict stand-in for a non-NumPy array library (what CuPy is to generated code), on the CPU.
+
+``strict_np`` mirrors the NumPy API surface that CuPy mirrors, but its arrays refuse to become NumPy
+arrays: ``np.asarray(a)``, ``np.sin(a)``, ``np.sum(a)`` or mixing with an ``np.ndarray`` all raise
+``HostFallbackError``. Generated code that runs on it therefore never calls NumPy on a device array.
+Inside, each function unwraps, calls the NumPy function of the same name and wraps the result.
+"""
+import sys
+import types
+
+import numpy as _np
+
+
+class HostFallbackError(TypeError):
+    """A strict-backend array reached NumPy (a host fallback)."""
+
+
+def _unwrap(v):
+    if isinstance(v, StrictArray):
+        return v._a
+    if isinstance(v, _np.ndarray):
+        raise HostFallbackError(f"a NumPy array (shape {v.shape}) was mixed with strict-backend arrays")
+    if isinstance(v, (list, tuple)):
+        return type(v)(_unwrap(x) for x in v)
+    if isinstance(v, dict):
+        return {k: _unwrap(x) for k, x in v.items()}
+    if isinstance(v, slice):
+        return slice(_unwrap(v.start), _unwrap(v.stop), _unwrap(v.step))
+    return v
+
+
+def _wrap(v):
+    if isinstance(v, _np.ndarray):
+        return StrictArray(v)
+    if isinstance(v, _np.generic) and not isinstance(v, _np.bool_):
+        return StrictArray(_np.asarray(v))       # like CuPy: reductions give 0-d device arrays
+    if isinstance(v, tuple) and not hasattr(v, "_fields"):
+        return tuple(_wrap(x) for x in v)
+    if isinstance(v, list):
+        return [_wrap(x) for x in v]
+    return v
+
+
+def _refuse(*args, **kwargs):
+    raise HostFallbackError("conversion of a strict-backend array to NumPy (host fallback)")
+
+
+class StrictArray:
+    __slots__ = ("_a",)
+    __array_priority__ = 1000
+
+    def __init__(self, a):
+        object.__setattr__(self, "_a", a)
+
+    # NumPy must never see inside
+    __array__ = _refuse
+    __array_interface__ = property(_refuse)
+    __array_struct__ = property(_refuse)
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        raise HostFallbackError(f"numpy.{ufunc.__name__} was called on a strict-backend array")
+
+    def __array_function__(self, func, types_, args, kwargs):
+        raise HostFallbackError(f"numpy.{func.__name__} was called on a strict-backend array")
+
+    def __array_namespace__(self, api_version=None):
+        return sys.modules[__name__]
+
+    # attributes
+    shape = property(lambda self: self._a.shape)
+    ndim = property(lambda self: self._a.ndim)
+    size = property(lambda self: self._a.size)
+    dtype = property(lambda self: self._a.dtype)
+    T = property(lambda self: StrictArray(self._a.T))
+    mT = property(lambda self: StrictArray(self._a.mT))
+    real = property(lambda self: StrictArray(self._a.real))
+    imag = property(lambda self: StrictArray(self._a.imag))
+    device = property(lambda self: "strict-device")
+
+    def __repr__(self):
+        return f"StrictArray({self._a!r})"
+
+    def __len__(self):
+        return len(self._a)
+
+    def __iter__(self):
+        for row in self._a:
+            yield _wrap(row) if isinstance(row, _np.ndarray) else StrictArray(_np.asarray(row))
+
+    def __bool__(self):
+        return bool(self._a)
+
+    def __float__(self):
+        return float(self._a)
+
+    def __int__(self):
+        return int(self._a)
+
+    def __index__(self):
+        return self._a.__index__()
+
+    def __getitem__(self, idx):
+        return _wrap(self._a[_unwrap(idx)]) if not _np.isscalar(self._a[_unwrap(idx)]) \
+            else StrictArray(_np.asarray(self._a[_unwrap(idx)]))
+
+    def __setitem__(self, idx, value):
+        self._a[_unwrap(idx)] = _unwrap(value)
+
+    def get(self):
+        """Explicit device->host copy, like cupy.ndarray.get()."""
+        return self._a.copy()
+
+    def tolist(self):
+        return self._a.tolist()
+
+    def item(self, *args):
+        return self._a.item(*args)
+
+
+def _binary(name):
+    def op(self, other):
+        return _wrap(getattr(self._a, name)(_unwrap(other)))
+    op.__name__ = name
+    return op
+
+
+for _name in ("__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__", "__truediv__", "__rtruediv__",
+              "__floordiv__", "__rfloordiv__", "__mod__", "__rmod__", "__pow__", "__rpow__", "__matmul__",
+              "__rmatmul__", "__lt__", "__le__", "__gt__", "__ge__", "__eq__", "__ne__", "__and__", "__rand__",
+              "__or__", "__ror__", "__xor__", "__rxor__", "__iadd__", "__isub__", "__imul__", "__itruediv__"):
+    setattr(StrictArray, _name, _binary(_name))
+for _name in ("__neg__", "__pos__", "__abs__", "__invert__"):
+    setattr(StrictArray, _name, (lambda n: lambda self: _wrap(getattr(self._a, n)()))(_name))
+
+
+def _method(name):
+    def m(self, *args, **kwargs):
+        return _wrap(getattr(self._a, name)(*_unwrap(args), **_unwrap(kwargs)))
+    m.__name__ = name
+    return m
+
+
+for _name in ("sum", "mean", "max", "min", "prod", "std", "var", "reshape", "transpose", "dot", "ravel", "flatten",
+              "copy", "astype", "clip", "squeeze", "cumsum", "cumprod", "argmax", "argmin", "argsort", "any", "all",
+              "swapaxes", "repeat", "take", "trace", "diagonal", "conj", "round", "nonzero", "fill"):
+    setattr(StrictArray, _name, _method(_name))
+
+
+def _function(f, name):
+    def g(*args, **kwargs):
+        return _wrap(f(*_unwrap(args), **_unwrap(kwargs)))
+    g.__name__ = name
+    g.__qualname__ = name
+    g.__module__ = __name__
+    return g
+
+
+def _mirror(module, np_module, prefix):
+    for k in dir(np_module):
+        if k.startswith("_"):
+            continue
+        v = getattr(np_module, k)
+        if isinstance(v, type):                 # dtypes and scalar types are shared, as in CuPy
+            setattr(module, k, v)
+        elif callable(v):
+            setattr(module, k, _function(v, prefix + k))
+        elif not isinstance(v, types.ModuleType):
+            setattr(module, k, v)
+
+
+_this = sys.modules[__name__]
+_mirror(_this, _np, "")
+linalg = types.ModuleType(__name__ + ".linalg")
+_mirror(linalg, _np.linalg, "linalg.")
+fft = types.ModuleType(__name__ + ".fft")
+_mirror(fft, _np.fft, "fft.")
+random = types.ModuleType(__name__ + ".random")
+_mirror(random, _np.random, "random.")
+lib = types.ModuleType(__name__ + ".lib")
+lib.stride_tricks = types.ModuleType(__name__ + ".lib.stride_tricks")
+_mirror(lib.stride_tricks, _np.lib.stride_tricks, "lib.stride_tricks.")
+ndarray = StrictArray
+
+
+class _Generator:
+    """random.default_rng() on the strict device: draws come back as strict arrays (like CuPy's)."""
+
+    def __init__(self, gen):
+        self._gen = gen
+
+    def __getattr__(self, name):
+        attr = getattr(self._gen, name)
+        if callable(attr):
+            return lambda *a, **k: _wrap(attr(*_unwrap(a), **_unwrap(k)))
+        return attr
+
+
+random.default_rng = lambda *a, **k: _Generator(_np.random.default_rng(*a, **k))
+
+
+def asarray(a, dtype=None, **kwargs):
+    if isinstance(a, StrictArray):
+        return a if dtype is None else a.astype(dtype)
+    return StrictArray(_np.asarray(_unwrap(a), dtype=dtype))
+
+
+def array(a, dtype=None, copy=True, **kwargs):
+    return StrictArray(_np.array(_unwrap(a), dtype=dtype, copy=copy))
+
+
+def to_device(tree):
+    """Host pytree -> strict pytree (like cupy.asarray over a pytree)."""
+    if isinstance(tree, _np.ndarray):
+        return StrictArray(tree.copy())
+    if isinstance(tree, dict):
+        return {k: to_device(v) for k, v in tree.items()}
+    if isinstance(tree, (list, tuple)):
+        return type(tree)(to_device(v) for v in tree)
+    return tree
+
+
+def to_host(tree):
+    if isinstance(tree, StrictArray):
+        return tree._a.copy() if tree._a.ndim else tree._a[()]
+    if isinstance(tree, dict):
+        return {k: to_host(v) for k, v in tree.items()}
+    if isinstance(tree, (list, tuple)):
+        return type(tree)(to_host(v) for v in tree)
+    return tree

@@ -1,0 +1,168 @@
+"""The generated code on a non-NumPy backend: the whole corpus runs on ``strict_np`` (arrays that refuse
+any conversion to NumPy, the way CuPy arrays do) and must give NumPy's results; a rule that leaks
+to NumPy must make that run fail. The same corpus runs on real CuPy under the ``gpu`` marker."""
+import zlib
+
+import numpy as np
+import pytest
+
+import strict_np
+import tangent_fwd
+from tangent_fwd import backends
+from corpus import load
+
+backends.register("strict", strict_np)
+CASES = load()
+
+
+def _direction(x, rng):
+    if isinstance(x, dict):
+        return {k: _direction(v, rng) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return type(x)(_direction(v, rng) for v in x)
+    if isinstance(x, np.ndarray):
+        return rng.standard_normal(x.shape).astype(x.dtype)
+    return float(rng.standard_normal())
+
+
+def _inputs(case):
+    rng = np.random.default_rng(zlib.crc32(case.name.encode()))
+    args = case.args(rng)
+    tangents = tuple(_direction(a, rng) if i in case.wrt else None for i, a in enumerate(args))
+    return args, tangents
+
+
+def _assert_close(a, b, path="out"):
+    if isinstance(a, dict):
+        assert set(a) == set(b), path
+        for k in a:
+            _assert_close(a[k], b[k], f"{path}[{k!r}]")
+    elif isinstance(a, (list, tuple)):
+        assert len(a) == len(b), path
+        for i, (x, y) in enumerate(zip(a, b)):
+            _assert_close(x, y, f"{path}[{i}]")
+    else:
+        np.testing.assert_allclose(np.asarray(a, dtype=float), np.asarray(b, dtype=float),
+                                   rtol=1e-10, atol=1e-12, err_msg=path)
+
+
+def _run_on(xp_to, xp_back, case, backend):
+    import copy
+    args, tangents = _inputs(case)
+    want_v, want_t = tangent_fwd.jvp(case.func, copy.deepcopy(args), tangents, backend="numpy")
+    got_v, got_t = tangent_fwd.jvp(case.func, xp_to(args), xp_to(tangents), backend=backend)
+    _assert_close(xp_back(got_v), want_v)
+    _assert_close(xp_back(got_t), want_t)
+
+
+# Functions whose own code pins them to the host: they read module-level NumPy arrays, which on a
+# device backend would have to be device arrays (CuPy refuses to mix them just like strict_np does).
+HOST_ONLY = {"calls.module_globals", "calls.global_loop_count"}
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_corpus_on_strict_backend_matches_numpy(case):
+    if case.name in HOST_ONLY:
+        with pytest.raises(strict_np.HostFallbackError):     # the user's host array, not our code
+            _run_on(strict_np.to_device, strict_np.to_host, case, "strict")
+        return
+    _run_on(strict_np.to_device, strict_np.to_host, case, "strict")
+
+
+def test_auto_backend_detects_strict_arrays_and_caches_per_backend():
+    from corpus import CASES as all_cases
+    case = next(c for c in all_cases if c.name.endswith("np_tanh") or "tanh" in c.name)
+    args, tangents = _inputs(case)
+    fd = tangent_fwd.forward_diff(case.func, wrt=case.wrt)
+    on_numpy = fd(*args, *[t for t in tangents if t is not None])
+    on_strict = fd(*strict_np.to_device(args), *[strict_np.to_device(t) for t in tangents if t is not None])
+    assert type(on_strict[1]).__name__ == "StrictArray"
+    _assert_close(strict_np.to_host(on_strict), on_numpy)
+    assert "numpy" in fd._by_backend and "strict" in fd._by_backend
+
+
+def leaky_op(x):
+    return x * 2.0
+
+
+def uses_leaky(x):
+    return leaky_op(x) + 1.0
+
+
+def test_a_leaky_rule_makes_the_strict_run_fail():
+    from tangent_fwd import registry
+    tangent_fwd.defjvp(leaky_op, "x", lambda d, ans, x: np.asarray(d) * 2.0)     # leaks to the host
+    try:
+        x = np.linspace(0.0, 1.0, 4)
+        v, t = tangent_fwd.jvp(uses_leaky, (x,), (np.ones(4),))                   # fine on NumPy
+        np.testing.assert_allclose(t, 2.0)
+        with pytest.raises(strict_np.HostFallbackError):
+            tangent_fwd.jvp(uses_leaky, (strict_np.to_device(x),), (strict_np.to_device(np.ones(4)),))
+    finally:
+        registry._RULES.pop(id(leaky_op), None)
+        registry._version[0] += 1
+
+
+def test_mixing_numpy_and_strict_arrays_names_the_arguments():
+    def f(a, b):
+        return a * b
+    with pytest.raises(tangent_fwd.ArgumentError) as info:
+        tangent_fwd.jvp(_mix, (np.ones(3), strict_np.to_device(np.ones(3))), (np.ones(3), None))
+    msg = str(info.value)
+    assert "mix arrays of different backends" in msg and "numpy: a" in msg and "strict_np: b" in msg
+
+
+def _mix(a, b):
+    return a * b
+
+
+def test_cupy_backend_errors_are_actionable():
+    try:
+        import cupy
+        if cupy.is_available():
+            pytest.skip("a CUDA device is available: the error paths cannot be reached")
+        expected = "finds no usable CUDA device"
+    except ImportError:
+        expected = "CuPy is not installed"
+    with pytest.raises(tangent_fwd.ArgumentError) as info:
+        tangent_fwd.jvp(_mix, (np.ones(3), np.ones(3)), (np.ones(3), None), backend="cupy")
+    assert expected in str(info.value) and ("tangent_fwd[cuda12]" in str(info.value) or "driver" in str(info.value))
+
+
+def _cupy_available():
+    try:
+        import cupy
+        return bool(cupy.is_available())
+    except Exception:
+        return False
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not _cupy_available(), reason="needs CuPy with a usable CUDA device (cupy.is_available())")
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_corpus_on_cupy_matches_numpy(case):
+    import cupy
+
+    def to(tree):
+        if isinstance(tree, np.ndarray):
+            return cupy.asarray(tree)
+        if isinstance(tree, dict):
+            return {k: to(v) for k, v in tree.items()}
+        if isinstance(tree, (list, tuple)):
+            return type(tree)(to(v) for v in tree)
+        return tree
+
+    def back(tree):
+        if isinstance(tree, cupy.ndarray):
+            return cupy.asnumpy(tree)
+        if isinstance(tree, dict):
+            return {k: back(v) for k, v in tree.items()}
+        if isinstance(tree, (list, tuple)):
+            return type(tree)(back(v) for v in tree)
+        return tree
+    if "pc_random" in case.tags:          # CuPy's generators draw different numbers: check it runs on the device
+        args, tangents = _inputs(case)
+        v, t = tangent_fwd.jvp(case.func, to(args), to(tangents), backend="cupy")
+        assert not isinstance(back(t), type(t)) or not hasattr(t, "device")
+        return
+    _run_on(to, back, case, "cupy")
