@@ -178,6 +178,25 @@ class Activity:
         elif isinstance(s, (gast.While, gast.If)):
             for b in s.body + s.orelse:
                 self._stmt(b)
+        elif isinstance(s, gast.FunctionDef):
+            # a nested def that appends to / writes into a list of ours makes that list active when the
+            # written value may be (its parameters are taken to be active: a conservative choice)
+            inner_params = {p.id for p in s.args.args + s.args.kwonlyargs}
+            saved = set(self.active)
+            self.active |= inner_params
+            for n in gast.walk(gast.Module(body=s.body, type_ignores=[])):
+                if (isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute) and n.func.attr in MUTATING_METHODS
+                        and isinstance(n.func.value, gast.Name) and any(self.expr(a) for a in n.args)):
+                    saved.add(n.func.value.id)
+                if isinstance(n, gast.Assign) and self.expr(n.value):
+                    for t in n.targets:
+                        if isinstance(t, gast.Subscript):
+                            root = t
+                            while isinstance(root, gast.Subscript):
+                                root = root.value
+                            if isinstance(root, gast.Name):
+                                saved.add(root.id)
+            self.active = saved
         elif isinstance(s, gast.Expr) and isinstance(s.value, gast.Call):
             f = s.value.func
             if isinstance(f, gast.Attribute) and f.attr in MUTATING_METHODS:

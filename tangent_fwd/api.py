@@ -54,13 +54,13 @@ def _wrt_names(func, wrt):
     return tuple(names[i] for i in sorted(names.index(w) for w in out))
 
 
-def _compiled(func, wrt_names, backend_name):
+def _compiled(func, wrt_names, backend_name, vector=False):
     _check_registry()
     per = _UNITS.setdefault(func, {})
-    key = (wrt_names, backend_name)
+    key = (wrt_names, backend_name, vector)
     hit = per.get(key)
     if hit is None:
-        unit = Unit(func, wrt_names, backends.get(backend_name)).build()
+        unit = Unit(func, wrt_names, backends.get(backend_name), vector=vector).build()
         fn, filename = unit.compile()
         hit = per[key] = (fn, unit.source, filename, unit.root.tangent_params)
     return hit
@@ -76,7 +76,7 @@ class ForwardDiff:
     """``forward_diff(f)``: call it with f's arguments followed by one tangent per ``wrt`` parameter;
     it returns ``(value, value_tangent)``. ``.source`` is the generated code."""
 
-    def __init__(self, func, wrt=0, backend="auto"):
+    def __init__(self, func, wrt=0, backend="auto", vectorized=False):
         if not callable(func):
             raise ArgumentError(f"forward_diff needs a function, got {type(func).__name__}")
         backends.check_name(backend)
@@ -84,6 +84,7 @@ class ForwardDiff:
         self.func = func
         self.wrt = _wrt_names(func, wrt)
         self.backend = backend
+        self.vectorized = bool(vectorized)
         self._fast = None               # the generated function for NumPy (or the fixed backend)
         self._auto = backend == "auto"
         self._by_backend = {}
@@ -94,13 +95,17 @@ class ForwardDiff:
     def _get(self, backend_name):
         fn = self._by_backend.get(backend_name)
         if fn is None:
-            fn, _, _, self._tangent_params = _compiled(self.func, self.wrt, backend_name)
+            fn, _, _, self._tangent_params = _compiled(self.func, self.wrt, backend_name, self.vectorized)
             self._by_backend[backend_name] = fn
         return fn
 
+    def generated_function(self, backend_name="numpy"):
+        """The generated Python function for ``backend_name`` (what a call runs)."""
+        return self._get(backend_name)
+
     @property
     def source(self):
-        return _compiled(self.func, self.wrt, "numpy" if self.backend == "auto" else self.backend)[1]
+        return _compiled(self.func, self.wrt, "numpy" if self.backend == "auto" else self.backend, self.vectorized)[1]
 
     def __call__(self, *args, **kwargs):
         fast = self._fast
@@ -125,12 +130,16 @@ class ForwardDiff:
         else:
             name = self.backend
         fn = self._get(name)
-        if self._positional and name == ("numpy" if self._auto else self.backend):
+        if self._positional and not self.vectorized and name == ("numpy" if self._auto else self.backend):
             self._fast = fn
-        if self._positional:
-            return fn(*args, **kwargs)
-        args, kwargs = self._split(args, kwargs)
-        return fn(*args, **kwargs)
+        if not self._positional:
+            args, kwargs = self._split(args, kwargs)
+        out = fn(*args, **kwargs)
+        if self.vectorized:
+            from .runtime import batch_size, bfinish
+            tangents = [kwargs[t] for t in self._tangent_params.values() if t in kwargs] or list(args[-len(self.wrt):])
+            out = (out[0], bfinish(out[1], out[0], batch_size(tangents[0])))
+        return out
 
     def _split(self, args, kwargs):
         tnames = list(self.wrt)
@@ -164,7 +173,7 @@ def _simple_signature(func):
     return all(p.kind == p.POSITIONAL_OR_KEYWORD and p.default is p.empty for p in sig.parameters.values())
 
 
-def forward_diff(func=None, *, wrt=0, backend="auto"):
+def forward_diff(func=None, *, wrt=0, backend="auto", vectorized=False):
     """Forward-mode derivative of ``func`` by source transformation.
 
     ``@forward_diff``, ``@forward_diff(wrt=...)`` or ``forward_diff(f, wrt=...)``. ``wrt`` is a
@@ -172,13 +181,15 @@ def forward_diff(func=None, *, wrt=0, backend="auto"):
     f's arguments followed by one tangent per ``wrt`` parameter and returns ``(value, tangent)``.
     ``backend`` is 'auto' (chosen from the argument arrays at call time), 'numpy', 'cupy', or a name
     given to :func:`tangent_fwd.backends.register`; each backend's code is generated and cached once.
+    ``vectorized=True``: every tangent has a leading axis of K directions and one generated pass
+    returns the K output tangents (stacked on a leading axis), equal to K separate JVPs.
     """
     if func is None:
-        return lambda f: ForwardDiff(f, wrt=wrt, backend=backend)
-    return ForwardDiff(func, wrt=wrt, backend=backend)
+        return lambda f: ForwardDiff(f, wrt=wrt, backend=backend, vectorized=vectorized)
+    return ForwardDiff(func, wrt=wrt, backend=backend, vectorized=vectorized)
 
 
-def source(func, wrt=0, backend="numpy"):
+def source(func, wrt=0, backend="numpy", vectorized=False):
     """The generated source of ``func``'s JVP (and of the user functions it calls), without running it.
     ``backend='cupy'`` shows the code generated for CuPy."""
     if isinstance(func, ForwardDiff):
@@ -186,12 +197,16 @@ def source(func, wrt=0, backend="numpy"):
     backends.check_name(backend)
     if backend == "auto":
         backend = "numpy"
-    return _compiled(func, _wrt_names(func, wrt), backend)[1]
+    return _compiled(func, _wrt_names(func, wrt), backend, vectorized)[1]
 
 
-def jvp(func, primals, tangents, backend="auto"):
+def jvp(func, primals, tangents, backend="auto", vectorized=False):
     """``(func(*primals), J·tangents)``. ``tangents`` matches ``primals``; ``None`` marks an argument
-    that is not differentiated. Dict/list/tuple arguments take tangents of the same structure."""
+    that is not differentiated. Dict/list/tuple arguments take tangents of the same structure.
+
+    ``vectorized=True``: each tangent leaf has a leading axis of K directions (shape (K,) + the
+    primal's shape); the result's tangent leaves have shape (K,) + the output's shape, and equal K
+    separate JVPs, computed in one generated pass."""
     if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
         raise ArgumentError("jvp(func, primals, tangents): primals and tangents must be tuples")
     if len(primals) != len(tangents):
@@ -206,9 +221,10 @@ def jvp(func, primals, tangents, backend="auto"):
         names = [f"arg{i}" for i in range(len(primals))]
     wrt = tuple(i for i, t in enumerate(tangents) if t is not None)
     checked = []
+    batch = [None]
     for i in wrt:
         pname = names[i] if i < len(names) else f"argument {i}"
-        checked.append(_check_tangent(primals[i], tangents[i], pname))
+        checked.append(_check_tangent(primals[i], tangents[i], pname, batch if vectorized else None))
     backends.check_name(backend)
     if backend == "auto":
         backend = backends.detect(primals, names)
@@ -216,34 +232,50 @@ def jvp(func, primals, tangents, backend="auto"):
         value = func(*primals)
         from .runtime import zeros_like
         return value, zeros_like(value)
-    fd = _jvp_cache(func, wrt, backend)
+    fd = _jvp_cache(func, wrt, backend, vectorized)
     return fd(*primals, *checked)
 
 
 _JVP = weakref.WeakKeyDictionary()
 
 
-def _jvp_cache(func, wrt, backend):
+def _jvp_cache(func, wrt, backend, vectorized=False):
     per = _JVP.setdefault(func, {})
-    fd = per.get((wrt, backend))
+    fd = per.get((wrt, backend, vectorized))
     if fd is None:
-        fd = per[(wrt, backend)] = ForwardDiff(func, wrt=wrt, backend=backend)
+        fd = per[(wrt, backend, vectorized)] = ForwardDiff(func, wrt=wrt, backend=backend, vectorized=vectorized)
     return fd
 
 
-def _check_tangent(primal, tangent, path):
-    """Validate (and dtype-align) a tangent against its primal; errors name the argument."""
+def _check_tangent(primal, tangent, path, batch=None):
+    """Validate (and dtype-align) a tangent against its primal; errors name the argument. With
+    ``batch`` (vector mode, a one-element list holding K once seen) each leaf has a leading K axis."""
     if isinstance(primal, dict):
         if not isinstance(tangent, dict) or set(tangent) != set(primal):
             raise ArgumentError(f"tangent for {path} must be a dict with keys {sorted(primal)}, "
                                 f"got {_describe(tangent)}")
-        return {k: _check_tangent(primal[k], tangent[k], f"{path}[{k!r}]") for k in primal}
+        return {k: _check_tangent(primal[k], tangent[k], f"{path}[{k!r}]", batch) for k in primal}
     if isinstance(primal, (list, tuple)):
         if not isinstance(tangent, (list, tuple)) or len(tangent) != len(primal):
             raise ArgumentError(f"tangent for {path} must be a {type(primal).__name__} of length {len(primal)}, "
                                 f"got {_describe(tangent)}")
-        out = [_check_tangent(p, t, f"{path}[{i}]") for i, (p, t) in enumerate(zip(primal, tangent))]
+        out = [_check_tangent(p, t, f"{path}[{i}]", batch) for i, (p, t) in enumerate(zip(primal, tangent))]
         return type(primal)(out)
+    if batch is not None:
+        pshape = tuple(getattr(primal, "shape", ()))
+        tshape = getattr(tangent, "shape", None)
+        if tshape is None or len(tshape) != len(pshape) + 1 or tuple(tshape[1:]) != pshape:
+            raise ArgumentError(f"vectorized tangent for {path} must have shape (K,) + {pshape}, "
+                                f"got {_describe(tangent)}")
+        if batch[0] is None:
+            batch[0] = tshape[0]
+        elif tshape[0] != batch[0]:
+            raise ArgumentError(f"vectorized tangent for {path} has {tshape[0]} directions but an earlier "
+                                f"argument has {batch[0]}")
+        pd = getattr(primal, "dtype", None)
+        if pd is not None and pd.kind in "fc" and tangent.dtype != pd:
+            tangent = tangent.astype(pd)
+        return tangent
     pshape = getattr(primal, "shape", None)
     tshape = getattr(tangent, "shape", None)
     if pshape is None:

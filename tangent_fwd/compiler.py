@@ -29,8 +29,8 @@ class Unit:
     """One compilation unit: the root function and every user function it calls (each specialised
     to the parameters that carry tangents), generated together into one readable module."""
 
-    def __init__(self, func, wrt, backend):
-        self.root_func, self.wrt, self.backend = func, tuple(wrt), backend
+    def __init__(self, func, wrt, backend, vector=False):
+        self.root_func, self.wrt, self.backend, self.vector = func, tuple(wrt), backend, vector
         self.infos = {}
         self.extra_reserved = set()
 

@@ -93,6 +93,21 @@ def for_(target, iter_, body, orelse=()):
     return gast.For(target=target, iter=iter_, body=list(body), orelse=list(orelse), type_comment=None)
 
 
+def listcomp(elt, target, iter_):
+    gen = gast.comprehension(target=target, iter=iter_, ifs=[], is_async=0)
+    return gast.ListComp(elt=elt, generators=[gen])
+
+
+def index_expr(idx, slice_name="slice"):
+    """An index (which may hold slices) as an ordinary expression: ``1:, i`` -> ``(slice(1, None), i)``."""
+    if isinstance(idx, gast.Slice):
+        parts = [idx.lower or const(None), idx.upper or const(None), idx.step or const(None)]
+        return call(name(slice_name), [clone(p) for p in parts])
+    if isinstance(idx, gast.Tuple):
+        return tuple_([index_expr(e, slice_name) for e in idx.elts])
+    return clone(idx)
+
+
 def pass_():
     return gast.Pass()
 

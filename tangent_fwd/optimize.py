@@ -30,6 +30,12 @@ def fold(e):
                     return nodes.const(v)
             except (ArithmeticError, ValueError):
                 pass
+        if op is gast.Mult and ((_num(l) and l.value == 0) or (_num(r) and r.value == 0)):
+            return nodes.const(0)          # a zero partial (y * x ** (y - 1) at y = 0): no contribution
+        if op is gast.Add and _num(l) and l.value == 0:
+            return r
+        if op in (gast.Add, gast.Sub) and _num(r) and r.value == 0:
+            return l
         if op is gast.Add and isinstance(r, gast.UnaryOp) and isinstance(r.op, gast.USub):
             return nodes.binop(l, gast.Sub(), r.operand)
         if op is gast.Pow and _num(r) and r.value == 1:
@@ -45,6 +51,10 @@ def fold(e):
     if isinstance(e, gast.IfExp) and isinstance(e.test, gast.Constant):
         return e.body if e.test.value else e.orelse
     return e
+
+
+def is_zero(e):
+    return isinstance(e, gast.Constant) and not isinstance(e.value, bool) and e.value == 0
 
 
 def remove_dead_tangents(fdef, tangent_names):

@@ -59,6 +59,70 @@ def fresh(tangent):
     return copy() if copy is not None else tangent
 
 
+def iset(tangent, value):
+    """The tangent of an in-place update ``r op= v``: written into ``tangent`` where it is an array
+    (so views of it see the change, as views of ``r`` do), else the new value."""
+    if getattr(tangent, "shape", None) is not None and getattr(tangent, "flags", None) is not None \
+            and tangent.flags.writeable and getattr(value, "shape", ()) == tangent.shape:
+        tangent[...] = value
+        return tangent
+    return value
+
+
+def snapshot(value):
+    """A copy of an array (the value before an in-place update); other values as they are."""
+    copy = getattr(value, "copy", None)
+    return copy() if copy is not None and hasattr(value, "shape") else value
+
+
+def expand(tangent, ans):
+    """``tangent`` broadcast to the shape of ``ans`` (when an inactive operand broadcast the result)."""
+    shape = getattr(ans, "shape", None)
+    if shape is None or getattr(tangent, "shape", None) == shape:
+        return tangent
+    xp = namespace_of(ans)
+    return xp.broadcast_to(xp.asarray(tangent, dtype=ans.dtype) if ans.dtype.kind in "fc" else tangent, shape)
+
+
+def where_like(xp, cond, tangent, ref):
+    """``where(cond, tangent, 0)`` in the dtype of ``ref``'s floats (Python-float tangents stay weak)."""
+    out = xp.where(cond, tangent, 0)
+    dtype = getattr(ref, "dtype", None)
+    if dtype is not None and dtype.kind in "fc" and getattr(out, "dtype", dtype) != dtype:
+        out = out.astype(dtype)
+    return out
+
+
+def pow_dy(xp, x, ans):
+    """d(x**y)/dy = x**y * log(x), taken as 0 where x**y == 0 (x == 0, y > 0)."""
+    if isinstance(ans, numbers.Real) and not hasattr(ans, "dtype"):
+        return 0.0 if ans == 0 else ans * log(xp, x)
+    errstate = getattr(xp, "errstate", None)
+    if errstate is not None:
+        with errstate(divide="ignore", invalid="ignore"):
+            return xp.where(ans == 0, 0, ans * log(xp, x))
+    return xp.where(ans == 0, 0, ans * log(xp, x))
+
+
+def arange_dstart(xp, dstart, ans, stop):
+    """Tangent of arange(start, stop, step) w.r.t. start (arange(stop) alone has none)."""
+    if stop is None:
+        return 0.0 * dstart
+    return dstart * xp.ones_like(ans)
+
+
+def arange_dstep(xp, dstep, ans):
+    return dstep * xp.arange(ans.shape[0], dtype=ans.dtype)
+
+
+def astype_tangent(tangent, dtype):
+    """Tangent of ``x.astype(dtype)``: cast along for float dtypes; integer casts are piecewise constant."""
+    import numpy
+    if numpy.dtype(dtype).kind in "fc":
+        return tangent.astype(dtype) if hasattr(tangent, "astype") else tangent
+    return 0.0 * tangent
+
+
 def log(xp, x):
     """log(x) that keeps a Python-number base a weak Python float (so float32 stays float32)."""
     if isinstance(x, numbers.Real) and not hasattr(x, "dtype"):
@@ -163,8 +227,40 @@ def norm_jvp(xp, x, dx, ans, ord=None, axis=None, keepdims=False):
             return xp.sum(xp.sign(x) * dx, axis=axis, keepdims=keepdims)
         num = xp.sum(xp.sign(x) * xp.abs(x) ** (ord - 1) * dx, axis=axis, keepdims=keepdims)
         return num / _squeeze_like(xp, a, axis, keepdims) ** (ord - 1)
+    if not vector and getattr(x, "ndim", 0) >= 2 and (axis is None or isinstance(axis, tuple) and len(axis) == 2):
+        return _matrix_norm_jvp(xp, x, dx, ans, ord, axis, keepdims)
     raise TypeError(f"tangent_fwd: no JVP for numpy.linalg.norm with ord={ord!r} over axis={axis!r}; "
                     "register one with tangent_fwd.defjvp(numpy.linalg.norm, ...)")
+
+
+def _matrix_norm_jvp(xp, x, dx, ans, ord, axis, keepdims):
+    """Matrix norms: nuclear and spectral from the SVD, 1/inf/-1/-inf from the extreme column/row sums."""
+    axes = axis if axis is not None else (x.ndim - 2, x.ndim - 1)
+    a0, a1 = (a % x.ndim for a in axes)
+    xm = xp.moveaxis(xp.moveaxis(x, a0, -2), a1 if a1 > a0 else a1 + 1, -1) if (a0, a1) != (x.ndim - 2, x.ndim - 1) else x
+    dm = xp.moveaxis(xp.moveaxis(dx, a0, -2), a1 if a1 > a0 else a1 + 1, -1) if (a0, a1) != (x.ndim - 2, x.ndim - 1) else dx
+    if ord in ("nuc", 2, -2):
+        u, s, vt = xp.linalg.svd(xm, full_matrices=False)
+        proj = xp.einsum("...ij,...ik,...kl->...jl", u, dm, xp.swapaxes(vt, -1, -2))   # U^T dX V
+        diag = xp.diagonal(proj, axis1=-2, axis2=-1)
+        if ord == "nuc":
+            out = xp.sum(diag, axis=-1)
+        else:
+            idx = 0 if ord == 2 else -1
+            out = diag[..., idx]
+    elif ord in (1, -1, math.inf, -math.inf):
+        col = ord in (1, -1)
+        sums = xp.sum(xp.abs(xm), axis=-2 if col else -1)
+        dsums = xp.sum(xp.sign(xm) * dm, axis=-2 if col else -1)
+        pick = xp.max(sums, axis=-1, keepdims=True) if ord in (1, math.inf) else xp.min(sums, axis=-1, keepdims=True)
+        mask = (sums == pick).astype(dsums.dtype)
+        out = xp.sum(dsums * mask, axis=-1) / xp.sum(mask, axis=-1)
+    else:
+        raise TypeError(f"tangent_fwd: no JVP for the matrix norm ord={ord!r}")
+    if keepdims:
+        out = xp.expand_dims(xp.expand_dims(out, -1), -1)
+        out = xp.moveaxis(xp.moveaxis(out, -1, max(a0, a1)), -1, min(a0, a1))
+    return out
 
 
 def _squeeze_like(xp, a, axis, keepdims):
@@ -175,3 +271,212 @@ def _squeeze_like(xp, a, axis, keepdims):
 
 def clip_jvp_x(dx, ans, x):
     return dx * (ans == x)
+
+
+def seq_sum(tangents):
+    """Tangent of builtin ``sum(iterable, start)`` w.r.t. the iterable: the plain sum of its tangents."""
+    total = 0.0
+    for t in tangents:
+        total = total + t
+    return total
+
+
+class TangentTuple(tuple):
+    """The tangent of a call returning a fixed-size tuple (``divmod``): per-argument contributions
+    add elementwise instead of concatenating."""
+
+    def __add__(self, other):
+        return TangentTuple(a + b for a, b in zip(self, other))
+
+    __radd__ = __add__
+
+
+def _zero_tangent(xp, value, dtype):
+    return xp.zeros(xp.shape(value), dtype=dtype)
+
+
+def diff_jvp(xp, a, da, n, axis, prepend, dprepend, append, dappend):
+    """Tangent of ``diff(a, n, axis, prepend, append)`` for one of its (jointly linear) inputs: the
+    others contribute zero, so a constant prepend/append never leaks into the tangent."""
+    active = [t for t in (da, dprepend, dappend) if t is not None]
+    dtype = xp.result_type(*[getattr(t, "dtype", xp.float64) for t in active],
+                           *[xp.asarray(v).dtype for v in (a, prepend, append) if v is not None])
+    if dtype.kind not in "fc":
+        dtype = xp.float64
+    kwargs = {}
+    if prepend is not None:
+        kwargs["prepend"] = dprepend if dprepend is not None else _zero_tangent(xp, prepend, dtype)
+    if append is not None:
+        kwargs["append"] = dappend if dappend is not None else _zero_tangent(xp, append, dtype)
+    if da is None:
+        da = _zero_tangent(xp, a, dtype)
+    return xp.diff(da, n=n, axis=axis, **kwargs)
+
+
+def pad_jvp(xp, da, pad_width, mode="constant", stat_length=None, reflect_type="even"):
+    """Tangent of ``pad`` w.r.t. the array: the same padding of ``da`` with zero constant/end values
+    (the modes that copy or average entries are linear; maximum/minimum/median are not)."""
+    if callable(mode) or mode in ("maximum", "minimum", "median"):
+        raise TypeError(f"tangent_fwd: no JVP for numpy.pad with mode={mode!r}; "
+                        "register one with tangent_fwd.defjvp(numpy.pad, ...)")
+    kwargs = {}
+    if mode == "mean" and stat_length is not None:
+        kwargs["stat_length"] = stat_length
+    if mode in ("reflect", "symmetric"):
+        kwargs["reflect_type"] = reflect_type
+    return xp.pad(da, pad_width, mode=mode, **kwargs)
+
+
+def pad_values_jvp(xp, array, pad_width, mode, dvalues):
+    """Tangent of ``pad`` w.r.t. ``constant_values`` (mode 'constant') or ``end_values`` ('linear_ramp')."""
+    base = getattr(array, "dtype", None)
+    dtype = xp.result_type(base if base is not None and base.kind in "fc" else xp.float64, dvalues)
+    zero = xp.zeros(xp.shape(array), dtype=dtype)
+    key = "constant_values" if mode == "constant" else "end_values"
+    return xp.pad(zero, pad_width, mode=mode, **{key: dvalues})
+
+
+def sort_jvp(xp, a, da, axis=-1):
+    """Tangent of ``sort``: the tangents gathered in sorted order."""
+    if axis is None:
+        a, da, axis = xp.reshape(a, (-1,)), xp.reshape(da, (-1,)), 0
+    order = xp.argsort(a, axis=axis, kind="stable")
+    return xp.take_along_axis(da * xp.ones_like(a, dtype=getattr(da, "dtype", None)), order, axis=axis)
+
+
+# ---------------------------------------------------------------------------------------------
+# Vector mode: every tangent carries a leading axis of K directions. Elementwise rules broadcast;
+# these helpers handle indexing, transposes, iteration, rank alignment and the per-direction loop
+# that rules without a batched form fall back to.
+
+def batch_size(tangent):
+    """K, the number of directions, from any tangent (the leading axis of its first array leaf)."""
+    if isinstance(tangent, dict):
+        tangent = next(iter(tangent.values()))
+        return batch_size(tangent)
+    if isinstance(tangent, (list, tuple)):
+        return batch_size(tangent[0])
+    return tangent.shape[0]
+
+
+def zeros_batched(value, k):
+    """Zero tangents of shape (K,) + shape(value), with the structure of ``value``."""
+    if isinstance(value, tuple):
+        return tuple(zeros_batched(v, k) for v in value)
+    if isinstance(value, list):
+        return [zeros_batched(v, k) for v in value]
+    if isinstance(value, dict):
+        return {key: zeros_batched(v, k) for key, v in value.items()}
+    dtype = getattr(value, "dtype", None)
+    if dtype is None:
+        import numpy
+        return numpy.zeros(k)
+    xp = namespace_of(value)
+    return xp.zeros((k,) + tuple(value.shape), dtype=dtype if dtype.kind in "fc" else xp.float64)
+
+
+def _is_container(t):
+    return isinstance(t, (list, tuple, dict))
+
+
+def _batched_index(idx):
+    return (slice(None),) + (idx if isinstance(idx, tuple) else (idx,))
+
+
+def bget(tangent, idx):
+    """tangent[idx] in vector mode: containers index as usual, arrays skip the direction axis."""
+    if _is_container(tangent):
+        return tangent[idx]
+    return tangent[_batched_index(idx)]
+
+
+def bset(tangent, idx, value):
+    if _is_container(tangent):
+        tangent[idx] = value
+        return
+    bidx = _batched_index(idx)
+    ndim = getattr(value, "ndim", 0)
+    if ndim:                      # (K,) + v.shape must broadcast into (K,) + target.shape
+        extra = tangent[bidx].ndim - ndim
+        if extra > 0:
+            value = value.reshape((value.shape[0],) + (1,) * extra + tuple(value.shape[1:]))
+    tangent[bidx] = value
+
+
+def bT(tangent):
+    return tangent.transpose((0,) + tuple(range(tangent.ndim - 1, 0, -1)))
+
+
+def biter(tangent):
+    """Iterate a tangent the way its primal iterates (arrays: over the axis after the directions)."""
+    if _is_container(tangent):
+        return tangent
+    return namespace_of(tangent).moveaxis(tangent, 1, 0)
+
+
+def balign(tangent, primal, ans):
+    """Insert axes after the direction axis so a tangent of a lower-rank operand broadcasts against
+    the result like its primal does ((K,) + x.shape against ans.shape)."""
+    extra = getattr(ans, "ndim", 0) - getattr(primal, "ndim", 0)
+    if extra <= 0 or not hasattr(tangent, "reshape"):
+        return tangent
+    return tangent.reshape((tangent.shape[0],) + (1,) * extra + tuple(tangent.shape[1:]))
+
+
+def bslice(tangent, k):
+    """Direction k of a (possibly structured) tangent."""
+    if isinstance(tangent, dict):
+        return {key: bslice(v, k) for key, v in tangent.items()}
+    if isinstance(tangent, (list, tuple)):
+        return type(tangent)(bslice(v, k) for v in tangent)
+    if getattr(tangent, "ndim", 0) == 0:
+        return tangent
+    return tangent[k]
+
+
+def bstack(xp, tangents):
+    """Stack per-direction tangents (pytrees) into one tangent with a leading direction axis."""
+    first = tangents[0]
+    if isinstance(first, dict):
+        return {key: bstack(xp, [t[key] for t in tangents]) for key in first}
+    if isinstance(first, (list, tuple)):
+        return type(first)(bstack(xp, [t[i] for t in tangents]) for i in range(len(first)))
+    if not hasattr(first, "shape"):
+        import numpy
+        return numpy.asarray(tangents, dtype=float)
+    return xp.stack(tangents)
+
+
+def bmatmul_left(xp, dx, y, x):
+    """Tangent (K,) + x.shape times primal y, as (dx_k @ y) for each k."""
+    if x.ndim >= 2 and x.ndim >= y.ndim or x.ndim == 1 and y.ndim <= 2:
+        return dx @ y
+    return xp.stack([dx[k] @ y for k in range(dx.shape[0])])
+
+
+def bmatmul_right(xp, x, dy, y):
+    """Primal x times tangent (K,) + y.shape, as (x @ dy_k) for each k."""
+    if y.ndim >= 2 and y.ndim >= x.ndim:
+        return x @ dy
+    if y.ndim == 1 and x.ndim <= 2:
+        return dy @ (x.T if x.ndim == 2 else x)
+    return xp.stack([x @ dy[k] for k in range(dy.shape[0])])
+
+
+def bfinish(tangent, value, k):
+    """At the API boundary: give every output tangent leaf its full (K,) + shape(value)."""
+    if isinstance(value, dict):
+        return {key: bfinish(tangent[key], v, k) for key, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(bfinish(t, v, k) for t, v in zip(tangent, value))
+    shape = (k,) + tuple(getattr(value, "shape", ()))
+    if getattr(tangent, "shape", None) == shape:
+        return tangent
+    if not hasattr(tangent, "shape") and not hasattr(value, "shape"):
+        import numpy
+        return numpy.broadcast_to(numpy.asarray(tangent, dtype=float), shape).copy()
+    xp = namespace_of(tangent if hasattr(tangent, "shape") else value)
+    dtype = getattr(tangent, "dtype", None) or getattr(value, "dtype", None)
+    out = xp.zeros(shape, dtype=dtype if dtype is not None and dtype.kind in "fc" else xp.float64)
+    out[...] = tangent
+    return out

@@ -80,6 +80,9 @@ class FunctionTransformer:
         self.state = {}
         self.force_live = set()
         self.zero_value = {}       # name -> the numeric constant it holds while its tangent is zero
+        self.vector = unit.vector   # tangents carry a leading axis of K directions
+        self.kname = parent.kname if parent else self.namer.fresh("K")
+        self.uses_k = False
         self.nested = {}           # nested def name -> Spec of its JVP (or None: never active)
         self.nested_free = self._nested_free_names()
         visible = self.locals | (parent.visible_locals if parent else set())
@@ -129,7 +132,23 @@ class FunctionTransformer:
             return nodes.clone(atom)
         if isinstance(atom, gast.Constant) and isinstance(atom.value, (int, float)) and not isinstance(atom.value, bool):
             return nodes.const(0.0)
-        return nodes.call(nodes.attr(nodes.name(self.unit.rt), "zeros_like"), [nodes.clone(atom)])
+        if self.vector:
+            return self.rt_call("zeros_batched", nodes.clone(atom), self.k())
+        return self.rt_call("zeros_like", nodes.clone(atom))
+
+    def rt_call(self, helper, *args):
+        return nodes.call(nodes.attr(nodes.name(self.unit.rt), helper), list(args))
+
+    def k(self):
+        """The number of directions (vector mode), defined once at function entry."""
+        scope = self
+        while scope is not None:
+            scope.uses_k = True
+            scope = scope.parent
+        return nodes.name(self.kname)
+
+    def index_node(self, idx):
+        return nodes.index_expr(idx, self.unit.builtin("slice"))
 
     def set_zero(self, n, out, value=None):
         """Record that ``n`` now has a zero tangent (materialised if it must stay live)."""
@@ -167,6 +186,8 @@ class FunctionTransformer:
         tparams = [self.tangent_name(p) for p in self.spec.active_params]
         self.spec.tangent_params = dict(zip(self.spec.active_params, tparams))
         body = self.block(f.body, out)
+        if self.uses_k and self.parent is None and tparams:
+            body.insert(0, nodes.assign(self.kname, self.rt_call("batch_size", nodes.name(tparams[0]))))
         if not self.spec.active_params and self.parent is None:
             doc = f"{self.info.func.__qualname__} on the generated code's backend (no tangents)."
             return nodes.funcdef(self.spec.name, nodes.clone(f.args), body, docstring=doc)
@@ -198,6 +219,9 @@ class FunctionTransformer:
             if (isinstance(s, gast.Call) and isinstance(s.func, gast.Attribute) and s.func.attr in MUTATING_METHODS
                     and isinstance(s.func.value, gast.Name)):
                 live.add(s.func.value.id)
+        for s in gast.walk(gast.Module(body=self.fnode.body, type_ignores=[])):
+            if isinstance(s, gast.AugAssign) and isinstance(s.target, gast.Name):
+                live.add(s.target.id)
         self.mutated = set(live)
         for free in self.nested_free.values():
             live |= free
@@ -255,8 +279,51 @@ class FunctionTransformer:
         out.append(nodes.clone(s))
 
     def s_AugAssign(self, s, out):
-        load = nodes.with_ctx(s.target, gast.Load)
-        self.s_Assign(gast.Assign(targets=[s.target], value=nodes.binop(load, s.op, s.value), type_comment=None), out)
+        target = s.target
+        if isinstance(target, gast.Name) and (target.id in self.act.active):
+            return self.aug_assign_name(s, out)
+        load = nodes.with_ctx(target, gast.Load)
+        self.s_Assign(gast.Assign(targets=[target], value=nodes.binop(load, s.op, s.value), type_comment=None), out)
+
+    def aug_assign_name(self, s, out):
+        """``r op= v`` stays in place (an array ``r`` may be a view that others see), and so does its
+        tangent: ``dr = rt.iset(dr, ...)`` writes into ``dr`` where it is an array."""
+        r = s.target.id
+        value = self.atomize(s.value, out) if self.act.expr(s.value) else s.value
+        if not self.act.expr(value) and not self.is_live(r):
+            out.append(gast.AugAssign(target=nodes.store(r), op=s.op, value=nodes.clone(value)))
+            return
+        sexpr = nodes.binop(nodes.name(r), s.op, value)
+        tan = self.tangent_expr(sexpr)
+        primal = gast.AugAssign(target=nodes.store(r), op=s.op, value=nodes.clone(value))
+        if tan is None:
+            out.append(primal)
+            self.set_zero(r, out)
+            return
+        tan = optimize.fold(tan)
+        if optimize.is_zero(tan):
+            out.append(primal)
+            self.set_zero(r, out)
+            return
+        used = set(nodes.names_in(tan, gast.Load))
+        dname = self.tangent_name(r)
+        live = self.is_live(r)
+        if ANS in used and r in used:
+            old = self.namer.temp()
+            out.append(nodes.assign(old, self.rt_call("snapshot", nodes.name(r))))
+            tan = nodes.substitute(tan, {r: nodes.name(old)})
+            used = {ANS}
+        if ANS in used:
+            out.append(primal)
+            tan = nodes.substitute(tan, {ANS: nodes.name(r)})
+            out.append(nodes.assign(dname, self.rt_call("iset", nodes.name(dname), tan) if live else tan))
+        else:
+            tmp = self.namer.fresh("d" + r + "_new")
+            out.append(nodes.assign(tmp, tan))
+            out.append(primal)
+            out.append(nodes.assign(dname, self.rt_call("iset", nodes.name(dname), nodes.name(tmp))
+                                    if live else nodes.name(tmp)))
+        self.state[r] = LIVE
 
     def s_AnnAssign(self, s, out):
         if s.value is not None:
@@ -297,7 +364,7 @@ class FunctionTransformer:
             for n in names:
                 self.set_zero(n, out)
             return
-        out.append(nodes.assign(self.tangent_target(target), tan))
+        out.append(nodes.assign(self.tangent_target(target), self.rt_call("biter", tan) if self.vector else tan))
         for n in names:
             if n in self.act.active:
                 self.state[n] = LIVE
@@ -333,6 +400,18 @@ class FunctionTransformer:
             self.materialize(root.id, out)
         out.append(nodes.assign(new_target, nodes.clone(atom)))
         if root.id in self.act.active and self.is_live(root.id):
+            if self.vector:
+                chain = []
+                node = new_target
+                while isinstance(node, gast.Subscript):
+                    chain.append(node.slice)
+                    node = node.value
+                container = nodes.name(self.tangent_name(root.id))
+                for idx in reversed(chain[1:]):
+                    container = self.rt_call("bget", container, self.index_node(idx))
+                out.append(nodes.expr_stmt(self.rt_call("bset", container, self.index_node(chain[0]),
+                                                        self.t_or_zeros(atom))))
+                return
             ttarget = nodes.clone(new_target)
             node = ttarget
             while isinstance(node.value, gast.Subscript):
@@ -457,10 +536,14 @@ class FunctionTransformer:
         atom = self.atomize(it, pre)
         tan = self.t(atom)
         if tan is not None:
-            pairs.append((tan, self.tangent_target(target)))
+            pairs.append((self.rt_call("biter", tan) if self.vector else tan, self.tangent_target(target)))
         return nodes.clone(atom)
 
     def s_FunctionDef(self, s, out):
+        for d in s.args.defaults + [d for d in s.args.kw_defaults if d is not None]:
+            if self.act.expr(d):
+                raise self.error(d, f"the default value of parameter of nested function {s.name!r} depends on a "
+                                    "differentiated value", hint="pass the value explicitly at the call instead")
         out.append(nodes.clone(s))           # the primal def, for calls whose arguments are inactive
         free = self.nested_free.get(s.name, set())
         closure_active = bool(free & self.act.active)
@@ -635,6 +718,8 @@ class FunctionTransformer:
         tan = self.tangent_expr(sexpr)
         if tan is not None:
             tan = optimize.fold(tan)
+            if optimize.is_zero(tan):
+                tan = None
         if tan is None:
             out.append(nodes.assign(target, sexpr))
             self.set_zero(target, out, sexpr)
@@ -670,6 +755,8 @@ class FunctionTransformer:
             return self.apply(registry.lookup(UNARYOPS[type(e.op)]), {"x": e.operand}, e)
         if kind is gast.Subscript:
             tv = self.t(e.value)
+            if tv is not None and self.vector:
+                return self.rt_call("bget", tv, self.index_node(e.slice))
             return None if tv is None else nodes.subscript(tv, nodes.clone(e.slice))
         if kind is gast.Attribute:
             rule = registry.lookup_attribute(e.attr)
@@ -679,6 +766,8 @@ class FunctionTransformer:
             if rule.kind == "zero":
                 return None
             tv = self.t(e.value)
+            if tv is not None and self.vector and e.attr == "T":
+                return self.rt_call("bT", tv)
             return None if tv is None else nodes.attr(tv, e.attr)
         if kind in (gast.Tuple, gast.List):
             tans = [self.t(x) for x in e.elts]
@@ -702,8 +791,12 @@ class FunctionTransformer:
         if isinstance(f, gast.Name) and f.id in self.nested_scope():
             return ("nested", self.nested_scope()[f.id])
         obj = self.info.resolve(f, self.visible_locals)
-        if obj is not MISSING and registry.lookup(obj) is None and is_user_function(obj):
-            return ("user", obj)
+        if obj is not MISSING and registry.lookup(obj) is None:
+            generated = getattr(obj, "generated_function", None)
+            if generated is not None:            # a forward_diff object: differentiate its generated code
+                obj = generated(self.unit.backend.name)
+            if is_user_function(obj):
+                return ("user", obj)
         return None
 
     def nested_scope(self):
@@ -832,6 +925,16 @@ class FunctionTransformer:
         if rule.kind == "zero":
             return None
         bound = self.bind(rule, call, receiver)
+        if rule.kind == "linear" and self.vector and rule.op in _MATMUL:
+            (a, _), (b, _) = bound[rule.params[0].name], bound[rule.params[1].name]
+            contribs = []
+            if self.t(a) is not None:
+                contribs.append(self.rt_call("bmatmul_left", nodes.name(self.unit.xp), self.t(a), nodes.clone(b),
+                                             nodes.clone(a)))
+            if self.t(b) is not None:
+                contribs.append(self.rt_call("bmatmul_right", nodes.name(self.unit.xp), nodes.clone(a), self.t(b),
+                                             nodes.clone(b)))
+            return _sum(contribs)
         if rule.kind == "linear":
             contribs = []
             for pname in rule.linear_in:
@@ -841,7 +944,10 @@ class FunctionTransformer:
                 for node, loc in (entry if isinstance(entry, list) else [entry]):
                     tan = self.t(node)
                     if tan is not None:
-                        contribs.append(_replace_arg(call, loc, tan))
+                        if self.vector:
+                            contribs.append(self.per_direction(lambda tk: _replace_arg(call, loc, tk), tan))
+                        else:
+                            contribs.append(_replace_arg(call, loc, tan))
             return _sum(contribs)
         mapping = {}
         for p in rule.params:
@@ -880,6 +986,9 @@ class FunctionTransformer:
                 tan = self.t(entry[0])
                 if tan is None:
                     continue
+            if self.vector:
+                contribs.append(self.vector_contribution(rule, pname, partial, tan, base, call, bound))
+                continue
             if callable(partial) and not isinstance(partial, gast.AST):
                 fname = self.unit.const(partial, f"{pname}_partial")
                 cargs = [tan, nodes.name(ANS)] + [nodes.clone(a) for a in getattr(call, "args", [])]
@@ -891,10 +1000,69 @@ class FunctionTransformer:
             m = dict(base)
             m["d" + pname] = tan
             contribs.append(nodes.substitute(partial, m))
+        if len(contribs) == 1 and _is_elementwise(rule) and _bare(contribs[0]) and any(
+                not isinstance(e[0], gast.Constant) for n, e in bound.items()
+                if e is not None and not isinstance(e, list) and self.t(e[0]) is None):
+            # only one operand carries a tangent and the partial is that tangent itself: an inactive
+            # operand may broadcast the result to a larger shape than the tangent has
+            contribs[0] = self.rt_call("expand", contribs[0], nodes.name(ANS))
         return _sum(contribs)
+
+    # ------------------------------------------------------------------ vector mode
+    def per_direction(self, build, tan):
+        """``build(tangent_k)`` for each of the K directions, stacked: the form every rule has."""
+        kvar = self.namer.fresh("k")
+        elt = build(self.rt_call("bslice", tan, nodes.name(kvar)))
+        loop = nodes.listcomp(elt, nodes.store(kvar), nodes.call(nodes.name(self.unit.builtin("range")), [self.k()]))
+        return self.rt_call("bstack", nodes.name(self.unit.xp), loop)
+
+    def vector_contribution(self, rule, pname, partial, tan, base, call, bound):
+        if rule.op in _MATMUL:
+            other = [n for n in rule.params if n.name != pname][0].name
+            x, y = (base[pname], base[other]) if pname == rule.params[0].name else (base[other], base[pname])
+            if pname == rule.params[0].name:
+                return self.rt_call("bmatmul_left", nodes.name(self.unit.xp), tan, nodes.clone(y), nodes.clone(x))
+            return self.rt_call("bmatmul_right", nodes.name(self.unit.xp), nodes.clone(x), tan, nodes.clone(y))
+        if callable(partial) and not isinstance(partial, gast.AST):
+            fname = self.unit.const(partial, f"{pname}_partial")
+            cargs = [nodes.name(ANS)] + [nodes.clone(a) for a in getattr(call, "args", [])]
+            if isinstance(call, gast.BinOp):
+                cargs = [nodes.name(ANS), nodes.clone(call.left), nodes.clone(call.right)]
+            kws = [(k.arg, nodes.clone(k.value)) for k in getattr(call, "keywords", [])]
+            return self.per_direction(lambda tk: nodes.call(nodes.name(fname), [tk] + cargs, kws), tan)
+        m = dict(base)
+        if _is_elementwise(rule):
+            arrays = [n for n, e in bound.items() if e is not None and not isinstance(e, list)
+                      and not isinstance(e[0], gast.Constant)]
+            if len(arrays) > 1:
+                tan = self.rt_call("balign", tan, nodes.clone(base[pname]), nodes.name(ANS))
+            m["d" + pname] = tan
+            return nodes.substitute(partial, m)
+
+        def build(tk):
+            mk = dict(m)
+            mk["d" + pname] = tk
+            return nodes.substitute(partial, mk)
+        return self.per_direction(build, tan)
 
 
 ANS_MAP = {"ans": nodes.name(ANS)}
+
+import math as _math
+import builtins as _builtins
+import numpy as _np
+_MATMUL = (_op.matmul, _np.matmul)
+_ELEMENTWISE = (_op.add, _op.sub, _op.mul, _op.truediv, _op.pow, _op.neg, _op.pos, _op.mod, _builtins.abs,
+                _builtins.pow, _np.where, _np.clip)
+
+
+def _is_elementwise(rule):
+    """Rules whose templates broadcast over a leading direction axis unchanged."""
+    op = rule.op
+    if op is None:
+        return rule.name == ".clip()"
+    return (isinstance(op, _np.ufunc) or op in _ELEMENTWISE
+            or getattr(op, "__module__", None) == "math" or getattr(op, "__self__", None) is _math)
 
 
 class _Placeholder:
@@ -912,6 +1080,12 @@ def _replace_arg(call, loc, tan):
     else:
         new.keywords[i].value = tan
     return new
+
+
+def _bare(e):
+    if isinstance(e, gast.UnaryOp):
+        e = e.operand
+    return isinstance(e, gast.Name)
 
 
 def _sum(contribs):

@@ -44,8 +44,8 @@ defjvp(np.sqrt, U, "dx / (2 * ans)")
 defjvp(np.cbrt, U, "dx / (3 * ans * ans)")
 defjvp(np.square, U, "2 * x * dx")
 defjvp(np.reciprocal, U, "-dx * ans * ans")
-defjvp(np.power, B, "x2 * x1 ** (x2 - 1) * dx1", "dx2 * ans * rt.log(np, x1)")
-defjvp(np.float_power, B, "x2 * x1 ** (x2 - 1) * dx1", "dx2 * ans * rt.log(np, x1)")
+defjvp(np.power, B, "x2 * x1 ** (x2 - 1) * dx1", "dx2 * rt.pow_dy(np, x1, ans)")
+defjvp(np.float_power, B, "x2 * x1 ** (x2 - 1) * dx1", "dx2 * rt.pow_dy(np, x1, ans)")
 defjvp(np.add, B, "dx1", "dx2")
 defjvp(np.subtract, B, "dx1", "-dx2")
 defjvp(np.multiply, B, "dx1 * x2", "x1 * dx2")
@@ -60,9 +60,12 @@ defjvp(np.maximum, B, "np.where(x1 >= x2, dx1, 0)", "np.where(x1 < x2, dx2, 0)")
 defjvp(np.minimum, B, "np.where(x1 <= x2, dx1, 0)", "np.where(x1 > x2, dx2, 0)")
 defjvp(np.fmax, B, "np.where(x1 >= x2, dx1, 0)", "np.where(x1 < x2, dx2, 0)")
 defjvp(np.fmin, B, "np.where(x1 <= x2, dx1, 0)", "np.where(x1 > x2, dx2, 0)")
+defjvp(np.heaviside, B, None, "np.where(x1 == 0, dx2, 0 * ans)")
+defjvp(np.sinc, U, "dx * np.where(x == 0, 0, (np.cos(np.pi * x) - ans) / np.where(x == 0, 1, x))")
 defjvp(np.where, "condition, x=None, y=None, /", None, "np.where(condition, dx, 0)", "np.where(condition, 0, dy)")
 defjvp(np.clip, "a, a_min=None, a_max=None, out=None, *, min=None, max=None",
-       "da * (ans == a)", "np.where(a < a_min, da_min, 0)", "np.where(a > a_max, da_max, 0)")
+       "da * (ans == a)", "rt.where_like(np, a < a_min, da_min, a)", "rt.where_like(np, a > a_max, da_max, a)", None,
+       "rt.where_like(np, a < min, dmin, a)", "rt.where_like(np, a > max, dmax, a)")
 deflinear(np.conj, U)
 deflinear(np.conjugate, U)
 deflinear(np.real, "val")
@@ -72,9 +75,14 @@ deflinear(np.sum, RED)
 deflinear(np.mean, "a, axis=None, dtype=None, out=None, keepdims=False, *, where=True")
 deflinear(np.cumsum, "a, axis=None, dtype=None, out=None")
 deflinear(np.trace, "a, offset=0, axis1=0, axis2=1, dtype=None, out=None")
-deflinear(np.diff, "a, n=1, axis=-1, prepend=None, append=None")
+defjvp(np.diff, "a, n=1, axis=-1, prepend=None, append=None", "rt.diff_jvp(np, a, da, n, axis, prepend, None, append, None)", None, None, "rt.diff_jvp(np, a, None, n, axis, prepend, dprepend, append, None)", "rt.diff_jvp(np, a, None, n, axis, prepend, None, append, dappend)")
 defjvp(np.max, "a, axis=None, out=None, keepdims=False", "rt.extremum_jvp(np, a, da, ans, axis, keepdims)")
 defjvp(np.min, "a, axis=None, out=None, keepdims=False", "rt.extremum_jvp(np, a, da, ans, axis, keepdims)")
+defjvp(np.amax, "a, axis=None, out=None, keepdims=False", "rt.extremum_jvp(np, a, da, ans, axis, keepdims)")
+defjvp(np.amin, "a, axis=None, out=None, keepdims=False", "rt.extremum_jvp(np, a, da, ans, axis, keepdims)")
+defjvp(np.nansum, RED, "np.sum(np.where(np.isnan(a), 0, da), axis=axis, keepdims=keepdims)")
+defjvp(np.nanmean, RED, "np.nanmean(np.where(np.isnan(a), np.nan, da), axis=axis, keepdims=keepdims)")
+defjvp(np.sort, "a, axis=-1, kind=None, order=None, *, stable=None", "rt.sort_jvp(np, a, da, axis)")
 defjvp(np.prod, RED, "rt.prod_jvp(np, a, da, ans, axis, keepdims)")
 defjvp(np.cumprod, "a, axis=None, dtype=None, out=None", "rt.cumprod_jvp(np, a, da, ans, axis)")
 defjvp(np.var, "a, axis=None, dtype=None, out=None, ddof=0, keepdims=False", "rt.var_jvp(np, a, da, axis, ddof, keepdims)")
@@ -86,6 +94,7 @@ deflinear(np.vdot, "a, b", linear_in=("a", "b"))
 deflinear(np.inner, "a, b", linear_in=("a", "b"))
 deflinear(np.outer, "a, b, out=None", linear_in=("a", "b"))
 deflinear(np.kron, "a, b", linear_in=("a", "b"))
+deflinear(np.convolve, "a, v, mode='full'", linear_in=("a", "v"))
 deflinear(np.cross, "a, b, axisa=-1, axisb=-1, axisc=-1, axis=None", linear_in=("a", "b"))
 deflinear(np.tensordot, "a, b, axes=2", linear_in=("a", "b"))
 deflinear(np.einsum, "subscripts, *operands, out=None, dtype=None, order='K', casting='safe', optimize=False", linear_in=("operands",))
@@ -101,6 +110,7 @@ deflinear(np.moveaxis, "a, source, destination")
 deflinear(np.expand_dims, "a, axis")
 deflinear(np.squeeze, "a, axis=None")
 deflinear(np.ravel, "a, order='C'")
+defjvp(np.append, "arr, values, axis=None", "np.append(darr, np.zeros_like(values, dtype=ans.dtype), axis=axis)", "np.append(np.zeros_like(arr, dtype=ans.dtype), dvalues, axis=axis)")
 deflinear(np.concatenate, "arrays, /, axis=0, out=None, *, dtype=None, casting='same_kind'")
 deflinear(np.stack, "arrays, axis=0, out=None, *, dtype=None, casting='same_kind'")
 deflinear(np.hstack, "tup, *, dtype=None, casting='same_kind'")
@@ -123,10 +133,11 @@ deflinear(np.diag, "v, k=0")
 deflinear(np.diagonal, "a, offset=0, axis1=0, axis2=1")
 deflinear(np.triu, "m, k=0")
 deflinear(np.tril, "m, k=0")
-deflinear(np.atleast_1d, "*arys", linear_in=("arys",))
-deflinear(np.atleast_2d, "*arys", linear_in=("arys",))
-deflinear(np.atleast_3d, "*arys", linear_in=("arys",))
-deflinear(np.pad, "array, pad_width, mode='constant', **kwargs")
+defjvp(np.meshgrid, "*xi, copy=True, sparse=False, indexing='xy'", "np.meshgrid(*dxi, copy=copy, sparse=sparse, indexing=indexing)")
+defjvp(np.atleast_1d, "*arys", "np.atleast_1d(*darys)")
+defjvp(np.atleast_2d, "*arys", "np.atleast_2d(*darys)")
+defjvp(np.atleast_3d, "*arys", "np.atleast_3d(*darys)")
+defjvp(np.pad, "array, pad_width, mode='constant', *, stat_length=None, constant_values=0, end_values=0, reflect_type='even'", "rt.pad_jvp(np, darray, pad_width, mode, stat_length, reflect_type)", None, None, None, "rt.pad_values_jvp(np, array, pad_width, 'constant', dconstant_values)", "rt.pad_values_jvp(np, array, pad_width, 'linear_ramp', dend_values)")
 deflinear(stride_tricks.sliding_window_view, "x, window_shape, axis=None, *, subok=False, writeable=False")
 # ------------------------------------------------------------------ creation and conversion
 deflinear(np.array, "object, dtype=None, *, copy=True, order='K', subok=False, ndmin=0, like=None")
@@ -139,15 +150,20 @@ deflinear(np.float64, "x=0")
 deflinear(np.float32, "x=0")
 deflinear(np.float16, "x=0")
 deflinear(np.complex128, "x=0")
+defjvp(np.arange, "start, stop=None, step=None, *, dtype=None, device=None, like=None",
+       "rt.arange_dstart(np, dstart, ans, stop)", None, "rt.arange_dstep(np, dstep, ans)")
+defjvp(np.linspace, "start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0, *, device=None",
+       "np.linspace(dstart, 0 * dstart, num, endpoint=endpoint, axis=axis)",
+       "np.linspace(0 * dstop, dstop, num, endpoint=endpoint, axis=axis)")
 # ------------------------------------------------------------------ piecewise constant, shapes, creation, random draws
 for _f in (np.argmax, np.argmin, np.argsort, np.sign, np.floor, np.ceil, np.round, np.rint, np.trunc, np.fix,
            np.shape, np.ndim, np.size, np.isnan, np.isinf, np.isfinite, np.nonzero, np.flatnonzero,
            np.floor_divide, np.greater, np.greater_equal, np.less, np.less_equal, np.equal, np.not_equal,
            np.logical_and, np.logical_or, np.logical_not, np.logical_xor, np.allclose, np.isclose,
-           np.array_equal, np.count_nonzero, np.searchsorted, np.digitize, np.heaviside, np.any, np.all,
+           np.array_equal, np.count_nonzero, np.searchsorted, np.digitize, np.any, np.all,
            np.zeros, np.ones, np.empty, np.zeros_like, np.ones_like, np.empty_like, np.eye, np.identity,
-           np.arange, np.linspace, np.int64, np.int32, np.int8, np.uint8, np.bool_, np.result_type,
-           np.broadcast_shapes, np.unravel_index, np.ravel_multi_index, np.indices, np.meshgrid, np.tri):
+           np.int64, np.int32, np.int8, np.uint8, np.bool_, np.result_type,
+           np.broadcast_shapes, np.unravel_index, np.ravel_multi_index, np.indices, np.tri, np.around):
     defzero(_f)
 for _name in ("normal", "uniform", "standard_normal", "rand", "randn", "randint", "choice", "permutation",
               "shuffle", "random", "seed", "default_rng"):
@@ -163,7 +179,7 @@ defmethod_linear("flatten", "self, order='C'")
 defmethod_linear("copy", "self, order='C'")
 defmethod_linear("squeeze", "self, axis=None")
 defmethod_linear("cumsum", "self, axis=None, dtype=None, out=None")
-defmethod_linear("astype", "self, dtype, order='K', casting='unsafe', subok=True, copy=True")
+defmethod("astype", "self, dtype, order='K', casting='unsafe', subok=True, copy=True", "rt.astype_tangent(dself, dtype)")
 defmethod_linear("repeat", "self, repeats, axis=None")
 defmethod_linear("take", "self, indices, axis=None, out=None, mode='raise'")
 defmethod_linear("trace", "self, offset=0, axis1=0, axis2=1, dtype=None, out=None")
@@ -178,7 +194,7 @@ defmethod("prod", "self, axis=None, dtype=None, out=None, keepdims=False", "rt.p
 defmethod("cumprod", "self, axis=None, dtype=None, out=None", "rt.cumprod_jvp(np, self, dself, ans, axis)")
 defmethod("var", "self, axis=None, dtype=None, out=None, ddof=0, keepdims=False", "rt.var_jvp(np, self, dself, axis, ddof, keepdims)")
 defmethod("std", "self, axis=None, dtype=None, out=None, ddof=0, keepdims=False", "rt.var_jvp(np, self, dself, axis, ddof, keepdims) / (2 * ans)")
-defmethod("clip", "self, min=None, max=None, out=None", "dself * (ans == self)", "np.where(self < min, dmin, 0)", "np.where(self > max, dmax, 0)")
+defmethod("clip", "self, min=None, max=None, out=None", "dself * (ans == self)", "rt.where_like(np, self < min, dmin, self)", "rt.where_like(np, self > max, dmax, self)")
 for _m in ("argmax", "argmin", "argsort", "nonzero", "any", "all", "round"):
     defmethod_zero(_m)
 # ------------------------------------------------------------------ array attributes

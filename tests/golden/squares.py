@@ -8,5 +8,5 @@ def squares_jvp(x, dx):
         ys.append(t1)
         dys.append(dt1)
     t2 = sum(ys)
-    dt2 = sum(dys)
+    dt2 = rt.seq_sum(dys)
     return t2, dt2

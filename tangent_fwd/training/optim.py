@@ -1,0 +1,140 @@
+"""Optimizers over pytrees of NumPy arrays, updating the parameters IN PLACE.
+
+Each optimizer takes the loss a user writes for backprop, ``loss(params, *batch) -> scalar``, and the
+parameters it updates. By default the gradient is a forward gradient (one JVP per random direction, no
+backward pass); pass ``grad_fn(params, *batch) -> (loss, grads)`` (e.g. the hand-written backprop
+baselines) to use true gradients with the same update rule.
+
+``SGD`` is the paper's Algorithm 1 (Baydin et al. 2022)::
+
+    for i = 0, 1, ...:
+        v ~ N(0, I)
+        f(θ_i), d = jvp(f, θ_i, v)       # d = ∇f(θ_i)·v, one forward pass
+        g = d v
+        θ_{i+1} = θ_i - η_i g,   η_i = η_0 e^{-i k}
+
+``Momentum`` (v ← μ v + g; θ ← θ − η_i v) and ``Adam`` (Kingma & Ba, with bias correction; step size η_i)
+use the same schedule.
+"""
+import math
+
+import numpy as np
+
+from .forward_gradient import ForwardGradient
+from .pytree import check_float_leaves, leaves, map_tree
+
+OPTIMIZERS = ("sgd", "momentum", "adam")
+
+
+def _positive(name, value):
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) or not math.isfinite(value) \
+            or value <= 0:
+        raise ValueError(f"{name} must be a positive number, got {value!r}")
+    return float(value)
+
+
+class Optimizer:
+    """Base class: ``step(*batch)`` computes a gradient of ``loss(params, *batch)`` and updates ``params``
+    in place; it returns the loss value (before the update). ``update(grads)`` applies given gradients."""
+
+    def __init__(self, loss, params, lr, *, decay=0.0, grad_fn=None, directions=1, distribution="normal",
+                 rng=None, jvp_fn=None):
+        self.loss = loss
+        self.params = params
+        check_float_leaves(params, "parameters", inplace=True)
+        self.lr0 = _positive("lr", lr)
+        if not isinstance(decay, (int, float, np.number)) or not math.isfinite(decay) or decay < 0:
+            raise ValueError(f"decay must be a non-negative number, got {decay!r}")
+        self.decay = float(decay)
+        self.grad_fn = grad_fn
+        self.method = "backprop" if grad_fn is not None else "forward"
+        self._fg = None if grad_fn is not None else ForwardGradient(
+            loss, 0, directions, distribution, rng, jvp_fn)
+        self.step_count = 0
+        self._leaves = leaves(params)
+
+    @property
+    def lr(self):
+        """η_i = η_0 e^{-i k} for the current step i."""
+        return self.lr0 * math.exp(-self.step_count * self.decay)
+
+    def gradient(self, *batch):
+        """``(loss, grads)`` at the current parameters (a forward-gradient estimate unless ``grad_fn``)."""
+        if self.grad_fn is not None:
+            return self.grad_fn(self.params, *batch)
+        return self._fg(self.params, *batch)
+
+    def step(self, *batch):
+        value, grads = self.gradient(*batch)
+        self.update(grads)
+        return value
+
+    def update(self, grads):
+        g = leaves(grads)
+        if len(g) != len(self._leaves):
+            raise ValueError(f"gradient has {len(g)} leaves but the parameters have {len(self._leaves)}")
+        lr = self.lr
+        for i, (p, gi) in enumerate(zip(self._leaves, g)):
+            self._apply(i, p, np.asarray(gi, dtype=p.dtype), lr)
+        self.step_count += 1
+
+    def _apply(self, i, p, g, lr):
+        raise NotImplementedError
+
+
+class SGD(Optimizer):
+    """θ ← θ − η_i g (Algorithm 1 with forward gradients)."""
+
+    def _apply(self, i, p, g, lr):
+        p -= p.dtype.type(lr) * g
+
+
+class Momentum(Optimizer):
+    """Heavy-ball momentum: b ← μ b + g; θ ← θ − η_i b."""
+
+    def __init__(self, loss, params, lr, *, momentum=0.9, **kw):
+        super().__init__(loss, params, lr, **kw)
+        if not 0 <= momentum < 1:
+            raise ValueError(f"momentum must be in [0, 1), got {momentum!r}")
+        self.momentum = float(momentum)
+        self.buf = [np.zeros_like(p) for p in self._leaves]
+
+    def _apply(self, i, p, g, lr):
+        b = self.buf[i]
+        b *= p.dtype.type(self.momentum)
+        b += g
+        p -= p.dtype.type(lr) * b
+
+
+class Adam(Optimizer):
+    """Adam: m ← β1 m + (1−β1) g; s ← β2 s + (1−β2) g²; θ ← θ − η_i m̂ / (√ŝ + ε)."""
+
+    def __init__(self, loss, params, lr, *, betas=(0.9, 0.999), eps=1e-8, **kw):
+        super().__init__(loss, params, lr, **kw)
+        b1, b2 = betas
+        if not (0 <= b1 < 1 and 0 <= b2 < 1):
+            raise ValueError(f"betas must be in [0, 1), got {betas!r}")
+        self.b1, self.b2, self.eps = float(b1), float(b2), float(eps)
+        self.m = [np.zeros_like(p) for p in self._leaves]
+        self.s = [np.zeros_like(p) for p in self._leaves]
+
+    def _apply(self, i, p, g, lr):
+        t = self.step_count + 1
+        m, s = self.m[i], self.s[i]
+        m *= self.b1
+        m += (1 - self.b1) * g
+        s *= self.b2
+        s += (1 - self.b2) * (g * g)
+        mhat = m / (1 - self.b1 ** t)
+        shat = s / (1 - self.b2 ** t)
+        p -= p.dtype.type(lr) * mhat / (np.sqrt(shat) + p.dtype.type(self.eps))
+
+
+_CLASSES = {"sgd": SGD, "momentum": Momentum, "adam": Adam}
+
+
+def make_optimizer(name, loss, params, lr, **kw):
+    """``make_optimizer("sgd" | "momentum" | "adam", loss, params, lr, ...)``."""
+    if name not in _CLASSES:
+        raise ValueError(f"unknown optimizer {name!r}; valid optimizers: {', '.join(OPTIMIZERS)}")
+    return _CLASSES[name](loss, params, lr, **kw)
