@@ -7,6 +7,7 @@
 """
 from . import rules as _rules  # noqa: F401  (registers the library's rules)
 from .api import ForwardDiff, forward_diff, jvp, source
+from .jacobian import hessian, jacfwd
 from .errors import (ArgumentError, MissingRuleError, SourceUnavailableError, TransformError,
                      UnsupportedSyntaxError)
 from .registry import (defattr_linear, defattr_zero, defjvp, deflinear, defmethod, defmethod_linear,
@@ -17,7 +18,7 @@ __version__ = "0.1.0"
 __all__ = ["forward_diff", "jvp", "source", "ForwardDiff", "defjvp", "deflinear", "defzero", "defmethod",
            "defmethod_linear", "defmethod_zero", "defattr_linear", "defattr_zero", "TransformError",
            "UnsupportedSyntaxError", "MissingRuleError", "SourceUnavailableError", "ArgumentError",
-           "stop_gradient"]
+           "stop_gradient", "jacfwd", "hessian"]
 
 
 def stop_gradient(x):

@@ -106,8 +106,8 @@ def pow_dy(xp, x, ans):
 
 def arange_dstart(xp, dstart, ans, stop):
     """Tangent of arange(start, stop, step) w.r.t. start (arange(stop) alone has none)."""
-    if stop is None:
-        return 0.0 * dstart
+    if stop is None:    # arange(stop): the values do not move with stop, but the tangent has ans's shape
+        return 0.0 * dstart * xp.ones(ans.shape, dtype=ans.dtype if ans.dtype.kind in "fc" else xp.float64)
     return dstart * xp.ones_like(ans)
 
 

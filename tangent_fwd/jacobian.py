@@ -1,0 +1,117 @@
+"""Full derivatives from forward mode: ``jacfwd`` (vector mode with identity tangents, chunked so
+memory stays bounded) and ``hessian`` (forward over forward)."""
+import itertools
+import linecache
+
+import numpy as np
+
+from .api import ForwardDiff, _wrt_names
+from .errors import ArgumentError
+from .runtime import namespace_of
+
+_counter = itertools.count()
+
+
+def _param_index(func, wrt):
+    names = _wrt_names(func, wrt)
+    if len(names) != 1:
+        raise ArgumentError("jacfwd/hessian differentiate with respect to one parameter; call it once per parameter")
+    import inspect
+    params = list(inspect.signature(func).parameters)
+    return params.index(names[0]), names[0]
+
+
+def jacfwd(func, wrt=0, *, chunk_size=64, backend="auto"):
+    """``jacfwd(f, wrt)(*args)`` -> the Jacobian of ``f`` w.r.t. one array (or float) parameter, with
+    shape ``out.shape + x.shape`` (a tuple output gives a tuple of Jacobians).
+
+    It runs the vector-mode generated code on chunks of ``chunk_size`` identity directions, so the
+    tangents held at once are ``chunk_size`` times the size of the values, whatever the input size.
+    """
+    if chunk_size < 1:
+        raise ArgumentError(f"chunk_size must be positive, got {chunk_size}")
+    index, name = _param_index(func, wrt)
+    fd = ForwardDiff(func, wrt=name, backend=backend, vectorized=True)
+
+    def jacobian(*args):
+        x = args[index]
+        scalar = not hasattr(x, "shape")
+        xp = np if scalar else namespace_of(x)
+        shape = () if scalar else tuple(x.shape)
+        dtype = xp.float64 if scalar or x.dtype.kind not in "fc" else x.dtype
+        n = int(np.prod(shape, dtype=np.int64))
+        pieces = []
+        value = None
+        for start in range(0, n, chunk_size):
+            c = min(chunk_size, n - start)
+            basis = xp.zeros((c, n), dtype=dtype)
+            basis[xp.arange(c), start + xp.arange(c)] = 1
+            value, tangent = fd(*args, basis.reshape((c,) + shape))
+            pieces.append(tangent)
+        return _assemble(xp, value, pieces, shape)
+
+    jacobian.__name__ = f"jacfwd_{getattr(func, '__name__', 'f')}"
+    jacobian.__doc__ = f"Jacobian of {getattr(func, '__qualname__', func)} w.r.t. {name!r}."
+    return jacobian
+
+
+def _assemble(xp, value, pieces, in_shape):
+    if isinstance(value, tuple):
+        return tuple(_assemble(xp, v, [p[i] for p in pieces], in_shape) for i, v in enumerate(value))
+    stacked = xp.concatenate([xp.asarray(p) for p in pieces], axis=0)          # (n,) + out.shape
+    out_shape = tuple(getattr(value, "shape", ()))
+    n = stacked.shape[0]
+    jac = xp.moveaxis(stacked.reshape((n, -1)), 0, -1)                           # (m, n)
+    return jac.reshape(out_shape + in_shape) if out_shape or in_shape else jac.reshape(())[()]
+
+
+def hessian(func, wrt=0, *, chunk_size=64, backend="auto"):
+    """``hessian(f, wrt)(*args)`` -> the Hessian of a scalar ``f`` w.r.t. one parameter, shape
+    ``x.shape + x.shape``, by forward over forward: column j is the Jacobian (vector mode) of the
+    generated JVP code along the j-th unit direction."""
+    index, name = _param_index(func, wrt)
+    inner = ForwardDiff(func, wrt=name, backend=backend)
+    import inspect
+    params = list(inspect.signature(func).parameters)
+    tag = next(_counter)
+    fname = f"directional_derivative_{tag}"
+    src = (f"def {fname}({', '.join(params)}):\n"
+           f"    return tangent_fwd_inner({', '.join(params)}, tangent_fwd_direction)[1]\n")
+    filename = f"<tangent_fwd hessian {getattr(func, '__qualname__', 'f')} {tag}>"
+    linecache.cache[filename] = (len(src), None, src.splitlines(True), filename)
+    ns = {"__name__": getattr(func, "__module__", "__main__"), "tangent_fwd_direction": None}
+    exec(compile(src, filename, "exec"), ns)
+    directional = ns[fname]
+
+    def hess(*args):
+        x = args[index]
+        scalar = not hasattr(x, "shape")
+        xp = np if scalar else namespace_of(x)
+        shape = () if scalar else tuple(x.shape)
+        dtype = xp.float64 if scalar or x.dtype.kind not in "fc" else x.dtype
+        n = int(np.prod(shape, dtype=np.int64))
+        probe = inner(*args, x if scalar else xp.zeros_like(x))
+        if isinstance(probe[0], (tuple, list, dict)) or getattr(probe[0], "shape", ()) not in ((), None):
+            raise ArgumentError(f"hessian needs a scalar-valued function; {func.__name__} returns "
+                                f"{type(probe[0]).__name__} {getattr(probe[0], 'shape', '')}")
+        ns["tangent_fwd_inner"] = inner.generated_function("numpy" if xp is np else _backend_name(xp))
+        jac = jacfwd(directional, wrt=name, chunk_size=chunk_size, backend=backend)
+        cols = []
+        for j in range(n):
+            e = xp.zeros(n, dtype=dtype)
+            e[j] = 1
+            ns["tangent_fwd_direction"] = 1.0 if scalar else e.reshape(shape)
+            cols.append(xp.asarray(jac(*args)).reshape(n))
+        return xp.stack(cols, axis=1).reshape(shape + shape) if shape else cols[0].reshape(())[()]
+
+    hess.__name__ = f"hessian_{getattr(func, '__name__', 'f')}"
+    return hess
+
+
+def _backend_name(xp):
+    from . import backends
+    for name in ("cupy",) + tuple(backends._BACKENDS):
+        b = backends._BACKENDS.get(name)
+        if b is not None and b.module is xp:
+            return name
+    return "numpy"
