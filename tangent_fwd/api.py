@@ -197,6 +197,9 @@ def source(func, wrt=0, backend="numpy", vectorized=False):
     backends.check_name(backend)
     if backend == "auto":
         backend = "numpy"
+    if backend == "cupy":                 # shown even where CuPy or a GPU is missing
+        _check_registry()
+        return Unit(func, _wrt_names(func, wrt), backends.for_codegen("cupy"), vector=vectorized).build().source
     return _compiled(func, _wrt_names(func, wrt), backend, vectorized)[1]
 
 

@@ -53,6 +53,20 @@ def get(name):
     raise ArgumentError(f"unknown backend {name!r}; valid backends: {', '.join(names())}")
 
 
+def for_codegen(name):
+    """The backend for *generating* source: CuPy's code can be shown (``source(f, backend='cupy')``)
+    on a machine without CuPy or without a GPU; running it needs :func:`get`."""
+    try:
+        return get(name)
+    except ArgumentError:
+        if name != "cupy":
+            raise
+        import types
+        placeholder = types.ModuleType("cupy")
+        placeholder.fuse = None      # marks a backend with kernel fusion
+        return Backend("cupy", placeholder, "cupy")
+
+
 def _import_cupy():
     try:
         import cupy

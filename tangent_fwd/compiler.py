@@ -15,6 +15,7 @@ import gast
 import numpy
 
 from . import nodes, optimize, registry, runtime
+from .fuse import fuse_function
 from .naming import Namer
 from .parse import FunctionInfo, MISSING, is_user_function, local_names
 from .transform import FunctionTransformer, Spec
@@ -29,8 +30,9 @@ class Unit:
     """One compilation unit: the root function and every user function it calls (each specialised
     to the parameters that carry tangents), generated together into one readable module."""
 
-    def __init__(self, func, wrt, backend, vector=False):
+    def __init__(self, func, wrt, backend, vector=False, fuse=True):
         self.root_func, self.wrt, self.backend, self.vector = func, tuple(wrt), backend, vector
+        self.fuse = fuse
         self.infos = {}
         self.extra_reserved = set()
 
@@ -66,7 +68,11 @@ class Unit:
                 _BackendMapper(spec.info, self.xp, self).visit(node)
                 spec.node = node
         self.root = root
-        self.module_node = nodes.module([s.node for s in self.order])
+        kernels = []
+        if hasattr(self.backend.module, "fuse") and self.fuse:
+            for spec in self.order:
+                kernels += fuse_function(spec.node, self.xp, self.namer)
+        self.module_node = nodes.module([s.node for s in self.order] + kernels)
         self.source = nodes.to_source(self.module_node)
         return self
 

@@ -480,3 +480,18 @@ def bfinish(tangent, value, k):
     out = xp.zeros(shape, dtype=dtype if dtype is not None and dtype.kind in "fc" else xp.float64)
     out[...] = tangent
     return out
+
+
+def hypot_jvp(coordinates, tangents, ans):
+    """Tangent of ``math.hypot(*coordinates)``: sum(x_i * dx_i) / ans."""
+    total = 0.0
+    for x, dx in zip(coordinates, tangents):
+        total = total + x * dx
+    return total / ans
+
+
+def abs_jvp(xp, x, dx):
+    """Tangent of ``abs(x)``: sign(x) * dx for real x, Re(conj(x) * dx) / |x| for complex x."""
+    if getattr(getattr(x, "dtype", None), "kind", "f") == "c":
+        return xp.real(xp.conj(xp.sign(x)) * dx)
+    return dx * xp.sign(x)
