@@ -8,7 +8,7 @@ Only active names get tangents; everything else is left as the user wrote it.
 import gast
 
 from . import registry
-from .parse import MISSING
+from .parse import MISSING, is_user_function, mutated_params
 
 # Attributes whose value never carries a tangent, whatever the receiver.
 ZERO_ATTRIBUTES = {"shape", "ndim", "size", "dtype", "itemsize", "nbytes", "strides", "device", "flags"}
@@ -102,18 +102,35 @@ class Activity:
             return args_active or self.expr(f.value)
         return args_active or self.expr(f)
 
+    def callee_mutations(self, call):
+        """Names the caller passes to parameters that the called user function mutates in place."""
+        obj = self.info.resolve(call.func, self.local_names)
+        if obj is MISSING or not is_user_function(obj) or registry.lookup(obj) is not None:
+            return []
+        mutated = mutated_params(obj)
+        if not mutated:
+            return []
+        import inspect
+        try:
+            params = list(inspect.signature(obj).parameters)
+        except (TypeError, ValueError):
+            return []
+        out = [a.id for p, a in zip(params, call.args) if p in mutated and isinstance(a, gast.Name)]
+        out += [k.value.id for k in call.keywords if k.arg in mutated and isinstance(k.value, gast.Name)]
+        return out
+
     def iter_active(self, it):
         return any(a for a in _flatten(self.iter_target_activity(it)))
 
     def iter_target_activity(self, it):
         """Activity of each part of a loop target for iterable ``it``: a bool or nested tuple of bools
         (``enumerate`` and ``zip`` are seen through, ``range`` is inactive, ``d.items()`` yields keys)."""
-        if isinstance(it, gast.Call) and not it.keywords:
+        if isinstance(it, gast.Call):
             f = it.func
             obj = self.info.resolve(f, self.local_names)
             if obj is enumerate and len(it.args) >= 1:
                 return (False, self.iter_target_activity(it.args[0]))
-            if obj is zip:
+            if obj is zip and not it.keywords:
                 return tuple(self.iter_target_activity(a) for a in it.args)
             if obj is range:
                 return False
@@ -129,10 +146,27 @@ class Activity:
     # ------------------------------------------------------------------ statements
     def run(self, body):
         """Grow the active set over ``body`` to a fixpoint; returns it."""
+        from .transform import view_aliases
+        aliases = view_aliases(body)
+        mutated = set()
+        for n in gast.walk(gast.Module(body=body, type_ignores=[])):
+            if isinstance(n, gast.AugAssign) and isinstance(n.target, gast.Name):
+                mutated.add(n.target.id)
+            elif isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store):
+                root = n
+                while isinstance(root, gast.Subscript):
+                    root = root.value
+                if isinstance(root, gast.Name):
+                    mutated.add(root.id)
         while True:
             before = len(self.active)
             for stmt in body:
                 self._stmt(stmt)
+            # writing into a view writes into its base: an active, mutated view makes the base active
+            for view, base in aliases:
+                if view in self.active and view in mutated and base not in self.active:
+                    self.active.add(base)
+                    mutated.add(base)
             if len(self.active) == before:
                 return self.active
 
@@ -162,6 +196,8 @@ class Activity:
     def _stmt(self, s):
         if isinstance(s, gast.Assign):
             act = self.expr(s.value)
+            if len(s.targets) > 1 and any(self.expr(t) for t in s.targets if isinstance(t, gast.Name)):
+                act = True          # a = b = value: one object under several names
             for t in s.targets:
                 self._mark(t, act)
                 # a name bound to another name that is mutated later must share its tangent object
@@ -197,7 +233,12 @@ class Activity:
                             if isinstance(root, gast.Name):
                                 saved.add(root.id)
             self.active = saved
-        elif isinstance(s, gast.Expr) and isinstance(s.value, gast.Call):
+        if isinstance(s, (gast.Expr, gast.Assign)) and isinstance(s.value, gast.Call):
+            call = s.value
+            if any(self.expr(a) for a in call.args) or any(self.expr(k.value) for k in call.keywords):
+                for name in self.callee_mutations(call):
+                    self.active.add(name)
+        if isinstance(s, gast.Expr) and isinstance(s.value, gast.Call):
             f = s.value.func
             if isinstance(f, gast.Attribute) and f.attr in MUTATING_METHODS:
                 if any(self.expr(a) for a in s.value.args):

@@ -22,6 +22,10 @@ def _check_registry():
         _UNITS.clear()
         for fd in list(_LIVE):
             fd._fast = None
+            fd._by_backend.clear()
+
+
+registry._listeners.append(_check_registry)
 
 
 def _wrt_names(func, wrt):

@@ -96,7 +96,8 @@ def _make_kernel(run, xp, namer, kernels, loads_everywhere):
     for n in loads_everywhere:
         outside[n] = outside.get(n, 0) + 1
     # a name is an output when it is read anywhere but inside this run (or assigned twice in it)
-    outputs = [n for n in assigned if outside.get(n, 0) > inside.get(n, 0)]
+    # (or when it is also an input: inside a loop the next iteration reads what this one assigned)
+    outputs = [n for n in assigned if outside.get(n, 0) > inside.get(n, 0) or n in inputs]
     if not outputs:
         outputs = [assigned[-1]]
     name = namer.fresh("fused_kernel")

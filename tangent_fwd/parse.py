@@ -125,3 +125,40 @@ def local_names(fnode):
     for stmt in fnode.body:
         visit(stmt)
     return names
+
+
+_MUTATED = {}
+
+
+def mutated_params(func):
+    """Parameters of user function ``func`` that it mutates in place (``p[i] = v``, ``p.append(v)``,
+    ``p += v``): a caller's container passed there may receive differentiated values."""
+    code = getattr(func, "__code__", None)
+    if code is None:
+        return frozenset()
+    hit = _MUTATED.get(code)
+    if hit is None:
+        try:
+            node = FunctionInfo(func).node
+        except Exception:
+            hit = frozenset()
+        else:
+            a = node.args
+            params = {p.id for p in a.posonlyargs + a.args + a.kwonlyargs}
+            out = set()
+            for n in gast.walk(node):
+                target = None
+                if isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store):
+                    target = n
+                    while isinstance(target, gast.Subscript):
+                        target = target.value
+                elif isinstance(n, gast.AugAssign):
+                    target = n.target
+                elif (isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute)
+                      and n.func.attr in ("append", "extend", "insert", "update", "setdefault")):
+                    target = n.func.value
+                if isinstance(target, gast.Name) and target.id in params:
+                    out.add(target.id)
+            hit = frozenset(out)
+        _MUTATED[code] = hit
+    return hit

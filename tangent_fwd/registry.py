@@ -107,10 +107,20 @@ def _make_partials(params, partials, rule_name):
     return out
 
 
+_listeners = []   # called after every registration (the API drops code generated with older rules)
+
+
 def _register(table, key, rule):
     table[key] = rule
-    _version[0] += 1
+    changed()
     return rule
+
+
+def changed():
+    """Bump the registry version and tell listeners (call after editing the tables directly)."""
+    _version[0] += 1
+    for listener in list(_listeners):
+        listener()
 
 
 def _caller():

@@ -62,10 +62,13 @@ def fresh(tangent):
 def iset(tangent, value):
     """The tangent of an in-place update ``r op= v``: written into ``tangent`` where it is an array
     (so views of it see the change, as views of ``r`` do), else the new value."""
-    if getattr(tangent, "shape", None) is not None and getattr(tangent, "flags", None) is not None \
-            and tangent.flags.writeable and getattr(value, "shape", ()) == tangent.shape:
-        tangent[...] = value
-        return tangent
+    if getattr(tangent, "shape", None) is not None and not isinstance(tangent, (int, float, complex)) \
+            and tuple(getattr(value, "shape", ())) == tuple(tangent.shape) and tangent.ndim > 0:
+        try:
+            tangent[...] = value
+            return tangent
+        except (ValueError, TypeError):       # read-only (a broadcast view, say): rebind instead
+            return value
     return value
 
 
@@ -121,6 +124,11 @@ def astype_tangent(tangent, dtype):
     if numpy.dtype(dtype).kind in "fc":
         return tangent.astype(dtype) if hasattr(tangent, "astype") else tangent
     return 0.0 * tangent
+
+
+def items_tangent(tangent_dict):
+    """Tangent of ``d.items()``: (key, value) pairs whose key part carries a zero tangent."""
+    return [(0.0, v) for v in tangent_dict.values()]
 
 
 def log(xp, x):
@@ -237,8 +245,8 @@ def _matrix_norm_jvp(xp, x, dx, ans, ord, axis, keepdims):
     """Matrix norms: nuclear and spectral from the SVD, 1/inf/-1/-inf from the extreme column/row sums."""
     axes = axis if axis is not None else (x.ndim - 2, x.ndim - 1)
     a0, a1 = (a % x.ndim for a in axes)
-    xm = xp.moveaxis(xp.moveaxis(x, a0, -2), a1 if a1 > a0 else a1 + 1, -1) if (a0, a1) != (x.ndim - 2, x.ndim - 1) else x
-    dm = xp.moveaxis(xp.moveaxis(dx, a0, -2), a1 if a1 > a0 else a1 + 1, -1) if (a0, a1) != (x.ndim - 2, x.ndim - 1) else dx
+    xm = xp.moveaxis(x, (a0, a1), (-2, -1)) if (a0, a1) != (x.ndim - 2, x.ndim - 1) else x
+    dm = xp.moveaxis(dx, (a0, a1), (-2, -1)) if (a0, a1) != (x.ndim - 2, x.ndim - 1) else dx
     if ord in ("nuc", 2, -2):
         u, s, vt = xp.linalg.svd(xm, full_matrices=False)
         proj = xp.einsum("...ij,...ik,...kl->...jl", u, dm, xp.swapaxes(vt, -1, -2))   # U^T dX V
@@ -258,8 +266,7 @@ def _matrix_norm_jvp(xp, x, dx, ans, ord, axis, keepdims):
     else:
         raise TypeError(f"tangent_fwd: no JVP for the matrix norm ord={ord!r}")
     if keepdims:
-        out = xp.expand_dims(xp.expand_dims(out, -1), -1)
-        out = xp.moveaxis(xp.moveaxis(out, -1, max(a0, a1)), -1, min(a0, a1))
+        out = xp.expand_dims(out, (min(a0, a1), max(a0, a1)))
     return out
 
 
@@ -340,7 +347,7 @@ def sort_jvp(xp, a, da, axis=-1):
     """Tangent of ``sort``: the tangents gathered in sorted order."""
     if axis is None:
         a, da, axis = xp.reshape(a, (-1,)), xp.reshape(da, (-1,)), 0
-    order = xp.argsort(a, axis=axis, kind="stable")
+    order = xp.argsort(a, axis=axis)
     return xp.take_along_axis(da * xp.ones_like(a, dtype=getattr(da, "dtype", None)), order, axis=axis)
 
 
@@ -437,14 +444,20 @@ def bslice(tangent, k):
 def bstack(xp, tangents):
     """Stack per-direction tangents (pytrees) into one tangent with a leading direction axis."""
     first = tangents[0]
+    if isinstance(first, _DICT_VIEWS):
+        tangents = [list(t) for t in tangents]
+        first = tangents[0]
     if isinstance(first, dict):
         return {key: bstack(xp, [t[key] for t in tangents]) for key in first}
     if isinstance(first, (list, tuple)):
         return type(first)(bstack(xp, [t[i] for t in tangents]) for i in range(len(first)))
     if not hasattr(first, "shape"):
         import numpy
-        return numpy.asarray(tangents, dtype=float)
+        return numpy.asarray(tangents, dtype=complex if any(isinstance(t, complex) for t in tangents) else float)
     return xp.stack(tangents)
+
+
+_DICT_VIEWS = (type({}.values()), type({}.keys()), type({}.items()))
 
 
 def bmatmul_left(xp, dx, y, x):
@@ -468,13 +481,15 @@ def bfinish(tangent, value, k):
     if isinstance(value, dict):
         return {key: bfinish(tangent[key], v, k) for key, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return type(value)(bfinish(t, v, k) for t, v in zip(tangent, value))
+        items = [bfinish(t, v, k) for t, v in zip(tangent, value)]
+        return type(value)(*items) if hasattr(value, "_fields") else type(value)(items)
     shape = (k,) + tuple(getattr(value, "shape", ()))
     if getattr(tangent, "shape", None) == shape:
         return tangent
     if not hasattr(tangent, "shape") and not hasattr(value, "shape"):
         import numpy
-        return numpy.broadcast_to(numpy.asarray(tangent, dtype=float), shape).copy()
+        kind = complex if isinstance(value, complex) or isinstance(tangent, complex) else float
+        return numpy.broadcast_to(numpy.asarray(tangent, dtype=kind), shape).copy()
     xp = namespace_of(tangent if hasattr(tangent, "shape") else value)
     dtype = getattr(tangent, "dtype", None) or getattr(value, "dtype", None)
     out = xp.zeros(shape, dtype=dtype if dtype is not None and dtype.kind in "fc" else xp.float64)
@@ -495,3 +510,49 @@ def abs_jvp(xp, x, dx):
     if getattr(getattr(x, "dtype", None), "kind", "f") == "c":
         return xp.real(xp.conj(xp.sign(x)) * dx)
     return dx * xp.sign(x)
+
+
+def median_jvp(xp, a, da, axis=None, keepdims=False):
+    """Tangent of ``median``: the tangent at the middle element of the sorted values (the mean of
+    the two middle ones for an even count)."""
+    if isinstance(axis, tuple):
+        raise TypeError("tangent_fwd: median over a tuple of axes: reshape to one axis first")
+    ndim = len(xp.shape(a))
+    if axis is None:
+        a, da, ax = xp.reshape(a, (-1,)), xp.reshape(da * xp.ones_like(a, dtype=getattr(da, "dtype", None)), (-1,)), 0
+    else:
+        ax = axis
+        da = da * xp.ones_like(a, dtype=getattr(da, "dtype", None))
+    order = xp.argsort(a, axis=ax)
+    sd = xp.moveaxis(xp.take_along_axis(da, order, axis=ax), ax, -1)
+    n = sd.shape[-1]
+    m = n // 2
+    out = sd[..., m] if n % 2 else 0.5 * (sd[..., m - 1] + sd[..., m])
+    if keepdims:
+        out = xp.reshape(out, (1,) * ndim) if axis is None else xp.expand_dims(out, axis)
+    return out
+
+
+def det_jvp(xp, a, da, ans):
+    """Tangent of ``det``: trace(adj(a) @ da). ``ans * trace(solve(a, da))`` where ``a`` is invertible;
+    through the SVD (adj(a) = det(u) det(vh) vh.T adj(s) u.T) where it is singular."""
+    linalg_error = getattr(getattr(xp, "linalg", None), "LinAlgError", ArithmeticError)
+    if bool(xp.all(ans != 0)):
+        try:
+            out = ans * xp.trace(xp.linalg.solve(a, da), axis1=-2, axis2=-1)
+            if bool(xp.all(xp.isfinite(out))):
+                return out
+        except linalg_error:
+            pass
+    u, s, vh = xp.linalg.svd(a)
+    sign = xp.linalg.det(u) * xp.linalg.det(vh)
+    ones = xp.ones_like(s[..., :1])
+    left = xp.cumprod(xp.concatenate([ones, s[..., :-1]], axis=-1), axis=-1)
+    right = xp.flip(xp.cumprod(xp.flip(xp.concatenate([s[..., 1:], ones], axis=-1), axis=-1), axis=-1), axis=-1)
+    m = xp.swapaxes(u, -1, -2) @ da @ xp.swapaxes(vh, -1, -2)
+    return sign * xp.sum(left * right * xp.diagonal(m, axis1=-2, axis2=-1), axis=-1)
+
+
+def get_default_tangent(mapping, key, ddefault):
+    """Tangent of ``mapping.get(key, default)`` w.r.t. ``default``: its tangent where the key is missing."""
+    return zeros_like(ddefault) if key in mapping else ddefault

@@ -222,12 +222,17 @@ class FunctionTransformer:
         for s in gast.walk(gast.Module(body=self.fnode.body, type_ignores=[])):
             if isinstance(s, gast.AugAssign) and isinstance(s.target, gast.Name):
                 live.add(s.target.id)
+        for n in gast.walk(gast.Module(body=self.fnode.body, type_ignores=[])):
+            if isinstance(n, gast.Call):
+                live.update(self.act.callee_mutations(n))
         self.mutated = set(live)
         for free in self.nested_free.values():
             live |= free
-        aliases = [(s.targets[0].id, s.value.id) for s in gast.walk(gast.Module(body=self.fnode.body, type_ignores=[]))
-                   if isinstance(s, gast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], gast.Name)
-                   and isinstance(s.value, gast.Name)]
+        aliases = view_aliases(self.fnode.body)
+        module = gast.Module(body=self.fnode.body, type_ignores=[])
+        self.has_inplace = any(
+            (isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store)) or isinstance(n, gast.AugAssign)
+            or (isinstance(n, gast.Call) and self.user_callee(n) is not None) for n in gast.walk(module))
         changed = True
         while changed:
             changed = False
@@ -351,6 +356,18 @@ class FunctionTransformer:
             raise self.error(target, f"cannot assign to {type(target).__name__}")
 
     def assign_unpack(self, target, value, out):
+        if any(isinstance(n, gast.Subscript) for n in gast.walk(target)):
+            roots = [r for r in nodes.names_in(target) if r in self.act.active]
+            if self.act.expr(value) or roots:
+                if any(isinstance(n, gast.Starred) for n in gast.walk(target)):
+                    raise self.error(target, "starred unpacking into subscripts is not supported",
+                                     hint="assign the elements one by one")
+                # Python builds the whole right-hand side first, then assigns left to right
+                tmp = self.atomize(value, out, hoist_inactive=True)
+                for i, elt in enumerate(target.elts):
+                    self.s_Assign(gast.Assign(targets=[elt], value=nodes.subscript(nodes.clone(tmp), nodes.const(i)),
+                                              type_comment=None), out)
+                return
         if not self.act.expr(value):
             out.append(nodes.assign(nodes.clone(target), nodes.clone(value)))
             for n in nodes.names_in(target, gast.Store):
@@ -516,7 +533,8 @@ class FunctionTransformer:
             obj = self.info.resolve(it.func, self.visible_locals)
             if obj is enumerate and len(target.elts) == 2:
                 inner = self.loop_iter(it.args[0], act[1], target.elts[1], pairs, pre)
-                return nodes.call(nodes.clone(it.func), [inner] + [nodes.clone(a) for a in it.args[1:]])
+                return nodes.call(nodes.clone(it.func), [inner] + [nodes.clone(a) for a in it.args[1:]],
+                                  [(k.arg, nodes.clone(k.value)) for k in it.keywords])
             if obj is zip and len(target.elts) == len(it.args):
                 args = [self.loop_iter(a, sub, tg, pairs, pre) for a, sub, tg in zip(it.args, act, target.elts)]
                 return nodes.call(nodes.clone(it.func), args)
@@ -547,7 +565,7 @@ class FunctionTransformer:
         out.append(nodes.clone(s))           # the primal def, for calls whose arguments are inactive
         free = self.nested_free.get(s.name, set())
         closure_active = bool(free & self.act.active)
-        params = [p.id for p in s.args.args]
+        params = [p.id for p in s.args.posonlyargs + s.args.args + s.args.kwonlyargs]
         active_params = set()
         for c in gast.walk(gast.Module(body=self.fnode.body, type_ignores=[])):
             if isinstance(c, gast.Call) and isinstance(c.func, gast.Name) and c.func.id == s.name:
@@ -648,6 +666,10 @@ class FunctionTransformer:
                          hint="rewrite it with plain assignments")
 
     def simplify_call(self, e, out):
+        for k in e.keywords:
+            if k.arg == "out":
+                raise self.error(e, "'out=' with differentiated values is not supported: the tangent of the "
+                                    "output array would not be written", hint="assign the result instead: y = f(x)")
         f = e.func
         if isinstance(f, gast.Attribute) and self.info.resolve(f, self.visible_locals) is MISSING:
             f = nodes.attr(self.atomize(f.value, out), f.attr)
@@ -724,8 +746,10 @@ class FunctionTransformer:
             out.append(nodes.assign(target, sexpr))
             self.set_zero(target, out, sexpr)
             return
-        if target in self.mutated and isinstance(tan, gast.Name) and not isinstance(sexpr, gast.Name):
-            # a new primal array that is later written into must not share its tangent with another value
+        if (self.has_inplace or target in self.mutated) and _may_alias(tan, self.unit.rt) \
+                and not isinstance(sexpr, gast.Name):
+            # a new primal array whose tangent would be another value's tangent: where anything may be
+            # written in place, the tangent gets its own copy
             tan = nodes.call(nodes.attr(nodes.name(self.unit.rt), "fresh"), [tan])
         used = set(nodes.names_in(tan, gast.Load))
         dname = self.tangent_name(target)
@@ -858,7 +882,7 @@ class FunctionTransformer:
             for s in gast.walk(gast.Module(body=scope.fnode.body, type_ignores=[])):
                 if isinstance(s, gast.FunctionDef) and scope.nested.get(s.name) is spec:
                     fdef = s
-        params = [p.id for p in fdef.args.args]
+        params = [p.id for p in fdef.args.posonlyargs + fdef.args.args]
         binding = dict(zip(params, call.args))
         binding.update({k.arg: k.value for k in call.keywords if k.arg})
         return binding
@@ -1080,6 +1104,64 @@ def _replace_arg(call, loc, tan):
     else:
         new.keywords[i].value = tan
     return new
+
+
+def _may_alias(tan, rt):
+    """A tangent expression that may be another value's tangent object itself."""
+    if isinstance(tan, gast.Name):
+        return True
+    return (isinstance(tan, gast.Call) and isinstance(tan.func, gast.Attribute)
+            and tan.func.attr in ("expand", "balign")
+            and isinstance(tan.func.value, gast.Name) and tan.func.value.id == rt)
+
+
+_VIEW_METHODS = {"reshape", "ravel", "transpose", "swapaxes", "squeeze", "view", "T"}
+
+
+def view_aliases(body):
+    """(name, base) pairs where ``name`` may share memory with ``base``: ``a = b``, ``a = b[...]``,
+    ``a = b.T`` / ``b.reshape(...)``, and loop variables over ``b`` (directly or through enumerate/zip)."""
+    pairs = []
+
+    def base_of(e):
+        while True:
+            if isinstance(e, gast.Name):
+                return e.id
+            if isinstance(e, gast.Subscript):
+                e = e.value
+            elif isinstance(e, gast.Attribute) and e.attr in _VIEW_METHODS:
+                e = e.value
+            elif isinstance(e, gast.Call) and isinstance(e.func, gast.Attribute) and e.func.attr in _VIEW_METHODS:
+                e = e.func.value
+            else:
+                return None
+
+    def loop_pairs(target, it):
+        if isinstance(it, gast.Call) and isinstance(it.func, gast.Name) and isinstance(target, (gast.Tuple, gast.List)):
+            if it.func.id == "enumerate" and len(target.elts) == 2 and it.args:
+                return loop_pairs(target.elts[1], it.args[0])
+            if it.func.id == "zip":
+                for t, a in zip(target.elts, it.args):
+                    loop_pairs(t, a)
+                return None
+        b = base_of(it)
+        if b is not None:
+            for n in nodes.names_in(target, gast.Store):
+                pairs.append((n, b))
+        return None
+
+    for n in gast.walk(gast.Module(body=body, type_ignores=[])):
+        if isinstance(n, gast.Assign) and all(isinstance(t, gast.Name) for t in n.targets):
+            names = [t.id for t in n.targets]
+            pairs.extend((a, b) for a, b in zip(names, names[1:]))          # a = b = [] share one object
+            values = n.value.elts if isinstance(n.value, (gast.Tuple, gast.List)) else [n.value]
+            for v in values:                                                   # t = (y, 1) holds y itself
+                b = base_of(v)
+                if b is not None:
+                    pairs.append((names[0], b))
+        elif isinstance(n, gast.For):
+            loop_pairs(n.target, n.iter)
+    return pairs
 
 
 def _bare(e):

@@ -5,6 +5,7 @@ arrays: ``np.asarray(a)``, ``np.sin(a)``, ``np.sum(a)`` or mixing with an ``np.n
 ``HostFallbackError``. Generated code that runs on it therefore never calls NumPy on a device array.
 Inside, each function unwraps, calls the NumPy function of the same name and wraps the result.
 """
+import builtins
 import sys
 import types
 
@@ -34,7 +35,9 @@ def _wrap(v):
         return StrictArray(v)
     if isinstance(v, _np.generic) and not isinstance(v, _np.bool_):
         return StrictArray(_np.asarray(v))       # like CuPy: reductions give 0-d device arrays
-    if isinstance(v, tuple) and not hasattr(v, "_fields"):
+    if isinstance(v, tuple):
+        if hasattr(v, "_fields"):                     # namedtuples (SVDResult, ...)
+            return type(v)(*(_wrap(x) for x in v))
         return tuple(_wrap(x) for x in v)
     if isinstance(v, list):
         return [_wrap(x) for x in v]
@@ -88,13 +91,14 @@ class StrictArray:
             yield _wrap(row) if isinstance(row, _np.ndarray) else StrictArray(_np.asarray(row))
 
     def __bool__(self):
-        return bool(self._a)
+        # (builtins.bool: this module mirrors numpy, so its own name 'bool' is numpy.bool)
+        return builtins.bool(self._a.item()) if self._a.size == 1 else builtins.bool(self._a)
 
     def __float__(self):
-        return float(self._a)
+        return builtins.float(self._a)
 
     def __int__(self):
-        return int(self._a)
+        return builtins.int(self._a)
 
     def __index__(self):
         return self._a.__index__()

@@ -1,7 +1,7 @@
 """Rules for Python builtins."""
 import builtins
 
-from ..registry import defjvp, deflinear, defzero
+from ..registry import defjvp, deflinear, defmethod, defmethod_linear, defmethod_zero, defzero
 
 # ------------------------------------------------------------------ arithmetic
 defjvp(builtins.abs, "x", "dx * rt.sign(x)")
@@ -19,3 +19,10 @@ for _f in (builtins.int, builtins.round, builtins.len, builtins.range, builtins.
            builtins.isinstance, builtins.type, builtins.str, builtins.repr, builtins.any, builtins.all,
            builtins.hash, builtins.id, builtins.format):
     defzero(_f)
+# ------------------------------------------------------------------ dict and list methods
+defmethod_linear("values", "self")
+defmethod("items", "self", "rt.items_tangent(dself)")
+defmethod("get", "self, key, default=None", "dself.get(key, rt.zeros_like(default))", None, "rt.get_default_tangent(self, key, ddefault)")
+defmethod_zero("keys")
+defmethod_zero("index")
+defmethod_zero("count")

@@ -83,6 +83,8 @@ defjvp(np.amin, "a, axis=None, out=None, keepdims=False", "rt.extremum_jvp(np, a
 defjvp(np.nansum, RED, "np.sum(np.where(np.isnan(a), 0, da), axis=axis, keepdims=keepdims)")
 defjvp(np.nanmean, RED, "np.nanmean(np.where(np.isnan(a), np.nan, da), axis=axis, keepdims=keepdims)")
 defjvp(np.sort, "a, axis=-1, kind=None, order=None, *, stable=None", "rt.sort_jvp(np, a, da, axis)")
+defjvp(np.median, "a, axis=None, out=None, overwrite_input=False, keepdims=False", "rt.median_jvp(np, a, da, axis, keepdims)")
+defjvp(np.nan_to_num, "x, copy=True, nan=0.0, posinf=None, neginf=None", "rt.where_like(np, np.isfinite(x), dx, ans)")
 defjvp(np.prod, RED, "rt.prod_jvp(np, a, da, ans, axis, keepdims)")
 defjvp(np.cumprod, "a, axis=None, dtype=None, out=None", "rt.cumprod_jvp(np, a, da, ans, axis)")
 defjvp(np.var, "a, axis=None, dtype=None, out=None, ddof=0, keepdims=False", "rt.var_jvp(np, a, da, axis, ddof, keepdims)")
@@ -100,7 +102,7 @@ deflinear(np.tensordot, "a, b, axes=2", linear_in=("a", "b"))
 deflinear(np.einsum, "subscripts, *operands, out=None, dtype=None, order='K', casting='safe', optimize=False", linear_in=("operands",))
 defjvp(np.linalg.inv, "a", "-(ans @ da @ ans)")
 defjvp(np.linalg.solve, "a, b", "-np.linalg.solve(a, da @ ans)", "np.linalg.solve(a, db)")
-defjvp(np.linalg.det, "a", "ans * np.trace(np.linalg.solve(a, da), axis1=-2, axis2=-1)")
+defjvp(np.linalg.det, "a", "rt.det_jvp(np, a, da, ans)")
 defjvp(np.linalg.slogdet, "a", "rt.TangentTuple((rt.zeros_like(ans[0]), np.trace(np.linalg.solve(a, da), axis1=-2, axis2=-1)))")
 defjvp(np.linalg.norm, "x, ord=None, axis=None, keepdims=False", "rt.norm_jvp(np, x, dx, ans, ord, axis, keepdims)")
 # ------------------------------------------------------------------ shape and indexing (all linear)
@@ -166,9 +168,14 @@ for _f in (np.argmax, np.argmin, np.argsort, np.sign, np.floor, np.ceil, np.roun
            np.int64, np.int32, np.int8, np.uint8, np.bool_, np.result_type,
            np.broadcast_shapes, np.unravel_index, np.ravel_multi_index, np.indices, np.tri, np.around):
     defzero(_f)
-for _name in ("normal", "uniform", "standard_normal", "rand", "randn", "randint", "choice", "permutation",
-              "shuffle", "random", "seed", "default_rng"):
+for _name in ("standard_normal", "rand", "randn", "randint", "random", "seed", "default_rng"):
     defzero(getattr(np.random, _name))
+# draws from a distribution with differentiated parameters: the reparameterisation (the same draw,
+# moved and scaled). permutation/shuffle/choice of differentiated arrays have no rule: an error, not a zero.
+defjvp(np.random.normal, "loc=0.0, scale=1.0, size=None", "rt.expand(dloc, ans)", "(ans - loc) / scale * dscale")
+defjvp(np.random.uniform, "low=0.0, high=1.0, size=None", "(high - ans) / (high - low) * dlow", "(ans - low) / (high - low) * dhigh")
+defmethod("normal", "self, loc=0.0, scale=1.0, size=None", None, "rt.expand(dloc, ans)", "(ans - loc) / scale * dscale")
+defmethod("uniform", "self, low=0.0, high=1.0, size=None", None, "(high - ans) / (high - low) * dlow", "(ans - low) / (high - low) * dhigh")
 # ------------------------------------------------------------------ array methods
 defmethod_linear("sum", "self, axis=None, dtype=None, out=None, keepdims=False")
 defmethod_linear("mean", "self, axis=None, dtype=None, out=None, keepdims=False")
@@ -186,6 +193,7 @@ defmethod_linear("take", "self, indices, axis=None, out=None, mode='raise'")
 defmethod_linear("trace", "self, offset=0, axis1=0, axis2=1, dtype=None, out=None")
 defmethod_linear("diagonal", "self, offset=0, axis1=0, axis2=1")
 defmethod_linear("conj", "self")
+defmethod_linear("conjugate", "self")
 defmethod_linear("item", "self, *args")
 defmethod_linear("tolist", "self")
 defmethod_linear("dot", "self, b, out=None", linear_in=("self", "b"))

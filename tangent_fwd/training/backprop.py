@@ -50,7 +50,8 @@ def cnn_loss_and_grad(params, x, y):
     k = params["K"]
     c = k.shape[2]
     patches = sliding_window_view(x.reshape(n, 28, 28), (3, 3), axis=(1, 2))   # (n, 26, 26, 3, 3)
-    conv = np.einsum("nhwij,ijc->nhwc", patches, k, optimize=True) + params["bk"]
+    cols = patches.reshape(n * 676, 9)                                           # im2col
+    conv = (cols @ k.reshape(9, c)).reshape(n, 26, 26, c) + params["bk"]
     a = np.maximum(conv, 0)
     blocks = a.reshape(n, 13, 2, 13, 2, c)
     pooled = blocks.max(axis=4).max(axis=2)                                     # (n, 13, 13, c)
@@ -70,7 +71,7 @@ def cnn_loss_and_grad(params, x, y):
     dblocks = mask * dpooled
     da = dblocks.reshape(n, 26, 26, c)
     dconv = da * (conv > 0)
-    g["K"] = np.einsum("nhwij,nhwc->ijc", patches, dconv, optimize=True)
+    g["K"] = (cols.T @ dconv.reshape(n * 676, c)).reshape(3, 3, c)
     g["bk"] = dconv.sum(axis=(0, 1, 2))
     dtype = params["W1"].dtype
     return loss, {key: np.asarray(v, dtype=dtype) for key, v in g.items()}

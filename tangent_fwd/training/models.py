@@ -56,10 +56,10 @@ def mlp_loss(params, x, y):
 
 def cnn_logits(params, x):
     n = x.shape[0]
+    c = params["K"].shape[2]
     patches = sliding_window_view(x.reshape(n, 28, 28), (3, 3), axis=(1, 2))   # (n, 26, 26, 3, 3)
-    conv = np.einsum("nhwij,ijc->nhwc", patches, params["K"]) + params["bk"]
+    conv = (patches.reshape(n * 676, 9) @ params["K"].reshape(9, c)).reshape(n, 26, 26, c) + params["bk"]
     a = np.maximum(conv, 0)
-    c = a.shape[3]
     pooled = a.reshape(n, 13, 2, 13, 2, c).max(axis=4).max(axis=2)            # 2x2 max-pool
     h = np.maximum(pooled.reshape(n, 13 * 13 * c) @ params["W1"] + params["b1"], 0)
     return h @ params["W2"] + params["b2"]
@@ -67,10 +67,10 @@ def cnn_logits(params, x):
 
 def cnn_loss(params, x, y):
     n = x.shape[0]
+    c = params["K"].shape[2]
     patches = sliding_window_view(x.reshape(n, 28, 28), (3, 3), axis=(1, 2))   # (n, 26, 26, 3, 3)
-    conv = np.einsum("nhwij,ijc->nhwc", patches, params["K"]) + params["bk"]
+    conv = (patches.reshape(n * 676, 9) @ params["K"].reshape(9, c)).reshape(n, 26, 26, c) + params["bk"]
     a = np.maximum(conv, 0)
-    c = a.shape[3]
     pooled = a.reshape(n, 13, 2, 13, 2, c).max(axis=4).max(axis=2)            # 2x2 max-pool
     h = np.maximum(pooled.reshape(n, 13 * 13 * c) @ params["W1"] + params["b1"], 0)
     logits = h @ params["W2"] + params["b2"]

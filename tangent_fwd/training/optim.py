@@ -70,9 +70,12 @@ class Optimizer:
         return value
 
     def update(self, grads):
-        g = leaves(grads)
-        if len(g) != len(self._leaves):
-            raise ValueError(f"gradient has {len(g)} leaves but the parameters have {len(self._leaves)}")
+        """Apply gradients with the structure of the parameters (dict keys matched by name)."""
+        try:
+            g = leaves(map_tree(lambda p, gi: gi, self.params, grads))
+        except (KeyError, IndexError, TypeError):
+            raise ValueError("gradients must have the structure of the parameters "
+                             f"({_describe(self.params)}), got {_describe(grads)}") from None
         lr = self.lr
         for i, (p, gi) in enumerate(zip(self._leaves, g)):
             self._apply(i, p, np.asarray(gi, dtype=p.dtype), lr)
@@ -128,6 +131,14 @@ class Adam(Optimizer):
         mhat = m / (1 - self.b1 ** t)
         shat = s / (1 - self.b2 ** t)
         p -= p.dtype.type(lr) * mhat / (np.sqrt(shat) + p.dtype.type(self.eps))
+
+
+def _describe(tree):
+    if isinstance(tree, dict):
+        return "dict with keys " + ", ".join(map(str, tree))
+    if isinstance(tree, (list, tuple)):
+        return f"{type(tree).__name__} of length {len(tree)}"
+    return type(tree).__name__
 
 
 _CLASSES = {"sgd": SGD, "momentum": Momentum, "adam": Adam}

@@ -1,0 +1,315 @@
+"""Training loop behind ``tangent-fwd train`` and ``tangent-fwd compare``: minibatch training on MNIST with
+forward gradients or the hand-written backprop baseline, per-epoch test accuracy, results JSON and plots."""
+import json
+import math
+import os
+import pathlib
+import time
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from . import models as _models
+from .forward_gradient import DISTRIBUTIONS, check_distribution
+from .optim import OPTIMIZERS, make_optimizer
+
+METHODS = ("forward", "backprop")
+BACKENDS = ("auto", "numpy")
+
+
+MAX_POINTS = 5000
+
+
+class Diverged(RuntimeError):
+    """The training loss became NaN or infinite."""
+
+
+@dataclass
+class TrainConfig:
+    model: str = "logreg"
+    method: str = "forward"
+    optimizer: str = "sgd"
+    backend: str = "auto"
+    epochs: int = 1
+    lr: float = 1e-3
+    decay: float = 0.0
+    batch_size: int = 64
+    directions: int = 1
+    distribution: str = "normal"
+    seed: int = 0
+    data_dir: str = None
+    out_dir: str = "runs"
+    width: int = None          # MLP hidden width (default 1024, the paper's)
+    channels: int = None       # CNN conv channels (default 16; paper 64)
+    hidden: int = None         # CNN dense width (default 128; paper 1024)
+    max_steps: int = None      # stop after this many steps in total (quick runs / tests)
+    momentum: float = 0.9
+    model_kwargs: dict = field(default_factory=dict, repr=False)
+
+    def validate(self):
+        def choice(name, value, valid):
+            if value not in valid:
+                raise ValueError(f"unknown {name} {value!r}; valid {name}s: {', '.join(valid)}")
+        choice("model", self.model, _models.MODEL_NAMES)
+        choice("method", self.method, METHODS)
+        choice("optimizer", self.optimizer, OPTIMIZERS)
+        choice("backend", self.backend, BACKENDS)
+        check_distribution(self.distribution)
+        for name in ("epochs", "batch_size", "directions"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+                raise ValueError(f"{name} must be a positive integer, got {v!r}")
+        if not (isinstance(self.lr, (int, float)) and math.isfinite(self.lr) and self.lr > 0):
+            raise ValueError(f"lr must be a positive number, got {self.lr!r}")
+        if not (math.isfinite(self.decay) and self.decay >= 0):
+            raise ValueError(f"decay must be a non-negative number, got {self.decay!r}")
+        if self.max_steps is not None and self.max_steps < 1:
+            raise ValueError(f"max_steps must be a positive integer, got {self.max_steps!r}")
+        return self
+
+    def size_kwargs(self):
+        kw = {}
+        if self.model == "mlp" and self.width:
+            kw["width"] = self.width
+        if self.model == "cnn":
+            if self.channels:
+                kw["channels"] = self.channels
+            if self.hidden:
+                kw["hidden"] = self.hidden
+        return kw
+
+
+def _jvp_for(backend):
+    from tangent_fwd.api import jvp
+
+    def jvp_fn(func, primals, tangents):
+        return jvp(func, primals, tangents, backend=backend)
+    return jvp_fn
+
+
+def _progress(total, desc, enabled):
+    if not enabled:
+        return None
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:    # tqdm is optional (the 'train' extra)
+        return None
+    return tqdm(total=total, desc=desc, unit="step", leave=True, dynamic_ncols=True, mininterval=0.5)
+
+
+def train(config, data=None, progress=True, log=print):
+    """Train one model with one method. Returns a result dict (JSON-serialisable):
+
+    ``losses`` (minibatch loss, averaged over ``loss_every`` steps so that at most ``MAX_POINTS`` are kept),
+    ``iterations`` and ``times`` (step count and cumulative training seconds, evaluation excluded, at the end of
+    each of those windows), ``epochs`` (per-epoch ``test_accuracy``, ``train_loss`` mean, ``time``), ``step_time`` (mean
+    seconds per step, first step excluded: it includes code generation), ``status`` ("ok" or "diverged"),
+    ``message``. On a NaN/inf loss the run stops there and the result keeps everything up to that step."""
+    cfg = config.validate()
+    x, y, xt, yt = data if data is not None else _load(cfg.data_dir)
+    model = _models.get_model(cfg.model)
+    params = model.init(cfg.seed, **cfg.size_kwargs())
+    kw = dict(decay=cfg.decay)
+    if cfg.optimizer == "momentum":
+        kw["momentum"] = cfg.momentum
+    if cfg.method == "backprop":
+        kw["grad_fn"] = model.loss_and_grad
+    else:
+        kw.update(directions=cfg.directions, distribution=cfg.distribution,
+                  rng=np.random.default_rng([cfg.seed, 1]), jvp_fn=_jvp_for(cfg.backend))
+    opt = make_optimizer(cfg.optimizer, model.loss, params, cfg.lr, **kw)
+    n = len(x)
+    per_epoch = math.ceil(n / cfg.batch_size)
+    total = per_epoch * cfg.epochs
+    if cfg.max_steps:
+        total = min(total, cfg.max_steps)
+    shuffle = np.random.default_rng([cfg.seed, 2])
+    losses, times, iterations, epochs, window = [], [], [], [], []
+    # at most ~MAX_POINTS loss points are kept: each is the mean minibatch loss over `stride` steps
+    stride = max(1, math.ceil(total / MAX_POINTS))
+    result = {"config": _config_dict(cfg), "method": cfg.method, "n_params": int(sum(p.size for p in params.values())),
+              "loss_every": stride, "iterations": iterations, "losses": losses, "times": times, "epochs": epochs,
+              "status": "ok", "message": ""}
+    bar = _progress(total, f"{cfg.model}/{cfg.method}/{cfg.optimizer}", progress)
+    clock = first_step = 0.0
+    step = 0
+    try:
+        for epoch in range(cfg.epochs):
+            order = shuffle.permutation(n)
+            epoch_losses = []
+            for start in range(0, n, cfg.batch_size):
+                if step >= total:
+                    break
+                idx = order[start:start + cfg.batch_size]
+                xb, yb = x[idx], y[idx]
+                t0 = time.perf_counter()
+                with np.errstate(over="ignore", invalid="ignore"):   # divergence is reported below
+                    loss = float(opt.step(xb, yb))
+                dt = time.perf_counter() - t0
+                clock += dt
+                step += 1
+                if step == 1:
+                    first_step = dt     # includes generating and compiling the JVP code
+                if not math.isfinite(loss):
+                    raise Diverged(f"loss became {loss} at step {step} (epoch {epoch + 1}, {cfg.method} "
+                                   f"{cfg.optimizer}, lr={cfg.lr:g}); try a smaller --lr, e.g. {cfg.lr / 10:g}")
+                window.append(loss)
+                if len(window) == stride or step == total:
+                    losses.append(float(np.mean(window)))
+                    times.append(clock)
+                    iterations.append(step)
+                    window.clear()
+                epoch_losses.append(loss)
+                if bar is not None:
+                    bar.update(1)
+                    if step % 10 == 0 or step == total:
+                        bar.set_postfix(loss=f"{loss:.4f}", ex_s=f"{step * cfg.batch_size / clock:.0f}")
+            if not epoch_losses:
+                break
+            acc = _models.accuracy(model, params, xt, yt)
+            epochs.append({"epoch": epoch + 1, "step": step, "time": clock, "test_accuracy": acc,
+                           "train_loss": float(np.mean(epoch_losses))})
+            if bar is not None:
+                bar.set_postfix(loss=f"{epoch_losses[-1]:.4f}", ex_s=f"{step * cfg.batch_size / clock:.0f}",
+                                test_acc=f"{acc:.4f}")
+            elif log is not None and progress:
+                log(f"epoch {epoch + 1}: train loss {np.mean(epoch_losses):.4f}, test accuracy {acc:.4f}")
+    except Diverged as e:
+        result["status"] = "diverged"
+        result["message"] = str(e)
+    finally:
+        if bar is not None:
+            bar.close()
+    result["steps"] = step
+    result["train_time"] = clock
+    result["step_time"] = (clock - first_step) / (step - 1) if step > 1 else None
+    result["final_test_accuracy"] = epochs[-1]["test_accuracy"] if epochs else None
+    result["params"] = params
+    return result
+
+
+def _config_dict(cfg):
+    d = asdict(cfg)
+    d.pop("model_kwargs", None)
+    return d
+
+
+def _load(data_dir):
+    from tangent_fwd.data import load_mnist
+    return load_mnist(data_dir)
+
+
+# ------------------------------------------------------------------------------------------------ output
+def _public(result):
+    return {k: v for k, v in result.items() if k != "params"}
+
+
+def write_json(path, payload):
+    path = pathlib.Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(json.dumps(payload, indent=1, default=_jsonable))
+    os.replace(tmp, path)
+    return path
+
+
+def _jsonable(o):
+    if isinstance(o, (np.floating, np.integer)):
+        return o.item()
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    if isinstance(o, pathlib.Path):
+        return str(o)
+    raise TypeError(type(o).__name__)
+
+
+def _smooth(values, window):
+    v = np.asarray(values, dtype=float)
+    if len(v) < 2 * window or window < 2:
+        return v
+    c = np.cumsum(np.insert(v, 0, 0.0))
+    out = (c[window:] - c[:-window]) / window
+    return np.concatenate([v[:window - 1].cumsum() / np.arange(1, window), out])
+
+
+def plot(runs, path, title):
+    """Loss vs iteration and vs training wall time (the paper's Figure 5/6 layout), one line per run,
+    plus test accuracy per epoch."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    colors = {"forward": "tab:blue", "backprop": "tab:orange"}
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4.2))
+    for label, r in runs.items():
+        if not r["losses"]:
+            continue
+        c = colors.get(r["method"], None)
+        steps = np.asarray(r["iterations"])
+        window = max(1, len(steps) // 100)
+        sm = _smooth(r["losses"], window)
+        name = "forward gradient" if r["method"] == "forward" else "backprop"
+        for ax, xs in ((axes[0], steps), (axes[1], np.asarray(r["times"]))):
+            ax.plot(xs, r["losses"], color=c, alpha=0.15, lw=0.5)
+            ax.plot(xs, sm, color=c, lw=1.5, label=name)
+        if r["epochs"]:
+            axes[2].plot([e["epoch"] for e in r["epochs"]], [100 * e["test_accuracy"] for e in r["epochs"]],
+                         color=c, marker="o" if len(r["epochs"]) < 30 else None, label=name)
+    axes[0].set_xlabel("iteration")
+    axes[1].set_xlabel("training time (s)")
+    for ax in axes[:2]:
+        ax.set_ylabel("training loss (minibatch)")
+        ax.set_yscale("log")
+    axes[2].set_xlabel("epoch")
+    axes[2].set_ylabel("test accuracy (%)")
+    for ax in axes:
+        ax.grid(alpha=0.3)
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend()
+    fig.suptitle(title)
+    fig.tight_layout()
+    path = pathlib.Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def run_train(cfg, progress=True, log=print, data=None):
+    """``tangent-fwd train``: one run; writes ``<out>/<model>_<method>_<optimizer>.json`` and ``.png``."""
+    result = train(cfg, data=data, progress=progress, log=log)
+    stem = f"{cfg.model}_{cfg.method}_{cfg.optimizer}"
+    out = pathlib.Path(cfg.out_dir)
+    payload = _public(result)
+    json_path = write_json(out / f"{stem}.json", payload)
+    png_path = plot({cfg.method: result}, out / f"{stem}.png",
+                    f"{cfg.model}: {cfg.method} ({cfg.optimizer}, lr={cfg.lr:g}, batch {cfg.batch_size})")
+    return result, json_path, png_path
+
+
+def run_compare(cfg, progress=True, log=print, data=None):
+    """``tangent-fwd compare``: forward gradient and backprop with the same model, optimizer, lr, schedule,
+    seed and batches; writes ``<out>/compare_<model>.json`` and ``.png`` with T_f/T_b (ratio of mean step
+    times)."""
+    data = data if data is not None else _load(cfg.data_dir)
+    runs = {}
+    for method in METHODS:
+        c = TrainConfig(**{**_config_dict(cfg), "method": method})
+        runs[method] = train(c, data=data, progress=progress, log=log)
+        if runs[method]["status"] != "ok":
+            break
+    f, b = runs.get("forward"), runs.get("backprop")
+    ratio = None
+    if f and b and f["step_time"] and b["step_time"]:
+        ratio = f["step_time"] / b["step_time"]
+    payload = {"config": _config_dict(cfg), "tf_over_tb": ratio,
+               "runs": {k: _public(v) for k, v in runs.items()}}
+    out = pathlib.Path(cfg.out_dir)
+    json_path = write_json(out / f"compare_{cfg.model}.json", payload)
+    png_path = plot(runs, out / f"compare_{cfg.model}.png",
+                    f"{cfg.model}: forward gradient vs backprop ({cfg.optimizer}, lr={cfg.lr:g}, "
+                    f"decay={cfg.decay:g}, batch {cfg.batch_size})")
+    return runs, ratio, json_path, png_path
+
+
+__all__ = ["TrainConfig", "train", "run_train", "run_compare", "plot", "METHODS", "BACKENDS", "DISTRIBUTIONS"]
