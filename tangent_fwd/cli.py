@@ -67,7 +67,8 @@ def _add_training_args(p, with_method):
     p.add_argument("--epochs", type=_positive_int("--epochs"), default=None, help="default: per model")
     p.add_argument("--lr", type=_positive_float("--lr"), default=None, help="η_0 (default: per model)")
     p.add_argument("--decay", type=_nonneg_float("--decay"), default=None,
-                   help="k in η_i = η_0·exp(-i·k) (default: per model)")
+                   help="k in η_i = η_0·exp(-i·k) per step (default: ln(100)/total steps, i.e. η falls 100x "
+                        "over the run; 0 for a constant rate)")
     p.add_argument("--batch-size", type=_positive_int("--batch-size"), default=64, help="default 64")
     p.add_argument("--directions", type=_positive_int("--directions"), default=1,
                    help="random directions (JVPs) per step, K (default 1)")
@@ -108,7 +109,7 @@ def _config(args, method):
     return TrainConfig(model=args.model, method=method, optimizer=args.optimizer, backend=args.backend,
                        epochs=args.epochs or defaults["epochs"],
                        lr=args.lr if args.lr is not None else defaults["lr"],
-                       decay=args.decay if args.decay is not None else defaults["decay"],
+                       decay=args.decay,
                        batch_size=args.batch_size, directions=args.directions, distribution=args.distribution,
                        seed=args.seed, data_dir=args.data_dir, out_dir=args.out_dir, width=args.width,
                        channels=args.channels, hidden=args.hidden, max_steps=args.max_steps)

@@ -59,9 +59,12 @@ def fresh(tangent):
     return copy() if copy is not None else tangent
 
 
-def iset(tangent, value):
-    """The tangent of an in-place update ``r op= v``: written into ``tangent`` where it is an array
-    (so views of it see the change, as views of ``r`` do), else the new value."""
+def iset(tangent, value, primal=None):
+    """The tangent of an in-place update ``r op= v``: written into ``tangent`` where the primal ``r``
+    is an array updated in place (so views of the tangent see the change, as views of ``r`` do),
+    else the new value (``r`` a Python number is rebound, not updated)."""
+    if getattr(primal, "ndim", 0) == 0:
+        return value
     if getattr(tangent, "shape", None) is not None and not isinstance(tangent, (int, float, complex)) \
             and tuple(getattr(value, "shape", ())) == tuple(tangent.shape) and tangent.ndim > 0:
         try:
@@ -177,8 +180,15 @@ def prod_jvp(xp, x, dx, ans, axis=None, keepdims=False):
         x, dx, axis_ = xp.reshape(x, (-1,)), xp.reshape(dx, (-1,)) * xp.ones_like(xp.reshape(x, (-1,))), 0
     else:
         axis_ = axis
-    if isinstance(axis_, tuple):
-        raise TypeError("tangent_fwd: prod over a tuple of axes: reshape to one axis first")
+    if isinstance(axis_, tuple):          # several axes: move them to the end and merge them into one
+        nd = len(xp.shape(x))
+        axes = tuple(sorted(a % nd for a in axis_))
+        dx = dx * xp.ones_like(x)
+        rest = tuple(xp.shape(x)[i] for i in range(nd) if i not in axes)
+        x = xp.reshape(xp.moveaxis(x, axes, tuple(range(nd - len(axes), nd))), rest + (-1,))
+        dx = xp.reshape(xp.moveaxis(dx, axes, tuple(range(nd - len(axes), nd))), rest + (-1,))
+        out = prod_jvp(xp, x, dx, None, axis=-1)
+        return xp.expand_dims(out, axes) if keepdims else out
     x = xp.moveaxis(x, axis_, -1)
     dx = xp.moveaxis(dx * xp.ones_like(xp.moveaxis(x, -1, axis_)), axis_, -1)
     ones = xp.ones_like(x[..., :1])
@@ -391,10 +401,36 @@ def _batched_index(idx):
 
 
 def bget(tangent, idx):
-    """tangent[idx] in vector mode: containers index as usual, arrays skip the direction axis."""
+    """tangent[idx] in vector mode: containers index as usual, arrays skip the direction axis. An
+    element (all-integer index) is a copy, as the primal's element is; slices stay views."""
     if _is_container(tangent):
         return tangent[idx]
-    return tangent[_batched_index(idx)]
+    out = tangent[_batched_index(idx)]
+    if all(isinstance(i, (int, numbers.Integral)) for i in (idx if isinstance(idx, tuple) else (idx,))) \
+            and out.ndim == 1:
+        out = out.copy()
+    return out
+
+
+def breshape(tangent, *shape, order="C"):
+    """Vector-mode ``x.reshape(shape)`` / ``np.reshape(x, shape)``: a view, as the primal's is."""
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    elif len(shape) == 1 and not isinstance(shape[0], (tuple, list)):
+        shape = (shape[0],)
+    return tangent.reshape((tangent.shape[0],) + tuple(shape), order=order)
+
+
+def basarray(xp, tangent):
+    """Vector-mode ``np.asarray(x)``: the tangent itself for an array (a view, as the primal is), the
+    stacked per-direction arrays for a sequence of tangents."""
+    if isinstance(tangent, (list, tuple)):
+        return xp.stack([xp.asarray(bslice(tangent, k)) for k in range(batch_size(tangent))])
+    return tangent
+
+
+def bravel(tangent, order="C"):
+    return tangent.reshape((tangent.shape[0], -1), order=order)
 
 
 def bset(tangent, idx, value):
@@ -556,3 +592,14 @@ def det_jvp(xp, a, da, ans):
 def get_default_tangent(mapping, key, ddefault):
     """Tangent of ``mapping.get(key, default)`` w.r.t. ``default``: its tangent where the key is missing."""
     return zeros_like(ddefault) if key in mapping else ddefault
+
+
+def zip_tangent(tangents):
+    """Tangent of ``zip(*iterables)`` (as a value, e.g. ``list(zip(x, y))``): the tuples of tangents,
+    as a list (the vector mode stacks it per direction)."""
+    return list(zip(*tangents))
+
+
+def enumerate_tangent(tangent):
+    """Tangent of ``enumerate(iterable)`` as a value: (zero, tangent) pairs (the index has none)."""
+    return [(0.0, t) for t in tangent]

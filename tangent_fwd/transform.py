@@ -321,12 +321,12 @@ class FunctionTransformer:
         if ANS in used:
             out.append(primal)
             tan = nodes.substitute(tan, {ANS: nodes.name(r)})
-            out.append(nodes.assign(dname, self.rt_call("iset", nodes.name(dname), tan) if live else tan))
+            out.append(nodes.assign(dname, self.rt_call("iset", nodes.name(dname), tan, nodes.name(r)) if live else tan))
         else:
             tmp = self.namer.fresh("d" + r + "_new")
             out.append(nodes.assign(tmp, tan))
             out.append(primal)
-            out.append(nodes.assign(dname, self.rt_call("iset", nodes.name(dname), nodes.name(tmp))
+            out.append(nodes.assign(dname, self.rt_call("iset", nodes.name(dname), nodes.name(tmp), nodes.name(r))
                                     if live else nodes.name(tmp)))
         self.state[r] = LIVE
 
@@ -959,6 +959,22 @@ class FunctionTransformer:
                 contribs.append(self.rt_call("bmatmul_right", nodes.name(self.unit.xp), nodes.clone(a), self.t(b),
                                              nodes.clone(b)))
             return _sum(contribs)
+        if rule.kind == "linear" and self.vector and receiver is not None and rule.name in (".reshape()", ".ravel()") \
+                and self.t(receiver) is not None and not any(k.arg not in ("order",) for k in call.keywords):
+            helper = "breshape" if rule.name == ".reshape()" else "bravel"
+            return self.rt_call(helper, self.t(receiver), *[nodes.clone(a) for a in call.args]) if not call.keywords \
+                else nodes.call(nodes.attr(nodes.name(self.unit.rt), helper), [self.t(receiver)] +
+                                [nodes.clone(a) for a in call.args], [(k.arg, nodes.clone(k.value)) for k in call.keywords])
+        if rule.kind == "linear" and self.vector and rule.op in _VIEW_FUNCS and len(call.args) >= 1 \
+                and self.t(call.args[0]) is not None and not call.keywords:
+            kind = _VIEW_FUNCS[rule.op]
+            tan = self.t(call.args[0])
+            if kind == "asarray" and len(call.args) == 1:
+                return self.rt_call("basarray", nodes.name(self.unit.xp), tan)
+            if kind == "reshape" and len(call.args) == 2:
+                return self.rt_call("breshape", tan, nodes.clone(call.args[1]))
+            if kind == "ravel" and len(call.args) == 1:
+                return self.rt_call("bravel", tan)
         if rule.kind == "linear":
             contribs = []
             for pname in rule.linear_in:
@@ -1076,6 +1092,7 @@ import math as _math
 import builtins as _builtins
 import numpy as _np
 _MATMUL = (_op.matmul, _np.matmul)
+_VIEW_FUNCS = {_np.asarray: "asarray", _np.reshape: "reshape", _np.ravel: "ravel"}
 _ELEMENTWISE = (_op.add, _op.sub, _op.mul, _op.truediv, _op.pow, _op.neg, _op.pos, _op.mod, _builtins.abs,
                 _builtins.pow, _np.where, _np.clip)
 

@@ -4,7 +4,9 @@
 2. the primal value (exactly ``func(*args)``, same output structure and leaf types);
 3. linearity of the JVP in the tangent;
 4. float32 inputs give float32 tangents that match the float64 JVP;
-5. inputs (and tangents) are not mutated, unless the case says the function mutates them.
+5. inputs (and tangents) are not mutated; a case that mutates its inputs on purpose mutates them
+   exactly as a plain call does;
+6. ``forward_diff(f, wrt=...)`` agrees exactly with ``jvp``.
 """
 import copy
 import os
@@ -18,15 +20,19 @@ import tangent_fwd
 
 sys.path.insert(0, os.path.dirname(__file__))
 from corpus import load  # noqa: E402
+from corpus.unsupported import UNSUPPORTED  # noqa: E402
 
 CASES = load()
 PARAMS = [pytest.param(c, id=c.name) for c in CASES]
 
+# Central differences with h = 1e-6 have truncation error ~h^2 and rounding error ~1e-16/h relative
+# to the size of the values, i.e. ~1e-10 for these smooth, well-scaled functions; over the whole
+# corpus the largest observed |jvp - fd| is under 1% of the bound below: tight, but not flaky.
 FD_STEP = 1e-6
 FD_RTOL = 1e-6      # relative to the finite-difference value of each element
-FD_ATOL = 1e-7      # relative to the scale of the output leaf (max |value|, max |fd|, 1)
+FD_ATOL = 1e-8      # relative to the scale of the output leaf (max |value|, max |fd|, 1)
 LIN_RTOL = 1e-9
-F32_RTOL = 2e-3
+F32_RTOL = 2e-3     # float32 JVP vs float64 JVP, relative to each element and to the leaf's scale
 
 
 # ------------------------------------------------------------------ pytrees
@@ -77,6 +83,8 @@ def to_float32(tree):
     def leaf(v):
         if isinstance(v, np.ndarray) and v.dtype == np.float64:
             return v.astype(np.float32)
+        if isinstance(v, np.float64):
+            return np.float32(v)
         return v
     return tree_map(leaf, tree)
 
@@ -223,29 +231,56 @@ def test_float32(c):
         lambda u: u.astype(np.float64) if isinstance(u, np.ndarray) else u, t) for t in tangents32)
     _, t64 = run_jvp(c, args, tangents64)
     value32, t32 = run_jvp(c, args32, tangents32)
-    for (path, v, t), (_, _, w) in zip(tangent_leaves(value32, t32), flatten_pairs(value32, t64)):
+    for (path, v, t), (_, w) in zip(tangent_leaves(value32, t32), flatten(t64)):
         if not _is_float_leaf(v):
             continue
         if isinstance(v, (np.ndarray, np.generic)):
-            assert np.asarray(t).dtype == v.dtype, (
-                f"{path}: tangent dtype {np.asarray(t).dtype} != value dtype {v.dtype} with float32 inputs")
+            # A float32 value needs a float32 tangent; a value that the function itself promotes to
+            # float64 may keep a float32 tangent (zero tangents are symbolic, so promotion by an
+            # inactive float64 operand is not seen), but never a wider one than the value.
+            td = np.asarray(t).dtype
+            ok = td == v.dtype if v.dtype == np.float32 else (td.kind == "f" and td.itemsize <= v.dtype.itemsize)
+            assert ok, f"{path}: tangent dtype {td} for a value of dtype {v.dtype} with float32 inputs"
         w = np.asarray(w, np.float64)
         err = np.abs(np.asarray(t, np.float64) - w)
         bound = F32_RTOL * np.abs(w) + F32_RTOL * _scale(w)
         assert np.all(err <= bound), f"{path}: float32 JVP {t!r} != float64 JVP {w!r}"
 
 
-def flatten_pairs(value, tangent):
-    return [(p, None, t) for p, t in flatten(tangent)]
-
-
 @pytest.mark.parametrize("c", PARAMS)
 def test_inputs_not_mutated(c):
-    if c.mutates:
-        pytest.skip("the function mutates its inputs on purpose")
+    """Inputs and tangents are left alone; a case that mutates its inputs on purpose must leave the
+    caller's arguments exactly as a plain call of the function does."""
     args = make_args(c)
     tangents = make_direction(c, args)
     a_copy, t_copy = copy.deepcopy(args), copy.deepcopy(tangents)
     tangent_fwd.jvp(c.func, args, tangents)
-    assert_identical(args, a_copy, what="argument")
-    assert_identical(tangents, t_copy, what="tangent")
+    if c.mutates:
+        c.func(*a_copy)
+        assert_identical(args, a_copy, what="argument (mutated as by a plain call)")
+    else:
+        assert_identical(args, a_copy, what="argument")
+        assert_identical(tangents, t_copy, what="tangent")
+
+
+@pytest.mark.parametrize("c", PARAMS)
+def test_forward_diff_agrees_with_jvp(c):
+    """``forward_diff(f, wrt=...)(*args, *tangents)`` gives exactly what ``jvp`` gives."""
+    args = make_args(c)
+    tangents = make_direction(c, args)
+    want_v, want_t = run_jvp(c, args, tangents)
+    fd = tangent_fwd.forward_diff(c.func, wrt=c.wrt)
+    got_v, got_t = fd(*copy.deepcopy(args), *copy.deepcopy([tangents[i] for i in c.wrt]))
+    assert_identical(got_v, want_v)
+    assert_identical(got_t, want_t, what="tangent")
+
+
+@pytest.mark.parametrize("func,args,wrt,error", [pytest.param(*u, id=u[0].__name__) for u in UNSUPPORTED])
+def test_unsupported_is_refused(func, args, wrt, error):
+    """Constructs outside the supported language raise a clear error, never a wrong derivative."""
+    a = args()
+    tangents = tuple(tree_map(np.ones_like, x) if i in wrt else None for i, x in enumerate(a))
+    with pytest.raises(error) as info:
+        tangent_fwd.jvp(func, a, tangents)
+    msg = str(info.value)
+    assert func.__code__.co_filename in msg and "hint:" in msg, f"the error should name the line and give a hint: {msg}"

@@ -13,6 +13,8 @@ deflinear(builtins.list, "iterable=()")
 deflinear(builtins.tuple, "iterable=()")
 defjvp(builtins.max, "*args, key=None, default=None", "rt.builtin_extremum_jvp(args, dargs, ans)")
 defjvp(builtins.min, "*args, key=None, default=None", "rt.builtin_extremum_jvp(args, dargs, ans)")
+defjvp(builtins.zip, "*iterables, strict=False", "rt.zip_tangent(diterables)")
+defjvp(builtins.enumerate, "iterable, start=0", "rt.enumerate_tangent(diterable)")
 defjvp(builtins.divmod, "x, y", "rt.TangentTuple((rt.zeros_like(ans[0]), rt.expand(dx, ans[1])))", "rt.TangentTuple((rt.zeros_like(ans[0]), -dy * ans[0]))")
 # ------------------------------------------------------------------ piecewise constant / structural
 for _f in (builtins.int, builtins.round, builtins.len, builtins.range, builtins.bool, builtins.print,

@@ -62,7 +62,7 @@ defjvp(np.fmax, B, "np.where(x1 >= x2, dx1, 0)", "np.where(x1 < x2, dx2, 0)")
 defjvp(np.fmin, B, "np.where(x1 <= x2, dx1, 0)", "np.where(x1 > x2, dx2, 0)")
 defjvp(np.heaviside, B, None, "rt.where_like(np, x1 == 0, dx2, ans)")
 defjvp(np.sinc, U, "dx * np.where(x == 0, 0, (np.cos(np.pi * x) - ans) / np.where(x == 0, 1, x))")
-defjvp(np.where, "condition, x=None, y=None, /", None, "np.where(condition, dx, 0)", "np.where(condition, 0, dy)")
+defjvp(np.where, "condition, x=None, y=None, /", None, "np.where(condition, dx, rt.zeros_like(ans))", "np.where(condition, rt.zeros_like(ans), dy)")
 defjvp(np.clip, "a, a_min=None, a_max=None, out=None, *, min=None, max=None",
        "da * (ans == a)", "rt.where_like(np, a < a_min, da_min, a)", "rt.where_like(np, a > a_max, da_max, a)", None,
        "rt.where_like(np, a < min, dmin, a)", "rt.where_like(np, a > max, dmax, a)")

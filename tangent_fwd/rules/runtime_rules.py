@@ -8,7 +8,7 @@ defzero(rt.zeros_like)
 defzero(rt.sign)
 deflinear(rt.fresh, "tangent")
 deflinear(rt.snapshot, "value")
-defjvp(rt.iset, "tangent, value", None, "rt.iset(rt.zeros_like(tangent), dvalue)")   # the result is value (written into tangent): not linear in tangent
+defjvp(rt.iset, "tangent, value, primal=None", None, "rt.iset(rt.zeros_like(tangent), dvalue, primal)", None)   # the result is value (written into tangent): not linear in tangent
 defjvp(rt.log, "xp, x", None, "dx / x")
 # ------------------------------------------------------------------ rules' helpers: linear in the tangent, piecewise constant in x
 deflinear(rt.extremum_jvp, "xp, x, dx, ans, axis=None, keepdims=False", linear_in=("dx",))
@@ -30,3 +30,8 @@ deflinear(rt.abs_jvp, "xp, x, t", linear_in=("t",))
 defjvp(rt.hypot_jvp, "xs, ts, r", "rt.hypot_jvp(dxs, ts, r)", "rt.hypot_jvp(xs, dts, r)", "-dr * rt.hypot_jvp(xs, ts, r) / r")
 defjvp(rt.det_jvp, "xp, x, t, d", None, "-d * np.trace(np.linalg.solve(x, dx @ np.linalg.solve(x, t)), axis1=-2, axis2=-1)", "rt.det_jvp(np, x, dt, d)", "dd * np.trace(np.linalg.solve(x, t), axis1=-2, axis2=-1)")
 deflinear(rt.get_default_tangent, "mapping, key, ddefault", linear_in=("ddefault",))
+deflinear(rt.zip_tangent, "tangents")
+deflinear(rt.enumerate_tangent, "tangent")
+deflinear(rt.breshape, "tangent, *shape, order='C'", linear_in=("tangent",))
+deflinear(rt.bravel, "tangent, order='C'", linear_in=("tangent",))
+deflinear(rt.basarray, "xp, tangent", linear_in=("tangent",))

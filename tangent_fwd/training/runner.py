@@ -18,6 +18,7 @@ BACKENDS = ("auto", "numpy")
 
 
 MAX_POINTS = 5000
+AUTO_ANNEAL = 100.0
 
 
 class Diverged(RuntimeError):
@@ -32,7 +33,7 @@ class TrainConfig:
     backend: str = "auto"
     epochs: int = 1
     lr: float = 1e-3
-    decay: float = 0.0
+    decay: float = None        # k in η_i = η_0·exp(-i·k); None: anneal η by AUTO_ANNEAL over the run
     batch_size: int = 64
     directions: int = 1
     distribution: str = "normal"
@@ -61,7 +62,7 @@ class TrainConfig:
                 raise ValueError(f"{name} must be a positive integer, got {v!r}")
         if not (isinstance(self.lr, (int, float)) and math.isfinite(self.lr) and self.lr > 0):
             raise ValueError(f"lr must be a positive number, got {self.lr!r}")
-        if not (math.isfinite(self.decay) and self.decay >= 0):
+        if self.decay is not None and not (math.isfinite(self.decay) and self.decay >= 0):
             raise ValueError(f"decay must be a non-negative number, got {self.decay!r}")
         if self.max_steps is not None and self.max_steps < 1:
             raise ValueError(f"max_steps must be a positive integer, got {self.max_steps!r}")
@@ -77,6 +78,19 @@ class TrainConfig:
             if self.hidden:
                 kw["hidden"] = self.hidden
         return kw
+
+
+def total_steps(cfg, n_train):
+    total = math.ceil(n_train / cfg.batch_size) * cfg.epochs
+    return min(total, cfg.max_steps) if cfg.max_steps else total
+
+
+def resolve_decay(cfg, n_train):
+    """The decay k actually used: ``cfg.decay``, or when it is None, k = ln(AUTO_ANNEAL) / total steps so
+    that η falls from η_0 to η_0 / AUTO_ANNEAL over the run."""
+    if cfg.decay is not None:
+        return cfg.decay
+    return math.log(AUTO_ANNEAL) / total_steps(cfg, n_train)
 
 
 def _jvp_for(backend):
@@ -109,7 +123,8 @@ def train(config, data=None, progress=True, log=print):
     x, y, xt, yt = data if data is not None else _load(cfg.data_dir)
     model = _models.get_model(cfg.model)
     params = model.init(cfg.seed, **cfg.size_kwargs())
-    kw = dict(decay=cfg.decay)
+    decay = resolve_decay(cfg, len(x))
+    kw = dict(decay=decay)
     if cfg.optimizer == "momentum":
         kw["momentum"] = cfg.momentum
     if cfg.method == "backprop":
@@ -119,15 +134,12 @@ def train(config, data=None, progress=True, log=print):
                   rng=np.random.default_rng([cfg.seed, 1]), jvp_fn=_jvp_for(cfg.backend))
     opt = make_optimizer(cfg.optimizer, model.loss, params, cfg.lr, **kw)
     n = len(x)
-    per_epoch = math.ceil(n / cfg.batch_size)
-    total = per_epoch * cfg.epochs
-    if cfg.max_steps:
-        total = min(total, cfg.max_steps)
+    total = total_steps(cfg, n)
     shuffle = np.random.default_rng([cfg.seed, 2])
     losses, times, iterations, epochs, window = [], [], [], [], []
     # at most ~MAX_POINTS loss points are kept: each is the mean minibatch loss over `stride` steps
     stride = max(1, math.ceil(total / MAX_POINTS))
-    result = {"config": _config_dict(cfg), "method": cfg.method, "n_params": int(sum(p.size for p in params.values())),
+    result = {"config": _config_dict(cfg), "decay": decay, "method": cfg.method, "n_params": int(sum(p.size for p in params.values())),
               "loss_every": stride, "iterations": iterations, "losses": losses, "times": times, "epochs": epochs,
               "status": "ok", "message": ""}
     bar = _progress(total, f"{cfg.model}/{cfg.method}/{cfg.optimizer}", progress)
@@ -283,7 +295,8 @@ def run_train(cfg, progress=True, log=print, data=None):
     payload = _public(result)
     json_path = write_json(out / f"{stem}.json", payload)
     png_path = plot({cfg.method: result}, out / f"{stem}.png",
-                    f"{cfg.model}: {cfg.method} ({cfg.optimizer}, lr={cfg.lr:g}, batch {cfg.batch_size})")
+                    f"{cfg.model}: {cfg.method} ({cfg.optimizer}, lr={cfg.lr:g}, decay={result['decay']:.3g}, "
+                    f"batch {cfg.batch_size})")
     return result, json_path, png_path
 
 
@@ -302,13 +315,13 @@ def run_compare(cfg, progress=True, log=print, data=None):
     ratio = None
     if f and b and f["step_time"] and b["step_time"]:
         ratio = f["step_time"] / b["step_time"]
-    payload = {"config": _config_dict(cfg), "tf_over_tb": ratio,
+    payload = {"config": _config_dict(cfg), "decay": resolve_decay(cfg, len(data[0])), "tf_over_tb": ratio,
                "runs": {k: _public(v) for k, v in runs.items()}}
     out = pathlib.Path(cfg.out_dir)
     json_path = write_json(out / f"compare_{cfg.model}.json", payload)
     png_path = plot(runs, out / f"compare_{cfg.model}.png",
                     f"{cfg.model}: forward gradient vs backprop ({cfg.optimizer}, lr={cfg.lr:g}, "
-                    f"decay={cfg.decay:g}, batch {cfg.batch_size})")
+                    f"decay={payload['decay']:.3g}, batch {cfg.batch_size})")
     return runs, ratio, json_path, png_path
 
 

@@ -6,16 +6,21 @@ Every function is registered with ``@case(args=..., wrt=..., tags=...)``:
   Differentiated arguments may be floats, float arrays, or dicts/lists/tuples of them.
 * ``wrt``: indices of the arguments that get a tangent (the others get ``None``).
 * ``tags``: construct categories the case exercises (see ``CATEGORIES``; checked by test_corpus_meta).
-* ``mutates``: the function mutates its inputs on purpose (skips the no-mutation check).
+* ``mutates``: the function mutates its inputs on purpose (the jvp must then mutate them exactly as
+  a plain call does, instead of leaving them alone).
 * ``float32``: run the float32 check (default: when a differentiated argument holds float arrays).
 * ``name``: case name (default: the function's name), to register one function with several inputs.
 * ``rtol`` / ``atol``: finite-difference tolerance overrides (``atol`` is relative to the output scale).
 
 ``tests/test_corpus.py`` checks every case against central finite differences, primal equality,
-linearity in the tangent, float32 behaviour and input mutation.
+linearity in the tangent, float32 behaviour, input mutation and forward_diff/jvp agreement;
+``tests/test_corpus_meta.py`` checks the corpus size and that every category in ``CATEGORIES`` is
+covered. Modules are grouped by theme (``MODULES``); ``semantics`` holds aliasing/view/in-place and
+other Python-semantics traps. ``unsupported.py`` is not part of the corpus: it lists constructs
+outside the supported language, which must be refused with a clear error.
 """
 import importlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 CASES = []
 
@@ -71,7 +76,7 @@ CATEGORIES = {
 }
 
 MODULES = ["scalars", "operators", "control_flow", "containers", "calls", "indexing", "methods",
-           "elementwise", "reductions", "linalg", "shapes", "creation", "models"]
+           "elementwise", "reductions", "linalg", "shapes", "creation", "models", "semantics"]
 
 
 @dataclass
@@ -86,7 +91,6 @@ class Case:
     rtol: float = None
     atol: float = None
     notes: str = ""
-    extra: dict = field(default_factory=dict)
 
     def __repr__(self):
         return f"<case {self.name}>"

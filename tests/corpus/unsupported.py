@@ -1,0 +1,103 @@
+"""Constructs outside the supported language: the transform must refuse them with a clear error
+(a tangent_fwd error naming the source line, with a hint) instead of returning a wrong derivative.
+These are not corpus cases; tests/test_corpus.py::test_unsupported_is_refused checks them. When a
+construct becomes supported, move its function into the corpus (a themed module, with @case)."""
+import numpy as np
+
+import tangent_fwd
+
+UNSUPPORTED = []
+
+
+def refuses(args, wrt=(0,), error=tangent_fwd.TransformError):
+    def deco(func):
+        UNSUPPORTED.append((func, args, tuple(wrt), error))
+        return func
+    return deco
+
+
+def _add3(a, b, c):
+    return a * b + c
+
+
+def _square(x):
+    return x * x
+
+
+@refuses(args=lambda: (np.array([0.5, -1.0]),))
+def nested_default_from_active(x):
+    def g(z, w=x * 2.0):
+        return z * w
+    return g(1.0)
+
+
+@refuses(args=lambda: ([np.array([0.5, 1.0]), np.array([2.0, -1.0])],))
+def star_args_with_differentiated_values(xs):
+    return _add3(*xs, 1.0)
+
+
+@refuses(args=lambda: (np.array([0.5, -1.0]),), error=(tangent_fwd.TransformError, tangent_fwd.MissingRuleError))
+def function_stored_in_a_variable(x):
+    f = _square
+    return f(x)
+
+
+@refuses(args=lambda: (np.array([0.5, -1.0]),), error=tangent_fwd.UnsupportedSyntaxError)
+def nonlocal_declaration(x):
+    acc = 0.0
+
+    def add(v):
+        nonlocal acc
+        acc = acc + v * x
+    add(x)
+    return acc
+
+
+@refuses(args=lambda: (np.array([0.5, -1.0]),), error=tangent_fwd.UnsupportedSyntaxError)
+def lambda_expression(x):
+    g = lambda z: z * x  # noqa: E731
+    return g(x)
+
+
+@refuses(args=lambda: (np.array([0.5, -1.0]),), error=tangent_fwd.UnsupportedSyntaxError)
+def try_except(x):
+    try:
+        y = x * 2.0
+    except ValueError:
+        y = x
+    return y
+
+
+@refuses(args=lambda: (np.array([0.5, 1.0]),), error=tangent_fwd.MissingRuleError)
+def numpy_function_without_rule(x):
+    return np.interp(x, [0.0, 1.0, 2.0], [0.0, 2.0, 3.0])
+
+
+def _star_params(a, *rest):
+    return a * sum(rest)
+
+
+@refuses(args=lambda: (0.7,))
+def differentiated_value_into_star_params(x):
+    return _star_params(x, x, 2.0)
+
+
+@refuses(args=lambda: (np.array([0.5, 1.5, -0.7]),), error=tangent_fwd.MissingRuleError)
+def random_permutation_of_active(x):
+    np.random.seed(0)
+    return np.random.permutation(x) * x
+
+
+@refuses(args=lambda: (np.array([0.5, 1.5, -0.7]),), error=tangent_fwd.MissingRuleError)
+def random_shuffle_of_active(x):
+    y = x * 2.0
+    np.random.seed(0)
+    np.random.shuffle(y)
+    return y
+
+
+@refuses(args=lambda: (np.array([0.5, 1.5, -0.7]),))
+def ufunc_out_argument(x):
+    y = np.zeros(3)
+    np.sin(x, out=y)
+    return y
