@@ -89,8 +89,10 @@ class FunctionInfo:
 
 MISSING = _MISSING
 
+# Modules whose functions are library code: called with differentiated arguments they need a rule
+# (their source is not transformed). tangent_fwd's own training code is ordinary user code.
 LIBRARY_PREFIXES = ("numpy", "cupy", "scipy", "math", "builtins", "operator", "jax", "torch", "tangent_fwd.runtime",
-                    "_operator", "cupyx", "array_api_strict")
+                    "tangent_fwd.api", "tangent_fwd.jacobian", "_operator", "cupyx", "array_api_strict")
 
 
 def is_user_function(obj):
@@ -98,7 +100,7 @@ def is_user_function(obj):
     if not isinstance(obj, types.FunctionType):
         return False
     mod = getattr(obj, "__module__", None) or ""
-    return not mod.split(".")[0] in {p.split(".")[0] for p in LIBRARY_PREFIXES}
+    return not any(mod == p or mod.startswith(p + ".") for p in LIBRARY_PREFIXES)
 
 
 def local_names(fnode):

@@ -1,0 +1,66 @@
+"""Shared by the benchmark scripts: a clean BLAS environment, machine facts, robust timing."""
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+
+BLAS_VARS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+
+
+def reexec_without_blas_overrides():
+    """Some machines here set OPENBLAS_CORETYPE/L2_SIZE (older OpenBLAS builds needed them); they slow a
+    current NumPy. Re-run this script once with both removed, for this process only."""
+    if any(v in os.environ for v in BLAS_VARS) and not os.environ.get("TANGENT_FWD_BENCH_REEXEC"):
+        env = {k: v for k, v in os.environ.items() if k not in BLAS_VARS}
+        env["TANGENT_FWD_BENCH_REEXEC"] = "removed " + ",".join(v for v in BLAS_VARS if v in os.environ)
+        os.execve(sys.executable, [sys.executable] + sys.argv, env)
+
+
+def machine():
+    import numpy
+    info = {"python": platform.python_version(), "numpy": numpy.__version__, "cores": os.cpu_count(),
+            "platform": platform.platform(), "blas_env": os.environ.get("TANGENT_FWD_BENCH_REEXEC", "unchanged")}
+    try:
+        with open("/proc/cpuinfo") as fh:
+            info["cpu"] = next((l.split(":", 1)[1].strip() for l in fh if l.startswith("model name")), "?")
+    except OSError:
+        info["cpu"] = platform.processor()
+    try:
+        from threadpoolctl import threadpool_info
+        info["blas"] = [{k: p.get(k) for k in ("internal_api", "version", "num_threads", "architecture")}
+                        for p in threadpool_info()]
+    except ImportError:
+        info["blas"] = "threadpoolctl not installed"
+    return info
+
+
+def timeit(fns, repeats, number=1, warmup=2):
+    """Interleaved timing: each repeat times every fn once (``number`` calls), so drift hits all alike.
+    Returns {name: [seconds per call, ...]}."""
+    for _ in range(warmup):
+        for f in fns.values():
+            f()
+    out = {k: [] for k in fns}
+    for _ in range(repeats):
+        for k, f in fns.items():
+            t0 = time.perf_counter()
+            for _ in range(number):
+                f()
+            out[k].append((time.perf_counter() - t0) / number)
+    return out
+
+
+def summary(samples):
+    s = sorted(samples)
+    q1, q3 = s[len(s) // 4], s[(3 * len(s)) // 4]
+    return {"median": statistics.median(s), "q1": q1, "q3": q3, "min": s[0], "max": s[-1], "n": len(s)}
+
+
+def write(out_dir, name, payload, markdown):
+    os.makedirs(out_dir, exist_ok=True)
+    with open(os.path.join(out_dir, name + ".json"), "w") as fh:
+        json.dump(payload, fh, indent=2, default=str)
+    with open(os.path.join(out_dir, name + ".md"), "w") as fh:
+        fh.write(markdown)
