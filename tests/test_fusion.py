@@ -1,7 +1,6 @@
 """Kernel fusion for CuPy: the generated source groups elementwise statements into @xp.fuse() kernels;
 the fused code, run on a CPU stand-in whose fuse() is the identity, equals the unfused code on the
 whole corpus; with a GPU, real CuPy fused == unfused (gpu marker)."""
-import re
 import zlib
 
 import numpy as np
@@ -9,6 +8,7 @@ import pytest
 
 import tangent_fwd
 from tangent_fwd import backends
+from tangent_fwd.fuse import estimate_launches
 from fusion_backend import fusetest
 from corpus import load
 import higher_cases as H
@@ -18,22 +18,7 @@ backends.register("fusetest", fusetest, array_module="numpy_fusetest")
 CASES = load()
 
 
-def _launches(src):
-    """Kernel launches per call, counted from the generated source: each statement of the JVP function
-    that computes with arrays counts once per array operation it contains (a fused kernel call once)."""
-    fn = src.split("\n\n\n")[0] if "@xp.fuse()" in src else src
-    body = [l.strip() for l in fn.splitlines()[2:] if "=" in l and not l.strip().startswith(("return", '"""'))]
-    count = 0
-    for line in body:
-        rhs = line.split("=", 1)[1]
-        if "fused_kernel" in rhs:
-            count += 1
-            continue
-        ops = len(re.findall(r"xp\.\w+\(|rt\.\w+\(|\.sum\(|\.mean\(|\.max\(|@", rhs))
-        ops += len(re.findall(r"(?<![=<>!])[-+*/](?!=)", rhs.replace("**", "^")))
-        ops += rhs.count("^")
-        count += max(ops, 0)
-    return count
+_launches = estimate_launches
 
 
 def test_cupy_source_can_be_shown_without_a_gpu_and_fuses_elementwise_runs():
