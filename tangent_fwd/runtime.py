@@ -155,12 +155,31 @@ def _expand(xp, ans, axis, keepdims):
 
 
 def extremum_jvp(xp, x, dx, ans, axis=None, keepdims=False):
-    """Tangent of max/min over ``axis``: the mean of the tangents at the arg-extrema (ties split evenly)."""
-    mask = (x == _expand(xp, ans, axis, keepdims))
-    dtype = getattr(dx, "dtype", None) or xp.float64
-    mask = mask.astype(dtype)
-    num = xp.sum(dx * mask, axis=axis, keepdims=keepdims)
-    return num / xp.sum(mask, axis=axis, keepdims=keepdims)
+    """Tangent of max/min over ``axis``: the tangent at the first arg-extremum (NumPy's argmax/argmin
+    convention, and the backprop baseline's). A length-2 axis (2x2 pooling) is a pairwise blend."""
+    if not hasattr(dx, "shape") or getattr(dx, "shape", ()) != getattr(x, "shape", ()):
+        dx = xp.broadcast_to(dx, x.shape)
+    if axis is None or isinstance(axis, tuple):
+        axes = tuple(range(x.ndim)) if axis is None else tuple(a % x.ndim for a in axis)
+        rest = [a for a in range(x.ndim) if a not in axes]
+        x2 = xp.transpose(x, rest + list(axes)).reshape(tuple(x.shape[a] for a in rest) + (-1,))
+        d2 = xp.transpose(dx, rest + list(axes)).reshape(x2.shape)
+        out = extremum_jvp(xp, x2, d2, xp.reshape(ans, x2.shape[:-1]) if hasattr(ans, "shape") else ans, -1)
+        if keepdims:
+            out = xp.reshape(out, tuple(1 if a in axes else x.shape[a] for a in range(x.ndim)))
+        return out
+    axis = axis % x.ndim
+    a = ans if not keepdims else xp.squeeze(ans, axis=axis)
+    if x.shape[axis] == 2:
+        first = (slice(None),) * axis + (0,)
+        second = (slice(None),) * axis + (1,)
+        take_first = (x[first] == a)
+        out = dx[second] + take_first * (dx[first] - dx[second])
+    else:
+        mask = (x == xp.expand_dims(a, axis))
+        first = mask & (xp.cumsum(mask, axis=axis) == 1)
+        out = xp.sum(dx * first, axis=axis)
+    return xp.expand_dims(out, axis) if keepdims else out
 
 
 def builtin_extremum_jvp(values, tangents, ans):

@@ -9,7 +9,7 @@ def mlp_loss_jvp(params, x, y, dparams):
     t4 = t2 + t3
     dt4 = dt2 + dt3
     h = xp.maximum(t4, 0)
-    dh = xp.where(t4 >= 0, dt4, 0)
+    dh = dt4 * (t4 > 0)
     t5 = params['W2']
     dt5 = dparams['W2']
     t6 = h @ t5
