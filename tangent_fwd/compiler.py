@@ -47,6 +47,7 @@ class Unit:
     def _build(self):
         self.specs, self.order, self.consts = {}, [], {}
         self.user_names = set(self.extra_reserved)
+        self.added = set()
         self.local_names = set()
         self.namer = Namer(self.user_names)
         self.tangent_names = set()
@@ -85,6 +86,9 @@ class Unit:
         return self.infos[func]
 
     def _add_names(self, info):
+        if info in self.added:
+            return
+        self.added.add(info)
         names = set(nodes.names_in(info.node))
         names |= {info.node.name}
         clash = {n for n in names if n in self.consts and info.lookup(n) is not self.consts[n]}

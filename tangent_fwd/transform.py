@@ -207,32 +207,35 @@ class FunctionTransformer:
         return nodes.funcdef(self.spec.name, args, body, docstring=doc if self.parent is None else None)
 
     def _init_force_live(self):
+        """Names whose tangent must exist whenever they do: containers and arrays written in place
+        (and everything that may share memory with them), and names nested functions close over."""
         active = self.act.active
         live = set()
-        for s in gast.walk(gast.Module(body=self.fnode.body, type_ignores=[])):
-            if isinstance(s, gast.Subscript) and isinstance(s.ctx, gast.Store):
-                root = s
+        has_inplace = False
+        for n in gast.walk(gast.Module(body=self.fnode.body, type_ignores=[])):      # one pass over the body
+            if isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store):
+                has_inplace = True
+                root = n
                 while isinstance(root, gast.Subscript):
                     root = root.value
                 if isinstance(root, gast.Name):
                     live.add(root.id)
-            if (isinstance(s, gast.Call) and isinstance(s.func, gast.Attribute) and s.func.attr in MUTATING_METHODS
-                    and isinstance(s.func.value, gast.Name)):
-                live.add(s.func.value.id)
-        for s in gast.walk(gast.Module(body=self.fnode.body, type_ignores=[])):
-            if isinstance(s, gast.AugAssign) and isinstance(s.target, gast.Name):
-                live.add(s.target.id)
-        for n in gast.walk(gast.Module(body=self.fnode.body, type_ignores=[])):
-            if isinstance(n, gast.Call):
+            elif isinstance(n, gast.AugAssign):
+                has_inplace = True
+                if isinstance(n.target, gast.Name):
+                    live.add(n.target.id)
+            elif isinstance(n, gast.Call):
+                if (isinstance(n.func, gast.Attribute) and n.func.attr in MUTATING_METHODS
+                        and isinstance(n.func.value, gast.Name)):
+                    live.add(n.func.value.id)
                 live.update(self.act.callee_mutations(n))
+                if not has_inplace and self.user_callee(n) is not None:
+                    has_inplace = True          # a callee may write into what we pass it
         self.mutated = set(live)
+        self.has_inplace = has_inplace
         for free in self.nested_free.values():
             live |= free
         aliases = view_aliases(self.fnode.body)
-        module = gast.Module(body=self.fnode.body, type_ignores=[])
-        self.has_inplace = any(
-            (isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store)) or isinstance(n, gast.AugAssign)
-            or (isinstance(n, gast.Call) and self.user_callee(n) is not None) for n in gast.walk(module))
         changed = True
         while changed:
             changed = False
