@@ -26,11 +26,20 @@ def _nonneg_float(name):
         try:
             v = float(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} must be a number, got {text!r}") from None
+            raise argparse.ArgumentTypeError(f"{name} must be a number{' or auto' if name == '--decay' else ''}, "
+                                             f"got {text!r}") from None
         if not math.isfinite(v) or v < 0:
-            raise argparse.ArgumentTypeError(f"{name} must be a non-negative number, got {text!r}")
+            raise argparse.ArgumentTypeError(f"{name} must be a non-negative number or 'auto', got {text!r}"
+                                             if name == "--decay" else
+                                             f"{name} must be a non-negative number, got {text!r}")
         return v
     return parse
+
+
+def _decay(text):
+    if text == "auto":
+        return "auto"
+    return _nonneg_float("--decay")(text)
 
 
 def _positive_int(name):
@@ -47,9 +56,9 @@ def _positive_int(name):
 
 # lr / decay / epochs defaults per model for `compare` (and `train`), tuned on the bundled subset
 DEFAULTS = {
-    "logreg": {"lr": 3e-3, "decay": 0.0, "epochs": 20},
-    "mlp": {"lr": 1e-4, "decay": 0.0, "epochs": 1},
-    "cnn": {"lr": 1e-4, "decay": 0.0, "epochs": 1},
+    "logreg": {"lr": 3e-3, "decay": "auto", "epochs": 1000},
+    "mlp": {"lr": 3e-4, "decay": 0.0, "epochs": 5},
+    "cnn": {"lr": 1e-3, "decay": 0.0, "epochs": 5},
 }
 
 
@@ -66,13 +75,15 @@ def _add_training_args(p, with_method):
     p.add_argument("--backend", choices=BACKENDS, default="auto", help="array backend for the JVP (default auto)")
     p.add_argument("--epochs", type=_positive_int("--epochs"), default=None, help="default: per model")
     p.add_argument("--lr", type=_positive_float("--lr"), default=None, help="η_0 (default: per model)")
-    p.add_argument("--decay", type=_nonneg_float("--decay"), default=None,
-                   help="k in η_i = η_0·exp(-i·k) per step (default: ln(100)/total steps, i.e. η falls 100x "
-                        "over the run; 0 for a constant rate)")
+    p.add_argument("--decay", type=_decay, default=None,
+                   help="k in η_i = η_0·exp(-i·k) per step, or 'auto' for ln(100)/total steps (η falls 100x "
+                        "over the run); default: auto for logreg, 0 (constant rate) for mlp and cnn")
     p.add_argument("--batch-size", type=_positive_int("--batch-size"), default=64, help="default 64")
     p.add_argument("--directions", type=_positive_int("--directions"), default=1,
                    help="random directions (JVPs) per step, K (default 1)")
     p.add_argument("--distribution", choices=DISTRIBUTIONS, default="normal", help="direction distribution")
+    p.add_argument("--vectorized", action=argparse.BooleanOptionalAction, default=None,
+                   help="compute the K directional derivatives in one vector-mode JVP pass (default: when K > 1)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--data-dir", default=None, help="folder with the 4 MNIST IDX files (default: bundled 5k subset)")
     p.add_argument("--out-dir", default="runs", help="where the JSON and PNG go (default ./runs)")
@@ -109,10 +120,15 @@ def _config(args, method):
     return TrainConfig(model=args.model, method=method, optimizer=args.optimizer, backend=args.backend,
                        epochs=args.epochs or defaults["epochs"],
                        lr=args.lr if args.lr is not None else defaults["lr"],
-                       decay=args.decay,
+                       decay=_resolve_decay_arg(args.decay if args.decay is not None else defaults["decay"]),
                        batch_size=args.batch_size, directions=args.directions, distribution=args.distribution,
                        seed=args.seed, data_dir=args.data_dir, out_dir=args.out_dir, width=args.width,
-                       channels=args.channels, hidden=args.hidden, max_steps=args.max_steps)
+                       channels=args.channels, hidden=args.hidden, max_steps=args.max_steps,
+                       vectorized=args.vectorized)
+
+
+def _resolve_decay_arg(value):
+    return None if value == "auto" else value     # None: the runner computes ln(100) / total steps
 
 
 def _summary(label, r, out):

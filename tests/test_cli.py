@@ -54,6 +54,15 @@ def test_compare_mlp_tiny(tmp_path, capsys):
     assert (tmp_path / "compare_mlp.png").exists()
 
 
+def test_vectorized_directions_same_run(tmp_path):
+    base = ["train", "--model", "mlp", "--width", "8", "--max-steps", "5", "--directions", "3", "--no-progress"]
+    assert cli.main(base + ["--out-dir", str(tmp_path / "seq")]) == 0
+    assert cli.main(base + ["--vectorized", "--out-dir", str(tmp_path / "vec")]) == 0
+    a, b = (_json(tmp_path / d / "mlp_forward_sgd.json") for d in ("seq", "vec"))
+    assert b["config"]["vectorized"] is True
+    assert np.allclose(a["losses"], b["losses"], rtol=1e-4)
+
+
 def test_cnn_backprop_and_forward(tmp_path):
     for method in ("backprop", "forward"):
         rc = cli.main(["train", "--model", "cnn", "--method", method, "--channels", "2", "--hidden", "8",

@@ -34,41 +34,51 @@ class DirectionSampler:
     """Draws random directions shaped like a pytree into reused buffers.
 
     ``normal``: standard normal (float32 for float32 leaves, drawn directly in float32).
-    ``rademacher``: ±1 with probability 1/2 each, from raw random bits (8 signs per random byte)."""
+    ``rademacher``: ±1 with probability 1/2 each, from raw random bits (8 signs per random byte).
+    ``batch=K`` gives every leaf a leading axis of K directions (for vector-mode JVPs); the K directions
+    are drawn in the same order, from the same stream, as K successive unbatched samples."""
 
-    def __init__(self, like, distribution="normal", rng=None):
+    def __init__(self, like, distribution="normal", rng=None, batch=None):
         check_distribution(distribution)
         check_float_leaves(like, "the differentiated argument")
         self.distribution = distribution
         self.rng = _as_generator(rng)
+        self.batch = batch
         self._scalar = not isinstance(like, (dict, list, tuple, np.ndarray))
-        self.buffers = map_tree(lambda leaf: np.empty(np.shape(leaf), _direction_dtype(leaf)), like)
+        lead = (batch,) if batch else ()
+        self.buffers = map_tree(lambda leaf: np.empty(lead + np.shape(leaf), _direction_dtype(leaf)), like)
         self._flat = leaves(self.buffers)
-        size = sum(b.size for b in self._flat)
-        self._bits = np.empty(size, np.uint8)
+        self._size = sum(b.size for b in self._flat) // (batch or 1)
 
     def sample(self):
-        """Fill the buffers with a fresh direction and return the direction pytree (the same buffers on
+        """Fill the buffers with fresh directions and return the direction pytree (the same buffers on
         every call: copy it to keep it)."""
+        if self.batch:
+            for j in range(self.batch):
+                self._fill([b[j:j + 1].reshape(b.shape[1:]) for b in self._flat])
+            return self._flat[0] if self._scalar else self.buffers
+        self._fill(self._flat)
+        if self._scalar:
+            return self._flat[0][()]
+        return self.buffers
+
+    def _fill(self, views):
         if self.distribution == "normal":
-            for b in self._flat:
+            for b in views:
                 if b.dtype in (np.float32, np.float64):
                     self.rng.standard_normal(out=b, dtype=b.dtype)
                 else:
                     b[...] = self.rng.standard_normal(b.shape)
         else:
-            total = self._bits.size
+            total = self._size
             raw = np.frombuffer(self.rng.bytes((total + 7) // 8), np.uint8)
             bits = np.unpackbits(raw, count=total)
             start = 0
-            for b in self._flat:
+            for b in views:
                 chunk = bits[start:start + b.size].reshape(b.shape)
                 start += b.size
                 np.multiply(chunk, 2, out=b, casting="unsafe")
                 b -= 1
-        if self._scalar:
-            return self._flat[0][()]
-        return self.buffers
 
 
 def sample_directions(like, distribution="normal", rng=None):
@@ -77,9 +87,9 @@ def sample_directions(like, distribution="normal", rng=None):
     return map_tree(lambda b: b.copy() if isinstance(b, np.ndarray) else b, v)
 
 
-def _default_jvp(func, primals, tangents):
+def _default_jvp(func, primals, tangents, **kw):
     from tangent_fwd.api import jvp
-    return jvp(func, primals, tangents)
+    return jvp(func, primals, tangents, **kw)
 
 
 def _wrt_index(f, wrt):
@@ -97,7 +107,7 @@ def _wrt_index(f, wrt):
 class ForwardGradient:
     """The callable returned by :func:`forward_gradient`."""
 
-    def __init__(self, f, wrt=0, directions=1, distribution="normal", rng=None, jvp_fn=None):
+    def __init__(self, f, wrt=0, directions=1, distribution="normal", rng=None, jvp_fn=None, vectorized=None):
         check_distribution(distribution)
         if isinstance(directions, bool) or not isinstance(directions, (int, np.integer)) or directions < 1:
             raise ValueError(f"directions must be a positive integer, got {directions!r}")
@@ -107,14 +117,34 @@ class ForwardGradient:
         self.distribution = distribution
         self.rng = _as_generator(rng)
         self.jvp_fn = jvp_fn or _default_jvp
+        # vector mode (one generated pass for the K directions) by default whenever K > 1
+        self.vectorized = (self.directions > 1 and jvp_fn is None) if vectorized is None else bool(vectorized)
         self._sampler = None
         self.last_jvps = []
 
     def _sampler_for(self, primal):
         s = self._sampler
-        if s is None or [np.shape(a) for a in leaves(primal)] != [b.shape for b in s._flat]:
-            s = self._sampler = DirectionSampler(primal, self.distribution, self.rng)
+        lead = (self.directions,) if self.vectorized else ()
+        if s is None or [lead + np.shape(a) for a in leaves(primal)] != [b.shape for b in s._flat]:
+            s = self._sampler = DirectionSampler(primal, self.distribution, self.rng,
+                                                 batch=self.directions if self.vectorized else None)
         return s
+
+    def _vector_jvp(self, args):
+        """Vector mode: all K directions in one generated pass; returns (value, dvalues of shape (K,))."""
+        args = tuple(args)
+        if not -len(args) <= self.wrt < len(args):
+            raise ValueError(f"wrt={self.wrt} but only {len(args)} argument(s) were given")
+        sampler = self._sampler_for(args[self.wrt])
+        tangents = [None] * len(args)
+        tangents[self.wrt] = sampler.sample()
+        value, dvalues = self.jvp_fn(self.f, args, tuple(tangents), vectorized=True)
+        dvalues = np.asarray(dvalues)
+        if dvalues.shape != (self.directions,):
+            raise ValueError(f"forward gradients need a scalar function; "
+                             f"{getattr(self.f, '__name__', 'f')} returned shape {np.shape(value)}")
+        self.last_jvps = [float(d) for d in dvalues]
+        return value, dvalues
 
     def directional(self, args):
         """Yield ``(value, ∇f·v, v)`` for each of the K directions (``v`` is a reused buffer)."""
@@ -132,8 +162,36 @@ class ForwardGradient:
                                  f"{getattr(self.f, '__name__', 'f')} returned shape {np.shape(value)}")
             yield value, float(dvalue), v
 
+    def estimate_into(self, args, out):
+        """Write the estimate into ``out`` (a list of arrays in the order of ``leaves(args[wrt])``, with
+        its shapes) without allocating; return ``f(*args)``. Used by the optimizers."""
+        k = self.directions
+        if self.vectorized:
+            value, dvalues = self._vector_jvp(args)
+            for o, b in zip(out, self._sampler._flat):
+                np.dot((dvalues / k).astype(b.dtype), b.reshape(k, -1), out=o.reshape(-1))
+            return value
+        value = None
+        self.last_jvps = []
+        for i, (value, d, _) in enumerate(self.directional(args)):
+            self.last_jvps.append(d)
+            for o, b in zip(out, self._sampler._flat):
+                scale = o.dtype.type(d / k)
+                if i == 0:
+                    np.multiply(b, scale, out=o, casting="unsafe")
+                else:
+                    o += b * scale
+        return value
+
     def __call__(self, *args):
         k = self.directions
+        if self.vectorized:
+            value, dvalues = self._vector_jvp(args)
+            v = self._sampler._flat[0] if self._sampler._scalar else self._sampler.buffers
+            w = dvalues / k
+            if self._sampler._scalar:
+                return value, float(w @ v)
+            return value, map_tree(lambda b: np.tensordot(w.astype(b.dtype), b, axes=1), v)
         grad = None
         value = None
         self.last_jvps = []
@@ -150,12 +208,15 @@ class ForwardGradient:
         return value, grad
 
 
-def forward_gradient(f, wrt=0, *, directions=1, distribution="normal", rng=None, jvp_fn=None):
+def forward_gradient(f, wrt=0, *, directions=1, distribution="normal", rng=None, jvp_fn=None, vectorized=None):
     """Return ``g(*args) -> (value, grad_estimate)`` for a scalar function ``f``.
 
     ``grad_estimate`` has the structure of ``args[wrt]`` (an array, or a dict/list/tuple of arrays) and
     is the mean over ``directions`` random directions ``v`` of ``(∇f·v) v``, each ``∇f·v`` coming from one
     ``tangent_fwd.jvp`` call. ``distribution`` is ``"normal"`` or ``"rademacher"``; ``rng`` a
     ``numpy.random.Generator`` or an int seed (the same seed gives the same estimates). ``value`` is
-    ``f(*args)``. ``jvp_fn(func, primals, tangents)`` replaces ``tangent_fwd.jvp`` (e.g. for tests)."""
-    return ForwardGradient(f, wrt, directions, distribution, rng, jvp_fn)
+    ``f(*args)``. With K > 1 the K JVPs come from one vector-mode pass
+    (``tangent_fwd.jvp(..., vectorized=True)``) by default; ``vectorized=False`` runs K separate passes
+    with the same directions, hence the same estimate.
+    ``jvp_fn(func, primals, tangents, **kw)`` replaces ``tangent_fwd.jvp`` (e.g. for tests)."""
+    return ForwardGradient(f, wrt, directions, distribution, rng, jvp_fn, vectorized)

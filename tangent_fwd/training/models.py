@@ -16,9 +16,9 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 
 # ---------------------------------------------------------------------------------------------- losses
-# Each *_loss is self-contained (it does not call the *_logits helpers): tangent_fwd treats functions
-# defined inside the tangent_fwd package as library code and does not transform calls into them, so a
-# loss must contain its whole computation. The cross-entropy is the stable log-sum-exp form.
+# Each *_loss is written out in full (it does not call the *_logits helpers, though tangent_fwd would
+# transform such calls too), so the generated JVP source reads as one function. The cross-entropy is the
+# stable log-sum-exp form.
 def softmax_cross_entropy(logits, y):
     """Mean cross-entropy of integer labels ``y`` under softmax(logits)."""
     m = logits.max(axis=1, keepdims=True)

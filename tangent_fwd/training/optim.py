@@ -38,7 +38,7 @@ class Optimizer:
     in place; it returns the loss value (before the update). ``update(grads)`` applies given gradients."""
 
     def __init__(self, loss, params, lr, *, decay=0.0, grad_fn=None, directions=1, distribution="normal",
-                 rng=None, jvp_fn=None):
+                 rng=None, jvp_fn=None, vectorized=None):
         self.loss = loss
         self.params = params
         check_float_leaves(params, "parameters", inplace=True)
@@ -49,9 +49,12 @@ class Optimizer:
         self.grad_fn = grad_fn
         self.method = "backprop" if grad_fn is not None else "forward"
         self._fg = None if grad_fn is not None else ForwardGradient(
-            loss, 0, directions, distribution, rng, jvp_fn)
+            loss, 0, directions, distribution, rng, jvp_fn, vectorized)
         self.step_count = 0
         self._leaves = leaves(params)
+        # reused buffers: the forward-gradient estimate, and scratch space for the updates
+        self._gbuf = [np.empty_like(p) for p in self._leaves] if grad_fn is None else None
+        self._scratch = [np.empty_like(p) for p in self._leaves]
 
     @property
     def lr(self):
@@ -65,6 +68,11 @@ class Optimizer:
         return self._fg(self.params, *batch)
 
     def step(self, *batch):
+        """One update from the batch; returns the loss before the update."""
+        if self._gbuf is not None:      # forward gradient written straight into reused buffers
+            value = self._fg.estimate_into((self.params,) + batch, self._gbuf)
+            self._update_leaves(self._gbuf)
+            return value
         value, grads = self.gradient(*batch)
         self.update(grads)
         return value
@@ -76,9 +84,14 @@ class Optimizer:
         except (KeyError, IndexError, TypeError):
             raise ValueError("gradients must have the structure of the parameters "
                              f"({_describe(self.params)}), got {_describe(grads)}") from None
+        self._update_leaves([np.asarray(gi, dtype=p.dtype) for p, gi in zip(self._leaves, g)])
+
+    def _update_leaves(self, g):
         lr = self.lr
         for i, (p, gi) in enumerate(zip(self._leaves, g)):
-            self._apply(i, p, np.asarray(gi, dtype=p.dtype), lr)
+            if gi.shape != p.shape:
+                raise ValueError(f"gradient leaf {i} has shape {gi.shape} but the parameter has {p.shape}")
+            self._apply(i, p, gi, lr)
         self.step_count += 1
 
     def _apply(self, i, p, g, lr):
@@ -89,7 +102,9 @@ class SGD(Optimizer):
     """θ ← θ − η_i g (Algorithm 1 with forward gradients)."""
 
     def _apply(self, i, p, g, lr):
-        p -= p.dtype.type(lr) * g
+        tmp = self._scratch[i]
+        np.multiply(g, p.dtype.type(lr), out=tmp)
+        p -= tmp
 
 
 class Momentum(Optimizer):
@@ -106,7 +121,9 @@ class Momentum(Optimizer):
         b = self.buf[i]
         b *= p.dtype.type(self.momentum)
         b += g
-        p -= p.dtype.type(lr) * b
+        tmp = self._scratch[i]
+        np.multiply(b, p.dtype.type(lr), out=tmp)
+        p -= tmp
 
 
 class Adam(Optimizer):

@@ -45,6 +45,7 @@ class TrainConfig:
     hidden: int = None         # CNN dense width (default 128; paper 1024)
     max_steps: int = None      # stop after this many steps in total (quick runs / tests)
     momentum: float = 0.9
+    vectorized: object = None  # K directions in one vector-mode JVP pass (default when K > 1) or K passes
     model_kwargs: dict = field(default_factory=dict, repr=False)
 
     def validate(self):
@@ -96,8 +97,8 @@ def resolve_decay(cfg, n_train):
 def _jvp_for(backend):
     from tangent_fwd.api import jvp
 
-    def jvp_fn(func, primals, tangents):
-        return jvp(func, primals, tangents, backend=backend)
+    def jvp_fn(func, primals, tangents, **kw):
+        return jvp(func, primals, tangents, backend=backend, **kw)
     return jvp_fn
 
 
@@ -130,7 +131,7 @@ def train(config, data=None, progress=True, log=print):
     if cfg.method == "backprop":
         kw["grad_fn"] = model.loss_and_grad
     else:
-        kw.update(directions=cfg.directions, distribution=cfg.distribution,
+        kw.update(directions=cfg.directions, distribution=cfg.distribution, vectorized=cfg.vectorized,
                   rng=np.random.default_rng([cfg.seed, 1]), jvp_fn=_jvp_for(cfg.backend))
     opt = make_optimizer(cfg.optimizer, model.loss, params, cfg.lr, **kw)
     n = len(x)
@@ -143,6 +144,7 @@ def train(config, data=None, progress=True, log=print):
               "loss_every": stride, "iterations": iterations, "losses": losses, "times": times, "epochs": epochs,
               "status": "ok", "message": ""}
     bar = _progress(total, f"{cfg.model}/{cfg.method}/{cfg.optimizer}", progress)
+    log_every = max(1, cfg.epochs // 20)       # about 20 per-epoch lines per run
     clock = first_step = 0.0
     step = 0
     try:
@@ -167,8 +169,8 @@ def train(config, data=None, progress=True, log=print):
                                    f"{cfg.optimizer}, lr={cfg.lr:g}); try a smaller --lr, e.g. {cfg.lr / 10:g}")
                 window.append(loss)
                 if len(window) == stride or step == total:
-                    losses.append(float(np.mean(window)))
-                    times.append(clock)
+                    losses.append(float(f"{np.mean(window):.6g}"))
+                    times.append(round(clock, 6))
                     iterations.append(step)
                     window.clear()
                 epoch_losses.append(loss)
@@ -184,8 +186,13 @@ def train(config, data=None, progress=True, log=print):
             if bar is not None:
                 bar.set_postfix(loss=f"{epoch_losses[-1]:.4f}", ex_s=f"{step * cfg.batch_size / clock:.0f}",
                                 test_acc=f"{acc:.4f}")
-            elif log is not None and progress:
-                log(f"epoch {epoch + 1}: train loss {np.mean(epoch_losses):.4f}, test accuracy {acc:.4f}")
+            if (epoch + 1) % log_every == 0 or epoch + 1 == cfg.epochs or step >= total:
+                msg = (f"{cfg.model} {cfg.method}: epoch {epoch + 1}/{cfg.epochs}, step {step}, "
+                       f"train loss {np.mean(epoch_losses):.4f}, test accuracy {acc:.4f}")
+                if bar is not None:
+                    bar.write(msg)
+                elif log is not None:
+                    log(msg)
     except Diverged as e:
         result["status"] = "diverged"
         result["message"] = str(e)
