@@ -176,9 +176,8 @@ def extremum_jvp(xp, x, dx, ans, axis=None, keepdims=False):
         take_first = (x[first] == a)
         out = dx[second] + take_first * (dx[first] - dx[second])
     else:
-        mask = (x == xp.expand_dims(a, axis))
-        first = mask & (xp.cumsum(mask, axis=axis) == 1)
-        out = xp.sum(dx * first, axis=axis)
+        first = xp.argmax(x == xp.expand_dims(a, axis), axis=axis)          # index of the first extremum
+        out = xp.squeeze(xp.take_along_axis(dx, xp.expand_dims(first, axis), axis=axis), axis=axis)
     return xp.expand_dims(out, axis) if keepdims else out
 
 

@@ -682,9 +682,12 @@ def main(argv=None):
     max_steps = args.steps if args.steps is not None else args.max_steps
     # --steps alone: as many epochs as it takes
     epochs = args.epochs or (defaults["epochs"] if max_steps is None else 1_000_000)
+    # --decay: a number, or "auto" (None: ln(100) / total steps), default per model as in tangent-fwd train
+    decay = args.decay if args.decay is not None else defaults.get("decay", "auto")
+    decay = None if decay == "auto" else decay
     cfg = DistributedConfig(model=args.model, method="forward", optimizer=args.optimizer, backend=args.backend,
                             epochs=epochs,
-                            lr=args.lr if args.lr is not None else defaults["lr"], decay=args.decay,
+                            lr=args.lr if args.lr is not None else defaults["lr"], decay=decay,
                             batch_size=args.batch_size, directions=args.directions, distribution=args.distribution,
                             seed=args.seed, data_dir=args.data_dir, out_dir=args.out_dir, width=args.width,
                             channels=args.channels, hidden=args.hidden, max_steps=max_steps,
