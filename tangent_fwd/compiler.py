@@ -66,6 +66,7 @@ class Unit:
                 node.body = [fold_stmt for fold_stmt in node.body]
                 self._collect_tangent_names(tr)
                 optimize.remove_dead_tangents(node, self.tangent_names)
+                spec.temps = tr.namer.temps | {tr.tname[t] for t in tr.namer.temps if t in tr.tname}
                 _BackendMapper(spec.info, self.xp, self).visit(node)
                 spec.node = node
         self.root = root
@@ -73,6 +74,9 @@ class Unit:
         if hasattr(self.backend.module, "fuse") and self.fuse:
             for spec in self.order:
                 kernels += fuse_function(spec.node, self.xp, self.namer)
+        for spec in self.order:
+            if spec.active_params and _calls_backend(spec.node, self.xp):   # array code: free dead temporaries
+                optimize.release_temporaries(spec.node, spec.temps)
         self.module_node = nodes.module([s.node for s in self.order] + kernels)
         self.source = nodes.to_source(self.module_node)
         return self
@@ -171,6 +175,16 @@ class Unit:
                         cell.cell_contents = rebound[cell.cell_contents]
         root = by_name[self.root.name]
         return rebound.get(root, root), filename
+
+
+def _calls_backend(fdef, xp):
+    """Whether generated code computes with arrays: it calls the backend or multiplies matrices."""
+    for n in gast.walk(fdef):
+        if isinstance(n, gast.Name) and n.id == xp:
+            return True
+        if isinstance(n, gast.BinOp) and isinstance(n.op, gast.MatMult):
+            return True
+    return False
 
 
 _PATHS = {}

@@ -10,6 +10,7 @@ class Namer:
 
     def __init__(self, reserved=()):
         self.taken = set(reserved)
+        self.temps = set()          # names handed out by temp(): compiler temporaries
 
     def reserve(self, name):
         self.taken.add(name)
@@ -35,4 +36,5 @@ class Namer:
             k += 1
         name = f"t{k}"
         self.taken.add(name)
+        self.temps.add(name)
         return name

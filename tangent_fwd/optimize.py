@@ -85,3 +85,67 @@ def _prune(node, tangent_names, loads):
             kept = [nodes.pass_()]
         setattr(node, field, kept)
     return removed
+
+
+def release_temporaries(fdef, temps):
+    """Insert ``del`` for compiler temporaries (and their tangents) right after their last use, so
+    array intermediates are freed as soon as they are dead, as in the primal's nested expressions.
+    A temporary qualifies when it is assigned and read only inside one block (a loop body re-assigns it
+    before reading it again). Nested functions are handled as their own scope."""
+    loads = _count(fdef, gast.Load)
+    _release_block(fdef, "body", temps, loads)
+    for n in gast.walk(fdef):
+        if isinstance(n, gast.FunctionDef) and n is not fdef:
+            _release_block(n, "body", temps, _count(n, gast.Load))
+    return fdef
+
+
+def _count(node, ctx):
+    out = {}
+    for n in nodes.names_in(node, ctx):
+        out[n] = out.get(n, 0) + 1
+    return out
+
+
+def _release_block(node, field, temps, loads):
+    stmts = getattr(node, field, None)
+    if not isinstance(stmts, list) or not stmts:
+        return
+    for s in stmts:
+        if isinstance(s, gast.FunctionDef):
+            continue
+        for sub in ("body", "orelse"):
+            _release_block(s, sub, temps, loads)
+    assigned = set()
+    for s in stmts:
+        # only values computed here own new memory (a dict entry or a view does not: nothing to free)
+        if isinstance(s, gast.Assign) and isinstance(s.value, (gast.BinOp, gast.UnaryOp, gast.Call)):
+            for t in s.targets:
+                assigned.update(n for n in nodes.names_in(t, gast.Store) if n in temps)
+    if not assigned:
+        return
+    per_stmt = [_count(s, gast.Load) if not isinstance(s, gast.FunctionDef) else {} for s in stmts]
+    last = {}
+    for i, counts in enumerate(per_stmt):
+        for n in counts:
+            if n in assigned:
+                last[n] = i
+    inside = {}
+    for counts in per_stmt:
+        for n, c in counts.items():
+            inside[n] = inside.get(n, 0) + c
+    dels = {}
+    for n, i in last.items():
+        if inside.get(n) != loads.get(n) or i == len(stmts) - 1:
+            continue                                   # read outside this block, or the block ends here
+        if isinstance(stmts[i], (gast.Return, gast.Raise, gast.Break, gast.Continue)):
+            continue
+        dels.setdefault(i, []).append(n)
+    if not dels:
+        return
+    out = []
+    for i, s in enumerate(stmts):
+        out.append(s)
+        if i in dels:
+            out.append(gast.Delete(targets=[nodes.name(n, gast.Del()) for n in sorted(dels[i])]))
+    setattr(node, field, out)

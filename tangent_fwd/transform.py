@@ -38,6 +38,7 @@ class Spec:
         self.func, self.info, self.active_params, self.name = func, info, tuple(active_params), name
         self.tangent_params = {}
         self.node = None
+        self.temps = set()
 
 
 def _terminates(stmts):

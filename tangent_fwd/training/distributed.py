@@ -264,6 +264,7 @@ class Comm:
     when ``mpi_comm`` is None), with a deadline on the per-step allreduce."""
 
     SPIN_SECONDS = 0.002
+    ABORT_GRACE = 0.5
 
     def __init__(self, mpi_comm=None, timeout=120.0, log=None):
         self.comm = mpi_comm
@@ -337,6 +338,9 @@ class Comm:
         try:
             sys.stdout.flush()
             sys.stderr.flush()
+            # let the launcher forward this message before MPI_Abort tears the job (and its pipes) down:
+            # without the pause MPICH's Hydra sometimes drops it
+            time.sleep(self.ABORT_GRACE)
         finally:
             self.comm.Abort(code)
         os._exit(code)      # not reached

@@ -3,5 +3,7 @@ def tanh_layer_jvp(x, W, dW):
     t1 = W @ x
     dt1 = dW @ x
     t2 = xp.tanh(t1)
+    del t1
     dt2 = dt1 * (1 - t2 * t2)
+    del dt1
     return t2, dt2
