@@ -75,11 +75,12 @@ def mlp_jvp(params, x, y, v):
 
 
 def _pool2_jvp(a, da, axis):
-    """Max over a length-2 axis and its tangent (the first maximum wins ties), on views of the two
-    halves; the tangent is an arithmetic blend (``np.where`` on a random mask is branch-mispredict bound)."""
+    """Max over a length-2 axis and its tangent (the first maximum wins ties). The primal is computed
+    exactly as the model's loss does (``a.max(axis)``), so only the derivative code differs; the tangent
+    is an arithmetic blend of the two halves (``np.where`` on a random mask is branch-mispredict bound)."""
     i0, i1 = (slice(None),) * axis + (0,), (slice(None),) * axis + (1,)
-    a0, a1, d0, d1 = a[i0], a[i1], da[i0], da[i1]
-    return np.maximum(a0, a1), d1 + (a0 >= a1) * (d0 - d1)
+    d0, d1 = da[i0], da[i1]
+    return a.max(axis=axis), d1 + (a[i0] >= a[i1]) * (d0 - d1)
 
 
 def cnn_jvp(params, x, y, v):
