@@ -516,6 +516,9 @@ _DICT_VIEWS = (type({}.values()), type({}.keys()), type({}.items()))
 
 def bmatmul_left(xp, dx, y, x):
     """Tangent (K,) + x.shape times primal y, as (dx_k @ y) for each k."""
+    if y.ndim == 2 and x.ndim >= 1:
+        # one large matrix product over all directions and rows (a stacked matmul runs K smaller ones)
+        return (dx.reshape(-1, dx.shape[-1]) @ y).reshape(dx.shape[:-1] + (y.shape[-1],))
     if x.ndim >= 2 and x.ndim >= y.ndim or x.ndim == 1 and y.ndim <= 2:
         return dx @ y
     return xp.stack([dx[k] @ y for k in range(dx.shape[0])])
