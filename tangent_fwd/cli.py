@@ -104,6 +104,11 @@ def build_parser():
     sub.required = True
     t = sub.add_parser("train", help="train one model with forward gradients or backprop")
     _add_training_args(t, with_method=True)
+    t.add_argument("--distributed", action="store_true",
+                   help="data-parallel over MPI (mpirun -n N tangent-fwd train --distributed ...); "
+                        "see docs/distributed.md")
+    from .training.distributed import add_distributed_arguments
+    add_distributed_arguments(t)
     c = sub.add_parser("compare", help="forward gradients vs backprop at the same settings, plotted together")
     _add_training_args(c, with_method=False)
     d = sub.add_parser("data", help="datasets")
@@ -150,6 +155,14 @@ def main(argv=None):
     from .data import DataError
     progress = not args.no_progress
     try:
+        if args.command == "train" and args.distributed:
+            from .training.distributed import DistributedError, config_from_train_config, report, run_distributed
+            try:
+                dcfg = config_from_train_config(_config(args, args.method), args)
+                return report(run_distributed(dcfg), dcfg)
+            except (DistributedError, ValueError) as e:
+                print(f"tangent-fwd: {e}", file=sys.stderr)
+                return 1
         if args.command == "train":
             from .training.runner import run_train
             cfg = _config(args, args.method)
