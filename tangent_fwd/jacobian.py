@@ -21,6 +21,15 @@ def _param_index(func, wrt):
     return params.index(names[0]), names[0]
 
 
+def _input_facts(x):
+    """(is a Python number, array namespace, shape, floating dtype, size) of the input differentiated."""
+    scalar = not hasattr(x, "shape")
+    xp = np if scalar else namespace_of(x)
+    shape = () if scalar else tuple(x.shape)
+    dtype = xp.float64 if scalar or x.dtype.kind not in "fc" else x.dtype
+    return scalar, xp, shape, dtype, int(np.prod(shape, dtype=np.int64))
+
+
 def jacfwd(func, wrt=0, *, chunk_size=64, backend="auto"):
     """``jacfwd(f, wrt)(*args)`` -> the Jacobian of ``f`` w.r.t. one array (or float) parameter, with
     shape ``out.shape + x.shape`` (a tuple output gives a tuple of Jacobians).
@@ -35,11 +44,7 @@ def jacfwd(func, wrt=0, *, chunk_size=64, backend="auto"):
 
     def jacobian(*args):
         x = args[index]
-        scalar = not hasattr(x, "shape")
-        xp = np if scalar else namespace_of(x)
-        shape = () if scalar else tuple(x.shape)
-        dtype = xp.float64 if scalar or x.dtype.kind not in "fc" else x.dtype
-        n = int(np.prod(shape, dtype=np.int64))
+        scalar, xp, shape, dtype, n = _input_facts(x)
         pieces = []
         value = None
         for start in range(0, n, chunk_size):
@@ -85,11 +90,7 @@ def hessian(func, wrt=0, *, chunk_size=64, backend="auto"):
 
     def hess(*args):
         x = args[index]
-        scalar = not hasattr(x, "shape")
-        xp = np if scalar else namespace_of(x)
-        shape = () if scalar else tuple(x.shape)
-        dtype = xp.float64 if scalar or x.dtype.kind not in "fc" else x.dtype
-        n = int(np.prod(shape, dtype=np.int64))
+        scalar, xp, shape, dtype, n = _input_facts(x)
         probe = inner(*args, x if scalar else xp.zeros_like(x))
         if isinstance(probe[0], (tuple, list, dict)) or getattr(probe[0], "shape", ()) not in ((), None):
             raise ArgumentError(f"hessian needs a scalar-valued function; {func.__name__} returns "

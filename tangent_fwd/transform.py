@@ -12,7 +12,7 @@ import inspect
 import gast
 
 from . import nodes, optimize, registry
-from .activity import Activity, MUTATING_METHODS
+from .activity import Activity, MUTATING_METHODS, _flatten as _flat
 from .errors import MissingRuleError, TransformError
 from .fence import check as fence_check
 from .naming import Namer
@@ -1220,9 +1220,3 @@ def _rename_store(target, mapping):
     return new
 
 
-def _flat(act):
-    if isinstance(act, tuple):
-        for a in act:
-            yield from _flat(a)
-    else:
-        yield act

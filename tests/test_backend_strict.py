@@ -8,6 +8,7 @@ import pytest
 
 import strict_np
 import tangent_fwd
+from conftest import cupy_available
 from tangent_fwd import backends
 from corpus import load
 
@@ -131,16 +132,10 @@ def test_cupy_backend_errors_are_actionable():
     assert expected in str(info.value) and ("tangent_fwd[cuda12]" in str(info.value) or "driver" in str(info.value))
 
 
-def _cupy_available():
-    try:
-        import cupy
-        return bool(cupy.is_available())
-    except Exception:
-        return False
 
 
 @pytest.mark.gpu
-@pytest.mark.skipif(not _cupy_available(), reason="needs CuPy with a usable CUDA device (cupy.is_available())")
+@pytest.mark.skipif(not cupy_available(), reason="needs CuPy with a usable CUDA device (cupy.is_available())")
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_corpus_on_cupy_matches_numpy(case):
     import cupy

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import tangent_fwd
+from conftest import cupy_available
 from tangent_fwd import backends
 from tangent_fwd.fuse import estimate_launches
 from fusion_backend import fusetest
@@ -76,16 +77,10 @@ def test_fused_kernels_actually_run():
     assert fusetest.calls, "no fused kernel was called"
 
 
-def _cupy_available():
-    try:
-        import cupy
-        return bool(cupy.is_available())
-    except Exception:
-        return False
 
 
 @pytest.mark.gpu
-@pytest.mark.skipif(not _cupy_available(), reason="needs CuPy with a usable CUDA device (cupy.is_available())")
+@pytest.mark.skipif(not cupy_available(), reason="needs CuPy with a usable CUDA device (cupy.is_available())")
 def test_fused_equals_unfused_on_cupy():
     import cupy
     from tangent_fwd.compiler import Unit
