@@ -118,11 +118,12 @@ def estimate_launches(source):
     operation in a statement counts once (an operator, an ``xp.``/``rt.`` call, a reduction method,
     ``@``), a fused kernel call counts once. The same estimate for fused and unfused code is what the
     fusion target (a third fewer launches) is measured with."""
-    fn = source.split("\n\n\n")[0] if "@xp.fuse()" in source else source
+    # every generated function except the fused kernels themselves (their statements run as one launch)
+    parts = [p for p in source.split("\n\n\n") if not p.lstrip().startswith("@xp.fuse()")]
     count = 0
-    for line in fn.splitlines()[2:]:
+    for line in "\n".join(parts).splitlines():
         line = line.strip()
-        if "=" not in line or line.startswith(("return", '"""')):
+        if "=" not in line or line.startswith(("return", '"""', "def ")):
             continue
         rhs = line.split("=", 1)[1]
         if "fused_kernel" in rhs:
