@@ -181,11 +181,27 @@ def with_ctx(node, ctx_cls):
 
 
 def names_in(node, ctx_cls=None):
-    """Ids of all Name nodes under ``node`` (optionally only those with the given context)."""
+    """Ids of all Name nodes under ``node`` (optionally only those with the given context), in the
+    order ``gast.walk`` visits them (breadth first). A hot path of the compiler: a plain loop over
+    ``_fields`` is about twice as fast as ``gast.walk``."""
+    from collections import deque
     out = []
-    for n in gast.walk(node):
-        if isinstance(n, gast.Name) and (ctx_cls is None or isinstance(n.ctx, ctx_cls)):
-            out.append(n.id)
+    queue = deque([node])
+    pop, push = queue.popleft, queue.append
+    Name, AST = gast.Name, gast.AST
+    while queue:
+        n = pop()
+        if type(n) is Name:
+            if ctx_cls is None or isinstance(n.ctx, ctx_cls):
+                out.append(n.id)
+        for field in n._fields:
+            v = getattr(n, field, None)
+            if isinstance(v, AST):
+                push(v)
+            elif type(v) is list:
+                for item in v:
+                    if isinstance(item, AST):
+                        push(item)
     return out
 
 

@@ -92,11 +92,12 @@ def release_temporaries(fdef, temps):
     array intermediates are freed as soon as they are dead, as in the primal's nested expressions.
     A temporary qualifies when it is assigned and read only inside one block (a loop body re-assigns it
     before reading it again). Nested functions are handled as their own scope."""
+    memo = {}
     loads = _count(fdef, gast.Load)
-    _release_block(fdef, "body", temps, loads)
+    _release_block(fdef, "body", temps, loads, memo)
     for n in gast.walk(fdef):
         if isinstance(n, gast.FunctionDef) and n is not fdef:
-            _release_block(n, "body", temps, _count(n, gast.Load))
+            _release_block(n, "body", temps, _count(n, gast.Load), memo)
     return fdef
 
 
@@ -107,7 +108,7 @@ def _count(node, ctx):
     return out
 
 
-def _release_block(node, field, temps, loads):
+def _release_block(node, field, temps, loads, memo):
     stmts = getattr(node, field, None)
     if not isinstance(stmts, list) or not stmts:
         return
@@ -115,7 +116,7 @@ def _release_block(node, field, temps, loads):
         if isinstance(s, gast.FunctionDef):
             continue
         for sub in ("body", "orelse"):
-            _release_block(s, sub, temps, loads)
+            _release_block(s, sub, temps, loads, memo)
     assigned = set()
     for s in stmts:
         # only values computed here own new memory (a dict entry or a view does not: nothing to free)
@@ -124,7 +125,12 @@ def _release_block(node, field, temps, loads):
                 assigned.update(n for n in nodes.names_in(t, gast.Store) if n in temps)
     if not assigned:
         return
-    per_stmt = [_count(s, gast.Load) if not isinstance(s, gast.FunctionDef) else {} for s in stmts]
+    per_stmt = []
+    for s in stmts:
+        key = id(s)
+        if key not in memo:
+            memo[key] = _count(s, gast.Load) if not isinstance(s, gast.FunctionDef) else {}
+        per_stmt.append(memo[key])
     last = {}
     for i, counts in enumerate(per_stmt):
         for n in counts:
