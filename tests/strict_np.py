@@ -133,6 +133,8 @@ for _name in ("__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__
               "__rmatmul__", "__lt__", "__le__", "__gt__", "__ge__", "__eq__", "__ne__", "__and__", "__rand__",
               "__or__", "__ror__", "__xor__", "__rxor__", "__iadd__", "__isub__", "__imul__", "__itruediv__"):
     setattr(StrictArray, _name, _binary(_name))
+for _name in ("__divmod__", "__rdivmod__"):
+    setattr(StrictArray, _name, _binary(_name))
 for _name in ("__neg__", "__pos__", "__abs__", "__invert__"):
     setattr(StrictArray, _name, (lambda n: lambda self: _wrap(getattr(self._a, n)()))(_name))
 
@@ -146,7 +148,7 @@ def _method(name):
 
 for _name in ("sum", "mean", "max", "min", "prod", "std", "var", "reshape", "transpose", "dot", "ravel", "flatten",
               "copy", "astype", "clip", "squeeze", "cumsum", "cumprod", "argmax", "argmin", "argsort", "any", "all",
-              "swapaxes", "repeat", "take", "trace", "diagonal", "conj", "round", "nonzero", "fill"):
+              "swapaxes", "repeat", "take", "trace", "diagonal", "conj", "conjugate", "round", "nonzero", "fill"):
     setattr(StrictArray, _name, _method(_name))
 
 

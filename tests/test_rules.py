@@ -233,10 +233,7 @@ def test_rule_vector_mode(key, i, case):
 
 
 # ------------------------------------------------------------------ a non-NumPy backend (the CuPy stand-in)
-STRICT_KNOWN = {   # case name -> why the strict stand-in cannot run it (not a rule problem)
-    "b_divmod": "tests/strict_np.py: StrictArray has no __divmod__ (the primal call fails)",
-    "me_conjugate": "tests/strict_np.py: StrictArray has no .conjugate() method (the primal call fails)",
-}
+STRICT_KNOWN = {}   # case name -> why the strict stand-in cannot run it (not a rule problem); none left
 
 
 def _has_array(case):
