@@ -18,7 +18,7 @@ from .fence import check as fence_check
 from .naming import Namer
 from .parse import MISSING, FunctionInfo, is_user_function, local_names
 
-ZERO, LIVE = "zero", "live"
+ZERO, LIVE, MAYBE = "zero", "live", "maybe"   # MAYBE: the tangent variable holds None (zero) or a value
 ANS = "__tangent_fwd_ans__"
 
 import operator as _op
@@ -82,6 +82,7 @@ class FunctionTransformer:
         self.force_live = set()
         self.zero_value = {}       # name -> the numeric constant it holds while its tangent is zero
         self.vector = unit.vector   # tangents carry a leading axis of K directions
+        self.maybe_allowed = set()  # loop-carried names whose tangent may be None inside the loop
         self.kname = parent.kname if parent else self.namer.fresh("K")
         self.uses_k = False
         self.nested = {}           # nested def name -> Spec of its JVP (or None: never active)
@@ -120,9 +121,24 @@ class FunctionTransformer:
 
     def t(self, atom):
         """The tangent of an atom as an expression node, or None for a (symbolic) zero."""
-        if isinstance(atom, gast.Name) and atom.id in self.act.active and self.is_live(atom.id):
-            return nodes.name(self.tangent_name(atom.id))
+        if isinstance(atom, gast.Name) and atom.id in self.act.active:
+            if self.state.get(atom.id) == MAYBE:
+                raise TransformError(f"internal error: the tangent of {atom.id!r} was read before it was settled")
+            if self.is_live(atom.id):
+                return nodes.name(self.tangent_name(atom.id))
         return None
+
+    def settle(self, names, out):
+        """Make MAYBE tangents real: ``if dn is None: dn = zeros``."""
+        for n in sorted(set(names)):
+            if self.state.get(n) == MAYBE:
+                d = self.tangent_name(n)
+                out.append(nodes.if_(gast.Compare(left=nodes.name(d), ops=[gast.Is()], comparators=[nodes.const(None)]),
+                                     [nodes.assign(d, self.zeros_of(nodes.name(n)))]))
+                self.state[n] = LIVE
+
+    def settle_all(self, out):
+        self.settle([n for n, st in self.state.items() if st == MAYBE], out)
 
     def t_or_zeros(self, atom):
         tan = self.t(atom)
@@ -254,6 +270,9 @@ class FunctionTransformer:
         return out
 
     def stmt(self, s, out):
+        simple_assign = isinstance(s, gast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], gast.Name)
+        if not simple_assign and not isinstance(s, (gast.If, gast.While, gast.Pass, gast.Break, gast.Continue)):
+            self.settle_all(out)          # only plain assignments know how to use a maybe-zero tangent
         m = getattr(self, "s_" + type(s).__name__, None)
         if m is None:
             out.append(nodes.clone(s))
@@ -479,6 +498,11 @@ class FunctionTransformer:
             if a is None or b is None or a == b:
                 joined[n] = a or b
                 continue
+            if MAYBE in (a, b):
+                if ZERO in (a, b):            # the zero side says so at run time: its tangent is None
+                    (out1 if a == ZERO else out2).append(nodes.assign(self.tangent_name(n), nodes.const(None)))
+                joined[n] = MAYBE
+                continue
             zero_out, zv = (out1, z1) if a == ZERO else (out2, z2)
             zero_out.append(nodes.assign(self.tangent_name(n), self.zeros_of(zv.get(n) or nodes.name(n))))
             joined[n] = LIVE
@@ -486,18 +510,38 @@ class FunctionTransformer:
 
     def loop_prologue(self, body_stmts, extra, out):
         carried = (_assigned_names(body_stmts) | set(extra)) & self.act.active
+        maybe = set()
         for n in sorted(carried):
-            self.materialize(n, out)
+            if (self.state.get(n) == ZERO and self.zero_value.get(n) is None and n not in self.force_live
+                    and n not in extra):
+                # a value that becomes active inside the loop: its tangent starts as None (zero) instead
+                # of an array of zeros, and the first iteration skips the products with it
+                out.append(nodes.assign(self.tangent_name(n), nodes.const(None)))
+                maybe.add(n)
+                self.maybe_allowed.add(n)
+            else:
+                self.materialize(n, out)
         saved = self.force_live
         self.force_live = saved | carried
         for n in carried:
-            self.state[n] = LIVE
+            self.state[n] = MAYBE if (n in maybe or self.state.get(n) == MAYBE) else LIVE
         return saved, carried
+
+    def after_loop(self, carried, entry):
+        """A name whose tangent may still be None on loop entry may still be None after the loop
+        (zero iterations); any other carried name keeps a real tangent."""
+        for n in carried:
+            if entry.get(n) == MAYBE or self.state.get(n) == MAYBE:
+                self.state[n] = MAYBE
+            elif n in self.state:
+                self.state[n] = LIVE
 
     def s_While(self, s, out):
         saved, carried = self.loop_prologue(s.body, (), out)
+        entry = dict(self.state)
         body = self.block(s.body)
         self.force_live = saved
+        self.after_loop(carried, entry)
         orelse = self.block(s.orelse)
         out.append(gast.While(test=nodes.clone(s.test), body=body, orelse=orelse))
 
@@ -515,8 +559,10 @@ class FunctionTransformer:
         body = []
         for n in sorted((target_names & self.act.active) - header_live):
             body.append(nodes.assign(self.tangent_name(n), self.zeros_of(nodes.name(n))))
+        entry = dict(self.state)
         self.block(s.body, body)
         self.force_live = saved
+        self.after_loop(carried, entry)
         if pairs:
             target = nodes.tuple_([nodes.clone(s.target)] + [tt for _, tt in pairs], gast.Store())
             it = nodes.call(nodes.name(self.unit.builtin("zip")), [primal_iter] + [ti for ti, _ in pairs])
@@ -736,12 +782,20 @@ class FunctionTransformer:
             out.append(nodes.assign(target, sexpr))
             self.set_zero(target, out, sexpr)
             return
+        maybe = sorted({n for n in nodes.names_in(sexpr, gast.Load) if self.state.get(n) == MAYBE})
         if isinstance(sexpr, gast.Call):
             callee = self.user_callee(sexpr)
             if callee is not None:
+                self.settle(maybe, out)
                 self.emit_user_call(target, sexpr, callee, out)
                 return
-        tan = self.tangent_expr(sexpr)
+        if len(maybe) > 1:
+            self.settle(maybe, out)
+            maybe = []
+        if maybe:
+            tan = self.maybe_tangent(sexpr, maybe[0], target)
+        else:
+            tan = self.tangent_expr(sexpr)
         if tan is not None:
             tan = optimize.fold(tan)
             if optimize.is_zero(tan):
@@ -757,6 +811,8 @@ class FunctionTransformer:
             tan = nodes.call(nodes.attr(nodes.name(self.unit.rt), "fresh"), [tan])
         used = set(nodes.names_in(tan, gast.Load))
         dname = self.tangent_name(target)
+        result_state = MAYBE if (isinstance(tan, gast.IfExp) and isinstance(tan.body, gast.Constant)
+                                 and tan.body.value is None) else LIVE
         if target not in used:
             out.append(nodes.assign(target, sexpr))
             out.append(nodes.assign(dname, nodes.substitute(tan, {ANS: nodes.name(target)})))
@@ -768,7 +824,29 @@ class FunctionTransformer:
             out.append(nodes.assign(tmp, sexpr))
             out.append(nodes.assign(dname, nodes.substitute(tan, {ANS: nodes.name(tmp)})))
             out.append(nodes.assign(target, nodes.name(tmp)))
-        self.state[target] = LIVE
+        self.state[target] = result_state
+        if result_state == MAYBE and target in self.force_live and target not in self.maybe_allowed:
+            self.settle([target], out)
+
+    def maybe_tangent(self, sexpr, m, target):
+        """The tangent of ``sexpr`` when operand ``m``'s tangent may be None (a zero that was not made
+        into an array): ``<without m> if dm is None else <with m>``."""
+        self.state[m] = LIVE
+        full = self.tangent_expr(sexpr)
+        self.state[m] = ZERO
+        zero = self.tangent_expr(sexpr)
+        self.state[m] = MAYBE
+        if full is None:
+            return None
+        full = optimize.fold(full)
+        if zero is not None:
+            zero = optimize.fold(zero)
+            if optimize.is_zero(zero):
+                zero = None
+        if (self.has_inplace or target in self.mutated) and zero is not None and _may_alias(zero, self.unit.rt):
+            zero = self.rt_call("fresh", zero)
+        test = gast.Compare(left=nodes.name(self.tangent_name(m)), ops=[gast.Is()], comparators=[nodes.const(None)])
+        return gast.IfExp(test=test, body=zero if zero is not None else nodes.const(None), orelse=full)
 
     def tangent_expr(self, e):
         """The tangent of a simple expression (``ANS`` stands for its value), or None if zero."""
