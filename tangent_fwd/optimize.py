@@ -120,7 +120,7 @@ def _release_block(node, field, temps, loads, memo):
     assigned = set()
     for s in stmts:
         # only values computed here own new memory (a dict entry or a view does not: nothing to free)
-        if isinstance(s, gast.Assign) and isinstance(s.value, (gast.BinOp, gast.UnaryOp, gast.Call)):
+        if isinstance(s, gast.Assign) and isinstance(s.value, (gast.BinOp, gast.UnaryOp, gast.Call, gast.IfExp)):
             for t in s.targets:
                 assigned.update(n for n in nodes.names_in(t, gast.Store) if n in temps)
     if not assigned:
