@@ -63,7 +63,6 @@ class Unit:
             for spec in pending:
                 tr = FunctionTransformer(self, spec)
                 node = tr.run()
-                node.body = [fold_stmt for fold_stmt in node.body]
                 self._collect_tangent_names(tr)
                 optimize.remove_dead_tangents(node, self.tangent_names)
                 spec.temps = tr.namer.temps | {tr.tname[t] for t in tr.namer.temps if t in tr.tname}

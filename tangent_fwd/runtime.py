@@ -304,9 +304,6 @@ def _squeeze_like(xp, a, axis, keepdims):
     return xp.squeeze(a, axis=axis)
 
 
-def clip_jvp_x(dx, ans, x):
-    return dx * (ans == x)
-
 
 def seq_sum(tangents):
     """Tangent of builtin ``sum(iterable, start)`` w.r.t. the iterable: the plain sum of its tangents."""

@@ -948,7 +948,6 @@ class FunctionTransformer:
                for p in spec.active_params]
         jcall = nodes.call(nodes.name(spec.name), [nodes.clone(a) for a in call.args],
                            [(k.arg, nodes.clone(k.value)) for k in call.keywords] + kws)
-        jcall.keywords = [k for k in jcall.keywords]
         out.append(nodes.assign(nodes.tuple_([nodes.store(target), nodes.store(self.tangent_name(target))],
                                              gast.Store()), jcall))
         self.state[target] = LIVE

@@ -196,7 +196,6 @@ def test_rule_float32(key, i, case):
 
 # ------------------------------------------------------------------ vector mode (K directions in one pass)
 K = 2
-VECTOR_KNOWN = {}   # case name -> known failure (bug file); rules-4 (complex, namedtuple, dict_values) fixed
 
 
 def _batched_direction(x, rng):
@@ -210,11 +209,7 @@ def _slice(tree, k):
     return tree_map(lambda v: v[k], tree)
 
 
-VECTOR_PARAMS = [pytest.param(*p.values, marks=[pytest.mark.xfail(reason=VECTOR_KNOWN[p.values[2].name], strict=False)]
-                              if p.values[2].name in VECTOR_KNOWN else [], id=p.id) for p in JVP_PARAMS]
-
-
-@pytest.mark.parametrize("key, i, case", VECTOR_PARAMS)
+@pytest.mark.parametrize("key, i, case", JVP_PARAMS)
 def test_rule_vector_mode(key, i, case):
     """jvp(..., vectorized=True) with K directions equals K single JVPs (all differentiated args)."""
     rng = np.random.default_rng(_seed(case, 77))
@@ -233,16 +228,11 @@ def test_rule_vector_mode(key, i, case):
 
 
 # ------------------------------------------------------------------ a non-NumPy backend (the CuPy stand-in)
-STRICT_KNOWN = {}   # case name -> why the strict stand-in cannot run it (not a rule problem); none left
-
-
 def _has_array(case):
     return any(isinstance(v, np.ndarray) for j in case.diff for v in leaves(case.args[j]))
 
 
-STRICT_PARAMS = [pytest.param(*p.values, marks=[pytest.mark.xfail(reason=STRICT_KNOWN[p.values[2].name], strict=False)]
-                              if p.values[2].name in STRICT_KNOWN else [], id=p.id)
-                 for p in JVP_PARAMS if _has_array(p.values[2]) and p.values[2].seed is None]
+STRICT_PARAMS = [p for p in JVP_PARAMS if _has_array(p.values[2]) and p.values[2].seed is None]
 
 
 @pytest.mark.parametrize("key, i, case", STRICT_PARAMS)
