@@ -140,10 +140,26 @@ def _release_block(node, field, temps, loads, memo):
     for counts in per_stmt:
         for n, c in counts.items():
             inside[n] = inside.get(n, 0) + c
+    first_store = {}
+    for i, s in enumerate(stmts):
+        if isinstance(s, gast.Assign):
+            for t in s.targets:
+                for n in nodes.names_in(t, gast.Store):
+                    first_store.setdefault(n, i)
+    first_load = {}
+    for i, counts in enumerate(per_stmt):
+        for n in counts:
+            first_load.setdefault(n, i)
+    # At the end of a function body the return frees everything anyway; at the end of a loop body (or
+    # an if/else inside one) the name would stay bound across the back-edge, holding its array while
+    # the next iteration allocates its own: delete it there too.
+    at_end = not isinstance(node, gast.FunctionDef)
     dels = {}
     for n, i in last.items():
-        if inside.get(n) != loads.get(n) or i == len(stmts) - 1:
-            continue                                   # read outside this block, or the block ends here
+        if inside.get(n) != loads.get(n) or (i == len(stmts) - 1 and not at_end):
+            continue                                   # read outside this block, or the function ends here
+        if first_store.get(n, len(stmts)) >= first_load.get(n, -1):
+            continue                                   # read before it is assigned here: carried in from outside
         if isinstance(stmts[i], (gast.Return, gast.Raise, gast.Break, gast.Continue)):
             continue
         dels.setdefault(i, []).append(n)
