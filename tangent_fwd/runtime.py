@@ -157,6 +157,17 @@ def _expand(xp, ans, axis, keepdims):
 def extremum_jvp(xp, x, dx, ans, axis=None, keepdims=False):
     """Tangent of max/min over ``axis``: the tangent at the first arg-extremum (NumPy's argmax/argmin
     convention, and the backprop baseline's). A length-2 axis (2x2 pooling) is a pairwise blend."""
+    if type(axis) is int and getattr(x, "ndim", 0) == 2 and getattr(dx, "shape", None) == x.shape \
+            and x.shape[axis] != 2 and getattr(ans, "ndim", -1) == (2 if keepdims else 1):
+        # matrix rows/columns (a log-softmax's max shift): array methods and one fancy-index gather,
+        # ~4x faster than expand_dims/take_along_axis, whose Python-level overhead dominates small arrays
+        if axis % 2:
+            first = (x == (ans if keepdims else ans[:, None])).argmax(axis=1)
+            out = dx[xp.arange(x.shape[0]), first]
+            return out[:, None] if keepdims else out
+        first = (x == (ans if keepdims else ans[None, :])).argmax(axis=0)
+        out = dx[first, xp.arange(x.shape[1])]
+        return out[None, :] if keepdims else out
     if not hasattr(dx, "shape") or getattr(dx, "shape", ()) != getattr(x, "shape", ()):
         dx = xp.broadcast_to(dx, x.shape)
     if axis is None or isinstance(axis, tuple):
