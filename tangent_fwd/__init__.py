@@ -8,6 +8,7 @@
 from . import rules as _rules  # noqa: F401  (registers the library's rules)
 from .api import ForwardDiff, forward_diff, jvp, source
 from .jacobian import hessian, jacfwd
+from .lowrank import LowRank
 from .errors import (ArgumentError, MissingRuleError, SourceUnavailableError, TransformError,
                      UnsupportedSyntaxError)
 from .registry import (defattr_linear, defattr_zero, defjvp, deflinear, defmethod, defmethod_linear,
@@ -18,7 +19,7 @@ __version__ = "0.1.0"
 __all__ = ["forward_diff", "jvp", "source", "ForwardDiff", "defjvp", "deflinear", "defzero", "defmethod",
            "defmethod_linear", "defmethod_zero", "defattr_linear", "defattr_zero", "TransformError",
            "UnsupportedSyntaxError", "MissingRuleError", "SourceUnavailableError", "ArgumentError",
-           "stop_gradient", "jacfwd", "hessian"]
+           "stop_gradient", "jacfwd", "hessian", "LowRank"]
 
 
 def stop_gradient(x):

@@ -7,7 +7,7 @@ import weakref
 
 import numpy as np
 
-from . import backends, registry
+from . import backends, lowrank, registry
 from .compiler import Unit
 from .errors import ArgumentError
 
@@ -58,19 +58,20 @@ def _wrt_names(func, wrt):
     return tuple(names[i] for i in sorted(names.index(w) for w in out))
 
 
-def _compiled(func, wrt_names, backend_name, vector=False):
+def _compiled(func, wrt_names, backend_name, vector=False, structs=None):
     _check_registry()
     per = _UNITS.setdefault(func, {})
-    key = (wrt_names, backend_name, vector)
+    key = (wrt_names, backend_name, vector, structs)
     hit = per.get(key)
     if hit is None:
-        unit = Unit(func, wrt_names, backends.get(backend_name), vector=vector).build()
+        unit = Unit(func, wrt_names, backends.get(backend_name), vector=vector, structs=structs and dict(structs)).build()
         fn, filename = unit.compile()
         hit = per[key] = (fn, unit.source, filename, unit.root.tangent_params)
     return hit
 
 
 _sys_modules = sys.modules
+_lowrank_used = lowrank._USED        # true once a LowRank tangent exists: calls then check for them
 _modules_seen = backends.OTHERS      # non-empty once a non-NumPy backend has been registered
 _HOST_TYPES = frozenset([float, int, bool, complex, np.ndarray, np.float64, np.float32, np.int64, np.int32,
                          type(None), str])
@@ -96,11 +97,12 @@ class ForwardDiff:
         self._tangent_params = None
         _LIVE.add(self)
 
-    def _get(self, backend_name):
-        fn = self._by_backend.get(backend_name)
+    def _get(self, backend_name, structs=None):
+        key = backend_name if structs is None else (backend_name, structs)
+        fn = self._by_backend.get(key)
         if fn is None:
-            fn, _, _, self._tangent_params = _compiled(self.func, self.wrt, backend_name, self.vectorized)
-            self._by_backend[backend_name] = fn
+            fn, _, _, self._tangent_params = _compiled(self.func, self.wrt, backend_name, self.vectorized, structs)
+            self._by_backend[key] = fn
         return fn
 
     def generated_function(self, backend_name="numpy"):
@@ -113,7 +115,7 @@ class ForwardDiff:
 
     def __call__(self, *args, **kwargs):
         fast = self._fast
-        if fast is None or kwargs:
+        if fast is None or kwargs or _lowrank_used[0]:
             return self._call(args, kwargs)
         if self._auto and (_modules_seen[0] or "cupy" in _sys_modules):
             # only when another array library is loaded can an argument be a non-NumPy array
@@ -133,8 +135,12 @@ class ForwardDiff:
                                        list(inspect.signature(self.func).parameters)[:len(args)] + list(kwargs))
         else:
             name = self.backend
-        fn = self._get(name)
-        if self._positional and not self.vectorized and name == ("numpy" if self._auto else self.backend):
+        structs = None
+        if _lowrank_used[0]:
+            args, kwargs, structs = self._structures(args, kwargs)
+        fn = self._get(name, structs)
+        if self._positional and not self.vectorized and structs is None \
+                and name == ("numpy" if self._auto else self.backend):
             self._fast = fn
         if not self._positional:
             args, kwargs = self._split(args, kwargs)
@@ -145,7 +151,21 @@ class ForwardDiff:
             out = (out[0], bfinish(out[1], out[0], batch_size(tangents[0])))
         return out
 
-    def _split(self, args, kwargs):
+    def _structures(self, args, kwargs):
+        """Where the tangents hold LowRank leaves: ``((wrt name, signature), ...)`` or None."""
+        if self._positional and not kwargs:
+            tangents = dict(zip(self.wrt, args[len(args) - len(self.wrt):]))
+        else:
+            rest, tangents = self._tangents(tuple(args), dict(kwargs))
+        sigs = tuple((t, lowrank.signature(v)) for t, v in tangents.items())
+        if all(sig is None for _, sig in sigs):
+            return args, kwargs, None
+        if self.vectorized:
+            raise ArgumentError("LowRank tangents cannot be combined with vectorized=True; "
+                                "give one direction per call")
+        return args, kwargs, tuple(x for x in sigs if x[1] is not None)
+
+    def _tangents(self, args, kwargs):
         tnames = list(self.wrt)
         n = len(tnames)
         tang = {}
@@ -160,7 +180,11 @@ class ForwardDiff:
             for t, v in zip(missing, args[len(args) - len(missing):]):
                 tang[t] = v
             args = args[:len(args) - len(missing)]
-        kwargs.update({self._tangent_params[t]: tang[t] for t in tnames})
+        return args, tang
+
+    def _split(self, args, kwargs):
+        args, tang = self._tangents(args, kwargs)
+        kwargs.update({self._tangent_params[t]: tang[t] for t in self.wrt})
         return args, kwargs
 
     def __repr__(self):
@@ -193,18 +217,28 @@ def forward_diff(func=None, *, wrt=0, backend="auto", vectorized=False):
     return ForwardDiff(func, wrt=wrt, backend=backend, vectorized=vectorized)
 
 
-def source(func, wrt=0, backend="numpy", vectorized=False):
+def source(func, wrt=0, backend="numpy", vectorized=False, tangents=None):
     """The generated source of ``func``'s JVP (and of the user functions it calls), without running it.
-    ``backend='cupy'`` shows the code generated for CuPy."""
+    ``backend='cupy'`` shows the code generated for CuPy. ``tangents`` (one example tangent per ``wrt``
+    parameter, a tuple when there are several) shows the code specialised to their LowRank leaves."""
     if isinstance(func, ForwardDiff):
         func, wrt = func.func, func.wrt
     backends.check_name(backend)
+    names = _wrt_names(func, wrt)
+    structs = None
+    if tangents is not None:
+        tangents = tangents if isinstance(tangents, tuple) and len(names) > 1 else (tangents,)
+        if len(tangents) != len(names):
+            raise ArgumentError(f"source: {len(names)} wrt parameter(s) but {len(tangents)} example tangent(s)")
+        structs = tuple((n, lowrank.signature(t)) for n, t in zip(names, tangents)
+                        if lowrank.signature(t) is not None) or None
     if backend == "auto":
         backend = "numpy"
     if backend == "cupy":                 # shown even where CuPy or a GPU is missing
         _check_registry()
-        return Unit(func, _wrt_names(func, wrt), backends.for_codegen("cupy"), vector=vectorized).build().source
-    return _compiled(func, _wrt_names(func, wrt), backend, vectorized)[1]
+        return Unit(func, names, backends.for_codegen("cupy"), vector=vectorized,
+                    structs=structs and dict(structs)).build().source
+    return _compiled(func, names, backend, vectorized, structs)[1]
 
 
 def jvp(func, primals, tangents, backend="auto", vectorized=False):
@@ -268,6 +302,17 @@ def _check_tangent(primal, tangent, path, batch=None):
                                 f"got {_describe(tangent)}")
         out = [_check_tangent(p, t, f"{path}[{i}]", batch) for i, (p, t) in enumerate(zip(primal, tangent))]
         return type(primal)(out)
+    if isinstance(tangent, lowrank.LowRank):
+        pshape = getattr(primal, "shape", None)
+        if batch is not None:
+            raise ArgumentError(f"tangent for {path}: LowRank tangents cannot be combined with vectorized=True")
+        if pshape is None or tuple(pshape) != tangent.shape:
+            raise ArgumentError(f"tangent for {path} is a LowRank of shape {tangent.shape} but the primal has "
+                                f"shape {None if pshape is None else tuple(pshape)}")
+        pd = getattr(primal, "dtype", None)
+        if pd is not None and pd.kind in "fc" and (tangent.u.dtype != pd or tangent.w.dtype != pd):
+            tangent = tangent.astype(pd)
+        return tangent
     if batch is not None:
         pshape = tuple(getattr(primal, "shape", ()))
         tshape = getattr(tangent, "shape", None)

@@ -1,6 +1,7 @@
 """Array backends: the namespace generated code calls (``xp``). NumPy always; CuPy when usable;
 others (a strict test namespace, say) by :func:`register`."""
 from .errors import ArgumentError
+from .lowrank import LowRank
 
 
 class Backend:
@@ -108,7 +109,10 @@ def detect(values, names_=None):
 
 
 def _scan(v, label, found):
-    if isinstance(v, (list, tuple)):
+    if isinstance(v, LowRank):
+        _scan(v.u, label, found)
+        _scan(v.w, label, found)
+    elif isinstance(v, (list, tuple)):
         for i, x in enumerate(v):
             _scan(x, f"{label}[{i}]", found)
     elif isinstance(v, dict):

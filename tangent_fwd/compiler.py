@@ -30,8 +30,9 @@ class Unit:
     """One compilation unit: the root function and every user function it calls (each specialised
     to the parameters that carry tangents), generated together into one readable module."""
 
-    def __init__(self, func, wrt, backend, vector=False, fuse=True):
+    def __init__(self, func, wrt, backend, vector=False, fuse=True, structs=None):
         self.root_func, self.wrt, self.backend, self.vector = func, tuple(wrt), backend, vector
+        self.structs = dict(structs or {})   # wrt name -> LowRank structure of its tangent (lowrank.signature)
         self.fuse = fuse
         self.infos = {}
         self.extra_reserved = set()
@@ -55,7 +56,7 @@ class Unit:
         self._add_names(root_info)
         self.xp = self.const(self.backend.module, "xp")
         self.rt = self.const(runtime, "rt")
-        root = self.request(self.root_func, self.wrt)
+        root = self.request(self.root_func, self.wrt, self.structs)
         while True:
             pending = [s for s in self.order if s.node is None]
             if not pending:
@@ -106,14 +107,16 @@ class Unit:
     def reserved_for(self, fnode):
         return set(self.user_names) | set(self.consts) | {s.name for s in self.order}
 
-    def request(self, func, active_params):
-        key = (func, tuple(active_params))
+    def request(self, func, active_params, structs=None):
+        structs = {p: s for p, s in (structs or {}).items() if s is not None and p in active_params}
+        key = (func, tuple(active_params), tuple(sorted(structs.items())))
         spec = self.specs.get(key)
         if spec is None:
             info = self.info(func)
             self._add_names(info)
             suffix = "_jvp" if active_params else "_primal"
             spec = Spec(func, info, active_params, self.namer.fresh(func.__name__ + suffix))
+            spec.structs = structs
             tnamer = Namer(set(nodes.names_in(info.node)) | self.reserved_for(info.node))
             spec.tangent_params = {p: tnamer.tangent(p) for p in active_params}
             self.specs[key] = spec

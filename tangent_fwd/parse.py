@@ -92,7 +92,7 @@ MISSING = _MISSING
 # Modules whose functions are library code: called with differentiated arguments they need a rule
 # (their source is not transformed). tangent_fwd's own training code is ordinary user code.
 LIBRARY_PREFIXES = ("numpy", "cupy", "scipy", "math", "builtins", "operator", "jax", "torch", "tangent_fwd.runtime",
-                    "tangent_fwd.api", "tangent_fwd.jacobian", "_operator", "cupyx", "array_api_strict")
+                    "tangent_fwd.api", "tangent_fwd.jacobian", "tangent_fwd.lowrank", "_operator", "cupyx", "array_api_strict")
 
 
 def is_user_function(obj):

@@ -14,6 +14,7 @@ import gast
 from . import nodes, optimize, registry
 from .activity import Activity, MUTATING_METHODS, _flatten as _flat
 from .errors import MissingRuleError, TransformError
+from .factored import FACTORED, FactoredMixin
 from .fence import check as fence_check
 from .naming import Namer
 from .parse import MISSING, FunctionInfo, is_user_function, local_names
@@ -37,6 +38,7 @@ class Spec:
     def __init__(self, func, info, active_params, name):
         self.func, self.info, self.active_params, self.name = func, info, tuple(active_params), name
         self.tangent_params = {}
+        self.structs = {}          # parameter -> structure of its factored tangent (see factored.py)
         self.node = None
         self.temps = set()
 
@@ -64,7 +66,7 @@ def _assigned_names(stmts):
     return out
 
 
-class FunctionTransformer:
+class FunctionTransformer(FactoredMixin):
     """Transforms one function (or nested def) for a given set of active parameters."""
 
     def __init__(self, unit, spec, fnode=None, parent=None):
@@ -79,6 +81,7 @@ class FunctionTransformer:
         for tn in self.tname.values():
             self.namer.reserve(tn)
         self.state = {}
+        self.lr, self.lr_depth, self.lr_ok = {}, 0, False     # factored tangents (see factored.py)
         self.force_live = set()
         self.zero_value = {}       # name -> the numeric constant it holds while its tangent is zero
         self.vector = unit.vector   # tangents carry a leading axis of K directions
@@ -124,6 +127,8 @@ class FunctionTransformer:
         if isinstance(atom, gast.Name) and atom.id in self.act.active:
             if self.state.get(atom.id) == MAYBE:
                 raise TransformError(f"internal error: the tangent of {atom.id!r} was read before it was settled")
+            if self.state.get(atom.id) == FACTORED:
+                raise TransformError(f"internal error: the factored tangent of {atom.id!r} was read as a dense one")
             if self.is_live(atom.id):
                 return nodes.name(self.tangent_name(atom.id))
         return None
@@ -198,6 +203,7 @@ class FunctionTransformer:
         for p in a.posonlyargs + a.args + a.kwonlyargs + [x for x in (a.vararg, a.kwarg) if x is not None]:
             if p.id in self.act.active:
                 self.state[p.id] = LIVE if p.id in self.spec.active_params else ZERO
+        out.extend(self.lr_setup())
         for n in sorted(self.force_live):
             self.materialize(n, out)
         tparams = [self.tangent_name(p) for p in self.spec.active_params]
@@ -270,6 +276,15 @@ class FunctionTransformer:
         return out
 
     def stmt(self, s, out):
+        if self.lr and self.lr_before_stmt(s, out):      # a compound statement: no factored tangents inside
+            self.lr_depth += 1
+            try:
+                return self._stmt(s, out)
+            finally:
+                self.lr_depth -= 1
+        return self._stmt(s, out)
+
+    def _stmt(self, s, out):
         simple_assign = isinstance(s, gast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], gast.Name)
         if not simple_assign and not isinstance(s, (gast.If, gast.While, gast.Pass, gast.Break, gast.Continue)):
             self.settle_all(out)          # only plain assignments know how to use a maybe-zero tangent
@@ -469,10 +484,13 @@ class FunctionTransformer:
             return
         if isinstance(v, gast.Tuple):
             atoms = [self.atomize(e, out, hoist_inactive=True) for e in v.elts]
+            for a in atoms:
+                self.densify_in(a, out)
             out.append(nodes.ret(nodes.tuple_([nodes.tuple_([nodes.clone(a) for a in atoms]),
                                                nodes.tuple_([self.t_or_zeros(a) for a in atoms])])))
             return
         atom = self.atomize(v, out, hoist_inactive=True)
+        self.densify_in(atom, out)
         out.append(nodes.ret(nodes.tuple_([nodes.clone(atom), self.t_or_zeros(atom)])))
 
     def s_If(self, s, out):
@@ -782,6 +800,8 @@ class FunctionTransformer:
             out.append(nodes.assign(target, sexpr))
             self.set_zero(target, out, sexpr)
             return
+        if self.lr and self.lr_assign(target, sexpr, out):
+            return
         maybe = sorted({n for n in nodes.names_in(sexpr, gast.Load) if self.state.get(n) == MAYBE})
         if isinstance(sexpr, gast.Call):
             callee = self.user_callee(sexpr)
@@ -934,17 +954,24 @@ class FunctionTransformer:
             for pname, val in bound.arguments.items():
                 if isinstance(val, _Placeholder):
                     binding[pname] = val.node
-                elif isinstance(val, (tuple, dict)) and any(self.t(getattr(v, "node", None)) is not None
+                elif isinstance(val, (tuple, dict)):
+                    for v in (val.values() if isinstance(val, dict) else val):
+                        if isinstance(getattr(v, "node", None), gast.Name):
+                            self.densify(v.node.id, out)
+            for pname, val in bound.arguments.items():
+                if isinstance(val, (tuple, dict)) and any(self.t(getattr(v, "node", None)) is not None
                                                             for v in (val.values() if isinstance(val, dict) else val)):
                     raise self.error(call, f"differentiated values passed through *args/**kwargs of "
                                            f"{obj.__qualname__} are not supported", hint="name the parameters")
-            params = [p for p in sig.parameters if p in binding and self.t(binding[p]) is not None]
+            structs = self.lr_call_structs(binding)
+            params = [p for p in sig.parameters if p in binding and (p in structs or self.t(binding[p]) is not None)]
             if not params:
                 out.append(nodes.assign(target, call))
                 self.set_zero(target, out)
                 return
-            spec = self.unit.request(obj, params)
-        kws = [(spec.tangent_params[p], self.t_or_zeros(binding[p]) if p in binding else nodes.const(0.0))
+            spec = self.unit.request(obj, params, structs)
+        kws = [(spec.tangent_params[p], (self._d(binding[p]) if self.is_factored(getattr(binding[p], "id", None))
+                                         else self.t_or_zeros(binding[p])) if p in binding else nodes.const(0.0))
                for p in spec.active_params]
         jcall = nodes.call(nodes.name(spec.name), [nodes.clone(a) for a in call.args],
                            [(k.arg, nodes.clone(k.value)) for k in call.keywords] + kws)
