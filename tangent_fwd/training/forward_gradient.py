@@ -5,6 +5,7 @@ import inspect
 
 import numpy as np
 
+from ..lowrank import LowRank
 from .pytree import check_float_leaves, leaves, map_tree
 
 DISTRIBUTIONS = ("normal", "rademacher")
@@ -23,6 +24,26 @@ def check_distribution(distribution):
         raise ValueError(f"unknown distribution {distribution!r}; valid distributions: {', '.join(DISTRIBUTIONS)}")
 
 
+def check_rank(rank):
+    if rank is not None and (isinstance(rank, bool) or not isinstance(rank, (int, np.integer)) or rank < 1):
+        raise ValueError(f"rank must be a positive integer or None (dense directions), got {rank!r}")
+    return None if rank is None else int(rank)
+
+
+def factored_shape(shape, rank):
+    """How a rank-``rank`` direction factors a parameter of ``shape``: ``(S1, S2)`` with ``S2`` the last
+    axis (the output side of ``x @ W``; of a conv kernel laid out (kh, kw, c_in, c_out), the output
+    channels, so that S1 is one input-side filter), or None where a dense direction is cheaper or the
+    parameter is not a matrix (``rank·(|S1| + |S2|) >= |S1|·|S2|``: vectors, tiny matrices)."""
+    if rank is None or len(shape) < 2:
+        return None
+    s1, s2 = tuple(shape[:-1]), tuple(shape[-1:])
+    p, q = int(np.prod(s1)), int(np.prod(s2))
+    if rank * (p + q) >= p * q:
+        return None
+    return s1, s2
+
+
 def _direction_dtype(leaf):
     dt = getattr(leaf, "dtype", None)
     if dt is not None and np.issubdtype(dt, np.floating) and dt.itemsize <= 4:
@@ -36,19 +57,37 @@ class DirectionSampler:
     ``normal``: standard normal (float32 for float32 leaves, drawn directly in float32 by Box-Muller).
     ``rademacher``: ±1 with probability 1/2 each, from raw random bits (8 signs per random byte).
     ``batch=K`` gives every leaf a leading axis of K directions (for vector-mode JVPs); the K directions
-    are drawn in the same order, from the same stream, as K successive unbatched samples."""
+    are drawn in the same order, from the same stream, as K successive unbatched samples.
 
-    def __init__(self, like, distribution="normal", rng=None, batch=None):
+    ``rank=r``: each matrix-shaped leaf (see :func:`factored_shape`) gets a factored direction
+    ``v = (1/√r) Σ_k u_k ⊗ w_k`` (a :class:`tangent_fwd.LowRank`), with ``u`` and ``w`` drawn from the
+    distribution. Its entries have mean 0, variance 1 and are uncorrelated, so E[v vᵀ] = I still holds
+    and the forward gradient stays unbiased; drawing it costs O(r(m + n)) instead of O(mn)."""
+
+    def __init__(self, like, distribution="normal", rng=None, batch=None, rank=None):
         check_distribution(distribution)
         check_float_leaves(like, "the differentiated argument")
+        self.rank = check_rank(rank)
+        if batch and self.rank:
+            raise ValueError("low-rank directions cannot be batched (vector mode); use K separate passes")
         self.distribution = distribution
         self.rng = _as_generator(rng)
         self.batch = batch
         self._scalar = not isinstance(like, (dict, list, tuple, np.ndarray))
         lead = (batch,) if batch else ()
-        self.buffers = map_tree(lambda leaf: np.empty(lead + np.shape(leaf), _direction_dtype(leaf)), like)
+
+        def buffer(leaf):
+            dt = _direction_dtype(leaf)
+            fs = factored_shape(np.shape(leaf), self.rank)
+            if fs is None:
+                return np.empty(lead + np.shape(leaf), dt)
+            return LowRank(np.empty(fs[0] + (self.rank,), dt), np.empty(fs[1] + (self.rank,), dt))
+
+        self.buffers = map_tree(buffer, like)
         self._flat = leaves(self.buffers)
-        self._size = sum(b.size for b in self._flat) // (batch or 1)
+        self._arrays = [x for b in self._flat for x in ((b.u, b.w) if isinstance(b, LowRank) else (b,))]
+        self._factor_u = [b.u for b in self._flat if isinstance(b, LowRank)]
+        self._size = sum(b.size for b in self._arrays) // (batch or 1)
 
     def _box_muller(self, b):
         """Standard normals by the Box-Muller transform of uniforms, in the buffer's own precision:
@@ -88,7 +127,10 @@ class DirectionSampler:
             for j in range(self.batch):
                 self._fill([b[j:j + 1].reshape(b.shape[1:]) for b in self._flat])
             return self._flat[0] if self._scalar else self.buffers
-        self._fill(self._flat)
+        self._fill(self._arrays)
+        if self.rank and self.rank > 1:
+            for u in self._factor_u:
+                u *= u.dtype.type(1 / np.sqrt(self.rank))
         if self._scalar:
             return self._flat[0][()]
         return self.buffers
@@ -112,10 +154,37 @@ class DirectionSampler:
                 b -= 1
 
 
-def sample_directions(like, distribution="normal", rng=None):
-    """One random direction shaped like ``like`` (a fresh copy)."""
-    v = DirectionSampler(like, distribution, rng).sample()
-    return map_tree(lambda b: b.copy() if isinstance(b, np.ndarray) else b, v)
+def sample_directions(like, distribution="normal", rng=None, rank=None):
+    """One random direction shaped like ``like`` (a fresh copy; LowRank leaves with ``rank``)."""
+    v = DirectionSampler(like, distribution, rng, rank=rank).sample()
+
+    def copy(b):
+        if isinstance(b, LowRank):
+            return LowRank(b.u.copy(), b.w.copy())
+        return b.copy() if isinstance(b, np.ndarray) else b
+    return map_tree(copy, v)
+
+
+def _scaled_into(o, b, c, first):
+    """``o = c·b`` (``first``) or ``o += c·b`` for a direction leaf ``b`` (an array or a LowRank, whose
+    product is formed straight into ``o``: a broadcast multiply for rank 1, one matrix product else)."""
+    if not isinstance(b, LowRank):
+        if first:
+            np.multiply(b, c, out=o, casting="unsafe")
+        else:
+            o += b * c
+        return
+    r = b.rank
+    u = b.u.reshape(-1, r) * c
+    w = b.w.reshape(-1, r)
+    o2 = o.reshape(u.shape[0], w.shape[0])
+    if r == 1:
+        prod = (u, w[:, 0])
+        np.multiply(*prod, out=o2) if first else np.add(o2, np.multiply(*prod), out=o2)
+    elif first:
+        np.matmul(u, w.T, out=o2)
+    else:
+        o2 += u @ w.T
 
 
 def _default_jvp(func, primals, tangents, **kw):
@@ -138,8 +207,13 @@ def _wrt_index(f, wrt):
 class ForwardGradient:
     """The callable returned by :func:`forward_gradient`."""
 
-    def __init__(self, f, wrt=0, directions=1, distribution="normal", rng=None, jvp_fn=None, vectorized=None):
+    def __init__(self, f, wrt=0, directions=1, distribution="normal", rng=None, jvp_fn=None, vectorized=None,
+                 rank=None):
         check_distribution(distribution)
+        self.rank = check_rank(rank)
+        if self.rank and vectorized:
+            raise ValueError("low-rank directions (rank=...) run one JVP pass per direction; "
+                             "they cannot be combined with vectorized=True")
         if isinstance(directions, bool) or not isinstance(directions, (int, np.integer)) or directions < 1:
             raise ValueError(f"directions must be a positive integer, got {directions!r}")
         self.f = f
@@ -149,7 +223,8 @@ class ForwardGradient:
         self.rng = _as_generator(rng)
         self.jvp_fn = jvp_fn or _default_jvp
         # vector mode (one generated pass for the K directions) by default whenever K > 1
-        self.vectorized = (self.directions > 1 and jvp_fn is None) if vectorized is None else bool(vectorized)
+        self.vectorized = (self.directions > 1 and jvp_fn is None and not self.rank) if vectorized is None \
+            else bool(vectorized)
         self._sampler = None
         self.last_jvps = []
 
@@ -158,7 +233,7 @@ class ForwardGradient:
         lead = (self.directions,) if self.vectorized else ()
         if s is None or [lead + np.shape(a) for a in leaves(primal)] != [b.shape for b in s._flat]:
             s = self._sampler = DirectionSampler(primal, self.distribution, self.rng,
-                                                 batch=self.directions if self.vectorized else None)
+                                                 batch=self.directions if self.vectorized else None, rank=self.rank)
         return s
 
     def _vector_jvp(self, args):
@@ -193,25 +268,22 @@ class ForwardGradient:
                                  f"{getattr(self.f, '__name__', 'f')} returned shape {np.shape(value)}")
             yield value, float(dvalue), v
 
-    def estimate_into(self, args, out):
-        """Write the estimate into ``out`` (a list of arrays in the order of ``leaves(args[wrt])``, with
-        its shapes) without allocating; return ``f(*args)``. Used by the optimizers."""
+    def estimate_into(self, args, out, scale=1.0):
+        """Write ``scale`` times the estimate into ``out`` (a list of arrays in the order of
+        ``leaves(args[wrt])``, with its shapes) without allocating; return ``f(*args)``. Used by the
+        optimizers (SGD folds its step size in as ``scale``)."""
         k = self.directions
         if self.vectorized:
             value, dvalues = self._vector_jvp(args)
             for o, b in zip(out, self._sampler._flat):
-                np.dot((dvalues / k).astype(b.dtype), b.reshape(k, -1), out=o.reshape(-1))
+                np.dot((dvalues * (scale / k)).astype(b.dtype), b.reshape(k, -1), out=o.reshape(-1))
             return value
         value = None
         self.last_jvps = []
         for i, (value, d, _) in enumerate(self.directional(args)):
             self.last_jvps.append(d)
             for o, b in zip(out, self._sampler._flat):
-                scale = o.dtype.type(d / k)
-                if i == 0:
-                    np.multiply(b, scale, out=o, casting="unsafe")
-                else:
-                    o += b * scale
+                _scaled_into(o, b, o.dtype.type(scale * d / k), i == 0)
         return value
 
     def __call__(self, *args):
@@ -230,16 +302,25 @@ class ForwardGradient:
             self.last_jvps.append(d)
             scale = d / k
             if grad is None:
-                grad = map_tree(lambda b: b * b.dtype.type(scale), v) if not isinstance(v, (float, np.floating)) \
+                grad = map_tree(lambda b: _dense_scaled(b, scale), v) if not isinstance(v, (float, np.floating)) \
                     else v * scale
             elif isinstance(grad, (float, np.floating)):
                 grad = grad + v * scale
             else:
-                map_tree(lambda g, b: np.add(g, b * b.dtype.type(scale), out=g), grad, v)
+                map_tree(lambda g, b: _scaled_into(g, b, g.dtype.type(scale), False), grad, v)
         return value, grad
 
 
-def forward_gradient(f, wrt=0, *, directions=1, distribution="normal", rng=None, jvp_fn=None, vectorized=None):
+def _dense_scaled(b, scale):
+    if isinstance(b, LowRank):
+        out = np.empty(b.shape, b.dtype)
+        _scaled_into(out, b, b.dtype.type(scale), True)
+        return out
+    return b * b.dtype.type(scale)
+
+
+def forward_gradient(f, wrt=0, *, directions=1, distribution="normal", rng=None, jvp_fn=None, vectorized=None,
+                     rank=None):
     """Return ``g(*args) -> (value, grad_estimate)`` for a scalar function ``f``.
 
     ``grad_estimate`` has the structure of ``args[wrt]`` (an array, or a dict/list/tuple of arrays) and
@@ -249,5 +330,8 @@ def forward_gradient(f, wrt=0, *, directions=1, distribution="normal", rng=None,
     ``f(*args)``. With K > 1 the K JVPs come from one vector-mode pass
     (``tangent_fwd.jvp(..., vectorized=True)``) by default; ``vectorized=False`` runs K separate passes
     with the same directions, hence the same estimate.
+    ``rank=r`` draws low-rank directions for matrix-shaped leaves (see :class:`DirectionSampler`): the
+    JVP gets :class:`tangent_fwd.LowRank` tangents, which the generated code keeps factored (``x @ W``
+    costs O(B(m + n)r) instead of O(Bmn)); one JVP pass per direction. The estimate is returned dense.
     ``jvp_fn(func, primals, tangents, **kw)`` replaces ``tangent_fwd.jvp`` (e.g. for tests)."""
-    return ForwardGradient(f, wrt, directions, distribution, rng, jvp_fn, vectorized)
+    return ForwardGradient(f, wrt, directions, distribution, rng, jvp_fn, vectorized, rank)

@@ -37,8 +37,10 @@ class Optimizer:
     """Base class: ``step(*batch)`` computes a gradient of ``loss(params, *batch)`` and updates ``params``
     in place; it returns the loss value (before the update). ``update(grads)`` applies given gradients."""
 
+    _fold_lr = False     # SGD: the step size is folded into the forward-gradient estimate itself
+
     def __init__(self, loss, params, lr, *, decay=0.0, grad_fn=None, directions=1, distribution="normal",
-                 rng=None, jvp_fn=None, vectorized=None):
+                 rng=None, jvp_fn=None, vectorized=None, rank=None):
         self.loss = loss
         self.params = params
         check_float_leaves(params, "parameters", inplace=True)
@@ -49,7 +51,7 @@ class Optimizer:
         self.grad_fn = grad_fn
         self.method = "backprop" if grad_fn is not None else "forward"
         self._fg = None if grad_fn is not None else ForwardGradient(
-            loss, 0, directions, distribution, rng, jvp_fn, vectorized)
+            loss, 0, directions, distribution, rng, jvp_fn, vectorized, rank)
         self.step_count = 0
         self._leaves = leaves(params)
         # reused buffers: the forward-gradient estimate, and scratch space for the updates
@@ -69,6 +71,12 @@ class Optimizer:
 
     def step(self, *batch):
         """One update from the batch; returns the loss before the update."""
+        if self._gbuf is not None and self._fold_lr:     # θ -= (η d) v, without a separate scaling pass
+            value = self._fg.estimate_into((self.params,) + batch, self._gbuf, scale=self.lr)
+            for p, g in zip(self._leaves, self._gbuf):
+                p -= g
+            self.step_count += 1
+            return value
         if self._gbuf is not None:      # forward gradient written straight into reused buffers
             value = self._fg.estimate_into((self.params,) + batch, self._gbuf)
             self._update_leaves(self._gbuf)
@@ -100,6 +108,8 @@ class Optimizer:
 
 class SGD(Optimizer):
     """θ ← θ − η_i g (Algorithm 1 with forward gradients)."""
+
+    _fold_lr = True
 
     def _apply(self, i, p, g, lr):
         tmp = self._scratch[i]
