@@ -308,8 +308,12 @@ class FactoredMixin:
                 later = set(res) | set(second[0])
                 keep = "".join(dict.fromkeys(c for c in "".join(s for s, _ in others) + first[0]
                                              if c in later)) + fresh
-                step1 = einsum(",".join([s for s, _ in others] + [first[0] + fresh]) + "->" + keep,
-                               [o for _, o in others] + [nodes.attr(nodes.clone(d), first[1])])
+                factor = nodes.attr(nodes.clone(d), first[1])
+                if not others and keep == first[0] + fresh:
+                    step1 = factor                # nothing to contract it with
+                else:
+                    step1 = einsum(",".join([s for s, _ in others] + [first[0] + fresh]) + "->" + keep,
+                                   [o for _, o in others] + [factor])
                 terms.append(einsum(keep + "," + second[0] + fresh + "->" + res,
                                     [step1, nodes.attr(nodes.clone(d), second[1])]))
             else:
