@@ -82,6 +82,10 @@ def _add_training_args(p, with_method):
     p.add_argument("--directions", type=_positive_int("--directions"), default=1,
                    help="random directions (JVPs) per step, K (default 1)")
     p.add_argument("--distribution", choices=DISTRIBUTIONS, default="normal", help="direction distribution")
+    p.add_argument("--rank", type=_positive_int("--rank"), default=None,
+                   help="low-rank directions: each weight matrix gets v = (1/sqrt(r)) sum of r outer products "
+                        "u w^T, so a JVP through x @ W costs O(B(m+n)r) instead of O(Bmn); default: dense "
+                        "directions (see docs/lowrank.md)")
     p.add_argument("--vectorized", action=argparse.BooleanOptionalAction, default=None,
                    help="compute the K directional derivatives in one vector-mode JVP pass (default: when K > 1)")
     p.add_argument("--seed", type=int, default=0)
@@ -129,7 +133,7 @@ def _config(args, method):
                        batch_size=args.batch_size, directions=args.directions, distribution=args.distribution,
                        seed=args.seed, data_dir=args.data_dir, out_dir=args.out_dir, width=args.width,
                        channels=args.channels, hidden=args.hidden, max_steps=args.max_steps,
-                       vectorized=args.vectorized)
+                       vectorized=args.vectorized, rank=args.rank)
 
 
 def _resolve_decay_arg(value):

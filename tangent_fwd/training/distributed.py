@@ -87,6 +87,9 @@ class DistributedConfig(TrainConfig):
         if self.method != "forward":
             raise ValueError("distributed training exchanges directional derivatives, so it needs "
                              "method='forward' (backprop would need a gradient allreduce)")
+        if self.rank is not None:
+            raise ValueError("low-rank directions (rank) are not implemented for distributed training yet: "
+                             "its seeds-only exchange regenerates dense directions")
         if self.n_train is not None and self.n_train < 1:
             raise ValueError(f"n_train must be a positive integer, got {self.n_train!r}")
         for name in ("checkpoint_every", "check_every"):

@@ -46,6 +46,7 @@ class TrainConfig:
     max_steps: int = None      # stop after this many steps in total (quick runs / tests)
     momentum: float = 0.9
     vectorized: object = None  # K directions in one vector-mode JVP pass (default when K > 1) or K passes
+    rank: int = None           # low-rank directions for matrix parameters (None: dense directions)
     model_kwargs: dict = field(default_factory=dict, repr=False)
 
     def validate(self):
@@ -65,6 +66,10 @@ class TrainConfig:
             raise ValueError(f"lr must be a positive number, got {self.lr!r}")
         if self.decay is not None and not (math.isfinite(self.decay) and self.decay >= 0):
             raise ValueError(f"decay must be a non-negative number, got {self.decay!r}")
+        if self.rank is not None and (isinstance(self.rank, bool) or not isinstance(self.rank, int) or self.rank < 1):
+            raise ValueError(f"rank must be a positive integer or None, got {self.rank!r}")
+        if self.rank is not None and self.vectorized:
+            raise ValueError("low-rank directions (rank) run one JVP pass per direction: not with vectorized")
         if self.max_steps is not None and self.max_steps < 1:
             raise ValueError(f"max_steps must be a positive integer, got {self.max_steps!r}")
         return self
@@ -131,7 +136,7 @@ def train(config, data=None, progress=True, log=print):
     if cfg.method == "backprop":
         kw["grad_fn"] = model.loss_and_grad
     else:
-        kw.update(directions=cfg.directions, distribution=cfg.distribution, vectorized=cfg.vectorized,
+        kw.update(directions=cfg.directions, distribution=cfg.distribution, vectorized=cfg.vectorized, rank=cfg.rank,
                   rng=np.random.default_rng([cfg.seed, 1]), jvp_fn=_jvp_for(cfg.backend))
     opt = make_optimizer(cfg.optimizer, model.loss, params, cfg.lr, **kw)
     n = len(x)
