@@ -95,8 +95,8 @@ def release_temporaries(fdef, temps):
     memo = {}
     loads = _count(fdef, gast.Load)
     _release_block(fdef, "body", temps, loads, memo)
-    for n in gast.walk(fdef):
-        if isinstance(n, gast.FunctionDef) and n is not fdef:
+    for n in nodes.nodes_of(fdef, gast.FunctionDef):
+        if n is not fdef:
             _release_block(n, "body", temps, _count(n, gast.Load), memo)
     return fdef
 
