@@ -7,6 +7,8 @@
    ``forward_diff`` callable vs the generated function called directly vs hand-written Python f+JVP vs
    plain f, ``number`` loops per repeat. Target <= 0.5 us. JAX / autograd rows when importable (never
    installed by this script).
+   (``bench_compile.py`` reports the same two measurements, through the functions here, for the three
+   model losses of the training issue.)
 3. **f+JVP of the MLP loss** 784-1024-1024-10 (ReLU, softmax cross-entropy with max shift, batch 64,
    float32, first 64 bundled MNIST training images) w.r.t. all weights (dict W1,b1,W2,b2,W3,b3): the
    public ``forward_diff`` callable vs a hand-written NumPy f+JVP vs plain f, interleaved in every
@@ -145,9 +147,13 @@ def _summ_us(samples, scale=1e6):
     return {k: (v * scale if k != "n" else v) for k, v in s.items()}
 
 
-def bench_transform(repeats):
+def bench_transform(repeats, cases=None):
+    """Cold transform time of each ``name -> (function, wrt)`` in ``cases`` (default: realistic_loss and
+    the MLP loss). The one implementation of this measurement: bench_compile.py (the paper-reproduction
+    report, per model loss) calls it too."""
     numpy_backend = backends.get("numpy")
-    cases = {"realistic_loss": (realistic_loss, ("params",)), "mlp_loss": (mlp_loss, ("params",))}
+    if cases is None:
+        cases = {"realistic_loss": (realistic_loss, ("params",)), "mlp_loss": (mlp_loss, ("params",))}
     out = {}
     for name, (fn, wrt) in cases.items():
         # first transform in this process (includes one-off caches: NumPy name table, rule lookups)
@@ -168,6 +174,7 @@ def bench_transform(repeats):
 
 
 def bench_scalar(repeats, number):
+    """Per-call f+JVP on Python floats (also the source of bench_compile.py's per-call table)."""
     x, dx = 1.3, 1.0
     fd = tangent_fwd.forward_diff(scalar_f)
     gen = fd.generated_function()
