@@ -155,7 +155,7 @@ def bench_learning(args, data):
     width = args.width
     m = models.get_model("mlp")
     methods = [("backprop", "backprop", "normal", None)] + [(v[0], "forward", v[1], v[2]) for v in VARIANTS]
-    grids = {"backprop": [0.03, 0.1, 0.3], "forward": [1e-4, 3e-4, 1e-3, 3e-3]}
+    grids = {"backprop": [0.03, 0.1, 0.3], "forward": [3e-5, 1e-4, 3e-4, 1e-3]}
     runs, chosen, pilots = {}, {}, {}
     for label, method, dist, rank in methods:
         best = None
@@ -168,13 +168,19 @@ def bench_learning(args, data):
             pilots.setdefault(label, {})[lr] = score
             if best is None or score < best[0]:
                 best = (score, lr)
-        chosen[label] = best[1]
-        cfg = TrainConfig(model="mlp", method=method, lr=best[1], decay=0.0, epochs=args.epochs, distribution=dist,
-                          rank=rank, width=width, seed=0)
-        r = train(cfg, data=data, progress=False, log=None)
+        lr = best[1]
+        while True:             # a step size that is fine for the pilot may still diverge later: back off
+            cfg = TrainConfig(model="mlp", method=method, lr=lr, decay=0.0, epochs=args.epochs, distribution=dist,
+                              rank=rank, width=width, seed=0)
+            r = train(cfg, data=data, progress=False, log=None)
+            if r["status"] == "ok" or lr < min(grids[method]) / 30:
+                break
+            print(f"{label}: lr {lr:g} diverged at step {r['steps']}; retrying with {lr / 3:g}", flush=True)
+            lr /= 3
+        chosen[label] = lr
         r.pop("params")
         runs[label] = r
-        print(f"{label}: lr {best[1]:g}, {r['steps']} steps, {r['train_time']:.1f} s, final test accuracy "
+        print(f"{label}: lr {lr:g}, {r['steps']} steps, {r['train_time']:.1f} s, final test accuracy "
               f"{r['final_test_accuracy']:.4f}, step {r['step_time'] * 1e3:.2f} ms", flush=True)
     # common loss target: the best (lowest) smoothed loss that every run reaches
     smooth = {k: _smooth(r["losses"]) for k, r in runs.items()}
@@ -255,8 +261,8 @@ def main(argv=None):
     ap.add_argument("--repeats", type=int, default=30)
     ap.add_argument("--paper-cnn", action="store_true", help="also time the paper's CNN (64 ch / 1024 hidden)")
     ap.add_argument("--width", type=int, default=1024, help="MLP width for the learning runs")
-    ap.add_argument("--epochs", type=int, default=10)
-    ap.add_argument("--pilot-steps", type=int, default=150)
+    ap.add_argument("--epochs", type=int, default=30)
+    ap.add_argument("--pilot-steps", type=int, default=300)
     ap.add_argument("--quality-dirs", type=int, default=200)
     ap.add_argument("--docs-img", default=os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                                        "docs", "img", "lowrank_learning.png"))
