@@ -444,3 +444,19 @@ def test_factored_models_on_cupy(name):
     to_dev = lambda tree: tree_map(lambda a: cupy.asarray(a) if isinstance(a, np.ndarray) else a, tree)  # noqa: E731
     to_host = lambda tree: tree_map(lambda a: cupy.asnumpy(a) if isinstance(a, cupy.ndarray) else a, tree)  # noqa: E731
     _check_on_backend(m.loss, (p, x, y), (t, None, None), to_dev, to_host, "cupy")
+
+
+@pytest.mark.parametrize("name", models.MODEL_NAMES)
+def test_factored_models_with_cupy_kernel_fusion(name):
+    """The CuPy code (elementwise runs fused into kernels) with factored tangents, run on a CPU stand-in
+    whose fuse() is the identity, equals the NumPy code; its source keeps the factored products."""
+    from fusion_backend import fusetest
+    from tangent_fwd import backends
+    backends.register("fusetest", fusetest, array_module="numpy_fusetest")
+    m, p, x, y, t = _model_problem(name, 1)
+    want = tf.jvp(m.loss, (p, x, y), (t, None, None), backend="numpy")
+    got = tf.jvp(m.loss, (p, x, y), (t, None, None), backend="fusetest")
+    assert got[0] == want[0] and np.isclose(got[1], want[1], rtol=1e-12)
+    src = tf.source(m.loss, wrt="params", backend="cupy", tangents=t)
+    assert "@xp.fuse()" in src and "np." not in src and "lowrank.dense" not in src
+    assert ".u * " in src or "@ dt" in src
