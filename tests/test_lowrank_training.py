@@ -12,7 +12,7 @@ from tangent_fwd.training.forward_gradient import DirectionSampler, factored_sha
 from tangent_fwd.training.models import logreg_init, logreg_loss, mlp_init, mlp_loss
 
 rng0 = np.random.default_rng(0)
-X = rng0.standard_normal((12, 5))
+X = rng0.standard_normal((12, 100))
 Y = rng0.standard_normal((12, 4))
 
 
@@ -29,35 +29,37 @@ def lsq_grad(p, x, y):
 
 def _params():
     r = np.random.default_rng(1)
-    return {"W": r.standard_normal((5, 4)), "b": r.standard_normal(4)}
+    return {"W": 0.3 * r.standard_normal((100, 4)), "b": r.standard_normal(4)}
 
 
 def test_factored_shape():
     assert factored_shape((784, 1024), 1) == ((784,), (1024,))
-    assert factored_shape((3, 3, 16), 1) == ((3, 3), (16,))         # conv kernel: one filter x output channels
+    assert factored_shape((3, 3, 64, 128), 1) == ((3, 3, 64), (128,))   # conv kernel: one filter x output channels
+    assert factored_shape((3, 3, 16), 1) is None                   # 9 inputs: the dense tangent is faster
     assert factored_shape((1024,), 1) is None                      # vectors stay dense
     assert factored_shape((2, 2), 1) is None                       # a factored direction would not be cheaper
-    assert factored_shape((5, 4), 2) == ((5,), (4,)) and factored_shape((5, 4), 3) is None
+    assert factored_shape((64, 4), 1) == ((64,), (4,)) and factored_shape((64, 4), 3) is None
+    assert factored_shape((5, 4), 1) is None
     assert factored_shape((784, 1024), None) is None
 
 
 @pytest.mark.parametrize("distribution", ["normal", "rademacher"])
 @pytest.mark.parametrize("rank", [1, 3])
 def test_lowrank_directions_have_identity_second_moment(rank, distribution):
-    """E[v_i v_j] = δ_ij over the entries of a factored (8, 6) leaf; each estimate of a second
+    """E[v_i v_j] = δ_ij over the entries of a factored (100, 5) leaf; each estimate of a second
     moment from N samples has standard error about sqrt(Var(v_i v_j) / N), Var <= 9 for these laws."""
-    like = {"W": np.zeros((8, 6)), "b": np.zeros(3)}
+    like = {"W": np.zeros((100, 5)), "b": np.zeros(3)}
     s = DirectionSampler(like, distribution, np.random.default_rng(5), rank=rank)
-    n = 20000
-    flat = np.empty((n, 51))
+    n = 15000
+    flat = np.empty((n, 503))
     for i in range(n):
         v = s.sample()
         assert isinstance(v["W"], LowRank) and v["W"].rank == rank
-        flat[i, :48] = v["W"].dense().ravel()
-        flat[i, 48:] = v["b"]
+        flat[i, :500] = v["W"].dense().ravel()
+        flat[i, 500:] = v["b"]
     m = flat.T @ flat / n
     se = 3.0 / math.sqrt(n)
-    assert np.max(np.abs(m - np.eye(51))) < 6 * se
+    assert np.max(np.abs(m - np.eye(503))) < 6.5 * se
     assert np.max(np.abs(flat.mean(axis=0))) < 6 / math.sqrt(n)
 
 
@@ -65,7 +67,7 @@ def test_lowrank_directions_have_identity_second_moment(rank, distribution):
 @pytest.mark.parametrize("rank", [1, 2, 3])
 def test_lowrank_forward_gradient_is_unbiased(rank, distribution):
     """The mean of N forward-gradient estimates is within 5 standard errors of ∇f in every entry
-    (24 entries: a false alarm has probability ~1e-5), and the estimator is really random."""
+    (404 entries: a false alarm has probability ~2e-4), and the estimator is really random."""
     p = _params()
     g = lsq_grad(p, X, Y)
     fg = forward_gradient(lsq, rank=rank, distribution=distribution, rng=11)
@@ -125,7 +127,7 @@ def test_sgd_with_lowrank_directions_is_algorithm_1(rank):
 @pytest.mark.parametrize("name", ["momentum", "adam"])
 def test_other_optimizers_take_lowrank_directions(name):
     p = _params()
-    opt = make_optimizer(name, lsq, p, lr=1e-3, rank=1, rng=0)
+    opt = make_optimizer(name, lsq, p, lr=1e-4, rank=1, rng=0)
     before = lsq(p, X, Y)
     for _ in range(200):
         opt.step(X, Y)

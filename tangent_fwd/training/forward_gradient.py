@@ -33,15 +33,24 @@ def check_rank(rank):
 def factored_shape(shape, rank):
     """How a rank-``rank`` direction factors a parameter of ``shape``: ``(S1, S2)`` with ``S2`` the last
     axis (the output side of ``x @ W``; of a conv kernel laid out (kh, kw, c_in, c_out), the output
-    channels, so that S1 is one input-side filter), or None where a dense direction is cheaper or the
-    parameter is not a matrix (``rank·(|S1| + |S2|) >= |S1|·|S2|``: vectors, tiny matrices)."""
+    channels, so that S1 is one input-side filter), or None where a dense direction is cheaper:
+
+    * vectors, and matrices with ``rank·(|S1| + |S2|) >= |S1|·|S2|`` (nothing to save);
+    * an input side smaller than ``MIN_INPUT_SIDE·rank``: the tangent ``(x @ u) wᵀ`` is a
+      matrix-vector product and then an outer product written at full size, which beats the dense
+      ``x @ dW`` only when the contraction is long. For a 3×3 single-channel conv kernel (9 inputs,
+      16 channels) over 43,264 patches the dense product takes 0.10 ms and the factored one 0.40 ms;
+      for 784 inputs (64 × 784 @ 784 × 1024) 0.89 ms against 0.02 ms."""
     if rank is None or len(shape) < 2:
         return None
     s1, s2 = tuple(shape[:-1]), tuple(shape[-1:])
     p, q = int(np.prod(s1)), int(np.prod(s2))
-    if rank * (p + q) >= p * q:
+    if rank * (p + q) >= p * q or p < MIN_INPUT_SIDE * rank:
         return None
     return s1, s2
+
+
+MIN_INPUT_SIDE = 32
 
 
 def _direction_dtype(leaf):
