@@ -20,7 +20,7 @@ def test_bench_lowrank_quick(tmp_path):
         assert abs(c["factored"] - c["dense"]) <= 2e-3 * max(1.0, abs(c["dense"]))
     runs = d["learning"]["runs"]
     assert set(runs) == {"backprop", "dense normal", "dense Rademacher", "rank-1 normal", "rank-1 Rademacher",
-                         "rank-4 Rademacher"}
+                         "rank-4 Rademacher", "backprop, same lr"}
     assert all(r["status"] == "ok" for r in runs.values())
     q = d["learning"]["estimator_quality_at_init"]
     assert all(0 <= v["cosine_mean"] <= 1 for v in q.values())
