@@ -17,6 +17,7 @@ from .errors import MissingRuleError, TransformError
 from .factored import FACTORED, FactoredMixin
 from .fence import check as fence_check
 from .naming import Namer
+from .shift import shift_free_names
 from .parse import MISSING, FunctionInfo, is_user_function, local_names
 
 ZERO, LIVE, MAYBE = "zero", "live", "maybe"   # MAYBE: the tangent variable holds None (zero) or a value
@@ -95,6 +96,8 @@ class FunctionTransformer(FactoredMixin):
         act_init = set(spec.active_params)
         if parent is not None:
             act_init |= {n for n in parent.act.active if n not in self.locals}
+        # ``s = x - x.max(axis, keepdims=True)`` whose uses are all shift-invariant: ds = dx (shift.py)
+        self.shift_free = shift_free_names(self.fnode.body, lambda n: self.info.resolve(n, visible))
         self.act = Activity(self.info, visible, act_init, self.nested_free)
         self.act.run(self.fnode.body)
         self.act.active -= ({n for n in (parent.act.active if parent else ())} - self.locals - set(act_init))
@@ -814,6 +817,8 @@ class FunctionTransformer(FactoredMixin):
             maybe = []
         if maybe:
             tan = self.maybe_tangent(sexpr, maybe[0], target)
+        elif target in self.shift_free and isinstance(sexpr, gast.BinOp) and isinstance(sexpr.op, gast.Sub):
+            tan = self.t(sexpr.left)      # the shift's tangent cancels in every use of the result
         else:
             tan = self.tangent_expr(sexpr)
         if tan is not None:
