@@ -30,6 +30,9 @@ _SHAPE_ATTRS = {"shape", "dtype", "ndim", "size"}
 def shift_free_names(body, resolve):
     """Names ``s`` assigned once as ``s = x - x.max(axis=a, keepdims=True)`` (or ``min``/``np.max``...,
     inline or through a name) whose every use is shift-invariant along ``a``."""
+    if not any(isinstance(s, gast.Assign) and isinstance(s.value, gast.BinOp) and isinstance(s.value.op, gast.Sub)
+               for s in body):
+        return set()              # no candidate: skip the walk (this runs for every transformed function)
     stores = {}
     for n in gast.walk(gast.Module(body=body, type_ignores=[])):
         if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
