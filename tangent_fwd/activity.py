@@ -147,7 +147,7 @@ class Activity:
     def run(self, body):
         """Grow the active set over ``body`` to a fixpoint; returns it."""
         from .transform import view_aliases
-        aliases = view_aliases(body)
+        aliases = self.aliases = view_aliases(body)      # kept: the transform reuses the function body's
         mutated = set()
         for n in gast.walk(gast.Module(body=body, type_ignores=[])):
             if isinstance(n, gast.AugAssign) and isinstance(n.target, gast.Name):

@@ -100,6 +100,7 @@ class FunctionTransformer(FactoredMixin):
         self.shift_free = shift_free_names(self.fnode.body, lambda n: self.info.resolve(n, visible))
         self.act = Activity(self.info, visible, act_init, self.nested_free)
         self.act.run(self.fnode.body)
+        self.body_aliases = self.act.aliases
         self.act.active -= ({n for n in (parent.act.active if parent else ())} - self.locals - set(act_init))
 
     # ------------------------------------------------------------------ names and state
@@ -261,7 +262,7 @@ class FunctionTransformer(FactoredMixin):
         self.has_inplace = has_inplace
         for free in self.nested_free.values():
             live |= free
-        aliases = view_aliases(self.fnode.body)
+        aliases = self.body_aliases
         changed = True
         while changed:
             changed = False
