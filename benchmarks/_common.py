@@ -9,12 +9,30 @@ import time
 BLAS_VARS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 
 
+# glibc returns large freed blocks to the OS (munmap / heap trimming) and page-faults them back on the
+# next call: a CNN step allocating ~3 MB temporaries then spends up to half its time in page faults, and
+# how much depends on which measurement ran just before (order effects of 2x on the same code). With
+# these thresholds large temporaries are reused from the heap for every method alike.
+# TANGENT_FWD_BENCH_MALLOC=0 leaves the allocator alone.
+MALLOC_VARS = {"MALLOC_MMAP_THRESHOLD_": "33554432", "MALLOC_TRIM_THRESHOLD_": "4294967296"}   # 32 MiB: the 64-bit maximum
+
+
 def reexec_without_blas_overrides():
     """Some machines here set OPENBLAS_CORETYPE/L2_SIZE (older OpenBLAS builds needed them); they slow a
-    current NumPy. Re-run this script once with both removed, for this process only."""
-    if any(v in os.environ for v in BLAS_VARS) and not os.environ.get("TANGENT_FWD_BENCH_REEXEC"):
+    current NumPy. Re-run this script once with both removed and glibc's allocator told to keep large
+    blocks (MALLOC_VARS), for this process only."""
+    if os.environ.get("TANGENT_FWD_BENCH_REEXEC"):
+        return
+    tune = os.environ.get("TANGENT_FWD_BENCH_MALLOC", "1") != "0" and sys.platform.startswith("linux")
+    malloc = {k: v for k, v in MALLOC_VARS.items() if tune and k not in os.environ}
+    if any(v in os.environ for v in BLAS_VARS) or malloc:
         env = {k: v for k, v in os.environ.items() if k not in BLAS_VARS}
-        env["TANGENT_FWD_BENCH_REEXEC"] = "removed " + ",".join(v for v in BLAS_VARS if v in os.environ)
+        env.update(malloc)
+        removed = [v for v in BLAS_VARS if v in os.environ]
+        note = ("removed " + ",".join(removed)) if removed else "unchanged"
+        if malloc:
+            note += "; glibc malloc: " + " ".join(f"{k}={v}" for k, v in malloc.items())
+        env["TANGENT_FWD_BENCH_REEXEC"] = note
         os.execve(sys.executable, [sys.executable] + sys.argv, env)
 
 

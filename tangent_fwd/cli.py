@@ -99,6 +99,9 @@ def _add_training_args(p, with_method):
     p.add_argument("--max-steps", type=_positive_int("--max-steps"), default=None,
                    help="stop each run after this many steps")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--no-malloc-tuning", action="store_true",
+                   help="leave glibc's allocator thresholds alone (by default they are raised so that large "
+                        "per-step temporaries are reused, not page-faulted back every step)")
 
 
 def build_parser():
@@ -158,6 +161,9 @@ def main(argv=None):
         return _data(args, parser)
     from .data import DataError
     progress = not args.no_progress
+    if not args.no_malloc_tuning:
+        from .training.allocator import tune
+        tune()          # large per-step temporaries are reused instead of page-faulted each step
     try:
         if args.command == "train" and args.distributed:
             from .training.distributed import DistributedError, config_from_train_config, report, run_distributed
