@@ -7,7 +7,7 @@ Only active names get tangents; everything else is left as the user wrote it.
 """
 import gast
 
-from . import registry
+from . import nodes, registry
 from .parse import MISSING, is_user_function, mutated_params
 
 # Attributes whose value never carries a tangent, whatever the receiver.
@@ -149,7 +149,7 @@ class Activity:
         from .transform import view_aliases
         aliases = self.aliases = view_aliases(body)      # kept: the transform reuses the function body's
         mutated = set()
-        for n in gast.walk(gast.Module(body=body, type_ignores=[])):
+        for n in nodes.nodes_of(gast.Module(body=body, type_ignores=[]), (gast.AugAssign, gast.Subscript)):
             if isinstance(n, gast.AugAssign) and isinstance(n.target, gast.Name):
                 mutated.add(n.target.id)
             elif isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store):

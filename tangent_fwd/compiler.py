@@ -100,7 +100,7 @@ class Unit:
             raise _Restart(clash)
         self.user_names |= names
         self.local_names |= local_names(info.node) | {
-            n for f in gast.walk(info.node) if isinstance(f, gast.FunctionDef) for n in local_names(f)}
+            n for f in nodes.nodes_of(info.node, gast.FunctionDef) for n in local_names(f)}
         for n in names:
             self.namer.reserve(n)
 

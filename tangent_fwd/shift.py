@@ -20,6 +20,7 @@ INV values is INV. The rewrite is made only when every value that leaves the ana
 import gast
 import numpy as np
 
+from . import nodes
 from .parse import MISSING
 
 INV, SHIFT, SCALE, BAD = "inv", "shift", "scale", "bad"
@@ -34,7 +35,9 @@ def shift_free_names(body, resolve):
                for s in body):
         return set()              # no candidate: skip the walk (this runs for every transformed function)
     stores = {}
-    for n in gast.walk(gast.Module(body=body, type_ignores=[])):
+    for n in nodes.nodes_of(gast.Module(body=body, type_ignores=[]), (gast.Name, gast.FunctionDef,
+                                                                       gast.AsyncFunctionDef, gast.Lambda,
+                                                                       gast.ClassDef, gast.Global, gast.Nonlocal)):
         if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
             stores[n.id] = stores.get(n.id, 0) + 1
         elif isinstance(n, (gast.FunctionDef, gast.AsyncFunctionDef, gast.Lambda, gast.ClassDef, gast.Global,
@@ -104,7 +107,7 @@ def _reduction(e, resolve):
 def _uses_are_invariant(stmts, s, axis, resolve, stores):
     kinds = {s: SHIFT}
     for st in stmts:
-        touched = {n.id for n in gast.walk(st) if isinstance(n, gast.Name) and n.id in kinds}
+        touched = {n for n in nodes.names_in(st) if n in kinds}
         if not touched:
             continue
         if isinstance(st, gast.Assign) and len(st.targets) == 1 and isinstance(st.targets[0], gast.Name):

@@ -106,7 +106,7 @@ class FunctionTransformer(FactoredMixin):
     # ------------------------------------------------------------------ names and state
     def _nested_free_names(self):
         out = {}
-        for s in gast.walk(gast.Module(body=self.fnode.body, type_ignores=[])):
+        for s in nodes.nodes_of(gast.Module(body=self.fnode.body, type_ignores=[]), gast.FunctionDef):
             if isinstance(s, gast.FunctionDef):
                 inner_locals = local_names(s)
                 out[s.name] = {n for n in nodes.names_in(s, gast.Load) if n not in inner_locals}
@@ -239,7 +239,8 @@ class FunctionTransformer(FactoredMixin):
         active = self.act.active
         live = set()
         has_inplace = False
-        for n in gast.walk(gast.Module(body=self.fnode.body, type_ignores=[])):      # one pass over the body
+        body = gast.Module(body=self.fnode.body, type_ignores=[])
+        for n in nodes.nodes_of(body, (gast.Subscript, gast.AugAssign, gast.Call)):      # one pass over the body
             if isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store):
                 has_inplace = True
                 root = n
@@ -1281,7 +1282,7 @@ def view_aliases(body):
                 pairs.append((n, b))
         return None
 
-    for n in gast.walk(gast.Module(body=body, type_ignores=[])):
+    for n in nodes.nodes_of(gast.Module(body=body, type_ignores=[]), (gast.Assign, gast.For)):
         if isinstance(n, gast.Assign) and all(isinstance(t, gast.Name) for t in n.targets):
             names = [t.id for t in n.targets]
             pairs.extend((a, b) for a, b in zip(names, names[1:]))          # a = b = [] share one object
