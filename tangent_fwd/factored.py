@@ -31,6 +31,7 @@ from . import lowrank, nodes, registry
 from .parse import MISSING
 
 FACTORED = "factored"
+_LIVE, _MAYBE = "live", "maybe"        # transform.LIVE / transform.MAYBE
 _MATMUL_OPS = {_np.matmul: "matmul", _np.dot: "dot"}
 _COMPOUND = (gast.If, gast.For, gast.While, gast.With, gast.Try, gast.FunctionDef, gast.AsyncFunctionDef,
              gast.ClassDef, gast.AsyncFor, gast.AsyncWith)
@@ -49,8 +50,7 @@ class FactoredMixin:
             self.lr_ok = False
             return []
         body = gast.Module(body=self.fnode.body, type_ignores=[])
-        self.lr_ok = not any(
-            isinstance(n, (gast.FunctionDef, gast.Lambda, gast.Global, gast.Nonlocal)) for n in gast.walk(body))
+        self.lr_ok = not nodes.nodes_of(body, (gast.FunctionDef, gast.Lambda, gast.Global, gast.Nonlocal))
         out = []
         for p, sig in structs.items():
             if sig is None or p not in self.spec.active_params:
@@ -73,7 +73,7 @@ class FactoredMixin:
             return
         d = self.tangent_name(n)
         out.append(nodes.assign(d, nodes.call(nodes.attr(self.lr_module(), "dense"), [nodes.name(d)])))
-        self.state[n] = "live"
+        self.state[n] = _LIVE
         self.lr.pop(n, None)
 
     def densify_in(self, node, out, ctx=None):
@@ -92,14 +92,19 @@ class FactoredMixin:
         self.densify_in(s, out)
         return isinstance(s, _COMPOUND)
 
-    def _set_factored(self, target, sig, tan, out):
-        """Emit ``dtarget = tan`` and record ``target`` as FACTORED (or dense where it cannot stay so)."""
+    def _set_factored(self, target, sig, tan, out, primal):
+        """Emit the primal statement and ``dtarget = tan`` and record ``target`` as FACTORED (or dense
+        where it cannot stay so). The factored forms never read the result, but they read the operands:
+        where the primal statement rebinds one of them (``x = x @ W``) the tangent goes first."""
         d = self.tangent_name(target)
         if sig is None and (self.has_inplace or target in self.mutated):
             tan = nodes.call(nodes.attr(nodes.name(self.unit.rt), "fresh"), [tan])   # as assign_name does
-        out.append(nodes.assign(d, tan))
+        if target in nodes.names_in(tan, gast.Load):
+            out += [nodes.assign(d, tan), primal]
+        else:
+            out += [primal, nodes.assign(d, tan)]
         if sig is None:
-            self.state[target] = "live"
+            self.state[target] = _LIVE
             self.lr.pop(target, None)
             return
         self.state[target] = FACTORED
@@ -126,15 +131,14 @@ class FactoredMixin:
             callee = self.user_callee(sexpr)
             if callee is not None and callee[0] == "user":
                 return False                      # emit_user_call specialises the callee
-        maybe = [n for n in nodes.names_in(sexpr, gast.Load) if self.state.get(n) == "maybe"]
+        maybe = [n for n in nodes.names_in(sexpr, gast.Load) if self.state.get(n) == _MAYBE]
         self.settle(maybe, out)
         tan_sig = self._factored_form(sexpr, out)
         if tan_sig is None:
             self.densify_in(sexpr, out, gast.Load)
             return False
         tan, sig = tan_sig
-        out.append(nodes.assign(target, sexpr))
-        self._set_factored(target, sig, tan, out)
+        self._set_factored(target, sig, tan, out, nodes.assign(target, sexpr))
         return True
 
     def _resolved_rule(self, call):

@@ -284,6 +284,12 @@ def f_nested(W, x):
     return g(x).sum()
 
 
+def f_rebind(W, x):
+    x = x @ W                      # the tangent must read the old x
+    x = np.tanh(x) @ W.T
+    return (x ** 2).sum()
+
+
 def _helper(params, x):
     return x @ params["W"] + params["b"]
 
@@ -305,7 +311,7 @@ RULE_CASES = {f_left: ((4, 6), (5, 4)), f_right: ((4, 6), (6, 5)), f_dot: ((4, 4
               f_neg: ((4, 6), (5, 4)), f_both: ((4, 6), (5, 4)), f_einsum: ((4, 6), (5, 4)),
               f_einsum_square: ((6, 6), (1, 1)), f_reshape: ((4, 6), (5, 3)), f_elementwise: ((4, 6), (5, 4)),
               f_loop: ((4, 6), (5, 4)), f_branch: ((4, 6), (5, 4)), f_mutates: ((4, 6), (5, 4)),
-              f_nested: ((4, 6), (5, 4))}
+              f_nested: ((4, 6), (5, 4)), f_rebind: ((4, 4), (5, 4))}
 
 
 @pytest.mark.parametrize("rank", [1, 2])
