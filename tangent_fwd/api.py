@@ -135,9 +135,7 @@ class ForwardDiff:
                                        list(inspect.signature(self.func).parameters)[:len(args)] + list(kwargs))
         else:
             name = self.backend
-        structs = None
-        if _lowrank_used[0]:
-            args, kwargs, structs = self._structures(args, kwargs)
+        structs = self._structures(args, kwargs) if _lowrank_used[0] else None
         fn = self._get(name, structs)
         if self._positional and not self.vectorized and structs is None \
                 and name == ("numpy" if self._auto else self.backend):
@@ -156,14 +154,14 @@ class ForwardDiff:
         if self._positional and not kwargs:
             tangents = dict(zip(self.wrt, args[len(args) - len(self.wrt):]))
         else:
-            rest, tangents = self._tangents(tuple(args), dict(kwargs))
+            tangents = self._tangents(tuple(args), dict(kwargs))[1]
         sigs = tuple((t, lowrank.signature(v)) for t, v in tangents.items())
         if all(sig is None for _, sig in sigs):
-            return args, kwargs, None
+            return None
         if self.vectorized:
             raise ArgumentError("LowRank tangents cannot be combined with vectorized=True; "
                                 "give one direction per call")
-        return args, kwargs, tuple(x for x in sigs if x[1] is not None)
+        return tuple(x for x in sigs if x[1] is not None)
 
     def _tangents(self, args, kwargs):
         tnames = list(self.wrt)

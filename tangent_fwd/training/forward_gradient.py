@@ -187,9 +187,10 @@ def _scaled_into(o, b, c, first):
     u = b.u.reshape(-1, r) * c
     w = b.w.reshape(-1, r)
     o2 = o.reshape(u.shape[0], w.shape[0])
-    if r == 1:
-        prod = (u, w[:, 0])
-        np.multiply(*prod, out=o2) if first else np.add(o2, np.multiply(*prod), out=o2)
+    if r == 1 and first:
+        np.multiply(u, w[:, 0], out=o2)
+    elif r == 1:
+        o2 += u * w[:, 0]
     elif first:
         np.matmul(u, w.T, out=o2)
     else:
