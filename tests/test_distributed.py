@@ -317,3 +317,30 @@ def test_two_ranks_adam_three_directions_uneven_shards(mpi_ok, tmp_path):
     res = json.loads((tmp_path / "distributed_logreg_adam.json").read_text())
     assert res["bytes_per_step"] == 32
     np.testing.assert_allclose(res["losses"], one["losses"], rtol=1e-5)
+
+
+# ------------------------------------------------------------------------------------ low-rank directions
+def test_single_process_lowrank_resume_is_exact_and_trains(tmp_path, data):
+    """Low-rank directions (rank=1) through the seeds-only exchange: regenerated from (seed, step, k)
+    like dense ones, so a resumed run lands on the uninterrupted run's parameters."""
+    full = D.train_distributed(_cfg(tmp_path / "full", rank=1), data=data, log=None)
+    assert full["status"] == "ok" and np.abs(full["params"]["W"]).max() > 0      # it did update
+    ck = tmp_path / "ck"
+    _train_until(_cfg(tmp_path / "b", rank=1, checkpoint_dir=str(ck), checkpoint_every=4), data, 8)
+    res = D.train_distributed(_cfg(tmp_path / "c", rank=1, checkpoint_dir=str(ck), checkpoint_every=4,
+                                   resume=True), data=data, log=None)
+    for a, b in zip(leaves(full["params"]), leaves(res["params"])):
+        np.testing.assert_array_equal(a, b)
+    with pytest.raises(D.DistributedError, match="rank"):      # a dense-direction run cannot resume it
+        D.train_distributed(_cfg(tmp_path / "d", checkpoint_dir=str(ck), resume=True), data=data, log=None)
+
+
+def test_two_ranks_match_one_rank_with_lowrank_directions(mpi_ok, tmp_path):
+    p2, _ = _mpirun(2, TINY + ["--rank", "1", "--out-dir", str(tmp_path / "n2"),
+                               "--save-params", str(tmp_path / "n2" / "p{rank}.npz")], tmp_path)
+    assert p2.returncode == 0, p2.stderr
+    one = D.train_distributed(_tiny_cfg(tmp_path / "n1", rank=1), log=None)
+    r0, r1 = _params(tmp_path / "n2" / "p0.npz"), _params(tmp_path / "n2" / "p1.npz")
+    for k in one["params"]:
+        np.testing.assert_array_equal(r0[k], r1[k])
+        np.testing.assert_allclose(r0[k], one["params"][k], rtol=1e-4, atol=1e-6)

@@ -42,7 +42,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import models as _models
-from .forward_gradient import DirectionSampler
+from .forward_gradient import DirectionSampler, scaled_into
 from .optim import make_optimizer
 from .pytree import leaves, map_tree
 from .runner import AUTO_ANNEAL, TrainConfig
@@ -54,7 +54,7 @@ _DIRECTION_STREAM = 1      # SeedSequence([seed, _DIRECTION_STREAM, step, k]) ->
 _SHUFFLE_STREAM = 2        # the same data order as runner.train: default_rng([seed, 2]).permutation per epoch
 # configuration fields that must match for --resume to continue the same run
 _RESUME_KEYS = ("model", "optimizer", "lr", "batch_size", "directions", "distribution", "seed", "data_dir",
-                "width", "channels", "hidden", "momentum", "n_train", "epochs", "max_steps")
+                "width", "channels", "hidden", "momentum", "n_train", "epochs", "max_steps", "rank")
 
 
 FAIL_MODES = ("exit", "hang", "corrupt")
@@ -87,9 +87,6 @@ class DistributedConfig(TrainConfig):
         if self.method != "forward":
             raise ValueError("distributed training exchanges directional derivatives, so it needs "
                              "method='forward' (backprop would need a gradient allreduce)")
-        if self.rank is not None:
-            raise ValueError("low-rank directions (rank) are not implemented for distributed training yet: "
-                             "its seeds-only exchange regenerates dense directions")
         if self.n_train is not None and self.n_train < 1:
             raise ValueError(f"n_train must be a positive integer, got {self.n_train!r}")
         for name in ("checkpoint_every", "check_every"):
@@ -456,7 +453,7 @@ def train_distributed(config, comm=None, data=None, log=print):
             log(f"resumed from {ckpt_path} at step {start} of {total}")
 
     schedule = BatchSchedule(n, cfg.batch_size, cfg.seed)
-    sampler = DirectionSampler(params, cfg.distribution, np.random.default_rng(0))
+    sampler = DirectionSampler(params, cfg.distribution, np.random.default_rng(0), rank=cfg.rank)
     vflat = leaves(sampler.buffers)
     gbuf = [np.empty_like(p) for p in plist]
     it = iter(gbuf)
@@ -530,11 +527,8 @@ def train_distributed(config, comm=None, data=None, log=print):
             if j > 0 or not len(mine):
                 sample(step, k)
             s = recv[1 + k] / K
-            for g, b in zip(gbuf, vflat):
-                if j == 0:
-                    np.multiply(b, g.dtype.type(s), out=g, casting="unsafe")
-                else:
-                    g += b * g.dtype.type(s)
+            for g, b in zip(gbuf, vflat):       # b: an array, or a LowRank (low-rank directions)
+                scaled_into(g, b, g.dtype.type(s), j == 0)
         with np.errstate(over="ignore", invalid="ignore"):
             opt.update(grads)
         t3 = time.perf_counter()
@@ -700,7 +694,7 @@ def main(argv=None):
                             lr=args.lr if args.lr is not None else defaults["lr"], decay=decay,
                             batch_size=args.batch_size, directions=args.directions, distribution=args.distribution,
                             seed=args.seed, data_dir=args.data_dir, out_dir=args.out_dir, width=args.width,
-                            channels=args.channels, hidden=args.hidden, max_steps=max_steps,
+                            channels=args.channels, hidden=args.hidden, max_steps=max_steps, rank=args.rank,
                             **distributed_kwargs(args))
     try:
         result = run_distributed(cfg)

@@ -174,7 +174,7 @@ def sample_directions(like, distribution="normal", rng=None, rank=None):
     return map_tree(copy, v)
 
 
-def _scaled_into(o, b, c, first):
+def scaled_into(o, b, c, first):
     """``o = c·b`` (``first``) or ``o += c·b`` for a direction leaf ``b`` (an array or a LowRank, whose
     product is formed straight into ``o``: a broadcast multiply for rank 1, one matrix product else)."""
     if not isinstance(b, LowRank):
@@ -293,7 +293,7 @@ class ForwardGradient:
         for i, (value, d, _) in enumerate(self.directional(args)):
             self.last_jvps.append(d)
             for o, b in zip(out, self._sampler._flat):
-                _scaled_into(o, b, o.dtype.type(scale * d / k), i == 0)
+                scaled_into(o, b, o.dtype.type(scale * d / k), i == 0)
         return value
 
     def __call__(self, *args):
@@ -317,14 +317,14 @@ class ForwardGradient:
             elif isinstance(grad, (float, np.floating)):
                 grad = grad + v * scale
             else:
-                map_tree(lambda g, b: _scaled_into(g, b, g.dtype.type(scale), False), grad, v)
+                map_tree(lambda g, b: scaled_into(g, b, g.dtype.type(scale), False), grad, v)
         return value, grad
 
 
 def _dense_scaled(b, scale):
     if isinstance(b, LowRank):
         out = np.empty(b.shape, b.dtype)
-        _scaled_into(out, b, b.dtype.type(scale), True)
+        scaled_into(out, b, b.dtype.type(scale), True)
         return out
     return b * b.dtype.type(scale)
 
