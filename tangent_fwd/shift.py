@@ -14,7 +14,8 @@ The proof is an abstract interpretation of what a shift ``s -> s + c`` (``c`` co
 axis) does to every value computed from ``s``: a value is INVariant, SHIFTed by ``c``, SCALEd by
 ``e^c``, or anything else (BAD). ``exp(SHIFT)`` is SCALE, a keepdims sum of SCALE over the same axis
 is SCALE, ``log(SCALE)`` is SHIFT, ``SHIFT - SHIFT`` and ``SCALE / SCALE`` are INV, a function of
-INV values is INV. The rewrite is made only when every value that leaves the analysed statements
+INV values is INV. A shifted or scaled value combined with another array is followed only when the axis
+is negative: broadcasting may add leading axes, which renumbers non-negative ones. The rewrite is made only when every value that leaves the analysed statements
 (returned, passed on, stored, used in a branch or loop) is INV, so the function's JVP is unchanged.
 """
 import gast
@@ -138,6 +139,11 @@ def _kind(e, kinds, axis, resolve):
         a, b = _kind(e.left, kinds, axis, resolve), _kind(e.right, kinds, axis, resolve)
         if a == b == INV:
             return INV
+        other = e.right if a != INV else e.left
+        if (a == INV or b == INV) and axis >= 0 and not isinstance(other, gast.Constant):
+            # an array operand may broadcast leading axes onto the shifted value, and a non-negative
+            # axis would then name a different axis of the result (negative axes align from the right)
+            return BAD
         table = {gast.Sub: {(SHIFT, SHIFT): INV, (SHIFT, INV): SHIFT},
                  gast.Add: {(SHIFT, INV): SHIFT, (INV, SHIFT): SHIFT},
                  gast.Div: {(SCALE, SCALE): INV, (SCALE, INV): SCALE},

@@ -106,7 +106,22 @@ def indexed_shift(x):
     return (s[0] - np.log(np.exp(s).sum(axis=1, keepdims=True))[0]).sum()
 
 
-NEGATIVE = [returns_shift, other_axis_sum, no_keepdims_sum, scaled_shift, returns_exp, branch_use, passed_on,
+def broadcast_shift(x, z):
+    s = x - x.max(axis=1, keepdims=True)
+    t = s + z                      # z (3, 4, 5) adds a leading axis: s's axis 1 is t's axis 2
+    r = t - np.log(np.exp(t).sum(axis=1, keepdims=True))
+    return r[0, 1, 2]
+
+
+def broadcast_shift_negative_axis(x, z):
+    s = x - x.max(axis=-1, keepdims=True)
+    t = s + z                      # with axis=-1 the shifted axis stays the last one
+    r = t - np.log(np.exp(t).sum(axis=-1, keepdims=True))
+    return r[0, 1, 2]
+
+
+POSITIVE.append(broadcast_shift_negative_axis)
+NEGATIVE = [broadcast_shift, returns_shift, other_axis_sum, no_keepdims_sum, scaled_shift, returns_exp, branch_use, passed_on,
             closure_use, mutated, indexed_shift]
 
 
@@ -123,6 +138,8 @@ def _args(f):
         return (x, rng.standard_normal((4, 5))), (rng.standard_normal((4, 5)), rng.standard_normal((4, 5)))
     if f is other_array:
         return (x, rng.standard_normal((4, 5))), (rng.standard_normal((4, 5)), rng.standard_normal((4, 5)))
+    if f in (broadcast_shift, broadcast_shift_negative_axis):
+        return (x, rng.standard_normal((3, 4, 5))), (rng.standard_normal((4, 5)), None)
     return (x,), (rng.standard_normal((4, 5)),)
 
 
