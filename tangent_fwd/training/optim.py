@@ -40,7 +40,7 @@ class Optimizer:
     _fold_lr = False     # SGD: the step size is folded into the forward-gradient estimate itself
 
     def __init__(self, loss, params, lr, *, decay=0.0, grad_fn=None, directions=1, distribution="normal",
-                 rng=None, jvp_fn=None, vectorized=None, rank=None):
+                 rng=None, jvp_fn=None, vectorized=None, rank=None, backend="auto"):
         self.loss = loss
         self.params = params
         check_float_leaves(params, "parameters", inplace=True)
@@ -51,7 +51,7 @@ class Optimizer:
         self.grad_fn = grad_fn
         self.method = "backprop" if grad_fn is not None else "forward"
         self._fg = None if grad_fn is not None else ForwardGradient(
-            loss, 0, directions, distribution, rng, jvp_fn, vectorized, rank)
+            loss, 0, directions, distribution, rng, jvp_fn, vectorized, rank, backend)
         self.step_count = 0
         self._leaves = leaves(params)
         # reused buffers: the forward-gradient estimate, and scratch space for the updates

@@ -99,14 +99,6 @@ def resolve_decay(cfg, n_train):
     return math.log(AUTO_ANNEAL) / total_steps(cfg, n_train)
 
 
-def _jvp_for(backend):
-    from tangent_fwd.api import jvp
-
-    def jvp_fn(func, primals, tangents, **kw):
-        return jvp(func, primals, tangents, backend=backend, **kw)
-    return jvp_fn
-
-
 def _progress(total, desc, enabled):
     if not enabled:
         return None
@@ -137,7 +129,7 @@ def train(config, data=None, progress=True, log=print):
         kw["grad_fn"] = model.loss_and_grad
     else:
         kw.update(directions=cfg.directions, distribution=cfg.distribution, vectorized=cfg.vectorized, rank=cfg.rank,
-                  rng=np.random.default_rng([cfg.seed, 1]), jvp_fn=_jvp_for(cfg.backend))
+                  rng=np.random.default_rng([cfg.seed, 1]), backend=cfg.backend)
     opt = make_optimizer(cfg.optimizer, model.loss, params, cfg.lr, **kw)
     n = len(x)
     total = total_steps(cfg, n)
