@@ -190,3 +190,19 @@ def test_vectorized_optimizer_step(problem):
     Adam(logreg_loss, b, lr=0.01, directions=3, rng=2, vectorized=True).step(x32, y)
     for k in a:
         assert a[k].dtype == np.float32 and np.allclose(a[k], b[k], rtol=1e-5, atol=1e-6)
+
+
+def test_runner_uses_the_vector_mode_by_default_for_several_directions(monkeypatch):
+    """--vectorized defaults to one vector-mode pass when K > 1 (and K passes with --no-vectorized)."""
+    from tangent_fwd.training import runner
+    made = []
+    original = runner.make_optimizer
+
+    def spy(*args, **kwargs):
+        made.append(original(*args, **kwargs))
+        return made[-1]
+    monkeypatch.setattr(runner, "make_optimizer", spy)
+    for vectorized, expected in ((None, True), (False, False)):
+        cfg = runner.TrainConfig(model="logreg", directions=3, max_steps=2, epochs=1, vectorized=vectorized)
+        runner.train(cfg, progress=False, log=None)
+        assert made[-1]._fg.vectorized is expected
