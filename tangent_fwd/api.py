@@ -299,7 +299,7 @@ def _check_tangent(primal, tangent, path, batch=None):
             raise ArgumentError(f"tangent for {path} must be a {type(primal).__name__} of length {len(primal)}, "
                                 f"got {_describe(tangent)}")
         out = [_check_tangent(p, t, f"{path}[{i}]", batch) for i, (p, t) in enumerate(zip(primal, tangent))]
-        return type(primal)(out)
+        return type(primal)(*out) if hasattr(primal, "_fields") else type(primal)(out)    # namedtuples
     if isinstance(tangent, lowrank.LowRank):
         pshape = getattr(primal, "shape", None)
         if batch is not None:

@@ -51,15 +51,46 @@ class FactoredMixin:
             return []
         body = gast.Module(body=self.fnode.body, type_ignores=[])
         self.lr_ok = not nodes.nodes_of(body, (gast.FunctionDef, gast.Lambda, gast.Global, gast.Nonlocal))
+        self.lr_unsafe = self._shared_with_writes(body) if self.lr_ok else set()
         out = []
         for p, sig in structs.items():
             if sig is None or p not in self.spec.active_params:
                 continue
             self.state[p] = FACTORED
             self.lr[p] = sig
-            if not self.lr_ok or p in self.force_live:
+            if not self.lr_ok or p in self.lr_unsafe:
                 self.densify(p, out)
         return out
+
+    def _shared_with_writes(self, body):
+        """Names that may share memory with something written in place, here or in a callee.
+
+        With dense tangents, a tangent shares memory exactly where its primal does (views, aliases,
+        what a callee returns), so in-place tangent writes reach every sharer. A factored tangent made
+        dense is a new array and would break that; so a name that may be written through never holds
+        one. Over-approximated: ``v = anything(a, b.c, d[i])`` may alias a, b and d (a view of a function
+        result, an argument a callee returns), and every argument of a user function that writes in
+        place anywhere (transitively) counts as written."""
+        written = set(self.mutated)
+        pairs = list(self.body_aliases)
+        for n in nodes.nodes_of(body, (gast.Assign, gast.Call)):
+            if isinstance(n, gast.Assign) and isinstance(n.value, gast.Call):
+                roots = _roots(n.value)
+                for t in n.targets:
+                    pairs += [(v, r) for v in nodes.names_in(t, gast.Store) for r in roots]
+            elif isinstance(n, gast.Call):
+                obj = self.info.resolve(n.func, self.visible_locals)
+                if obj is not MISSING and not _write_free(obj):
+                    written |= set(_roots(n))
+        unsafe = set(written)
+        changed = True
+        while changed:
+            changed = False
+            for a, b in pairs:
+                if (a in unsafe) != (b in unsafe):
+                    unsafe |= {a, b}
+                    changed = True
+        return unsafe
 
     def is_factored(self, n):
         return self.state.get(n) == FACTORED
@@ -109,7 +140,7 @@ class FactoredMixin:
             return
         self.state[target] = FACTORED
         self.lr[target] = sig
-        if self.lr_depth or target in self.force_live or not self.lr_ok:
+        if self.lr_depth or target in self.force_live or target in self.lr_unsafe or not self.lr_ok:
             self.densify(target, out)
 
     # ------------------------------------------------------------------ one simple statement
@@ -234,7 +265,12 @@ class FactoredMixin:
             return nodes.attr(self._d(n), "u")
 
         terms = []
-        if fa:
+        if fa and how == "dot":
+            # np.dot(W, X) contracts W's columns with X's second-to-last axis; np.dot(wᵀ, X) puts the
+            # rank axis first, so u is contracted with that axis explicitly (X of any number of axes)
+            terms.append(nodes.call(nodes.attr(nodes.clone(xp), "tensordot"),
+                                    [u(a), mm(wT(a), nodes.clone(b)), nodes.const(1)]))
+        elif fa:
             terms.append(mm(u(a), mm(wT(a), nodes.clone(b))))
         elif self.t(a) is not None:
             terms.append(mm(self.t(a), nodes.clone(b)))
@@ -331,7 +367,66 @@ class FactoredMixin:
         return tan, None
 
     # ------------------------------------------------------------------ calls into user functions
+    # (a callee receives a factored argument only where the argument is not in lr_unsafe, i.e. where no
+    # function it reaches writes in place: see _shared_with_writes)
     def lr_call_structs(self, binding):
         """Signatures of the factored arguments of a user-function call, by parameter."""
         return {p: self.lr[a.id] for p, a in binding.items()
                 if isinstance(a, gast.Name) and self.state.get(a.id) == FACTORED}
+
+
+def _roots(call):
+    """The variables an expression's call may hand over: arguments, keyword values and the receiver of a
+    method, through subscripts and attributes."""
+    out = []
+    parts = list(call.args) + [k.value for k in call.keywords]
+    if isinstance(call.func, gast.Attribute):
+        parts.append(call.func.value)
+    for p in parts:
+        while isinstance(p, (gast.Subscript, gast.Attribute, gast.Starred)):
+            p = p.value
+        if isinstance(p, gast.Name):
+            out.append(p.id)
+    return out
+
+
+_WRITE_FREE = {}
+# list/dict/ndarray methods that write into their receiver
+_WRITING_METHODS = {"append", "extend", "insert", "update", "setdefault", "pop", "popitem", "clear", "remove",
+                    "sort", "reverse", "fill", "put", "resize", "itemset", "partition", "setflags"}
+
+
+def _write_free(obj, visiting=()):
+    """True when user function ``obj`` (and every user function it calls) writes nothing in place; True
+    for library functions (their array arguments are not written: ``out=`` is refused)."""
+    from .parse import FunctionInfo, is_user_function, local_names
+    if getattr(obj, "generated_function", None) is not None:
+        return False                              # a forward_diff object: be conservative
+    if not is_user_function(obj):
+        return True
+    code = obj.__code__
+    if code in _WRITE_FREE:
+        return _WRITE_FREE[code]
+    if code in visiting:
+        return True                               # recursion: decided by the outer call
+    try:
+        info = FunctionInfo(obj)
+    except Exception:
+        return False
+    result = True
+    locs = local_names(info.node)
+    for n in nodes.nodes_of(info.node, (gast.Subscript, gast.AugAssign, gast.Call)):
+        if (isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store)) or isinstance(n, gast.AugAssign):
+            result = False
+        elif isinstance(n, gast.Call):
+            if isinstance(n.func, gast.Attribute) and n.func.attr in _WRITING_METHODS:
+                result = False
+            else:
+                callee = info.resolve(n.func, locs)
+                if callee is not MISSING and not _write_free(callee, visiting + (code,)):
+                    result = False
+        if not result:
+            break
+    if not visiting:                              # an inner result may rest on the recursion assumption
+        _WRITE_FREE[code] = result
+    return result

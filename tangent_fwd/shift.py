@@ -45,20 +45,22 @@ def shift_free_names(body, resolve):
                             gast.Nonlocal)):
             return set()          # a closure could read a shifted value where this pass does not look
     out = set()
-    reductions = {}             # name -> (x, axis) for ``m = x.max(axis=a, keepdims=True)`` at top level
+    reductions = {}             # name -> (x, axis, index) for ``m = x.max(axis=a, keepdims=True)`` at top level
     for i, s in enumerate(body):
         if not (isinstance(s, gast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], gast.Name)):
             continue
         target, v = s.targets[0].id, s.value
         red = _reduction(v, resolve)
         if red is not None and stores.get(target) == 1:
-            reductions[target] = red
+            reductions[target] = red + (i,)
         if not (isinstance(v, gast.BinOp) and isinstance(v.op, gast.Sub) and isinstance(v.left, gast.Name)):
             continue
         right = v.right
         red = reductions.get(right.id) if isinstance(right, gast.Name) else _reduction(right, resolve)
         if red is None or red[0] != v.left.id or stores.get(target) != 1 or stores.get(v.left.id, 0) > 1:
             continue
+        if len(red) == 3 and any(red[0] in nodes.names_in(st, gast.Store) for st in body[red[2] + 1:i]):
+            continue              # x was rebound between the reduction and the subtraction
         if _uses_are_invariant(body[i + 1:], target, red[1], resolve, stores):
             out.add(target)
     return out

@@ -723,7 +723,7 @@ class FunctionTransformer(FactoredMixin):
         if kind is gast.IfExp:
             tmp = self.namer.temp()
             self.act.active.add(tmp)
-            self.s_If(nodes.if_(e.test, [nodes.assign(tmp, e.body)], [nodes.assign(tmp, e.orelse)]), out)
+            self.stmt(nodes.if_(e.test, [nodes.assign(tmp, e.body)], [nodes.assign(tmp, e.orelse)]), out)
             return nodes.name(tmp)
         if kind is gast.BoolOp:
             tmp = self.namer.temp()
@@ -731,7 +731,7 @@ class FunctionTransformer(FactoredMixin):
             self.s_Assign(nodes.assign(tmp, e.values[0]), out)
             for v in e.values[1:]:
                 test = nodes.name(tmp) if isinstance(e.op, gast.And) else nodes.unary(gast.Not(), nodes.name(tmp))
-                self.s_If(nodes.if_(test, [nodes.assign(tmp, v)]), out)
+                self.stmt(nodes.if_(test, [nodes.assign(tmp, v)]), out)
             return nodes.name(tmp)
         if kind in (gast.ListComp, gast.GeneratorExp, gast.DictComp):
             return self.lower_comprehension(e, out)
