@@ -50,47 +50,22 @@ class FactoredMixin:
             self.lr_ok = False
             return []
         body = gast.Module(body=self.fnode.body, type_ignores=[])
-        self.lr_ok = not nodes.nodes_of(body, (gast.FunctionDef, gast.Lambda, gast.Global, gast.Nonlocal))
-        self.lr_unsafe = self._shared_with_writes(body) if self.lr_ok else set()
+        # Factored tangents only where nothing is written in place, here or in any user function this
+        # one calls (transitively): with dense tangents a tangent shares memory exactly where its primal
+        # does, so an in-place write through any view or alias reaches every sharer's tangent; a factored
+        # tangent made dense is a new array and would miss it. (Tracking aliases syntactically misses
+        # too many forms: containers, unpacking, views of call results, ...)
+        self.lr_ok = not nodes.nodes_of(body, (gast.FunctionDef, gast.Lambda, gast.Global, gast.Nonlocal)) \
+            and not _writes(self.fnode, self.info, self.visible_locals, ())
         out = []
         for p, sig in structs.items():
             if sig is None or p not in self.spec.active_params:
                 continue
             self.state[p] = FACTORED
             self.lr[p] = sig
-            if not self.lr_ok or p in self.lr_unsafe:
+            if not self.lr_ok:
                 self.densify(p, out)
         return out
-
-    def _shared_with_writes(self, body):
-        """Names that may share memory with something written in place, here or in a callee.
-
-        With dense tangents, a tangent shares memory exactly where its primal does (views, aliases,
-        what a callee returns), so in-place tangent writes reach every sharer. A factored tangent made
-        dense is a new array and would break that; so a name that may be written through never holds
-        one. Over-approximated: ``v = anything(a, b.c, d[i])`` may alias a, b and d (a view of a function
-        result, an argument a callee returns), and every argument of a user function that writes in
-        place anywhere (transitively) counts as written."""
-        written = set(self.mutated)
-        pairs = list(self.body_aliases)
-        for n in nodes.nodes_of(body, (gast.Assign, gast.Call)):
-            if isinstance(n, gast.Assign) and isinstance(n.value, gast.Call):
-                roots = _roots(n.value)
-                for t in n.targets:
-                    pairs += [(v, r) for v in nodes.names_in(t, gast.Store) for r in roots]
-            elif isinstance(n, gast.Call):
-                obj = self.info.resolve(n.func, self.visible_locals)
-                if obj is not MISSING and not _write_free(obj):
-                    written |= set(_roots(n))
-        unsafe = set(written)
-        changed = True
-        while changed:
-            changed = False
-            for a, b in pairs:
-                if (a in unsafe) != (b in unsafe):
-                    unsafe |= {a, b}
-                    changed = True
-        return unsafe
 
     def is_factored(self, n):
         return self.state.get(n) == FACTORED
@@ -140,7 +115,7 @@ class FactoredMixin:
             return
         self.state[target] = FACTORED
         self.lr[target] = sig
-        if self.lr_depth or target in self.force_live or target in self.lr_unsafe or not self.lr_ok:
+        if self.lr_depth or target in self.force_live or not self.lr_ok:
             self.densify(target, out)
 
     # ------------------------------------------------------------------ one simple statement
@@ -367,27 +342,12 @@ class FactoredMixin:
         return tan, None
 
     # ------------------------------------------------------------------ calls into user functions
-    # (a callee receives a factored argument only where the argument is not in lr_unsafe, i.e. where no
-    # function it reaches writes in place: see _shared_with_writes)
+    # (factored arguments reach only callees that write nothing in place: this function would not keep
+    # factored tangents otherwise, see lr_setup)
     def lr_call_structs(self, binding):
         """Signatures of the factored arguments of a user-function call, by parameter."""
         return {p: self.lr[a.id] for p, a in binding.items()
                 if isinstance(a, gast.Name) and self.state.get(a.id) == FACTORED}
-
-
-def _roots(call):
-    """The variables an expression's call may hand over: arguments, keyword values and the receiver of a
-    method, through subscripts and attributes."""
-    out = []
-    parts = list(call.args) + [k.value for k in call.keywords]
-    if isinstance(call.func, gast.Attribute):
-        parts.append(call.func.value)
-    for p in parts:
-        while isinstance(p, (gast.Subscript, gast.Attribute, gast.Starred)):
-            p = p.value
-        if isinstance(p, gast.Name):
-            out.append(p.id)
-    return out
 
 
 _WRITE_FREE = {}
@@ -396,9 +356,28 @@ _WRITING_METHODS = {"append", "extend", "insert", "update", "setdefault", "pop",
                     "sort", "reverse", "fill", "put", "resize", "itemset", "partition", "setflags"}
 
 
+def _writes(fnode, info, local, visiting):
+    """Whether function ``fnode`` writes anything in place (a subscript or attribute store, an augmented
+    assignment, a writing method) or calls a user function that does (transitively; a forward_diff
+    object counts as writing). Library functions do not write into their arguments here (``out=`` is
+    refused)."""
+    for n in nodes.nodes_of(fnode, (gast.Subscript, gast.Attribute, gast.AugAssign, gast.Call)):
+        if isinstance(n, (gast.Subscript, gast.Attribute)):
+            if isinstance(n.ctx, gast.Store):
+                return True
+        elif isinstance(n, gast.AugAssign):
+            return True
+        elif isinstance(n.func, gast.Attribute) and n.func.attr in _WRITING_METHODS:
+            return True
+        else:
+            callee = info.resolve(n.func, local)
+            if callee is not MISSING and not _write_free(callee, visiting):
+                return True
+    return False
+
+
 def _write_free(obj, visiting=()):
-    """True when user function ``obj`` (and every user function it calls) writes nothing in place; True
-    for library functions (their array arguments are not written: ``out=`` is refused)."""
+    """True when user function ``obj`` (and every user function it calls) writes nothing in place."""
     from .parse import FunctionInfo, is_user_function, local_names
     if getattr(obj, "generated_function", None) is not None:
         return False                              # a forward_diff object: be conservative
@@ -413,20 +392,7 @@ def _write_free(obj, visiting=()):
         info = FunctionInfo(obj)
     except Exception:
         return False
-    result = True
-    locs = local_names(info.node)
-    for n in nodes.nodes_of(info.node, (gast.Subscript, gast.AugAssign, gast.Call)):
-        if (isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store)) or isinstance(n, gast.AugAssign):
-            result = False
-        elif isinstance(n, gast.Call):
-            if isinstance(n.func, gast.Attribute) and n.func.attr in _WRITING_METHODS:
-                result = False
-            else:
-                callee = info.resolve(n.func, locs)
-                if callee is not MISSING and not _write_free(callee, visiting + (code,)):
-                    result = False
-        if not result:
-            break
+    result = not _writes(info.node, info, local_names(info.node), visiting + (code,))
     if not visiting:                              # an inner result may rest on the recursion assumption
         _WRITE_FREE[code] = result
     return result
