@@ -175,14 +175,14 @@ def main(argv=None):
                 return 1
         if args.command == "train":
             from .training.runner import run_train
-            cfg = _config(args, args.method)
+            cfg = _valid(_config(args, args.method), parser)
             r, jpath, ppath = run_train(cfg, progress=progress)
             _summary(f"{cfg.model} {cfg.method} {cfg.optimizer}", r, out)
             status = r["status"]
             message = r["message"]
         else:
             from .training.runner import run_compare
-            cfg = _config(args, "forward")
+            cfg = _valid(_config(args, "forward"), parser)
             runs, ratio, jpath, ppath = run_compare(cfg, progress=progress)
             for m, r in runs.items():
                 _summary(f"{cfg.model} {m:8s}", r, out)
@@ -199,6 +199,14 @@ def main(argv=None):
         print(f"tangent-fwd: stopped: {message}", file=sys.stderr)
         return 1
     return 0
+
+
+def _valid(cfg, parser):
+    """The configuration, or a usage error (exit status 2) naming what is inconsistent."""
+    try:
+        return cfg.validate()
+    except ValueError as e:
+        parser.error(str(e))
 
 
 def _data(args, parser):

@@ -183,6 +183,11 @@ def scaled_into(o, b, c, first):
         else:
             o += b * c
         return
+    if not o.flags.c_contiguous:          # a reshape of o would be a copy: work in a C-ordered one
+        tmp = np.ascontiguousarray(o)
+        scaled_into(tmp, b, c, first)
+        np.copyto(o, tmp)
+        return
     r = b.rank
     u = b.u.reshape(-1, r) * c
     w = b.w.reshape(-1, r)
@@ -195,6 +200,15 @@ def scaled_into(o, b, c, first):
         np.matmul(u, w.T, out=o2)
     else:
         o2 += u @ w.T
+
+
+def _tree_key(tree):
+    """What a direction sampler depends on: the pytree's structure and its leaves' shapes and dtypes."""
+    if isinstance(tree, dict):
+        return ("d",) + tuple((k, _tree_key(v)) for k, v in tree.items())
+    if isinstance(tree, (list, tuple)):
+        return (type(tree),) + tuple(_tree_key(v) for v in tree)
+    return (np.shape(tree), getattr(tree, "dtype", type(tree)))
 
 
 def _wrt_index(f, wrt):
@@ -231,8 +245,8 @@ class ForwardGradient:
         # vector mode (one generated pass for the K directions) by default whenever K > 1
         self.vectorized = (self.directions > 1 and jvp_fn is None and not self.rank) if vectorized is None \
             else bool(vectorized)
-        self._fd = None
-        self._sampler = None
+        self._fd = {}
+        self._sampler, self._sampler_key = None, None
         self.last_jvps = []
 
     def _jvp(self, args, tangents):
@@ -242,17 +256,21 @@ class ForwardGradient:
         if self.jvp_fn is not None:
             kw = {"vectorized": True} if self.vectorized else {}
             return self.jvp_fn(self.f, args, tuple(tangents), **kw)
-        if self._fd is None:
+        i = self.wrt % len(args)              # a negative wrt counts from the last argument given
+        fd = self._fd.get(i)
+        if fd is None:
             from tangent_fwd.api import ForwardDiff
-            self._fd = ForwardDiff(self.f, wrt=self.wrt, backend=self.backend, vectorized=self.vectorized)
-        return self._fd(*args, tangents[self.wrt])
+            fd = self._fd[i] = ForwardDiff(self.f, wrt=i, backend=self.backend, vectorized=self.vectorized)
+        return fd(*args, tangents[i])
 
     def _sampler_for(self, primal):
         s = self._sampler
         lead = (self.directions,) if self.vectorized else ()
-        if s is None or [lead + np.shape(a) for a in leaves(primal)] != [b.shape for b in s._flat]:
+        key = _tree_key(primal)
+        if s is None or key != self._sampler_key:
             s = self._sampler = DirectionSampler(primal, self.distribution, self.rng,
                                                  batch=self.directions if self.vectorized else None, rank=self.rank)
+            self._sampler_key = key
         return s
 
     def _vector_jvp(self, args):
@@ -295,7 +313,11 @@ class ForwardGradient:
         if self.vectorized:
             value, dvalues = self._vector_jvp(args)
             for o, b in zip(out, self._sampler._flat):
-                np.dot((dvalues * (scale / k)).astype(b.dtype), b.reshape(k, -1), out=o.reshape(-1))
+                coef = (dvalues * (scale / k)).astype(b.dtype)
+                if o.dtype == b.dtype and o.flags.c_contiguous:
+                    np.dot(coef, b.reshape(k, -1), out=o.reshape(-1))
+                else:                  # another layout or precision (e.g. Fortran order, longdouble)
+                    np.copyto(o, np.dot(coef, b.reshape(k, -1)).reshape(o.shape), casting="unsafe")
             return value
         value = None
         self.last_jvps = []
@@ -335,7 +357,9 @@ def _dense_scaled(b, scale):
         out = np.empty(b.shape, b.dtype)
         scaled_into(out, b, b.dtype.type(scale), True)
         return out
-    return b * b.dtype.type(scale)
+    out = np.empty(np.shape(b), b.dtype)          # a 0-d leaf stays a (writable) 0-d array
+    np.multiply(b, b.dtype.type(scale), out=out)
+    return out
 
 
 def forward_gradient(f, wrt=0, *, directions=1, distribution="normal", rng=None, jvp_fn=None, vectorized=None,

@@ -55,8 +55,9 @@ class Optimizer:
         self.step_count = 0
         self._leaves = leaves(params)
         # reused buffers: the forward-gradient estimate, and scratch space for the updates
-        self._gbuf = [np.empty_like(p) for p in self._leaves] if grad_fn is None else None
-        self._scratch = [np.empty_like(p) for p in self._leaves]
+        # C-ordered whatever the parameters' layout: the estimate is written through reshaped views
+        self._gbuf = [np.empty(p.shape, p.dtype) for p in self._leaves] if grad_fn is None else None
+        self._scratch = [np.empty(p.shape, p.dtype) for p in self._leaves]
 
     @property
     def lr(self):

@@ -25,7 +25,8 @@ def map_tree(fn, tree, *rest):
     if isinstance(tree, dict):
         return {k: map_tree(fn, tree[k], *(r[k] for r in rest)) for k in tree}
     if isinstance(tree, (list, tuple)):
-        return type(tree)(map_tree(fn, t, *(r[i] for r in rest)) for i, t in enumerate(tree))
+        items = [map_tree(fn, t, *(r[i] for r in rest)) for i, t in enumerate(tree)]
+        return type(tree)(*items) if hasattr(tree, "_fields") else type(tree)(items)     # namedtuples
     return fn(tree, *rest)
 
 
