@@ -184,32 +184,14 @@ def with_ctx(node, ctx_cls):
 
 def names_in(node, ctx_cls=None):
     """Ids of all Name nodes under ``node`` (optionally only those with the given context), in the
-    order ``gast.walk`` visits them (breadth first). A hot path of the compiler: a plain loop over
-    ``_fields`` is about twice as fast as ``gast.walk``."""
-    from collections import deque
-    out = []
-    queue = deque([node])
-    pop, push = queue.popleft, queue.append
-    Name, AST = gast.Name, gast.AST
-    while queue:
-        n = pop()
-        if type(n) is Name:
-            if ctx_cls is None or isinstance(n.ctx, ctx_cls):
-                out.append(n.id)
-        for field in n._fields:
-            v = getattr(n, field, None)
-            if isinstance(v, AST):
-                push(v)
-            elif type(v) is list:
-                for item in v:
-                    if isinstance(item, AST):
-                        push(item)
-    return out
+    order ``gast.walk`` visits them (breadth first). A hot path of the compiler."""
+    return [n.id for n in nodes_of(node, gast.Name) if ctx_cls is None or isinstance(n.ctx, ctx_cls)]
 
 
 def nodes_of(node, cls):
-    """All nodes of type ``cls`` under ``node`` (itself included), breadth first, with the plain field
-    walk of ``names_in`` (``gast.walk`` is a generator over ``iter_child_nodes``: ~2x slower)."""
+    """All nodes of type ``cls`` under ``node`` (itself included), breadth first like ``gast.walk``,
+    with a plain loop over ``_fields``: about twice as fast as ``gast.walk`` (a generator over
+    ``iter_child_nodes``)."""
     from collections import deque
     out = []
     queue = deque([node])
