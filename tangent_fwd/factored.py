@@ -103,8 +103,8 @@ class FactoredMixin:
         where it cannot stay so). The factored forms never read the result, but they read the operands:
         where the primal statement rebinds one of them (``x = x @ W``) the tangent goes first."""
         d = self.tangent_name(target)
-        if sig is None and (self.has_inplace or target in self.mutated):
-            tan = nodes.call(nodes.attr(nodes.name(self.unit.rt), "fresh"), [tan])   # as assign_name does
+        # (no rt.fresh copy as assign_name makes where things are written in place, and no check of
+        # force_live: a function holding factored tangents writes nothing in place, see lr_setup)
         if target in nodes.names_in(tan, gast.Load):
             out += [nodes.assign(d, tan), primal]
         else:
@@ -115,7 +115,7 @@ class FactoredMixin:
             return
         self.state[target] = FACTORED
         self.lr[target] = sig
-        if self.lr_depth or target in self.force_live or not self.lr_ok:
+        if self.lr_depth:                     # inside a compound statement: no factored tangents
             self.densify(target, out)
 
     # ------------------------------------------------------------------ one simple statement
