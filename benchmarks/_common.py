@@ -5,6 +5,7 @@ import platform
 import statistics
 import sys
 import time
+import tracemalloc
 
 BLAS_VARS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 
@@ -82,3 +83,20 @@ def write(out_dir, name, payload, markdown):
         json.dump(payload, fh, indent=2, default=str)
     with open(os.path.join(out_dir, name + ".md"), "w") as fh:
         fh.write(markdown)
+
+
+def peak_bytes(fn, reps=3):
+    """Peak traced memory during one call of fn, minus the memory traced before it (min over reps)."""
+    best = None
+    for _ in range(reps):
+        tracemalloc.start()
+        try:
+            base = tracemalloc.get_traced_memory()[0]
+            tracemalloc.reset_peak()
+            out = fn()
+            peak = tracemalloc.get_traced_memory()[1] - base
+        finally:
+            tracemalloc.stop()
+        del out
+        best = peak if best is None else min(best, peak)
+    return best

@@ -17,11 +17,10 @@ import argparse
 import os
 import sys
 import time
-import tracemalloc
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _paper_common import add_blas_threads_arg, git_head, loadavg, set_blas_threads  # noqa: E402
-from _common import machine, reexec_without_blas_overrides, summary, timeit, write  # noqa: E402
+from _common import machine, peak_bytes, reexec_without_blas_overrides, summary, timeit, write  # noqa: E402
 
 reexec_without_blas_overrides()
 
@@ -133,23 +132,6 @@ def check_backprop_fd():
         fd = (deep_loss(plus, x, y) - deep_loss(minus, x, y)) / (2 * eps)
         worst = max(worst, abs(fd - tree_dot(g, v)) / max(abs(fd), 1e-8))
     return {"passed": bool(worst < 1e-6), "max_rel_err": worst}
-
-
-def peak_bytes(fn, reps=3):
-    """Peak traced memory during one call of fn, minus the memory traced before it (min over reps)."""
-    best = None
-    for _ in range(reps):
-        tracemalloc.start()
-        try:
-            base = tracemalloc.get_traced_memory()[0]
-            tracemalloc.reset_peak()
-            out = fn()
-            peak = tracemalloc.get_traced_memory()[1] - base
-        finally:
-            tracemalloc.stop()
-        del out
-        best = peak if best is None else min(best, peak)
-    return best
 
 
 def nbytes(tree):

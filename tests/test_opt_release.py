@@ -1,14 +1,18 @@
 """Releasing compiler temporaries at the end of loop bodies (optimize.release_temporaries): a
 temporary last read by the final statement of a loop body used to stay bound across the back-edge,
 so the next iteration allocated its own arrays while the previous ones were still held."""
+import os
+import sys
 import textwrap
-import tracemalloc
 
 import gast
 import numpy as np
 
 import tangent_fwd
 from tangent_fwd import nodes, optimize
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "benchmarks"))
+from _common import peak_bytes  # noqa: E402  (the depth benchmark's measurement)
 
 
 def deep_loss(params, x):
@@ -57,19 +61,6 @@ def test_deep_loop_jvp_matches_central_differences():
     assert np.isclose(dval, fdiff, rtol=1e-6, atol=1e-8)
 
 
-def _peak(fn):
-    tracemalloc.start()
-    try:
-        base = tracemalloc.get_traced_memory()[0]
-        tracemalloc.reset_peak()
-        out = fn()
-        peak = tracemalloc.get_traced_memory()[1] - base
-    finally:
-        tracemalloc.stop()
-    del out
-    return peak
-
-
 def test_deep_loop_jvp_peak_memory_does_not_hold_the_previous_layer():
     # width 256, batch 64, float32: one activation is 64 KiB. Holding the previous layer's
     # pre-activation and its tangent across the back-edge made the peak 8 activations (~513 KiB);
@@ -81,7 +72,7 @@ def test_deep_loop_jvp_peak_memory_does_not_hold_the_previous_layer():
     fd = tangent_fwd.forward_diff(deep_loss, wrt="params")
     fd(p, x, v)
     act = 64 * 256 * 4
-    assert _peak(lambda: fd(p, x, v)) < 7 * act
+    assert peak_bytes(lambda: fd(p, x, v), reps=1) < 7 * act
 
 
 def _release(src, temps):
