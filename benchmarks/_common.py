@@ -1,4 +1,5 @@
 """Shared by the benchmark scripts: a clean BLAS environment, machine facts, robust timing."""
+
 import json
 import os
 import platform
@@ -15,7 +16,10 @@ BLAS_VARS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 # how much depends on which measurement ran just before (order effects of 2x on the same code). With
 # these thresholds large temporaries are reused from the heap for every method alike.
 # TANGENT_FWD_BENCH_MALLOC=0 leaves the allocator alone.
-MALLOC_VARS = {"MALLOC_MMAP_THRESHOLD_": "33554432", "MALLOC_TRIM_THRESHOLD_": "4294967296"}   # 32 MiB: the 64-bit maximum
+MALLOC_VARS = {
+    "MALLOC_MMAP_THRESHOLD_": "33554432",
+    "MALLOC_TRIM_THRESHOLD_": "4294967296",
+}  # 32 MiB: the 64-bit maximum
 
 
 def reexec_without_blas_overrides():
@@ -39,8 +43,14 @@ def reexec_without_blas_overrides():
 
 def machine():
     import numpy
-    info = {"python": platform.python_version(), "numpy": numpy.__version__, "cores": os.cpu_count(),
-            "platform": platform.platform(), "blas_env": os.environ.get("TANGENT_FWD_BENCH_REEXEC", "unchanged")}
+
+    info = {
+        "python": platform.python_version(),
+        "numpy": numpy.__version__,
+        "cores": os.cpu_count(),
+        "platform": platform.platform(),
+        "blas_env": os.environ.get("TANGENT_FWD_BENCH_REEXEC", "unchanged"),
+    }
     try:
         with open("/proc/cpuinfo") as fh:
             info["cpu"] = next((l.split(":", 1)[1].strip() for l in fh if l.startswith("model name")), "?")
@@ -48,8 +58,10 @@ def machine():
         info["cpu"] = platform.processor()
     try:
         from threadpoolctl import threadpool_info
-        info["blas"] = [{k: p.get(k) for k in ("internal_api", "version", "num_threads", "architecture")}
-                        for p in threadpool_info()]
+
+        info["blas"] = [
+            {k: p.get(k) for k in ("internal_api", "version", "num_threads", "architecture")} for p in threadpool_info()
+        ]
     except ImportError:
         info["blas"] = "threadpoolctl not installed"
     return info

@@ -26,6 +26,7 @@ Python, CPU model and core count go into the JSON and the Markdown.
 
 writes ``compiler.json`` and ``compiler.md`` into ``--out``.
 """
+
 import argparse
 import inspect
 import math
@@ -41,10 +42,9 @@ reexec_without_blas_overrides()
 
 import numpy as np  # noqa: E402
 
-from tangent_fwd.training.models import mlp_loss  # noqa: E402  (the MLP of the training issue)
-
 import tangent_fwd  # noqa: E402
 from tangent_fwd import backends, compiler  # noqa: E402
+from tangent_fwd.training.models import mlp_loss  # noqa: E402  (the MLP of the training issue)
 
 
 # ------------------------------------------------------------------------------------ functions
@@ -76,7 +76,7 @@ def realistic_loss(params, x, y, n_refine=2, l2=1e-4, dropout_mask=None):
     reg = 0.0
     if l2 > 0:
         reg = l2 * (np.sum(W1 * W1) + np.sum(W2 * W2))
-    acc_hint = np.mean(np.argmax(logits, axis=1) == y)   # not differentiated
+    acc_hint = np.mean(np.argmax(logits, axis=1) == y)  # not differentiated
     if acc_hint > 0.99:
         reg = reg * 0.5
     return nll + reg
@@ -131,7 +131,7 @@ def mlp_jvp_hand_where(params, x, y, dparams):
 
 
 def scalar_f(x):
-    return math.sin(x) * x ** 2 + math.exp(x) / x
+    return math.sin(x) * x**2 + math.exp(x) / x
 
 
 def scalar_hand(x, dx):
@@ -168,8 +168,13 @@ def bench_transform(repeats, cases=None):
             "build+compile": lambda: compiler.Unit(fn, wrt, numpy_backend).build().compile(),
         }
         t = timeit(fns, repeats, warmup=2)
-        out[name] = {"source_lines": src_lines, "generated_lines": lines, "first_in_process_ms": first * 1e3,
-                     "build_ms": _summ_us(t["build"], 1e3), "build_compile_ms": _summ_us(t["build+compile"], 1e3)}
+        out[name] = {
+            "source_lines": src_lines,
+            "generated_lines": lines,
+            "first_in_process_ms": first * 1e3,
+            "build_ms": _summ_us(t["build"], 1e3),
+            "build_compile_ms": _summ_us(t["build+compile"], 1e3),
+        }
     return out
 
 
@@ -196,11 +201,13 @@ def bench_scalar(repeats, number):
     rows, others = {}, {}
     try:
         import jax
+
         jax.config.update("jax_enable_x64", True)
         import jax.numpy as jnp
 
         def jf(x):
-            return jnp.sin(x) * x ** 2 + jnp.exp(x) / x
+            return jnp.sin(x) * x**2 + jnp.exp(x) / x
+
         jj = jax.jit(lambda x, dx: jax.jvp(jf, (x,), (dx,)))
         jj(x, dx)
         fns["f+JVP jax.jit(jax.jvp)"] = lambda: jj(x, dx)
@@ -212,7 +219,8 @@ def bench_scalar(repeats, number):
         from autograd.differential_operators import make_jvp
 
         def af(x):
-            return anp.sin(x) * x ** 2 + anp.exp(x) / x
+            return anp.sin(x) * x**2 + anp.exp(x) / x
+
         aj = make_jvp(af)
         fns["f+JVP autograd make_jvp"] = lambda: aj(x)(dx)
         others["autograd"] = "installed"
@@ -223,8 +231,16 @@ def bench_scalar(repeats, number):
     empty = statistics.median(t.pop("(empty lambda)"))
     for k, s in t.items():
         rows[k] = _summ_us([v - empty for v in s])
-    return {"x": x, "dx": dx, "value": v_fd, "tangent": d_fd, "number": number,
-            "lambda_overhead_us_subtracted": empty * 1e6, "times_us": rows, "frameworks": others}
+    return {
+        "x": x,
+        "dx": dx,
+        "value": v_fd,
+        "tangent": d_fd,
+        "number": number,
+        "lambda_overhead_us_subtracted": empty * 1e6,
+        "times_us": rows,
+        "frameworks": others,
+    }
 
 
 def bench_mlp(repeats, width, x, y):
@@ -234,7 +250,7 @@ def bench_mlp(repeats, width, x, y):
     params = {}
     for k, sh in shapes.items():
         fan_in = sh[0] if len(sh) == 2 else 1
-        scale = math.sqrt(2.0 / fan_in) if len(sh) == 2 else 0.01   # He init; small non-zero biases
+        scale = math.sqrt(2.0 / fan_in) if len(sh) == 2 else 0.01  # He init; small non-zero biases
         params[k] = (scale * rng.standard_normal(sh)).astype(np.float32)
     v = {k: rng.standard_normal(p.shape).astype(np.float32) for k, p in params.items()}
     fd = tangent_fwd.forward_diff(mlp_loss, wrt="params")
@@ -246,8 +262,10 @@ def bench_mlp(repeats, width, x, y):
     # float64 finite difference as an independent reference
     p64 = {k: a.astype(np.float64) for k, a in params.items()}
     eps = 1e-6
-    fd_ref = (mlp_loss({k: p64[k] + eps * v[k] for k in p64}, x.astype(np.float64), y)
-              - mlp_loss({k: p64[k] - eps * v[k] for k in p64}, x.astype(np.float64), y)) / (2 * eps)
+    fd_ref = (
+        mlp_loss({k: p64[k] + eps * v[k] for k in p64}, x.astype(np.float64), y)
+        - mlp_loss({k: p64[k] - eps * v[k] for k in p64}, x.astype(np.float64), y)
+    ) / (2 * eps)
     assert np.allclose(val_t, f_val, rtol=1e-5) and np.allclose(val_h, f_val, rtol=1e-5), (val_t, val_h, f_val)
     assert np.allclose(d_t, d_h, rtol=1e-3, atol=1e-4 * max(1.0, abs(float(d_h)))), (d_t, d_h)
     assert np.allclose(d_hw, d_h, rtol=1e-3, atol=1e-4 * max(1.0, abs(float(d_h)))), (d_hw, d_h)
@@ -271,11 +289,22 @@ def bench_mlp(repeats, width, x, y):
     }
     # per-repeat paired ratio (each repeat times both back to back): a drift-free spread for the ratio
     paired = summary([a / b for a, b in zip(raw["f+JVP forward_diff"], raw["f+JVP hand-written"])])
-    return {"paired_ratio_tangent_fwd_over_hand": paired, "width": width, "batch": int(x.shape[0]), "dtype": "float32",
-            "n_params": int(sum(p.size for p in params.values())),
-            "check": {"f": float(f_val), "jvp_tangent_fwd": float(d_t), "jvp_hand": float(d_h),
-                      "jvp_finite_difference_f64": float(fd_ref)},
-            "times_ms": t, "ratios": ratios, "generated_source": fd.source}
+    return {
+        "paired_ratio_tangent_fwd_over_hand": paired,
+        "width": width,
+        "batch": int(x.shape[0]),
+        "dtype": "float32",
+        "n_params": int(sum(p.size for p in params.values())),
+        "check": {
+            "f": float(f_val),
+            "jvp_tangent_fwd": float(d_t),
+            "jvp_hand": float(d_h),
+            "jvp_finite_difference_f64": float(fd_ref),
+        },
+        "times_ms": t,
+        "ratios": ratios,
+        "generated_source": fd.source,
+    }
 
 
 # --------------------------------------------------------------------------------------- report
@@ -285,56 +314,93 @@ def _iqr(s, unit, fmt="{:.3f}"):
 
 def markdown(p):
     m = p["machine"]
-    blas = ", ".join(f"{b.get('internal_api')} {b.get('version')} ({b.get('num_threads')} threads, "
-                     f"{b.get('architecture')})" for b in (m["blas"] if isinstance(m["blas"], list) else []))
-    md = ["# Compiler benchmarks", "",
-          f"command: `{p['command']}`", "",
-          f"machine: {m['cpu']}, {m['cores']} cores; python {m['python']}, numpy {m['numpy']}; BLAS: {blas}; "
-          f"BLAS env: {m['blas_env']}; BLAS thread limit: {m['blas_threads_limit'] or 'none (as loaded)'}; "
-          f"load average (1/5/15 min) at start {m['loadavg_start']}, at end {m['loadavg_end']}; "
-          f"cores kept busy by other processes during the run (from /proc/stat): "
-          f"{m['other_processes_cores_busy']}", "",
-          "Medians over repeats after warm-up, IQR in parentheses; all rows of a table timed interleaved "
-          "in the same run.", "",
-          *([f"**Warning: other processes kept {m['other_processes_cores_busy']} cores busy during this run with "
-             "BLAS threads as loaded; matmul timings are likely inflated and bimodal (see the IQR). Rerun on "
-             "an idle machine or with `--blas-threads 1`.**", ""]
-            if (m.get("other_processes_cores_busy") or 0) > 0.5 and not m.get("blas_threads_limit")
-            and m["cores"] and m["cores"] <= 2 * max(1, m["other_processes_cores_busy"]) else []),
-          "## 1. Transform time (cold: new `compiler.Unit` each repeat; target ≤ 10 ms)", "",
-          "| function | source lines | generated lines | build (parse → source) | build + compile | first in process |",
-          "|---|---|---|---|---|---|"]
+    blas = ", ".join(
+        f"{b.get('internal_api')} {b.get('version')} ({b.get('num_threads')} threads, {b.get('architecture')})"
+        for b in (m["blas"] if isinstance(m["blas"], list) else [])
+    )
+    md = [
+        "# Compiler benchmarks",
+        "",
+        f"command: `{p['command']}`",
+        "",
+        f"machine: {m['cpu']}, {m['cores']} cores; python {m['python']}, numpy {m['numpy']}; BLAS: {blas}; "
+        f"BLAS env: {m['blas_env']}; BLAS thread limit: {m['blas_threads_limit'] or 'none (as loaded)'}; "
+        f"load average (1/5/15 min) at start {m['loadavg_start']}, at end {m['loadavg_end']}; "
+        f"cores kept busy by other processes during the run (from /proc/stat): "
+        f"{m['other_processes_cores_busy']}",
+        "",
+        "Medians over repeats after warm-up, IQR in parentheses; all rows of a table timed interleaved "
+        "in the same run.",
+        "",
+        *(
+            [
+                f"**Warning: other processes kept {m['other_processes_cores_busy']} cores busy during this run with "
+                "BLAS threads as loaded; matmul timings are likely inflated and bimodal (see the IQR). Rerun on "
+                "an idle machine or with `--blas-threads 1`.**",
+                "",
+            ]
+            if (m.get("other_processes_cores_busy") or 0) > 0.5
+            and not m.get("blas_threads_limit")
+            and m["cores"]
+            and m["cores"] <= 2 * max(1, m["other_processes_cores_busy"])
+            else []
+        ),
+        "## 1. Transform time (cold: new `compiler.Unit` each repeat; target ≤ 10 ms)",
+        "",
+        "| function | source lines | generated lines | build (parse → source) | build + compile | first in process |",
+        "|---|---|---|---|---|---|",
+    ]
     for k, r in p["transform"].items():
-        md.append(f"| `{k}` | {r['source_lines']} | {r['generated_lines']} | {_iqr(r['build_ms'], 'ms')} | "
-                  f"{_iqr(r['build_compile_ms'], 'ms')} | {r['first_in_process_ms']:.1f} ms |")
+        md.append(
+            f"| `{k}` | {r['source_lines']} | {r['generated_lines']} | {_iqr(r['build_ms'], 'ms')} | "
+            f"{_iqr(r['build_compile_ms'], 'ms')} | {r['first_in_process_ms']:.1f} ms |"
+        )
     s = p["scalar"]
-    md += ["", "## 2. Per call on Python floats: `sin(x)*x**2 + exp(x)/x` (target ≤ 0.5 µs)", "",
-           f"{s['number']} calls per sample; the cost of the empty timing lambda "
-           f"({s['lambda_overhead_us_subtracted']:.3f} µs) is subtracted from every row.", "",
-           "| row | µs per call, median (IQR) | min | vs f | vs hand-written |", "|---|---|---|---|---|"]
+    md += [
+        "",
+        "## 2. Per call on Python floats: `sin(x)*x**2 + exp(x)/x` (target ≤ 0.5 µs)",
+        "",
+        f"{s['number']} calls per sample; the cost of the empty timing lambda "
+        f"({s['lambda_overhead_us_subtracted']:.3f} µs) is subtracted from every row.",
+        "",
+        "| row | µs per call, median (IQR) | min | vs f | vs hand-written |",
+        "|---|---|---|---|---|",
+    ]
     f0 = s["times_us"]["f"]["median"]
     h0 = s["times_us"]["f+JVP hand-written"]["median"]
     for k, r in s["times_us"].items():
-        md.append(f"| {k} | {_iqr(r, '', '{:.3f}').strip()} | {r['min']:.3f} | {r['median'] / f0:.2f} | "
-                  f"{r['median'] / h0:.2f} |")
+        md.append(
+            f"| {k} | {_iqr(r, '', '{:.3f}').strip()} | {r['min']:.3f} | {r['median'] / f0:.2f} | "
+            f"{r['median'] / h0:.2f} |"
+        )
     md.append("")
     md.append("Other frameworks: " + ", ".join(f"{k}: {v}" for k, v in s["frameworks"].items()))
     r = p["mlp"]
-    md += ["", f"## 3. MLP loss f+JVP: 784-{r['width']}-{r['width']}-10, batch {r['batch']}, float32, "
-           f"w.r.t. all {r['n_params']:,} weights (target tangent_fwd / hand ≤ 1.05)", "",
-           "| row | ms, median (IQR) | min | / f | / hand-written |", "|---|---|---|---|---|"]
+    md += [
+        "",
+        f"## 3. MLP loss f+JVP: 784-{r['width']}-{r['width']}-10, batch {r['batch']}, float32, "
+        f"w.r.t. all {r['n_params']:,} weights (target tangent_fwd / hand ≤ 1.05)",
+        "",
+        "| row | ms, median (IQR) | min | / f | / hand-written |",
+        "|---|---|---|---|---|",
+    ]
     fm = r["times_ms"]["f"]["median"]
     hm = r["times_ms"]["f+JVP hand-written"]["median"]
     for k, t in r["times_ms"].items():
         md.append(f"| {k} | {_iqr(t, '').strip()} | {t['min']:.3f} | {t['median'] / fm:.3f} | {t['median'] / hm:.3f} |")
     q = r["ratios"]
     pr = r["paired_ratio_tangent_fwd_over_hand"]
-    md += ["", f"tangent_fwd / hand-written = **{q['tangent_fwd_over_hand']:.3f}** (ratio of medians); "
-           f"paired per-repeat ratio {pr['median']:.3f} (IQR {pr['q1']:.3f}–{pr['q3']:.3f}); "
-           f"Rf = (f+JVP)/f: tangent_fwd {q['Rf_tangent_fwd']:.3f}, hand-written {q['Rf_hand']:.3f}.", "",
-           f"Check before timing: JVP tangent_fwd {r['check']['jvp_tangent_fwd']:.6g}, hand-written "
-           f"{r['check']['jvp_hand']:.6g}, float64 central difference {r['check']['jvp_finite_difference_f64']:.6g} "
-           "(allclose asserted).", ""]
+    md += [
+        "",
+        f"tangent_fwd / hand-written = **{q['tangent_fwd_over_hand']:.3f}** (ratio of medians); "
+        f"paired per-repeat ratio {pr['median']:.3f} (IQR {pr['q1']:.3f}–{pr['q3']:.3f}); "
+        f"Rf = (f+JVP)/f: tangent_fwd {q['Rf_tangent_fwd']:.3f}, hand-written {q['Rf_hand']:.3f}.",
+        "",
+        f"Check before timing: JVP tangent_fwd {r['check']['jvp_tangent_fwd']:.6g}, hand-written "
+        f"{r['check']['jvp_hand']:.6g}, float64 central difference {r['check']['jvp_finite_difference_f64']:.6g} "
+        "(allclose asserted).",
+        "",
+    ]
     return "\n".join(md)
 
 
@@ -343,14 +409,19 @@ def main(argv=None):
     ap.add_argument("--quick", action="store_true", help="few repeats, small MLP (smoke run, a few seconds)")
     ap.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "results"))
     ap.add_argument("--repeats", type=int, default=None, help="repeats (default 50; 3 with --quick)")
-    ap.add_argument("--blas-threads", type=int, default=None,
-                    help="limit BLAS threads (threadpoolctl) for the whole run; default: leave as loaded "
-                         "(1 with --quick, so a smoke run stays fast on a busy machine)")
+    ap.add_argument(
+        "--blas-threads",
+        type=int,
+        default=None,
+        help="limit BLAS threads (threadpoolctl) for the whole run; default: leave as loaded "
+        "(1 with --quick, so a smoke run stays fast on a busy machine)",
+    )
     a = ap.parse_args(argv)
     if a.blas_threads is None and a.quick:
         a.blas_threads = 1
     if a.blas_threads is not None:
         from threadpoolctl import threadpool_limits
+
         _LIMITS.append(threadpool_limits(limits=a.blas_threads, user_api="blas"))
     reps = a.repeats or (3 if a.quick else 50)
     number = 2000 if a.quick else 200_000
@@ -362,6 +433,7 @@ def main(argv=None):
         data = "random"
     else:
         from tangent_fwd.data import load_mnist
+
         xt, yt, _, _ = load_mnist()
         x, y = xt[:64], yt[:64]
         data = "bundled MNIST, first 64 training images"
@@ -371,9 +443,13 @@ def main(argv=None):
     snap = _cpu_snapshot()
     print(f"machine: {mach}", flush=True)
     if mach["loadavg_start"] and mach["loadavg_start"][0] > 0.5 and a.blas_threads is None:
-        print("WARNING: the machine is busy (1-min load average %.2f): with as many BLAS threads as cores, "
-              "small matmuls can slow down by orders of magnitude; rerun on an idle machine or with "
-              "--blas-threads 1" % mach["loadavg_start"][0], flush=True)
+        print(
+            f"WARNING: the machine is busy (1-min load average {mach['loadavg_start'][0]:.2f}): with as many BLAS threads "
+            "as cores, "
+            "small matmuls can slow down by orders of magnitude; rerun on an idle machine or with "
+            "--blas-threads 1",
+            flush=True,
+        )
     transform = bench_transform(reps if not a.quick else 3)
     print("transform:", {k: round(v["build_compile_ms"]["median"], 3) for k, v in transform.items()}, flush=True)
     scalar = bench_scalar(max(reps // 2, 3) if not a.quick else 3, number)
@@ -382,11 +458,24 @@ def main(argv=None):
     print("mlp ms:", {k: round(v["median"], 3) for k, v in mlp["times_ms"].items()}, mlp["ratios"], flush=True)
     mach["loadavg_end"] = _loadavg()
     mach["other_processes_cores_busy"] = _others_load(snap)
-    cmd = "python " + " ".join([os.path.relpath(os.path.abspath(__file__))] + (argv if argv is not None else sys.argv[1:]))
-    payload = {"command": cmd, "machine": mach,
-               "config": {"quick": a.quick, "repeats": reps, "scalar_number": number, "mlp_width": width,
-                          "batch": 64, "data": data},
-               "transform": transform, "scalar": scalar, "mlp": mlp}
+    cmd = "python " + " ".join(
+        [os.path.relpath(os.path.abspath(__file__))] + (argv if argv is not None else sys.argv[1:])
+    )
+    payload = {
+        "command": cmd,
+        "machine": mach,
+        "config": {
+            "quick": a.quick,
+            "repeats": reps,
+            "scalar_number": number,
+            "mlp_width": width,
+            "batch": 64,
+            "data": data,
+        },
+        "transform": transform,
+        "scalar": scalar,
+        "mlp": mlp,
+    }
     md = markdown(payload)
     write(a.out, "compiler", payload, md)
     print(md)

@@ -17,13 +17,14 @@ hand-written JVP against tangent_fwd's.
 
     python benchmarks/bench_costs.py [--quick] [--out benchmarks/results] [--repeats 30] [--no-paper-cnn]
 """
+
 import argparse
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _paper_common import add_blas_threads_arg, git_head, loadavg, set_blas_threads  # noqa: E402
 from _common import machine, reexec_without_blas_overrides, summary, timeit, write  # noqa: E402
+from _paper_common import add_blas_threads_arg, git_head, loadavg, set_blas_threads  # noqa: E402
 
 reexec_without_blas_overrides()
 
@@ -35,8 +36,7 @@ from tangent_fwd.data import load_mnist  # noqa: E402
 from tangent_fwd.training import models  # noqa: E402
 from tangent_fwd.training.optim import SGD  # noqa: E402
 
-PAPER = {"logreg": {"Rf": 2.435, "Rb": 4.389}, "mlp": {"Rf": 2.468, "Rb": 4.165},
-         "cnn": {"Rf": 1.434, "Rb": 2.211}}
+PAPER = {"logreg": {"Rf": 2.435, "Rb": 4.389}, "mlp": {"Rf": 2.468, "Rb": 4.165}, "cnn": {"Rf": 1.434, "Rb": 2.211}}
 
 
 # ------------------------------------------------------------------------------ hand-written JVPs
@@ -154,8 +154,13 @@ def bench_model(label, name, size, x, y, repeats, step_repeats, lr=1e-4):
     d0 = float(fd(p0, x, y, v)[1])
     gv0 = flat_dot(model.loss_and_grad(p0, x, y)[1], v)
     at_init = {"jvp": d0, "grad_dot_v": gv0, "agree": bool(abs(d0 - gv0) <= 2e-3 * max(abs(gv0), 1e-3))}
-    numbers = {"f": float(f_val), "jvp_tangent_fwd": float(d_t), "jvp_api": float(d_j),
-               "jvp_hand": float(d_h), "grad_dot_v": gv}
+    numbers = {
+        "f": float(f_val),
+        "jvp_tangent_fwd": float(d_t),
+        "jvp_api": float(d_j),
+        "jvp_hand": float(d_h),
+        "grad_dot_v": gv,
+    }
     if not all(checks.values()):
         raise AssertionError(f"{label}: correctness check failed: {checks} {numbers}")
 
@@ -175,34 +180,54 @@ def bench_model(label, name, size, x, y, repeats, step_repeats, lr=1e-4):
         "grad_backprop": lambda: model.loss_and_grad(params, x, y),
     }
     t = {k: summary(s) for k, s in timeit(fns, repeats, warmup=3).items()}
-    steps = timeit({"step_forward_gradient": lambda: opt_fg.step(x, y),
-                    "step_forward_gradient_rademacher": lambda: opt_fr.step(x, y),
-                    "step_backprop": lambda: opt_bp.step(x, y)}, step_repeats, warmup=3)
+    steps = timeit(
+        {
+            "step_forward_gradient": lambda: opt_fg.step(x, y),
+            "step_forward_gradient_rademacher": lambda: opt_fr.step(x, y),
+            "step_backprop": lambda: opt_bp.step(x, y),
+        },
+        step_repeats,
+        warmup=3,
+    )
     t.update({k: summary(s) for k, s in steps.items()})
     med = {k: s["median"] for k, s in t.items()}
     rf = med["jvp_tangent_fwd"] / med["f"]
     rb = med["grad_backprop"] / med["f"]
     ratios = {
-        "Rf": rf, "Rb": rb, "Rf_over_Rb": rf / rb,
-        "Rf_hand": med["jvp_hand"] / med["f"], "Rf_api": med["jvp_api"] / med["f"],
+        "Rf": rf,
+        "Rb": rb,
+        "Rf_over_Rb": rf / rb,
+        "Rf_hand": med["jvp_hand"] / med["f"],
+        "Rf_api": med["jvp_api"] / med["f"],
         "jvp_tangent_fwd_over_hand": med["jvp_tangent_fwd"] / med["jvp_hand"],
         "jvp_api_over_hand": med["jvp_api"] / med["jvp_hand"],
         "fg_step_over_bp_step": med["step_forward_gradient"] / med["step_backprop"],
         "fg_rademacher_step_over_bp_step": med["step_forward_gradient_rademacher"] / med["step_backprop"],
     }
     mn = {k: s["min"] for k, s in t.items()}
-    ratios_min = {   # the same ratios from the fastest sample of each: least affected by other jobs on the CPU
-        "Rf": mn["jvp_tangent_fwd"] / mn["f"], "Rb": mn["grad_backprop"] / mn["f"],
-        "Rf_over_Rb": mn["jvp_tangent_fwd"] / mn["grad_backprop"], "Rf_hand": mn["jvp_hand"] / mn["f"],
+    ratios_min = {  # the same ratios from the fastest sample of each: least affected by other jobs on the CPU
+        "Rf": mn["jvp_tangent_fwd"] / mn["f"],
+        "Rb": mn["grad_backprop"] / mn["f"],
+        "Rf_over_Rb": mn["jvp_tangent_fwd"] / mn["grad_backprop"],
+        "Rf_hand": mn["jvp_hand"] / mn["f"],
         "jvp_tangent_fwd_over_hand": mn["jvp_tangent_fwd"] / mn["jvp_hand"],
         "fg_step_over_bp_step": mn["step_forward_gradient"] / mn["step_backprop"],
         "fg_rademacher_step_over_bp_step": mn["step_forward_gradient_rademacher"] / mn["step_backprop"],
     }
     n_params = int(sum(p.size for p in params.values()))
-    return {"label": label, "model": name, "size": size, "n_params": n_params, "checks": checks,
-            "check_numbers": numbers, "at_zero_bias_init": at_init, "times": t, "ratios": ratios,
-            "ratios_from_min": ratios_min,
-            "paper": PAPER[name]}
+    return {
+        "label": label,
+        "model": name,
+        "size": size,
+        "n_params": n_params,
+        "checks": checks,
+        "check_numbers": numbers,
+        "at_zero_bias_init": at_init,
+        "times": t,
+        "ratios": ratios,
+        "ratios_from_min": ratios_min,
+        "paper": PAPER[name],
+    }
 
 
 # ------------------------------------------------------------------------------- optional others
@@ -225,46 +250,74 @@ def fmt_ms(s):
 def markdown(payload):
     m = payload["machine"]
     rows = payload["models"]
-    md = ["# Cost table: forward gradient vs backprop (batch %d, float32, MNIST)" % payload["config"]["batch"], "",
-          f"machine: {m['cpu']}, {m['cores']} cores; numpy {m['numpy']}, python {m['python']}; "
-          f"BLAS env: {m['blas_env']}; BLAS: " + ", ".join(
-              f"{b.get('internal_api')} {b.get('version')} ({b.get('num_threads')} threads, {b.get('architecture')})"
-              for b in (m["blas"] if isinstance(m["blas"], list) else [])) + f"; BLAS threads {m.get('blas_threads_setting')}; load avg at start {m.get('loadavg_start')}", "",
-          f"repeats: {payload['config']['repeats']} (kernels), {payload['config']['step_repeats']} (steps); "
-          "median ms (IQR)", "",
-          "| model | params | f | f+JVP tangent_fwd | f+JVP `jvp()` | f+JVP hand | f+grad backprop | FG step (normal v) | "
-          "FG step (Rademacher v) | BP step |",
-          "|---|---|---|---|---|---|---|---|---|---|"]
+    md = [
+        f"# Cost table: forward gradient vs backprop (batch {payload['config']['batch']}, float32, MNIST)",
+        "",
+        f"machine: {m['cpu']}, {m['cores']} cores; numpy {m['numpy']}, python {m['python']}; "
+        f"BLAS env: {m['blas_env']}; BLAS: "
+        + ", ".join(
+            f"{b.get('internal_api')} {b.get('version')} ({b.get('num_threads')} threads, {b.get('architecture')})"
+            for b in (m["blas"] if isinstance(m["blas"], list) else [])
+        )
+        + f"; BLAS threads {m.get('blas_threads_setting')}; load avg at start {m.get('loadavg_start')}",
+        "",
+        f"repeats: {payload['config']['repeats']} (kernels), {payload['config']['step_repeats']} (steps); "
+        "median ms (IQR)",
+        "",
+        "| model | params | f | f+JVP tangent_fwd | f+JVP `jvp()` | f+JVP hand | f+grad backprop | FG step (normal v) | "
+        "FG step (Rademacher v) | BP step |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for r in rows:
         t = r["times"]
-        md.append(f"| {r['label']} | {r['n_params']:,} | {fmt_ms(t['f'])} | {fmt_ms(t['jvp_tangent_fwd'])} | "
-                  f"{fmt_ms(t['jvp_api'])} | {fmt_ms(t['jvp_hand'])} | {fmt_ms(t['grad_backprop'])} | "
-                  f"{fmt_ms(t['step_forward_gradient'])} | {fmt_ms(t['step_forward_gradient_rademacher'])} | "
-                  f"{fmt_ms(t['step_backprop'])} |")
-    md += ["", "| model | Rf (ours) | Rb (ours) | Rf/Rb (ours) | Rf paper | Rb paper | Rf/Rb paper | "
-           "Rf hand | tangent_fwd / hand JVP | FG step / BP step (normal) | (Rademacher) |",
-           "|---|---|---|---|---|---|---|---|---|---|---|"]
+        md.append(
+            f"| {r['label']} | {r['n_params']:,} | {fmt_ms(t['f'])} | {fmt_ms(t['jvp_tangent_fwd'])} | "
+            f"{fmt_ms(t['jvp_api'])} | {fmt_ms(t['jvp_hand'])} | {fmt_ms(t['grad_backprop'])} | "
+            f"{fmt_ms(t['step_forward_gradient'])} | {fmt_ms(t['step_forward_gradient_rademacher'])} | "
+            f"{fmt_ms(t['step_backprop'])} |"
+        )
+    md += [
+        "",
+        "| model | Rf (ours) | Rb (ours) | Rf/Rb (ours) | Rf paper | Rb paper | Rf/Rb paper | "
+        "Rf hand | tangent_fwd / hand JVP | FG step / BP step (normal) | (Rademacher) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for r in rows:
         q, p = r["ratios"], r["paper"]
-        md.append(f"| {r['label']} | {q['Rf']:.3f} | {q['Rb']:.3f} | {q['Rf_over_Rb']:.3f} | {p['Rf']:.3f} | "
-                  f"{p['Rb']:.3f} | {p['Rf'] / p['Rb']:.3f} | {q['Rf_hand']:.3f} | "
-                  f"{q['jvp_tangent_fwd_over_hand']:.3f} | {q['fg_step_over_bp_step']:.3f} | "
-                  f"{q['fg_rademacher_step_over_bp_step']:.3f} |")
-    md += ["", "The same ratios from the minimum of each measurement (least disturbed by other jobs on a shared CPU):", "",
-           "| model | Rf | Rb | Rf/Rb | Rf hand | tangent_fwd / hand JVP | FG step / BP step (normal) | (Rademacher) |",
-           "|---|---|---|---|---|---|---|---|"]
+        md.append(
+            f"| {r['label']} | {q['Rf']:.3f} | {q['Rb']:.3f} | {q['Rf_over_Rb']:.3f} | {p['Rf']:.3f} | "
+            f"{p['Rb']:.3f} | {p['Rf'] / p['Rb']:.3f} | {q['Rf_hand']:.3f} | "
+            f"{q['jvp_tangent_fwd_over_hand']:.3f} | {q['fg_step_over_bp_step']:.3f} | "
+            f"{q['fg_rademacher_step_over_bp_step']:.3f} |"
+        )
+    md += [
+        "",
+        "The same ratios from the minimum of each measurement (least disturbed by other jobs on a shared CPU):",
+        "",
+        "| model | Rf | Rb | Rf/Rb | Rf hand | tangent_fwd / hand JVP | FG step / BP step (normal) | (Rademacher) |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for r in rows:
         q = r["ratios_from_min"]
-        md.append(f"| {r['label']} | {q['Rf']:.3f} | {q['Rb']:.3f} | {q['Rf_over_Rb']:.3f} | {q['Rf_hand']:.3f} | "
-                  f"{q['jvp_tangent_fwd_over_hand']:.3f} | {q['fg_step_over_bp_step']:.3f} | "
-                  f"{q['fg_rademacher_step_over_bp_step']:.3f} |")
-    md += ["", "Checks before timing (all passed): value of every path == f; tangent_fwd JVP along v == "
-           "grad·v from backprop (rel 2e-3); `jvp()` == `forward_diff`; hand-written JVP == tangent_fwd's.",
-           "At the zero-bias default init: " + "; ".join(
-               f"{r['label']}: JVP {r['at_zero_bias_init']['jvp']:.5g} vs grad·v "
-               f"{r['at_zero_bias_init']['grad_dot_v']:.5g} ({'agree' if r['at_zero_bias_init']['agree'] else 'DIFFER'})"
-               for r in rows),
-           "", "Other frameworks: " + ", ".join(f"{k}: {v}" for k, v in payload["frameworks"].items()), ""]
+        md.append(
+            f"| {r['label']} | {q['Rf']:.3f} | {q['Rb']:.3f} | {q['Rf_over_Rb']:.3f} | {q['Rf_hand']:.3f} | "
+            f"{q['jvp_tangent_fwd_over_hand']:.3f} | {q['fg_step_over_bp_step']:.3f} | "
+            f"{q['fg_rademacher_step_over_bp_step']:.3f} |"
+        )
+    md += [
+        "",
+        "Checks before timing (all passed): value of every path == f; tangent_fwd JVP along v == "
+        "grad·v from backprop (rel 2e-3); `jvp()` == `forward_diff`; hand-written JVP == tangent_fwd's.",
+        "At the zero-bias default init: "
+        + "; ".join(
+            f"{r['label']}: JVP {r['at_zero_bias_init']['jvp']:.5g} vs grad·v "
+            f"{r['at_zero_bias_init']['grad_dot_v']:.5g} ({'agree' if r['at_zero_bias_init']['agree'] else 'DIFFER'})"
+            for r in rows
+        ),
+        "",
+        "Other frameworks: " + ", ".join(f"{k}: {v}" for k, v in payload["frameworks"].items()),
+        "",
+    ]
     return "\n".join(md)
 
 
@@ -279,16 +332,22 @@ def main(argv=None):
     add_blas_threads_arg(ap)
     a = ap.parse_args(argv)
     blas_threads = set_blas_threads(a.blas_threads)
-    configs = [("logreg", "logreg", {}), ("mlp 784-1024-1024-10", "mlp", {"width": 1024}),
-               ("cnn 16ch/128 (CPU default)", "cnn", {"channels": 16, "hidden": 128})]
+    configs = [
+        ("logreg", "logreg", {}),
+        ("mlp 784-1024-1024-10", "mlp", {"width": 1024}),
+        ("cnn 16ch/128 (CPU default)", "cnn", {"channels": 16, "hidden": 128}),
+    ]
     if not a.no_paper_cnn:
         configs.append(("cnn 64ch/1024 (paper)", "cnn", {"channels": 64, "hidden": 1024}))
     if a.quick:
         a.repeats, a.step_repeats = 3, 3
-        configs = [("logreg", "logreg", {}), ("mlp 784-64-64-10", "mlp", {"width": 64}),
-                   ("cnn 4ch/16", "cnn", {"channels": 4, "hidden": 16})]
+        configs = [
+            ("logreg", "logreg", {}),
+            ("mlp 784-64-64-10", "mlp", {"width": 64}),
+            ("cnn 4ch/16", "cnn", {"channels": 4, "hidden": 16}),
+        ]
     x_train, y_train, _, _ = load_mnist()
-    x, y = x_train[:a.batch], y_train[:a.batch]
+    x, y = x_train[: a.batch], y_train[: a.batch]
     mach = machine()
     mach["blas_threads_setting"] = blas_threads
     mach["loadavg_start"] = loadavg()
@@ -300,13 +359,21 @@ def main(argv=None):
         r = bench_model(label, name, size, x, y, reps, sreps)
         r["repeats"], r["step_repeats"] = reps, sreps
         results.append(r)
-        print(f"{label}: Rf {r['ratios']['Rf']:.3f} Rb {r['ratios']['Rb']:.3f} "
-              f"tf/hand {r['ratios']['jvp_tangent_fwd_over_hand']:.3f} "
-              f"FG/BP step {r['ratios']['fg_step_over_bp_step']:.3f}", flush=True)
+        print(
+            f"{label}: Rf {r['ratios']['Rf']:.3f} Rb {r['ratios']['Rb']:.3f} "
+            f"tf/hand {r['ratios']['jvp_tangent_fwd_over_hand']:.3f} "
+            f"FG/BP step {r['ratios']['fg_step_over_bp_step']:.3f}",
+            flush=True,
+        )
     mach["loadavg_end"] = loadavg()
-    payload = {"machine": mach, "config": vars(a), "models": results, "frameworks": optional_frameworks(),
-               "checks_passed": all(all(r["checks"].values()) for r in results),
-               "command": "python " + " ".join([os.path.relpath(__file__)] + (argv if argv is not None else sys.argv[1:]))}
+    payload = {
+        "machine": mach,
+        "config": vars(a),
+        "models": results,
+        "frameworks": optional_frameworks(),
+        "checks_passed": all(all(r["checks"].values()) for r in results),
+        "command": "python " + " ".join([os.path.relpath(__file__)] + (argv if argv is not None else sys.argv[1:])),
+    }
     md = markdown(payload)
     write(a.out, "costs", payload, md)
     print(md)

@@ -7,6 +7,7 @@ f+JVP and a forward-gradient step, with and without kernel fusion, plus kernel l
 Needs CuPy with a usable device (``pip install -e ".[cuda12]"``); elsewhere it says so and exits 0
 after printing what it would measure. Results go to ``gpu.json`` / ``gpu.md``.
 """
+
 import argparse
 import os
 import sys
@@ -18,6 +19,7 @@ from _common import machine, write  # noqa: E402
 def _cupy():
     try:
         import cupy
+
         return cupy if cupy.is_available() else None
     except ImportError:
         return None
@@ -31,8 +33,10 @@ def main(argv=None):
     a = ap.parse_args(argv)
     cupy = _cupy()
     if cupy is None:
-        print("bench_gpu: no usable CUDA device through CuPy (cupy missing or cupy.is_available() is False); "
-              "it would time f, f+JVP and a forward-gradient step of the MLP and CNN on the GPU, fused vs unfused.")
+        print(
+            "bench_gpu: no usable CUDA device through CuPy (cupy missing or cupy.is_available() is False); "
+            "it would time f, f+JVP and a forward-gradient step of the MLP and CNN on the GPU, fused vs unfused."
+        )
         return None
     import numpy as np
     from cupyx.profiler import benchmark
@@ -54,35 +58,54 @@ def main(argv=None):
         v = {k: cupy.random.standard_normal(p.shape, dtype=p.dtype) for k, p in params.items()}
         fns = {}
         for fuse in (True, False):
-            fn, _ = Unit(model.loss, _wrt_names(model.loss, "params"), backends.get("cupy"), fuse=fuse).build().compile()
+            fn, _ = (
+                Unit(model.loss, _wrt_names(model.loss, "params"), backends.get("cupy"), fuse=fuse).build().compile()
+            )
             fns[fuse] = fn
         fused_t = float(fns[True](params, x, y, v)[1])
         unfused_t = float(fns[False](params, x, y, v)[1])
         assert abs(fused_t - unfused_t) <= 1e-4 * max(1.0, abs(unfused_t)), (fused_t, unfused_t)
         sgd = tangent_fwd.training.make_optimizer("sgd", model.loss, params, lr=1e-4)
-        cases = {"f": lambda: model.loss(params, x, y),
-                 "f+JVP fused": lambda: fns[True](params, x, y, v),
-                 "f+JVP unfused": lambda: fns[False](params, x, y, v),
-                 "forward-gradient step": lambda: sgd.step(x, y)}
+        cases = {
+            "f": lambda: model.loss(params, x, y),
+            "f+JVP fused": lambda: fns[True](params, x, y, v),
+            "f+JVP unfused": lambda: fns[False](params, x, y, v),
+            "forward-gradient step": lambda: sgd.step(x, y),
+        }
         res = {}
         for label, fn in cases.items():
             r = benchmark(fn, n_repeat=repeat, n_warmup=5)
             res[label] = float(np.median(r.gpu_times)) * 1e3
         from tangent_fwd.fuse import estimate_launches
-        launches = {"f+JVP fused": estimate_launches(tangent_fwd.source(model.loss, wrt="params", backend="cupy")),
-                    "f+JVP unfused": estimate_launches(tangent_fwd.source(model.loss, wrt="params", backend="numpy"))}
-        rows.append({"model": name, "ms": res, "launches": launches,
-                     "rf_fused": res["f+JVP fused"] / res["f"], "rf_unfused": res["f+JVP unfused"] / res["f"]})
+
+        launches = {
+            "f+JVP fused": estimate_launches(tangent_fwd.source(model.loss, wrt="params", backend="cupy")),
+            "f+JVP unfused": estimate_launches(tangent_fwd.source(model.loss, wrt="params", backend="numpy")),
+        }
+        rows.append(
+            {
+                "model": name,
+                "ms": res,
+                "launches": launches,
+                "rf_fused": res["f+JVP fused"] / res["f"],
+                "rf_unfused": res["f+JVP unfused"] / res["f"],
+            }
+        )
     dev = cupy.cuda.runtime.getDeviceProperties(0)["name"]
     dev = dev.decode() if isinstance(dev, bytes) else dev
-    md = [f"# GPU: {dev}, batch {a.batch}, float32 (cupyx.profiler.benchmark, median GPU time)", "",
-          "| model | f ms | f+JVP fused ms | f+JVP unfused ms | fwd-grad step ms | Rf fused | Rf unfused | launches fused / unfused |",
-          "|---|---|---|---|---|---|---|---|"]
+    md = [
+        f"# GPU: {dev}, batch {a.batch}, float32 (cupyx.profiler.benchmark, median GPU time)",
+        "",
+        "| model | f ms | f+JVP fused ms | f+JVP unfused ms | fwd-grad step ms | Rf fused | Rf unfused | launches fused / unfused |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for r in rows:
         m = r["ms"]
-        md.append(f"| {r['model']} | {m['f']:.3f} | {m['f+JVP fused']:.3f} | {m['f+JVP unfused']:.3f} | "
-                  f"{m['forward-gradient step']:.3f} | {r['rf_fused']:.2f} | {r['rf_unfused']:.2f} | "
-                  f"{r['launches']['f+JVP fused']} / {r['launches']['f+JVP unfused']} |")
+        md.append(
+            f"| {r['model']} | {m['f']:.3f} | {m['f+JVP fused']:.3f} | {m['f+JVP unfused']:.3f} | "
+            f"{m['forward-gradient step']:.3f} | {r['rf_fused']:.2f} | {r['rf_unfused']:.2f} | "
+            f"{r['launches']['f+JVP fused']} / {r['launches']['f+JVP unfused']} |"
+        )
     payload = {"device": dev, "machine": machine(), "rows": rows}
     write(a.out, "gpu", payload, "\n".join(md) + "\n")
     print("\n".join(md))

@@ -22,6 +22,7 @@ number of steps, and the time to first reach a common loss (the paper compares r
 
     python benchmarks/bench_lowrank.py [--part steps|learning|all] [--quick] [--out benchmarks/results]
 """
+
 import argparse
 import math
 import os
@@ -29,8 +30,8 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _paper_common import add_blas_threads_arg, git_head, loadavg, set_blas_threads  # noqa: E402
 from _common import machine, reexec_without_blas_overrides, summary, timeit, write  # noqa: E402
+from _paper_common import add_blas_threads_arg, git_head, loadavg, set_blas_threads  # noqa: E402
 
 reexec_without_blas_overrides()
 
@@ -46,9 +47,13 @@ from tangent_fwd.training.runner import TrainConfig, train  # noqa: E402
 
 STEADY = 5
 # (label, distribution, rank) of the forward-gradient variants
-VARIANTS = [("dense normal", "normal", None), ("dense Rademacher", "rademacher", None),
-            ("rank-1 normal", "normal", 1), ("rank-1 Rademacher", "rademacher", 1),
-            ("rank-4 Rademacher", "rademacher", 4)]
+VARIANTS = [
+    ("dense normal", "normal", None),
+    ("dense Rademacher", "rademacher", None),
+    ("rank-1 normal", "normal", 1),
+    ("rank-1 Rademacher", "rademacher", 1),
+    ("rank-4 Rademacher", "rademacher", 4),
+]
 
 
 def _models(paper_cnn):
@@ -87,25 +92,38 @@ def bench_steps(args, x, y):
             checks[tag] = {"factored": a, "dense": b}
         src = tangent_fwd.source(m.loss, wrt="params", tangents=lr1)
         assert "lowrank.dense" not in src
-        lr = 1e-7                   # the parameters barely move: every step does the same work
+        lr = 1e-7  # the parameters barely move: every step does the same work
         opts = {"BP step": SGD(m.loss, _copy(p), lr, grad_fn=m.loss_and_grad)}
         for vlabel, dist, rank in VARIANTS:
             opts[f"FG step, {vlabel}"] = SGD(m.loss, _copy(p), lr, rng=0, distribution=dist, rank=rank)
-        fns = {"f": lambda: m.loss(p, xb, yb), "f+grad": lambda: m.loss_and_grad(p, xb, yb),
-               "f+JVP dense": lambda: fd(p, xb, yb, dense), "f+JVP rank-1": lambda: fd(p, xb, yb, lr1),
-               "f+JVP rank-4": lambda: fd(p, xb, yb, lr4)}
+        fns = {
+            "f": lambda: m.loss(p, xb, yb),
+            "f+grad": lambda: m.loss_and_grad(p, xb, yb),
+            "f+JVP dense": lambda: fd(p, xb, yb, dense),
+            "f+JVP rank-1": lambda: fd(p, xb, yb, lr1),
+            "f+JVP rank-4": lambda: fd(p, xb, yb, lr4),
+        }
         for k, o in opts.items():
-            fns[k] = (lambda o=o: o.step(xb, yb))
+            fns[k] = lambda o=o: o.step(xb, yb)
         # each sample: STEADY consecutive calls of one method (what training does: its weights stay in
         # cache from step to step); the samples of the different methods are interleaved
         samples = timeit(fns, args.repeats, number=STEADY, warmup=2)
         stats = {k: summary(v) for k, v in samples.items()}
         med = {k: s["median"] for k, s in stats.items()}
         ratios = {k: med[k] / med["BP step"] for k in med if k.startswith("FG step")}
-        rows.append({"model": label, "params": int(sum(v.size for v in p.values())), "stats": stats,
-                     "ratios_to_bp_step": ratios, "jvp_checks": checks, "grad_dot_v": gv, "jvp_dense": d_dense,
-                     "f+JVP rank-1 / f+grad": med["f+JVP rank-1"] / med["f+grad"],
-                     "f+JVP rank-1 / f+JVP dense": med["f+JVP rank-1"] / med["f+JVP dense"]})
+        rows.append(
+            {
+                "model": label,
+                "params": int(sum(v.size for v in p.values())),
+                "stats": stats,
+                "ratios_to_bp_step": ratios,
+                "jvp_checks": checks,
+                "grad_dot_v": gv,
+                "jvp_dense": d_dense,
+                "f+JVP rank-1 / f+grad": med["f+JVP rank-1"] / med["f+grad"],
+                "f+JVP rank-1 / f+JVP dense": med["f+JVP rank-1"] / med["f+JVP dense"],
+            }
+        )
         print(f"{label}: " + ", ".join(f"{k} {v * 1e3:.3f} ms" for k, v in med.items()), flush=True)
     return rows
 
@@ -113,18 +131,31 @@ def bench_steps(args, x, y):
 def steps_markdown(rows, args):
     def ms(s):
         return f"{s['median'] * 1e3:.3f} ({s['q1'] * 1e3:.3f}–{s['q3'] * 1e3:.3f})"
-    cols = ["f", "f+grad", "f+JVP dense", "f+JVP rank-1", "f+JVP rank-4", "BP step"] + \
-        [f"FG step, {v[0]}" for v in VARIANTS]
-    out = [f"repeats: {args.repeats} samples of {STEADY} consecutive calls each, interleaved; median ms per call (IQR)", "",
-           "| model | " + " | ".join(cols) + " |", "|---|" + "---|" * len(cols)]
+
+    cols = ["f", "f+grad", "f+JVP dense", "f+JVP rank-1", "f+JVP rank-4", "BP step"] + [
+        f"FG step, {v[0]}" for v in VARIANTS
+    ]
+    out = [
+        f"repeats: {args.repeats} samples of {STEADY} consecutive calls each, interleaved; median ms per call (IQR)",
+        "",
+        "| model | " + " | ".join(cols) + " |",
+        "|---|" + "---|" * len(cols),
+    ]
     for r in rows:
         out.append(f"| {r['model']} | " + " | ".join(ms(r["stats"][c]) for c in cols) + " |")
-    out += ["", "Step time relative to the backprop step (medians of the same run):", "",
-            "| model | f+JVP rank-1 / f+grad | f+JVP rank-1 / f+JVP dense | " +
-            " | ".join(v[0] for v in VARIANTS) + " |", "|---|---|---|" + "---|" * len(VARIANTS)]
+    out += [
+        "",
+        "Step time relative to the backprop step (medians of the same run):",
+        "",
+        "| model | f+JVP rank-1 / f+grad | f+JVP rank-1 / f+JVP dense | " + " | ".join(v[0] for v in VARIANTS) + " |",
+        "|---|---|---|" + "---|" * len(VARIANTS),
+    ]
     for r in rows:
-        out.append(f"| {r['model']} | {r['f+JVP rank-1 / f+grad']:.3f} | {r['f+JVP rank-1 / f+JVP dense']:.3f} | " +
-                   " | ".join(f"{r['ratios_to_bp_step'][f'FG step, {v[0]}']:.3f}" for v in VARIANTS) + " |")
+        out.append(
+            f"| {r['model']} | {r['f+JVP rank-1 / f+grad']:.3f} | {r['f+JVP rank-1 / f+JVP dense']:.3f} | "
+            + " | ".join(f"{r['ratios_to_bp_step'][f'FG step, {v[0]}']:.3f}" for v in VARIANTS)
+            + " |"
+        )
     return "\n".join(out) + "\n"
 
 
@@ -142,9 +173,13 @@ def estimator_quality(m, p, x, y, n_dirs):
             _, e = fg(p, x, y)
             ef = np.concatenate([e[k].ravel() for k in p]).astype(np.float64)
             cos.append(float(ef @ gflat / (np.linalg.norm(ef) * gn)))
-            err.append(float(np.sum((ef - gflat) ** 2)) / gn ** 2)
-        out[vlabel] = {"cosine_mean": float(np.mean(cos)), "cosine_abs_mean": float(np.mean(np.abs(cos))),
-                       "relative_variance": float(np.mean(err)), "n": n_dirs}
+            err.append(float(np.sum((ef - gflat) ** 2)) / gn**2)
+        out[vlabel] = {
+            "cosine_mean": float(np.mean(cos)),
+            "cosine_abs_mean": float(np.mean(np.abs(cos))),
+            "relative_variance": float(np.mean(err)),
+            "n": n_dirs,
+        }
     return out
 
 
@@ -168,18 +203,37 @@ def bench_learning(args, data):
     for label, method, dist, rank in methods:
         best = None
         for lr in grids[method]:
-            cfg = TrainConfig(model="mlp", method=method, lr=lr, decay=0.0, epochs=100, max_steps=args.pilot_steps,
-                              distribution=dist, rank=rank, width=width, seed=0)
+            cfg = TrainConfig(
+                model="mlp",
+                method=method,
+                lr=lr,
+                decay=0.0,
+                epochs=100,
+                max_steps=args.pilot_steps,
+                distribution=dist,
+                rank=rank,
+                width=width,
+                seed=0,
+            )
             r = train(cfg, data=data, progress=False, log=None)
-            tail = r["losses"][-max(1, len(r["losses"]) // 3):]
+            tail = r["losses"][-max(1, len(r["losses"]) // 3) :]
             score = float(np.mean(tail)) if r["status"] == "ok" else math.inf
             pilots.setdefault(label, {})[lr] = score
             if best is None or score < best[0]:
                 best = (score, lr)
         lr = best[1]
-        while True:             # a step size that is fine for the pilot may still diverge later: back off
-            cfg = TrainConfig(model="mlp", method=method, lr=lr, decay=0.0, epochs=args.epochs, distribution=dist,
-                              rank=rank, width=width, seed=0)
+        while True:  # a step size that is fine for the pilot may still diverge later: back off
+            cfg = TrainConfig(
+                model="mlp",
+                method=method,
+                lr=lr,
+                decay=0.0,
+                epochs=args.epochs,
+                distribution=dist,
+                rank=rank,
+                width=width,
+                seed=0,
+            )
             r = train(cfg, data=data, progress=False, log=None)
             if r["status"] == "ok" or lr < min(grids[method]) / 30:
                 break
@@ -188,8 +242,11 @@ def bench_learning(args, data):
         chosen[label] = lr
         r.pop("params")
         runs[label] = r
-        print(f"{label}: lr {lr:g}, {r['steps']} steps, {r['train_time']:.1f} s, final test accuracy "
-              f"{r['final_test_accuracy']:.4f}, step {r['step_time'] * 1e3:.2f} ms", flush=True)
+        print(
+            f"{label}: lr {lr:g}, {r['steps']} steps, {r['train_time']:.1f} s, final test accuracy "
+            f"{r['final_test_accuracy']:.4f}, step {r['step_time'] * 1e3:.2f} ms",
+            flush=True,
+        )
     # backprop also at the step size the forward runs use (the paper compares at a common step size)
     common = max(set(chosen[k] for k in chosen if k != "backprop"), key=list(chosen.values()).count)
     cfg = TrainConfig(model="mlp", method="backprop", lr=common, decay=0.0, epochs=args.epochs, width=width, seed=0)
@@ -210,8 +267,15 @@ def bench_learning(args, data):
         r["Tf/Tb (to target, vs backprop at the same lr)"] = (tt / tb_same) if (tb_same and tt) else None
     p0 = m.init(0, width=width)
     quality = estimator_quality(m, p0, x[:256], y[:256], args.quality_dirs)
-    return {"width": width, "epochs": args.epochs, "chosen_lr": chosen, "pilot_scores": pilots,
-            "loss_target": target, "runs": runs, "estimator_quality_at_init": quality}
+    return {
+        "width": width,
+        "epochs": args.epochs,
+        "chosen_lr": chosen,
+        "pilot_scores": pilots,
+        "loss_target": target,
+        "runs": runs,
+        "estimator_quality_at_init": quality,
+    }
 
 
 def _smooth(losses, k=5):
@@ -219,18 +283,22 @@ def _smooth(losses, k=5):
     if len(a) < k:
         return a.tolist()
     c = np.convolve(a, np.ones(k) / k, mode="valid")
-    return np.concatenate([a[:k - 1], c]).tolist()
+    return np.concatenate([a[: k - 1], c]).tolist()
 
 
 def learning_markdown(res):
-    out = [f"MLP 784-{res['width']}-{res['width']}-10, SGD, batch 64, {res['epochs']} epochs of the bundled 5,000 "
-           f"images; step size per method: the best of a small grid by short pilot runs. Common loss target "
-           f"(smoothed minibatch loss every run reaches): {res['loss_target']:.4f}.", "",
-           "Tf/Tb: forward-gradient time over backprop time, for the same number of steps (backprop at the same "
-           "step size) and to reach the target (against backprop at its best step size, and at the same one).", "",
-           "| method | lr | step (ms) | train time (s) | final test acc. | time to target (s) | Tf/Tb same steps | "
-           "Tf/Tb to target (best BP) | Tf/Tb to target (BP same lr) | cos(g, ∇f) at init | E‖g−∇f‖²/‖∇f‖² at init |",
-           "|---|---|---|---|---|---|---|---|---|---|---|"]
+    out = [
+        f"MLP 784-{res['width']}-{res['width']}-10, SGD, batch 64, {res['epochs']} epochs of the bundled 5,000 "
+        f"images; step size per method: the best of a small grid by short pilot runs. Common loss target "
+        f"(smoothed minibatch loss every run reaches): {res['loss_target']:.4f}.",
+        "",
+        "Tf/Tb: forward-gradient time over backprop time, for the same number of steps (backprop at the same "
+        "step size) and to reach the target (against backprop at its best step size, and at the same one).",
+        "",
+        "| method | lr | step (ms) | train time (s) | final test acc. | time to target (s) | Tf/Tb same steps | "
+        "Tf/Tb to target (best BP) | Tf/Tb to target (BP same lr) | cos(g, ∇f) at init | E‖g−∇f‖²/‖∇f‖² at init |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
     q = res["estimator_quality_at_init"]
     for k, r in res["runs"].items():
         tt = r["time_to_target"]
@@ -242,22 +310,27 @@ def learning_markdown(res):
         tf_s += " | " + ("—" if tf2 is None else f"{tf2:.2f}")
         cos_s = "1 (exact)" if qq is None else f"{qq['cosine_mean']:.4f}"
         var_s = "0" if qq is None else f"{qq['relative_variance']:.0f}"
-        out.append(f"| {k} | {res['chosen_lr'][k]:g} | {r['step_time'] * 1e3:.2f} | {r['train_time']:.1f} | "
-                   f"{r['final_test_accuracy'] * 100:.1f}% | {tt_s} | {r['Tf/Tb (same steps)']:.2f} | {tf_s} | "
-                   f"{cos_s} | {var_s} |")
+        out.append(
+            f"| {k} | {res['chosen_lr'][k]:g} | {r['step_time'] * 1e3:.2f} | {r['train_time']:.1f} | "
+            f"{r['final_test_accuracy'] * 100:.1f}% | {tt_s} | {r['Tf/Tb (same steps)']:.2f} | {tf_s} | "
+            f"{cos_s} | {var_s} |"
+        )
     return "\n".join(out) + "\n"
 
 
 def plot_learning(res, paths):
     import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+
     fig, axes = plt.subplots(1, 3, figsize=(16, 4.5))
     for k, r in res["runs"].items():
         axes[0].plot(r["times"], _smooth(r["losses"]), label=k, lw=1.4)
         axes[1].plot(r["iterations"], _smooth(r["losses"]), label=k, lw=1.4)
-        axes[2].plot([e["time"] for e in r["epochs"]], [100 * e["test_accuracy"] for e in r["epochs"]],
-                     marker="o", ms=3, label=k)
+        axes[2].plot(
+            [e["time"] for e in r["epochs"]], [100 * e["test_accuracy"] for e in r["epochs"]], marker="o", ms=3, label=k
+        )
     axes[0].set_xlabel("training time (s)")
     axes[1].set_xlabel("iteration")
     for ax in axes[:2]:
@@ -266,8 +339,10 @@ def plot_learning(res, paths):
     axes[2].set_xlabel("training time (s)")
     axes[2].set_ylabel("test accuracy (%)")
     axes[0].legend(fontsize=8)
-    fig.suptitle(f"MLP 784-{res['width']}-{res['width']}-10 on the bundled MNIST subset: backprop vs forward "
-                 f"gradients with dense and low-rank directions")
+    fig.suptitle(
+        f"MLP 784-{res['width']}-{res['width']}-10 on the bundled MNIST subset: backprop vs forward "
+        f"gradients with dense and low-rank directions"
+    )
     fig.tight_layout()
     for p in paths:
         os.makedirs(os.path.dirname(p), exist_ok=True)
@@ -286,8 +361,12 @@ def main(argv=None):
     ap.add_argument("--epochs", type=int, default=30)
     ap.add_argument("--pilot-steps", type=int, default=300)
     ap.add_argument("--quality-dirs", type=int, default=200)
-    ap.add_argument("--docs-img", default=os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-                                                       "docs", "img", "lowrank_learning.png"))
+    ap.add_argument(
+        "--docs-img",
+        default=os.path.join(
+            os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "docs", "img", "lowrank_learning.png"
+        ),
+    )
     ap.add_argument("--quick", action="store_true", help="tiny sizes (a smoke test)")
     add_blas_threads_arg(ap)
     args = ap.parse_args(argv)
@@ -296,9 +375,11 @@ def main(argv=None):
     blas = set_blas_threads(args.blas_threads)
     data = load_mnist()
     mach = machine()
-    head = (f"machine: {mach.get('cpu')}, {mach.get('cores')} cores; numpy {mach['numpy']}, python {mach['python']}; "
-            f"BLAS env: {mach['blas_env']}; BLAS: {mach['blas']}; BLAS threads {blas}; load avg at start "
-            f"{loadavg()}; tangent_fwd at {git_head()}\n\n")
+    head = (
+        f"machine: {mach.get('cpu')}, {mach.get('cores')} cores; numpy {mach['numpy']}, python {mach['python']}; "
+        f"BLAS env: {mach['blas_env']}; BLAS: {mach['blas']}; BLAS threads {blas}; load avg at start "
+        f"{loadavg()}; tangent_fwd at {git_head()}\n\n"
+    )
     payload = {"machine": mach, "blas_threads": blas, "git": git_head(), "started": time.time()}
     md = ["# Low-rank directions: step time and learning (issue #8)\n\n", head]
     if args.part in ("steps", "all"):

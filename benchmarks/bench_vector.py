@@ -3,6 +3,7 @@
 
     python benchmarks/bench_vector.py [--k 16] [--quick] [--out benchmarks/results]
 """
+
 import argparse
 import os
 import sys
@@ -55,16 +56,32 @@ def main(argv=None):
     times = timeit({"vector": run_vector, "singles": run_singles, "f": lambda: mlp_loss(params, x, y)}, a.repeats)
     s = {k: summary(v) for k, v in times.items()}
     speedup = s["singles"]["median"] / s["vector"]["median"]
-    payload = {"machine": machine(), "config": vars(a), "times": s, "speedup_vector_over_singles": speedup,
-               "check": "vector tangents == K single JVPs (rtol 2e-3, float32)"}
-    md = [f"# Vector mode: K={a.k} directions, MLP 784-{a.width}-{a.width}-10, batch {a.batch}, float32", "",
-          "| what | median ms | IQR ms |", "|---|---|---|"]
-    for k, label in (("f", "f alone"), ("vector", f"f + {a.k} JVPs, one vectorized pass"),
-                     ("singles", f"{a.k} separate f + JVP passes")):
+    payload = {
+        "machine": machine(),
+        "config": vars(a),
+        "times": s,
+        "speedup_vector_over_singles": speedup,
+        "check": "vector tangents == K single JVPs (rtol 2e-3, float32)",
+    }
+    md = [
+        f"# Vector mode: K={a.k} directions, MLP 784-{a.width}-{a.width}-10, batch {a.batch}, float32",
+        "",
+        "| what | median ms | IQR ms |",
+        "|---|---|---|",
+    ]
+    for k, label in (
+        ("f", "f alone"),
+        ("vector", f"f + {a.k} JVPs, one vectorized pass"),
+        ("singles", f"{a.k} separate f + JVP passes"),
+    ):
         md.append(f"| {label} | {s[k]['median'] * 1e3:.2f} | {s[k]['q1'] * 1e3:.2f}–{s[k]['q3'] * 1e3:.2f} |")
-    md += ["", f"speed-up of the vectorized pass over {a.k} single passes: **{speedup:.2f}×**", "",
-           f"machine: {payload['machine']['cpu']}, {payload['machine']['cores']} cores, BLAS "
-           f"{payload['machine']['blas']}", ""]
+    md += [
+        "",
+        f"speed-up of the vectorized pass over {a.k} single passes: **{speedup:.2f}×**",
+        "",
+        f"machine: {payload['machine']['cpu']}, {payload['machine']['cores']} cores, BLAS {payload['machine']['blas']}",
+        "",
+    ]
     write(a.out, "vector", payload, "\n".join(md))
     print("\n".join(md))
     return payload

@@ -5,6 +5,7 @@
 
 tests/test_docs_rules.py checks that docs/rules.md equals :func:`render`, so the table cannot drift.
 """
+
 import ast
 import os
 import sys
@@ -34,7 +35,7 @@ def _library_file(origin):
     parts = path.split("/")
     if "tangent_fwd" not in parts:
         return None
-    rest = parts[len(parts) - 1 - parts[::-1].index("tangent_fwd") + 1:]
+    rest = parts[len(parts) - 1 - parts[::-1].index("tangent_fwd") + 1 :]
     if rest[:1] == ["rules"] and len(rest) == 2:
         return rest[1]
     if rest == ["__init__.py"]:
@@ -54,8 +55,12 @@ def _math(rule):
     if rule.kind == "zero":
         return "0 (constant: the result carries no tangent)"
     if rule.kind == "linear":
-        return "linear in " + ", ".join(_cell(p) for p in rule.linear_in) + \
-            ": tangent = the same call on the tangent" + ("" if len(rule.linear_in) == 1 else " of each, summed")
+        return (
+            "linear in "
+            + ", ".join(_cell(p) for p in rule.linear_in)
+            + ": tangent = the same call on the tangent"
+            + ("" if len(rule.linear_in) == 1 else " of each, summed")
+        )
     parts = []
     for pname, partial in rule.partials.items():
         if callable(partial) and not isinstance(partial, gast.AST):
@@ -72,6 +77,7 @@ _PUBLIC = ("numpy", "numpy.linalg", "numpy.random", "numpy.lib.stride_tricks", "
 def _public_name(rule):
     """How users write the op: ``numpy.linalg.inv`` (not the registry's ``numpy.inv``), ``operator.add``."""
     import importlib
+
     op, name = rule.op, getattr(rule.op, "__name__", None)
     if getattr(op, "__module__", None) == "builtins" and not rule.name.startswith("numpy"):
         return rule.name
@@ -107,6 +113,7 @@ def _signature(rule):
 def render():
     """The markdown of docs/rules.md for the rules registered by the library (not by users or tests)."""
     from tangent_fwd import registry
+
     rules = registry.all_rules()
     groups = {f: [] for f, _ in SECTIONS}
     for table, key, rule in rules:
@@ -115,15 +122,19 @@ def render():
             continue
         groups.setdefault(f, []).append((table, key, rule))
     titles = dict(SECTIONS)
-    lines = ["# JVP rules", "",
-             "Generated from the registry by `docs/gen_rules.py` (`python docs/gen_rules.py` rewrites this file;",
-             "`tests/test_docs_rules.py` fails when it is out of date). Each rule is one line in",
-             "`tangent_fwd/rules/`; see `tangent_fwd/registry.py` for `defjvp`, `deflinear`, `defzero`.",
-             "",
-             "For a `jvp` rule the tangent is the sum, over the differentiated arguments, of the partial",
-             "written next to that argument's tangent (`ans` is the primal result, `np` the array backend,",
-             "`rt` the runtime helpers in `tangent_fwd/runtime.py`). A `linear` rule's tangent is the same call",
-             "with the argument replaced by its tangent; a `zero` rule's result carries no tangent.", ""]
+    lines = [
+        "# JVP rules",
+        "",
+        "Generated from the registry by `docs/gen_rules.py` (`python docs/gen_rules.py` rewrites this file;",
+        "`tests/test_docs_rules.py` fails when it is out of date). Each rule is one line in",
+        "`tangent_fwd/rules/`; see `tangent_fwd/registry.py` for `defjvp`, `deflinear`, `defzero`.",
+        "",
+        "For a `jvp` rule the tangent is the sum, over the differentiated arguments, of the partial",
+        "written next to that argument's tangent (`ans` is the primal result, `np` the array backend,",
+        "`rt` the runtime helpers in `tangent_fwd/runtime.py`). A `linear` rule's tangent is the same call",
+        "with the argument replaced by its tangent; a `zero` rule's result carries no tangent.",
+        "",
+    ]
     total = sum(len(v) for v in groups.values())
     counts = {}
     for v in groups.values():
@@ -135,8 +146,14 @@ def render():
         entries = groups[f]
         if not entries:
             continue
-        lines += [f"## {titles.get(f, f)}", "", f"Declared in `tangent_fwd/{'rules/' if f != '__init__.py' else ''}{f}`.", "",
-                  "| op | kind | parameters | tangent |", "|---|---|---|---|"]
+        lines += [
+            f"## {titles.get(f, f)}",
+            "",
+            f"Declared in `tangent_fwd/{'rules/' if f != '__init__.py' else ''}{f}`.",
+            "",
+            "| op | kind | parameters | tangent |",
+            "|---|---|---|---|",
+        ]
         for table, key, rule in entries:
             kind = rule.kind + (f" ({KIND_TABLE[table]})" if KIND_TABLE[table] else "")
             lines.append(f"| {_op(table, key, rule)} | {kind} | {_signature(rule)} | {_math(rule)} |")

@@ -8,6 +8,7 @@ Plain SGD (the paper's Algorithm 1, no decay): Beale lr 0.01, Rosenbrock lr 5e-4
 hand-written gradient. Writes beale.png, rosenbrock.png (loss vs iteration, loss vs time, trajectories on
 the contour plot) and toy_results.json.
 """
+
 import argparse
 import json
 import pathlib
@@ -21,16 +22,20 @@ def beale(x):
     a = 1.5 - x[0] + x[0] * x[1]
     b = 2.25 - x[0] + x[0] * x[1] ** 2
     c = 2.625 - x[0] + x[0] * x[1] ** 3
-    return a ** 2 + b ** 2 + c ** 2
+    return a**2 + b**2 + c**2
 
 
 def beale_grad(x):
     x0, x1 = x
     a = 1.5 - x0 + x0 * x1
-    b = 2.25 - x0 + x0 * x1 ** 2
-    c = 2.625 - x0 + x0 * x1 ** 3
-    return beale(x), np.array([2 * a * (x1 - 1) + 2 * b * (x1 ** 2 - 1) + 2 * c * (x1 ** 3 - 1),
-                               2 * a * x0 + 4 * b * x0 * x1 + 6 * c * x0 * x1 ** 2])
+    b = 2.25 - x0 + x0 * x1**2
+    c = 2.625 - x0 + x0 * x1**3
+    return beale(x), np.array(
+        [
+            2 * a * (x1 - 1) + 2 * b * (x1**2 - 1) + 2 * c * (x1**3 - 1),
+            2 * a * x0 + 4 * b * x0 * x1 + 6 * c * x0 * x1**2,
+        ]
+    )
 
 
 def rosenbrock(x):
@@ -39,7 +44,7 @@ def rosenbrock(x):
 
 def rosenbrock_grad(x):
     x0, x1 = x
-    return rosenbrock(x), np.array([-2 * (1 - x0) - 400 * x0 * (x1 - x0 ** 2), 200 * (x1 - x0 ** 2)])
+    return rosenbrock(x), np.array([-2 * (1 - x0) - 400 * x0 * (x1 - x0**2), 200 * (x1 - x0**2)])
 
 
 PROBLEMS = {
@@ -53,8 +58,9 @@ def optimize(f, grad_fn, start, lr, iterations, seed):
     """SGD from ``start``; ``grad_fn=None`` means forward gradients. Returns losses, times, trajectory."""
     import tangent_fwd
     from tangent_fwd.training import SGD
+
     x = np.array(start, dtype=np.float64)
-    if grad_fn is None:          # generate the JVP code before the clock starts (a one-off ~10 ms)
+    if grad_fn is None:  # generate the JVP code before the clock starts (a one-off ~10 ms)
         tangent_fwd.jvp(f, (x.copy(),), (np.ones_like(x),))
     opt = SGD(f, x, lr=lr, grad_fn=grad_fn, rng=seed)
     losses, times, path = [], [], [x.copy()]
@@ -72,8 +78,10 @@ def optimize(f, grad_fn, start, lr, iterations, seed):
 
 def plot(name, f, runs, minimum, window, path):
     import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+
     fig, axes = plt.subplots(1, 3, figsize=(15, 4.2))
     colors = {"forward gradient": "tab:blue", "true gradient": "tab:orange"}
     for label, (losses, times, traj) in runs.items():
@@ -118,17 +126,31 @@ def main(argv=None):
     summary = {}
     for name, (f, g, start, lr, iters, minimum, window) in PROBLEMS.items():
         iters = args.beale_iters if name == "beale" else args.rosenbrock_iters
-        runs = {"forward gradient": optimize(f, None, start, lr, iters, args.seed),
-                "true gradient": optimize(f, g, start, lr, iters, args.seed)}
+        runs = {
+            "forward gradient": optimize(f, None, start, lr, iters, args.seed),
+            "true gradient": optimize(f, g, start, lr, iters, args.seed),
+        }
         plot(name, f, runs, minimum, window, out / f"{name}.png")
-        summary[name] = {"lr": lr, "iterations": iters, "start": list(start), **{
-            label: {"final_loss": float(l[-1]), "final_x": t[-1].tolist(), "time_s": float(ti[-1]),
-                    "time_per_iteration_s": float(ti[-1] / iters)}
-            for label, (l, ti, t) in runs.items()}}
+        summary[name] = {
+            "lr": lr,
+            "iterations": iters,
+            "start": list(start),
+            **{
+                label: {
+                    "final_loss": float(l[-1]),
+                    "final_x": t[-1].tolist(),
+                    "time_s": float(ti[-1]),
+                    "time_per_iteration_s": float(ti[-1] / iters),
+                }
+                for label, (l, ti, t) in runs.items()
+            },
+        }
         for label, s in summary[name].items():
             if isinstance(s, dict):
-                print(f"{name:10s} {label:16s} final loss {s['final_loss']:.3e} at {np.round(s['final_x'], 4)}, "
-                      f"{1e6 * s['time_per_iteration_s']:.1f} µs/iteration")
+                print(
+                    f"{name:10s} {label:16s} final loss {s['final_loss']:.3e} at {np.round(s['final_x'], 4)}, "
+                    f"{1e6 * s['time_per_iteration_s']:.1f} µs/iteration"
+                )
     (out / "toy_results.json").write_text(json.dumps(summary, indent=1))
     print(f"wrote {out / 'beale.png'}, {out / 'rosenbrock.png'}, {out / 'toy_results.json'}")
     return 0

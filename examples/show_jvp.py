@@ -1,5 +1,6 @@
 """Show a function, the derivative code tangent_fwd generates for it, and its JVP checked against
 finite differences.   python examples/show_jvp.py"""
+
 import numpy as np
 
 import tangent_fwd

@@ -7,6 +7,7 @@
 The loss is an ordinary NumPy function (tangent_fwd/training/models.py); forward gradients come from one
 tangent_fwd.jvp per step on its source, with no backward pass.
 """
+
 import argparse
 import time
 
@@ -32,15 +33,16 @@ def main(argv=None):
     x, y, xt, yt = load_mnist(args.data_dir)
     model = get_model(args.model)
     params = model.init(args.seed, **({"width": args.width} if args.width else {}))
-    opt = SGD(model.loss, params, lr=args.lr, rng=args.seed,
-              grad_fn=model.loss_and_grad if args.backprop else None)
+    opt = SGD(model.loss, params, lr=args.lr, rng=args.seed, grad_fn=model.loss_and_grad if args.backprop else None)
     rng = np.random.default_rng(args.seed)
     start = time.perf_counter()
     for epoch in range(args.epochs):
         order = rng.permutation(len(x))
         losses = [opt.step(x[i], y[i]) for i in np.array_split(order, len(x) // args.batch_size)]
-        print(f"epoch {epoch + 1:3d}  loss {np.mean(losses):.4f}  test accuracy "
-              f"{accuracy(model, params, xt, yt):.4f}  ({time.perf_counter() - start:.1f} s)")
+        print(
+            f"epoch {epoch + 1:3d}  loss {np.mean(losses):.4f}  test accuracy "
+            f"{accuracy(model, params, xt, yt):.4f}  ({time.perf_counter() - start:.1f} s)"
+        )
     return accuracy(model, params, xt, yt)
 
 

@@ -1,25 +1,52 @@
 """tangent_fwd: source-to-source forward-mode automatic differentiation for Python and NumPy.
 
-    >>> import numpy as np, tangent_fwd
-    >>> def f(x):
-    ...     return np.sin(x) * x
-    >>> value, tangent = tangent_fwd.jvp(f, (1.0,), (1.0,))   # doctest: +SKIP
+>>> import numpy as np, tangent_fwd
+>>> def f(x):
+...     return np.sin(x) * x
+>>> value, tangent = tangent_fwd.jvp(f, (1.0,), (1.0,))   # doctest: +SKIP
 """
+
 from . import rules as _rules  # noqa: F401  (registers the library's rules)
 from .api import ForwardDiff, forward_diff, jvp, source
+from .errors import ArgumentError, MissingRuleError, SourceUnavailableError, TransformError, UnsupportedSyntaxError
 from .jacobian import hessian, jacfwd
 from .lowrank import LowRank
-from .errors import (ArgumentError, MissingRuleError, SourceUnavailableError, TransformError,
-                     UnsupportedSyntaxError)
-from .registry import (defattr_linear, defattr_zero, defjvp, deflinear, defmethod, defmethod_linear,
-                       defmethod_zero, defzero)
+from .registry import (
+    defattr_linear,
+    defattr_zero,
+    defjvp,
+    deflinear,
+    defmethod,
+    defmethod_linear,
+    defmethod_zero,
+    defzero,
+)
 
 __version__ = "0.1.0"
 
-__all__ = ["forward_diff", "jvp", "source", "ForwardDiff", "defjvp", "deflinear", "defzero", "defmethod",
-           "defmethod_linear", "defmethod_zero", "defattr_linear", "defattr_zero", "TransformError",
-           "UnsupportedSyntaxError", "MissingRuleError", "SourceUnavailableError", "ArgumentError",
-           "stop_gradient", "jacfwd", "hessian", "LowRank"]
+__all__ = [
+    "forward_diff",
+    "jvp",
+    "source",
+    "ForwardDiff",
+    "defjvp",
+    "deflinear",
+    "defzero",
+    "defmethod",
+    "defmethod_linear",
+    "defmethod_zero",
+    "defattr_linear",
+    "defattr_zero",
+    "TransformError",
+    "UnsupportedSyntaxError",
+    "MissingRuleError",
+    "SourceUnavailableError",
+    "ArgumentError",
+    "stop_gradient",
+    "jacfwd",
+    "hessian",
+    "LowRank",
+]
 
 
 def stop_gradient(x):

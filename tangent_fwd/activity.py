@@ -5,6 +5,7 @@ function has an active right-hand side (iterated to a fixpoint). Piecewise-const
 (comparisons, argmax, ``.shape``, integer division, rules declared with ``defzero``) end activity.
 Only active names get tangents; everything else is left as the user wrote it.
 """
+
 import gast
 
 from . import nodes, registry
@@ -21,7 +22,7 @@ class Activity:
         self.info = info
         self.local_names = local_names
         self.active = set(active)
-        self.nested = nested or {}     # nested def name -> set of active-by-closure flag (bool)
+        self.nested = nested or {}  # nested def name -> set of active-by-closure flag (bool)
 
     # ------------------------------------------------------------------ expressions
     def expr(self, e):
@@ -95,7 +96,7 @@ class Activity:
             if rule is not None and rule.kind == "zero":
                 return False
             return args_active
-        if isinstance(f, gast.Attribute):     # a method on a local value
+        if isinstance(f, gast.Attribute):  # a method on a local value
             rule = registry.lookup_method(f.attr)
             if rule is not None and rule.kind == "zero":
                 return False
@@ -111,6 +112,7 @@ class Activity:
         if not mutated:
             return []
         import inspect
+
         try:
             params = list(inspect.signature(obj).parameters)
         except (TypeError, ValueError):
@@ -147,7 +149,8 @@ class Activity:
     def run(self, body):
         """Grow the active set over ``body`` to a fixpoint; returns it."""
         from .transform import view_aliases
-        aliases = self.aliases = view_aliases(body)      # kept: the transform reuses the function body's
+
+        aliases = self.aliases = view_aliases(body)  # kept: the transform reuses the function body's
         mutated = set()
         for n in nodes.nodes_of(gast.Module(body=body, type_ignores=[]), (gast.AugAssign, gast.Subscript)):
             if isinstance(n, gast.AugAssign) and isinstance(n.target, gast.Name):
@@ -197,7 +200,7 @@ class Activity:
         if isinstance(s, gast.Assign):
             act = self.expr(s.value)
             if len(s.targets) > 1 and any(self.expr(t) for t in s.targets if isinstance(t, gast.Name)):
-                act = True          # a = b = value: one object under several names
+                act = True  # a = b = value: one object under several names
             for t in s.targets:
                 self._mark(t, act)
                 # a name bound to another name that is mutated later must share its tangent object
@@ -221,8 +224,13 @@ class Activity:
             saved = set(self.active)
             self.active |= inner_params
             for n in gast.walk(gast.Module(body=s.body, type_ignores=[])):
-                if (isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute) and n.func.attr in MUTATING_METHODS
-                        and isinstance(n.func.value, gast.Name) and any(self.expr(a) for a in n.args)):
+                if (
+                    isinstance(n, gast.Call)
+                    and isinstance(n.func, gast.Attribute)
+                    and n.func.attr in MUTATING_METHODS
+                    and isinstance(n.func.value, gast.Name)
+                    and any(self.expr(a) for a in n.args)
+                ):
                     saved.add(n.func.value.id)
                 if isinstance(n, gast.Assign) and self.expr(n.value):
                     for t in n.targets:

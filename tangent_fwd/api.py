@@ -1,8 +1,9 @@
 """Public entry points: ``forward_diff``, ``jvp`` and ``source``, with per-(function, wrt, backend)
 caching of the generated code."""
+
 import functools
-import sys
 import inspect
+import sys
 import weakref
 
 import numpy as np
@@ -11,8 +12,8 @@ from . import backends, lowrank, registry
 from .compiler import Unit
 from .errors import ArgumentError
 
-_UNITS = weakref.WeakKeyDictionary()   # func -> {(wrt, backend): (callable, source, filename)}
-_LIVE = weakref.WeakSet()              # ForwardDiff objects: their fast path is reset when rules change
+_UNITS = weakref.WeakKeyDictionary()  # func -> {(wrt, backend): (callable, source, filename)}
+_LIVE = weakref.WeakSet()  # ForwardDiff objects: their fast path is reset when rules change
 _seen_version = [registry.version()]
 
 
@@ -34,8 +35,9 @@ def _wrt_names(func, wrt):
         sig = inspect.signature(func)
     except (TypeError, ValueError):
         raise ArgumentError(f"cannot read the signature of {func!r}") from None
-    params = [p for p in sig.parameters.values()
-              if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+    params = [
+        p for p in sig.parameters.values() if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+    ]
     names = [p.name for p in params]
     items = wrt if isinstance(wrt, (tuple, list)) else (wrt,)
     out = []
@@ -44,12 +46,14 @@ def _wrt_names(func, wrt):
             raise ArgumentError(f"wrt must be a parameter index, a parameter name, or a tuple of them; got {w!r}")
         if isinstance(w, int):
             if not -len(names) <= w < len(names):
-                raise ArgumentError(f"wrt={w} is out of range: {func.__name__} has {len(names)} parameter(s) "
-                                    f"({', '.join(names)})")
+                raise ArgumentError(
+                    f"wrt={w} is out of range: {func.__name__} has {len(names)} parameter(s) ({', '.join(names)})"
+                )
             w = names[w]
         elif w not in names:
-            raise ArgumentError(f"wrt={w!r} is not a parameter of {func.__name__}; its parameters are "
-                                f"{', '.join(names) or '(none)'}")
+            raise ArgumentError(
+                f"wrt={w!r} is not a parameter of {func.__name__}; its parameters are {', '.join(names) or '(none)'}"
+            )
         if w in out:
             raise ArgumentError(f"wrt names parameter {w!r} twice")
         out.append(w)
@@ -64,17 +68,20 @@ def _compiled(func, wrt_names, backend_name, vector=False, structs=None):
     key = (wrt_names, backend_name, vector, structs)
     hit = per.get(key)
     if hit is None:
-        unit = Unit(func, wrt_names, backends.get(backend_name), vector=vector, structs=structs and dict(structs)).build()
+        unit = Unit(
+            func, wrt_names, backends.get(backend_name), vector=vector, structs=structs and dict(structs)
+        ).build()
         fn, filename = unit.compile()
         hit = per[key] = (fn, unit.source, filename, unit.root.tangent_params)
     return hit
 
 
 _sys_modules = sys.modules
-_lowrank_used = lowrank._USED        # true once a LowRank tangent exists: calls then check for them
-_modules_seen = backends.OTHERS      # non-empty once a non-NumPy backend has been registered
-_HOST_TYPES = frozenset([float, int, bool, complex, np.ndarray, np.float64, np.float32, np.int64, np.int32,
-                         type(None), str])
+_lowrank_used = lowrank._USED  # true once a LowRank tangent exists: calls then check for them
+_modules_seen = backends.OTHERS  # non-empty once a non-NumPy backend has been registered
+_HOST_TYPES = frozenset(
+    [float, int, bool, complex, np.ndarray, np.float64, np.float32, np.int64, np.int32, type(None), str]
+)
 
 
 class ForwardDiff:
@@ -90,7 +97,7 @@ class ForwardDiff:
         self.wrt = _wrt_names(func, wrt)
         self.backend = backend
         self.vectorized = bool(vectorized)
-        self._fast = None               # the generated function for NumPy (or the fixed backend)
+        self._fast = None  # the generated function for NumPy (or the fixed backend)
         self._auto = backend == "auto"
         self._by_backend = {}
         self._positional = _simple_signature(func)
@@ -131,36 +138,42 @@ class ForwardDiff:
         if self._auto:
             name = "numpy"
             if not (_HOST_TYPES.issuperset(map(type, args)) and _HOST_TYPES.issuperset(map(type, kwargs.values()))):
-                name = backends.detect(list(args) + list(kwargs.values()),
-                                       list(inspect.signature(self.func).parameters)[:len(args)] + list(kwargs))
+                name = backends.detect(
+                    list(args) + list(kwargs.values()),
+                    list(inspect.signature(self.func).parameters)[: len(args)] + list(kwargs),
+                )
         else:
             name = self.backend
         structs = self._structures(args, kwargs) if _lowrank_used[0] else None
         fn = self._get(name, structs)
-        if self._positional and not self.vectorized and structs is None \
-                and name == ("numpy" if self._auto else self.backend):
+        if (
+            self._positional
+            and not self.vectorized
+            and structs is None
+            and name == ("numpy" if self._auto else self.backend)
+        ):
             self._fast = fn
         if not self._positional:
             args, kwargs = self._split(args, kwargs)
         out = fn(*args, **kwargs)
         if self.vectorized:
             from .runtime import batch_size, bfinish
-            tangents = [kwargs[t] for t in self._tangent_params.values() if t in kwargs] or list(args[-len(self.wrt):])
+
+            tangents = [kwargs[t] for t in self._tangent_params.values() if t in kwargs] or list(args[-len(self.wrt) :])
             out = (out[0], bfinish(out[1], out[0], batch_size(tangents[0])))
         return out
 
     def _structures(self, args, kwargs):
         """Where the tangents hold LowRank leaves: ``((wrt name, signature), ...)`` or None."""
         if self._positional and not kwargs:
-            tangents = dict(zip(self.wrt, args[len(args) - len(self.wrt):]))
+            tangents = dict(zip(self.wrt, args[len(args) - len(self.wrt) :]))
         else:
             tangents = self._tangents(tuple(args), dict(kwargs))[1]
         sigs = tuple((t, lowrank.signature(v)) for t, v in tangents.items())
         if all(sig is None for _, sig in sigs):
             return None
         if self.vectorized:
-            raise ArgumentError("LowRank tangents cannot be combined with vectorized=True; "
-                                "give one direction per call")
+            raise ArgumentError("LowRank tangents cannot be combined with vectorized=True; give one direction per call")
         return tuple(x for x in sigs if x[1] is not None)
 
     def _tangents(self, args, kwargs):
@@ -175,9 +188,9 @@ class ForwardDiff:
             missing = [t for t in tnames if t not in tang]
             if len(args) < len(missing):
                 raise ArgumentError(f"{self.__name__}: expected tangents for {', '.join(missing)} after the arguments")
-            for t, v in zip(missing, args[len(args) - len(missing):]):
+            for t, v in zip(missing, args[len(args) - len(missing) :]):
                 tang[t] = v
-            args = args[:len(args) - len(missing)]
+            args = args[: len(args) - len(missing)]
         return args, tang
 
     def _split(self, args, kwargs):
@@ -228,14 +241,19 @@ def source(func, wrt=0, backend="numpy", vectorized=False, tangents=None):
         tangents = tangents if isinstance(tangents, tuple) and len(names) > 1 else (tangents,)
         if len(tangents) != len(names):
             raise ArgumentError(f"source: {len(names)} wrt parameter(s) but {len(tangents)} example tangent(s)")
-        structs = tuple((n, lowrank.signature(t)) for n, t in zip(names, tangents)
-                        if lowrank.signature(t) is not None) or None
+        structs = (
+            tuple((n, lowrank.signature(t)) for n, t in zip(names, tangents) if lowrank.signature(t) is not None)
+            or None
+        )
     if backend == "auto":
         backend = "numpy"
-    if backend == "cupy":                 # shown even where CuPy or a GPU is missing
+    if backend == "cupy":  # shown even where CuPy or a GPU is missing
         _check_registry()
-        return Unit(func, names, backends.for_codegen("cupy"), vector=vectorized,
-                    structs=structs and dict(structs)).build().source
+        return (
+            Unit(func, names, backends.for_codegen("cupy"), vector=vectorized, structs=structs and dict(structs))
+            .build()
+            .source
+        )
     return _compiled(func, names, backend, vectorized, structs)[1]
 
 
@@ -249,8 +267,10 @@ def jvp(func, primals, tangents, backend="auto", vectorized=False):
     if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
         raise ArgumentError("jvp(func, primals, tangents): primals and tangents must be tuples")
     if len(primals) != len(tangents):
-        raise ArgumentError(f"jvp: {len(primals)} primal(s) but {len(tangents)} tangent(s); give one tangent "
-                            "per argument, None for arguments that are not differentiated")
+        raise ArgumentError(
+            f"jvp: {len(primals)} primal(s) but {len(tangents)} tangent(s); give one tangent "
+            "per argument, None for arguments that are not differentiated"
+        )
     if isinstance(func, ForwardDiff):
         func = func.func
     try:
@@ -270,6 +290,7 @@ def jvp(func, primals, tangents, backend="auto", vectorized=False):
     if not wrt:
         value = func(*primals)
         from .runtime import zeros_like
+
         return value, zeros_like(value)
     fd = _jvp_cache(func, wrt, backend, vectorized)
     return fd(*primals, *checked)
@@ -291,22 +312,27 @@ def _check_tangent(primal, tangent, path, batch=None):
     ``batch`` (vector mode, a one-element list holding K once seen) each leaf has a leading K axis."""
     if isinstance(primal, dict):
         if not isinstance(tangent, dict) or set(tangent) != set(primal):
-            raise ArgumentError(f"tangent for {path} must be a dict with keys {sorted(primal)}, "
-                                f"got {_describe(tangent)}")
+            raise ArgumentError(
+                f"tangent for {path} must be a dict with keys {sorted(primal)}, got {_describe(tangent)}"
+            )
         return {k: _check_tangent(primal[k], tangent[k], f"{path}[{k!r}]", batch) for k in primal}
     if isinstance(primal, (list, tuple)):
         if not isinstance(tangent, (list, tuple)) or len(tangent) != len(primal):
-            raise ArgumentError(f"tangent for {path} must be a {type(primal).__name__} of length {len(primal)}, "
-                                f"got {_describe(tangent)}")
+            raise ArgumentError(
+                f"tangent for {path} must be a {type(primal).__name__} of length {len(primal)}, "
+                f"got {_describe(tangent)}"
+            )
         out = [_check_tangent(p, t, f"{path}[{i}]", batch) for i, (p, t) in enumerate(zip(primal, tangent))]
-        return type(primal)(*out) if hasattr(primal, "_fields") else type(primal)(out)    # namedtuples
+        return type(primal)(*out) if hasattr(primal, "_fields") else type(primal)(out)  # namedtuples
     if isinstance(tangent, lowrank.LowRank):
         pshape = getattr(primal, "shape", None)
         if batch is not None:
             raise ArgumentError(f"tangent for {path}: LowRank tangents cannot be combined with vectorized=True")
         if pshape is None or tuple(pshape) != tangent.shape:
-            raise ArgumentError(f"tangent for {path} is a LowRank of shape {tangent.shape} but the primal has "
-                                f"shape {None if pshape is None else tuple(pshape)}")
+            raise ArgumentError(
+                f"tangent for {path} is a LowRank of shape {tangent.shape} but the primal has "
+                f"shape {None if pshape is None else tuple(pshape)}"
+            )
         pd = getattr(primal, "dtype", None)
         if pd is not None and pd.kind in "fc" and (tangent.u.dtype != pd or tangent.w.dtype != pd):
             tangent = tangent.astype(pd)
@@ -315,13 +341,15 @@ def _check_tangent(primal, tangent, path, batch=None):
         pshape = tuple(getattr(primal, "shape", ()))
         tshape = getattr(tangent, "shape", None)
         if tshape is None or len(tshape) != len(pshape) + 1 or tuple(tshape[1:]) != pshape:
-            raise ArgumentError(f"vectorized tangent for {path} must have shape (K,) + {pshape}, "
-                                f"got {_describe(tangent)}")
+            raise ArgumentError(
+                f"vectorized tangent for {path} must have shape (K,) + {pshape}, got {_describe(tangent)}"
+            )
         if batch[0] is None:
             batch[0] = tshape[0]
         elif tshape[0] != batch[0]:
-            raise ArgumentError(f"vectorized tangent for {path} has {tshape[0]} directions but an earlier "
-                                f"argument has {batch[0]}")
+            raise ArgumentError(
+                f"vectorized tangent for {path} has {tshape[0]} directions but an earlier argument has {batch[0]}"
+            )
         pd = getattr(primal, "dtype", None)
         if pd is not None and pd.kind in "fc" and tangent.dtype != pd:
             tangent = tangent.astype(pd)

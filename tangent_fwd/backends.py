@@ -1,5 +1,6 @@
 """Array backends: the namespace generated code calls (``xp``). NumPy always; CuPy when usable;
 others (a strict test namespace, say) by :func:`register`."""
+
 from .errors import ArgumentError
 from .lowrank import LowRank
 
@@ -17,7 +18,7 @@ class Backend:
 
 
 _BACKENDS = {}
-OTHERS = [False]     # OTHERS[0] is True once a backend other than NumPy is registered (read by api's fast path)
+OTHERS = [False]  # OTHERS[0] is True once a backend other than NumPy is registered (read by api's fast path)
 _LOADERS = {}
 BUILTIN = ("auto", "numpy", "cupy")
 
@@ -33,6 +34,7 @@ def register(name, module, array_module=None):
     if name != "numpy":
         OTHERS[0] = True
     from . import runtime
+
     runtime.register_namespace(b.array_module, module)
     return b
 
@@ -48,6 +50,7 @@ def get(name):
         return _BACKENDS[name]
     if name == "numpy":
         import numpy
+
         return register("numpy", numpy)
     if name == "cupy":
         return register("cupy", _import_cupy())
@@ -63,8 +66,9 @@ def for_codegen(name):
         if name != "cupy":
             raise
         import types
+
         placeholder = types.ModuleType("cupy")
-        placeholder.fuse = None      # marks a backend with kernel fusion
+        placeholder.fuse = None  # marks a backend with kernel fusion
         return Backend("cupy", placeholder, "cupy")
 
 
@@ -72,16 +76,20 @@ def _import_cupy():
     try:
         import cupy
     except ImportError:
-        raise ArgumentError("backend='cupy' but CuPy is not installed",
-                            hint="pip install 'tangent_fwd[cuda12]' (or 'tangent_fwd[cuda13]' for CUDA 13)") from None
+        raise ArgumentError(
+            "backend='cupy' but CuPy is not installed",
+            hint="pip install 'tangent_fwd[cuda12]' (or 'tangent_fwd[cuda13]' for CUDA 13)",
+        ) from None
     try:
         available = bool(cupy.is_available())
     except Exception:  # pragma: no cover - depends on the driver
         available = False
     if not available:
-        raise ArgumentError("backend='cupy' but CuPy is installed and finds no usable CUDA device",
-                            hint="check the NVIDIA driver (nvidia-smi) and that the cupy-cudaXXx package matches "
-                                 "your CUDA version; or pass backend='numpy'")
+        raise ArgumentError(
+            "backend='cupy' but CuPy is installed and finds no usable CUDA device",
+            hint="check the NVIDIA driver (nvidia-smi) and that the cupy-cudaXXx package matches "
+            "your CUDA version; or pass backend='numpy'",
+        )
     return cupy
 
 
@@ -95,8 +103,10 @@ def detect(values, names_=None):
     kinds = {k for k in found if k != "numpy"}
     if len(found) > 1:
         desc = "; ".join(f"{k}: {', '.join(sorted(set(v)))}" for k, v in sorted(found.items()))
-        raise ArgumentError(f"arguments mix arrays of different backends ({desc})",
-                            hint="move every array to one device first (cupy.asarray / .get())")
+        raise ArgumentError(
+            f"arguments mix arrays of different backends ({desc})",
+            hint="move every array to one device first (cupy.asarray / .get())",
+        )
     if not kinds:
         return "numpy"
     mod = kinds.pop()
@@ -121,5 +131,5 @@ def _scan(v, label, found):
     elif hasattr(v, "shape") and hasattr(v, "dtype"):
         mod = type(v).__module__.split(".")[0]
         if mod == "numpy" and getattr(v, "ndim", 0) == 0:
-            return      # NumPy scalars mix with any backend
+            return  # NumPy scalars mix with any backend
         found.setdefault(mod, []).append(label)

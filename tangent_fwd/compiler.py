@@ -5,6 +5,7 @@ backend mapping -> emit source -> compile (with tracebacks pointing into the gen
     unit.build()                            # -> unit.source (what tangent_fwd.source shows)
     fn = unit.compile()                     # the generated callable
 """
+
 import builtins
 import hashlib
 import linecache
@@ -17,7 +18,7 @@ import numpy
 from . import nodes, optimize, registry, runtime
 from .fuse import fuse_function
 from .naming import Namer
-from .parse import FunctionInfo, MISSING, is_user_function, local_names
+from .parse import MISSING, FunctionInfo, is_user_function, local_names
 from .transform import FunctionTransformer, Spec
 
 
@@ -32,7 +33,7 @@ class Unit:
 
     def __init__(self, func, wrt, backend, vector=False, fuse=True, structs=None):
         self.root_func, self.wrt, self.backend, self.vector = func, tuple(wrt), backend, vector
-        self.structs = dict(structs or {})   # wrt name -> LowRank structure of its tangent (lowrank.signature)
+        self.structs = dict(structs or {})  # wrt name -> LowRank structure of its tangent (lowrank.signature)
         self.fuse = fuse
         self.infos = {}
         self.extra_reserved = set()
@@ -75,7 +76,7 @@ class Unit:
             for spec in self.order:
                 kernels += fuse_function(spec.node, self.xp, self.namer)
         for spec in self.order:
-            if spec.active_params and _calls_backend(spec.node, self.xp):   # array code: free dead temporaries
+            if spec.active_params and _calls_backend(spec.node, self.xp):  # array code: free dead temporaries
                 optimize.release_temporaries(spec.node, spec.temps)
         self.module_node = nodes.module([s.node for s in self.order] + kernels)
         self.source = nodes.to_source(self.module_node)
@@ -100,7 +101,8 @@ class Unit:
             raise _Restart(clash)
         self.user_names |= names
         self.local_names |= local_names(info.node) | {
-            n for f in nodes.nodes_of(info.node, gast.FunctionDef) for n in local_names(f)}
+            n for f in nodes.nodes_of(info.node, gast.FunctionDef) for n in local_names(f)
+        }
         for n in names:
             self.namer.reserve(n)
 
@@ -129,8 +131,11 @@ class Unit:
         for k, v in self.consts.items():
             if v is obj:
                 return k
-        if (base in self.user_names and base not in self.local_names
-                and all(info.lookup(base) is obj for info in self.infos.values())):
+        if (
+            base in self.user_names
+            and base not in self.local_names
+            and all(info.lookup(base) is obj for info in self.infos.values())
+        ):
             self.consts[base] = obj
             return base
         name = self.namer.fresh(base)
@@ -195,8 +200,13 @@ _PATHS = {}
 def numpy_paths():
     """id(obj) -> (obj, path under the numpy namespace) for NumPy's public callables and types."""
     if not _PATHS:
-        mods = [("", numpy), ("linalg.", numpy.linalg), ("fft.", numpy.fft), ("random.", numpy.random),
-                ("lib.stride_tricks.", numpy.lib.stride_tricks)]
+        mods = [
+            ("", numpy),
+            ("linalg.", numpy.linalg),
+            ("fft.", numpy.fft),
+            ("random.", numpy.random),
+            ("lib.stride_tricks.", numpy.lib.stride_tricks),
+        ]
         for prefix, mod in mods:
             for k in dir(mod):
                 if k.startswith("_"):

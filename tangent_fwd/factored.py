@@ -22,6 +22,7 @@ statement other than ``name = expression``, the factored names it mentions are m
 written in place (here or by a callee), and every input of a function with nested defs or lambdas,
 are made dense on entry.
 """
+
 import string
 
 import gast
@@ -31,14 +32,23 @@ from . import lowrank, nodes, registry
 from .parse import MISSING
 
 FACTORED = "factored"
-_LIVE, _MAYBE = "live", "maybe"        # transform.LIVE / transform.MAYBE
+_LIVE, _MAYBE = "live", "maybe"  # transform.LIVE / transform.MAYBE
 _MATMUL_OPS = {_np.matmul: "matmul", _np.dot: "dot"}
-_COMPOUND = (gast.If, gast.For, gast.While, gast.With, gast.Try, gast.FunctionDef, gast.AsyncFunctionDef,
-             gast.ClassDef, gast.AsyncFor, gast.AsyncWith)
+_COMPOUND = (
+    gast.If,
+    gast.For,
+    gast.While,
+    gast.With,
+    gast.Try,
+    gast.FunctionDef,
+    gast.AsyncFunctionDef,
+    gast.ClassDef,
+    gast.AsyncFor,
+    gast.AsyncWith,
+)
 
 
 class FactoredMixin:
-
     # ------------------------------------------------------------------ state
     def lr_setup(self):
         """Called once the parameters' states are set: factored inputs enter FACTORED, or are made
@@ -55,8 +65,9 @@ class FactoredMixin:
         # does, so an in-place write through any view or alias reaches every sharer's tangent; a factored
         # tangent made dense is a new array and would miss it. (Tracking aliases syntactically misses
         # too many forms: containers, unpacking, views of call results, ...)
-        self.lr_ok = not nodes.nodes_of(body, (gast.FunctionDef, gast.Lambda, gast.Global, gast.Nonlocal)) \
-            and not _writes(self.fnode, self.info, self.visible_locals, ())
+        self.lr_ok = not nodes.nodes_of(
+            body, (gast.FunctionDef, gast.Lambda, gast.Global, gast.Nonlocal)
+        ) and not _writes(self.fnode, self.info, self.visible_locals, ())
         out = []
         for p, sig in structs.items():
             if sig is None or p not in self.spec.active_params:
@@ -94,7 +105,7 @@ class FactoredMixin:
         if isinstance(s, gast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], gast.Name):
             return False
         if isinstance(s, gast.Return):
-            return False                      # s_Return makes the returned atoms dense
+            return False  # s_Return makes the returned atoms dense
         self.densify_in(s, out)
         return isinstance(s, _COMPOUND)
 
@@ -115,7 +126,7 @@ class FactoredMixin:
             return
         self.state[target] = FACTORED
         self.lr[target] = sig
-        if self.lr_depth:                     # inside a compound statement: no factored tangents
+        if self.lr_depth:  # inside a compound statement: no factored tangents
             self.densify(target, out)
 
     # ------------------------------------------------------------------ one simple statement
@@ -129,14 +140,14 @@ class FactoredMixin:
         if kind is gast.Attribute:
             rule = registry.lookup_attribute(sexpr.attr)
             if rule is not None and rule.kind == "zero":
-                return False                      # .shape, .dtype, ...: no tangent is read
+                return False  # .shape, .dtype, ...: no tangent is read
         if kind is gast.Call:
             rule = self._resolved_rule(sexpr)
             if rule is not None and rule.kind == "zero":
                 return False
             callee = self.user_callee(sexpr)
             if callee is not None and callee[0] == "user":
-                return False                      # emit_user_call specialises the callee
+                return False  # emit_user_call specialises the callee
         maybe = [n for n in nodes.names_in(sexpr, gast.Load) if self.state.get(n) == _MAYBE]
         self.settle(maybe, out)
         tan_sig = self._factored_form(sexpr, out)
@@ -223,7 +234,7 @@ class FactoredMixin:
         fa, fb = self._leaf(a, (1, 1)), self._leaf(b, (1, 1))
         if not (fa or fb):
             return None
-        for x, fx in ((a, fa), (b, fb)):              # factored operands of another shape: dense
+        for x, fx in ((a, fa), (b, fb)):  # factored operands of another shape: dense
             if isinstance(x, gast.Name) and self.state.get(x.id) == FACTORED and not fx:
                 self.densify(x.id, out)
         xp = nodes.name(self.unit.xp)
@@ -243,8 +254,9 @@ class FactoredMixin:
         if fa and how == "dot":
             # np.dot(W, X) contracts W's columns with X's second-to-last axis; np.dot(wᵀ, X) puts the
             # rank axis first, so u is contracted with that axis explicitly (X of any number of axes)
-            terms.append(nodes.call(nodes.attr(nodes.clone(xp), "tensordot"),
-                                    [u(a), mm(wT(a), nodes.clone(b)), nodes.const(1)]))
+            terms.append(
+                nodes.call(nodes.attr(nodes.clone(xp), "tensordot"), [u(a), mm(wT(a), nodes.clone(b)), nodes.const(1)])
+            )
         elif fa:
             terms.append(mm(u(a), mm(wT(a), nodes.clone(b))))
         elif self.t(a) is not None:
@@ -252,8 +264,10 @@ class FactoredMixin:
         if fb and fb[3] == 1:
             # rank 1: (a @ u) is (..., 1); a broadcast multiply by w[:, 0] forms the outer product
             # (5x faster than a k=1 matrix product) and keeps a 1-D ``a`` 1-D
-            w0 = nodes.subscript(nodes.attr(self._d(b), "w"),
-                                 nodes.tuple_([gast.Slice(lower=None, upper=None, step=None), nodes.const(0)]))
+            w0 = nodes.subscript(
+                nodes.attr(self._d(b), "w"),
+                nodes.tuple_([gast.Slice(lower=None, upper=None, step=None), nodes.const(0)]),
+            )
             terms.append(nodes.binop(mm(nodes.clone(a), u(b)), gast.Mult(), w0))
         elif fb:
             terms.append(mm(mm(nodes.clone(a), u(b)), wT(b)))
@@ -271,15 +285,16 @@ class FactoredMixin:
         elif all(isinstance(a, (gast.Name, gast.Constant)) for a in args) and len(args) > 1:
             n = len(args)
         else:
-            return None                           # a shape of unknown length
+            return None  # a shape of unknown length
         if n < 2:
             return None
         # merging axes: the input side (S1) absorbs them; splitting: the output side (S2) takes them
         j = max(1, n - k2) if n <= k1 + k2 else k1
         j = min(j, n - 1)
-        call = nodes.call(nodes.attr(self._d(x), "reshape"), [nodes.clone(a) for a in args],
-                          [("split", nodes.const(j))])
-        return call, ("lr", j, n - j, None)       # the rank is the same unless the factors mix
+        call = nodes.call(
+            nodes.attr(self._d(x), "reshape"), [nodes.clone(a) for a in args], [("split", nodes.const(j))]
+        )
+        return call, ("lr", j, n - j, None)  # the rank is the same unless the factors mix
 
     def _einsum(self, e, out):
         if not e.args or not isinstance(e.args[0], gast.Constant) or not isinstance(e.args[0].value, str):
@@ -321,16 +336,18 @@ class FactoredMixin:
                 if len(set(s2) & other_letters) > len(set(s1) & other_letters):
                     first, second = second, first
                 later = set(res) | set(second[0])
-                keep = "".join(dict.fromkeys(c for c in "".join(s for s, _ in others) + first[0]
-                                             if c in later)) + fresh
+                keep = "".join(dict.fromkeys(c for c in "".join(s for s, _ in others) + first[0] if c in later)) + fresh
                 factor = nodes.attr(nodes.clone(d), first[1])
                 if not others and keep == first[0] + fresh:
-                    step1 = factor                # nothing to contract it with
+                    step1 = factor  # nothing to contract it with
                 else:
-                    step1 = einsum(",".join([s for s, _ in others] + [first[0] + fresh]) + "->" + keep,
-                                   [o for _, o in others] + [factor])
-                terms.append(einsum(keep + "," + second[0] + fresh + "->" + res,
-                                    [step1, nodes.attr(nodes.clone(d), second[1])]))
+                    step1 = einsum(
+                        ",".join([s for s, _ in others] + [first[0] + fresh]) + "->" + keep,
+                        [o for _, o in others] + [factor],
+                    )
+                terms.append(
+                    einsum(keep + "," + second[0] + fresh + "->" + res, [step1, nodes.attr(nodes.clone(d), second[1])])
+                )
             else:
                 t = self.t(op)
                 if t is not None:
@@ -346,14 +363,34 @@ class FactoredMixin:
     # factored tangents otherwise, see lr_setup)
     def lr_call_structs(self, binding):
         """Signatures of the factored arguments of a user-function call, by parameter."""
-        return {p: self.lr[a.id] for p, a in binding.items()
-                if isinstance(a, gast.Name) and self.state.get(a.id) == FACTORED}
+        return {
+            p: self.lr[a.id]
+            for p, a in binding.items()
+            if isinstance(a, gast.Name) and self.state.get(a.id) == FACTORED
+        }
 
 
 _WRITE_FREE = {}
 # list/dict/ndarray methods that write into their receiver
-_WRITING_METHODS = {"append", "extend", "insert", "update", "setdefault", "pop", "popitem", "clear", "remove",
-                    "sort", "reverse", "fill", "put", "resize", "itemset", "partition", "setflags"}
+_WRITING_METHODS = {
+    "append",
+    "extend",
+    "insert",
+    "update",
+    "setdefault",
+    "pop",
+    "popitem",
+    "clear",
+    "remove",
+    "sort",
+    "reverse",
+    "fill",
+    "put",
+    "resize",
+    "itemset",
+    "partition",
+    "setflags",
+}
 
 
 def _writes(fnode, info, local, visiting):
@@ -379,20 +416,21 @@ def _writes(fnode, info, local, visiting):
 def _write_free(obj, visiting=()):
     """True when user function ``obj`` (and every user function it calls) writes nothing in place."""
     from .parse import FunctionInfo, is_user_function, local_names
+
     if getattr(obj, "generated_function", None) is not None:
-        return False                              # a forward_diff object: be conservative
+        return False  # a forward_diff object: be conservative
     if not is_user_function(obj):
         return True
     code = obj.__code__
     if code in _WRITE_FREE:
         return _WRITE_FREE[code]
     if code in visiting:
-        return True                               # recursion: decided by the outer call
+        return True  # recursion: decided by the outer call
     try:
         info = FunctionInfo(obj)
     except Exception:
         return False
     result = not _writes(info.node, info, local_names(info.node), visiting + (code,))
-    if not visiting:                              # an inner result may rest on the recursion assumption
+    if not visiting:  # an inner result may rest on the recursion assumption
         _WRITE_FREE[code] = result
     return result

@@ -1,12 +1,15 @@
 """Reject syntax the compiler does not differentiate, naming file, line and column, with a hint."""
+
 import gast
 
 from . import nodes
 from .errors import UnsupportedSyntaxError
 
 _REJECT = {
-    gast.Try: ("try/except/finally is not supported: an exception would skip tangent updates",
-               "move the try block outside the differentiated function, or test the condition with if"),
+    gast.Try: (
+        "try/except/finally is not supported: an exception would skip tangent updates",
+        "move the try block outside the differentiated function, or test the condition with if",
+    ),
     gast.With: ("'with' blocks are not supported", "move the with block outside the differentiated function"),
     gast.AsyncWith: ("'async with' is not supported", "differentiate a plain synchronous function"),
     gast.AsyncFor: ("'async for' is not supported", "differentiate a plain synchronous function"),
@@ -14,18 +17,22 @@ _REJECT = {
     gast.Await: ("'await' is not supported", "differentiate a plain synchronous function"),
     gast.Yield: ("generators ('yield') are not supported", "build and return a list instead"),
     gast.YieldFrom: ("generators ('yield from') are not supported", "build and return a list instead"),
-    gast.Global: ("'global' declarations are not supported: writes to module state are invisible to the tangent",
-                  "pass the value in as an argument and return the new value"),
-    gast.Nonlocal: ("'nonlocal' declarations are not supported",
-                    "pass the value in as an argument and return the new value"),
-    gast.ClassDef: ("class definitions inside a differentiated function are not supported",
-                    "define the class at module level, and differentiate functions of arrays"),
+    gast.Global: (
+        "'global' declarations are not supported: writes to module state are invisible to the tangent",
+        "pass the value in as an argument and return the new value",
+    ),
+    gast.Nonlocal: (
+        "'nonlocal' declarations are not supported",
+        "pass the value in as an argument and return the new value",
+    ),
+    gast.ClassDef: (
+        "class definitions inside a differentiated function are not supported",
+        "define the class at module level, and differentiate functions of arrays",
+    ),
     gast.Lambda: ("lambda expressions are not supported", "use a nested def instead"),
     gast.NamedExpr: ("assignment expressions (:=) are not supported", "assign the value on its own line"),
-    gast.Import: ("import statements inside a differentiated function are not supported",
-                  "import at module level"),
-    gast.ImportFrom: ("import statements inside a differentiated function are not supported",
-                      "import at module level"),
+    gast.Import: ("import statements inside a differentiated function are not supported", "import at module level"),
+    gast.ImportFrom: ("import statements inside a differentiated function are not supported", "import at module level"),
 }
 if hasattr(gast, "Match"):
     _REJECT[gast.Match] = ("match statements are not supported", "use if/elif/else")
@@ -37,10 +44,14 @@ def check(info, fnode=None):
     """Raise UnsupportedSyntaxError at the first unsupported construct of the function."""
     fnode = fnode or info.node
     for stmt in fnode.body:
-        for node in nodes.nodes_of(stmt, gast.AST):      # breadth first, like gast.walk, 2x faster
+        for node in nodes.nodes_of(stmt, gast.AST):  # breadth first, like gast.walk, 2x faster
             entry = _REJECT.get(type(node))
             if entry is not None:
                 raise info.error(node, entry[0], UnsupportedSyntaxError, hint=entry[1])
             if isinstance(node, gast.Attribute) and isinstance(node.ctx, gast.Store):
-                raise info.error(node, f"assigning to an attribute ('.{node.attr} = ...') is not supported",
-                                 UnsupportedSyntaxError, hint="keep values in local variables, lists or dicts")
+                raise info.error(
+                    node,
+                    f"assigning to an attribute ('.{node.attr} = ...') is not supported",
+                    UnsupportedSyntaxError,
+                    hint="keep values in local variables, lists or dicts",
+                )

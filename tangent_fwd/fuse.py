@@ -5,6 +5,7 @@ tangent does not double the number of kernel launches and memory passes.
 Applied when the backend namespace has ``fuse`` (CuPy). The kernels are module-level functions of the
 generated code, defined once, so CuPy compiles each once.
 """
+
 import re
 
 import gast
@@ -13,11 +14,58 @@ from . import nodes
 
 # Backend functions that are elementwise (ufuncs, or built from them) and that cupy.fuse supports.
 ELEMENTWISE = {
-    "sin", "cos", "tan", "arcsin", "arccos", "arctan", "arctan2", "hypot", "sinh", "cosh", "tanh", "arcsinh",
-    "arccosh", "arctanh", "exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "sqrt", "cbrt", "square",
-    "reciprocal", "power", "add", "subtract", "multiply", "divide", "negative", "positive", "absolute", "abs",
-    "fabs", "sign", "maximum", "minimum", "fmax", "fmin", "where", "logaddexp", "logaddexp2", "floor", "ceil",
-    "trunc", "rint", "mod", "fmod", "deg2rad", "rad2deg", "clip",
+    "sin",
+    "cos",
+    "tan",
+    "arcsin",
+    "arccos",
+    "arctan",
+    "arctan2",
+    "hypot",
+    "sinh",
+    "cosh",
+    "tanh",
+    "arcsinh",
+    "arccosh",
+    "arctanh",
+    "exp",
+    "exp2",
+    "expm1",
+    "log",
+    "log2",
+    "log10",
+    "log1p",
+    "sqrt",
+    "cbrt",
+    "square",
+    "reciprocal",
+    "power",
+    "add",
+    "subtract",
+    "multiply",
+    "divide",
+    "negative",
+    "positive",
+    "absolute",
+    "abs",
+    "fabs",
+    "sign",
+    "maximum",
+    "minimum",
+    "fmax",
+    "fmin",
+    "where",
+    "logaddexp",
+    "logaddexp2",
+    "floor",
+    "ceil",
+    "trunc",
+    "rint",
+    "mod",
+    "fmod",
+    "deg2rad",
+    "rad2deg",
+    "clip",
 }
 _OPS = (gast.Add, gast.Sub, gast.Mult, gast.Div, gast.Pow, gast.Mod)
 _CMP = (gast.Lt, gast.LtE, gast.Gt, gast.GtE, gast.Eq, gast.NotEq)
@@ -33,18 +81,32 @@ def _elementwise_expr(e, xp):
     if isinstance(e, gast.UnaryOp):
         return isinstance(e.op, (gast.USub, gast.UAdd)) and _elementwise_expr(e.operand, xp)
     if isinstance(e, gast.Compare):
-        return (all(isinstance(o, _CMP) for o in e.ops) and _elementwise_expr(e.left, xp)
-                and all(_elementwise_expr(c, xp) for c in e.comparators))
+        return (
+            all(isinstance(o, _CMP) for o in e.ops)
+            and _elementwise_expr(e.left, xp)
+            and all(_elementwise_expr(c, xp) for c in e.comparators)
+        )
     if isinstance(e, gast.Call):
         f = e.func
-        return (isinstance(f, gast.Attribute) and isinstance(f.value, gast.Name) and f.value.id == xp
-                and f.attr in ELEMENTWISE and not e.keywords and all(_elementwise_expr(a, xp) for a in e.args))
+        return (
+            isinstance(f, gast.Attribute)
+            and isinstance(f.value, gast.Name)
+            and f.value.id == xp
+            and f.attr in ELEMENTWISE
+            and not e.keywords
+            and all(_elementwise_expr(a, xp) for a in e.args)
+        )
     return False
 
 
 def _fusable(stmt, xp):
-    return (isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], gast.Name)
-            and not isinstance(stmt.value, (gast.Name, gast.Constant)) and _elementwise_expr(stmt.value, xp))
+    return (
+        isinstance(stmt, gast.Assign)
+        and len(stmt.targets) == 1
+        and isinstance(stmt.targets[0], gast.Name)
+        and not isinstance(stmt.value, (gast.Name, gast.Constant))
+        and _elementwise_expr(stmt.value, xp)
+    )
 
 
 def fuse_function(fdef, xp, namer, min_run=2):
@@ -104,12 +166,17 @@ def _make_kernel(run, xp, namer, kernels, loads_everywhere):
         outputs = [assigned[-1]]
     name = namer.fresh("fused_kernel")
     ret = nodes.ret(nodes.name(outputs[0]) if len(outputs) == 1 else nodes.tuple_([nodes.name(o) for o in outputs]))
-    kdef = nodes.funcdef(name, nodes.arguments([nodes.param(i) for i in inputs]), [nodes.clone(s) for s in run] + [ret],
-                         docstring=f"{len(run)} elementwise statements in one kernel.")
+    kdef = nodes.funcdef(
+        name,
+        nodes.arguments([nodes.param(i) for i in inputs]),
+        [nodes.clone(s) for s in run] + [ret],
+        docstring=f"{len(run)} elementwise statements in one kernel.",
+    )
     kdef.decorator_list = [nodes.call(nodes.attr(nodes.name(xp), "fuse"))]
     kernels.append(kdef)
-    target = (nodes.store(outputs[0]) if len(outputs) == 1
-              else nodes.tuple_([nodes.store(o) for o in outputs], gast.Store()))
+    target = (
+        nodes.store(outputs[0]) if len(outputs) == 1 else nodes.tuple_([nodes.store(o) for o in outputs], gast.Store())
+    )
     return nodes.assign(target, nodes.call(nodes.name(name), [nodes.name(i) for i in inputs]))
 
 

@@ -1,5 +1,6 @@
 """Full derivatives from forward mode: ``jacfwd`` (vector mode with identity tangents, chunked so
 memory stays bounded) and ``hessian`` (forward over forward)."""
+
 import itertools
 import linecache
 
@@ -17,6 +18,7 @@ def _param_index(func, wrt):
     if len(names) != 1:
         raise ArgumentError("jacfwd/hessian differentiate with respect to one parameter; call it once per parameter")
     import inspect
+
     params = list(inspect.signature(func).parameters)
     return params.index(names[0]), names[0]
 
@@ -63,10 +65,10 @@ def jacfwd(func, wrt=0, *, chunk_size=64, backend="auto"):
 def _assemble(xp, value, pieces, in_shape):
     if isinstance(value, tuple):
         return tuple(_assemble(xp, v, [p[i] for p in pieces], in_shape) for i, v in enumerate(value))
-    stacked = xp.concatenate([xp.asarray(p) for p in pieces], axis=0)          # (n,) + out.shape
+    stacked = xp.concatenate([xp.asarray(p) for p in pieces], axis=0)  # (n,) + out.shape
     out_shape = tuple(getattr(value, "shape", ()))
     n = stacked.shape[0]
-    jac = xp.moveaxis(stacked.reshape((n, -1)), 0, -1)                           # (m, n)
+    jac = xp.moveaxis(stacked.reshape((n, -1)), 0, -1)  # (m, n)
     return jac.reshape(out_shape + in_shape) if out_shape or in_shape else jac.reshape(())[()]
 
 
@@ -77,11 +79,14 @@ def hessian(func, wrt=0, *, chunk_size=64, backend="auto"):
     index, name = _param_index(func, wrt)
     inner = ForwardDiff(func, wrt=name, backend=backend)
     import inspect
+
     params = list(inspect.signature(func).parameters)
     tag = next(_counter)
     fname = f"directional_derivative_{tag}"
-    src = (f"def {fname}({', '.join(params)}):\n"
-           f"    return tangent_fwd_inner({', '.join(params)}, tangent_fwd_direction)[1]\n")
+    src = (
+        f"def {fname}({', '.join(params)}):\n"
+        f"    return tangent_fwd_inner({', '.join(params)}, tangent_fwd_direction)[1]\n"
+    )
     filename = f"<tangent_fwd hessian {getattr(func, '__qualname__', 'f')} {tag}>"
     linecache.cache[filename] = (len(src), None, src.splitlines(True), filename)
     ns = {"__name__": getattr(func, "__module__", "__main__"), "tangent_fwd_direction": None}
@@ -93,8 +98,10 @@ def hessian(func, wrt=0, *, chunk_size=64, backend="auto"):
         scalar, xp, shape, dtype, n = _input_facts(x)
         probe = inner(*args, x if scalar else xp.zeros_like(x))
         if isinstance(probe[0], (tuple, list, dict)) or getattr(probe[0], "shape", ()) not in ((), None):
-            raise ArgumentError(f"hessian needs a scalar-valued function; {func.__name__} returns "
-                                f"{type(probe[0]).__name__} {getattr(probe[0], 'shape', '')}")
+            raise ArgumentError(
+                f"hessian needs a scalar-valued function; {func.__name__} returns "
+                f"{type(probe[0]).__name__} {getattr(probe[0], 'shape', '')}"
+            )
         ns["tangent_fwd_inner"] = inner.generated_function("numpy" if xp is np else _backend_name(xp))
         jac = jacfwd(directional, wrt=name, chunk_size=chunk_size, backend=backend)
         cols = []
@@ -111,6 +118,7 @@ def hessian(func, wrt=0, *, chunk_size=64, backend="auto"):
 
 def _backend_name(xp):
     from . import backends
+
     for name in ("cupy",) + tuple(backends._BACKENDS):
         b = backends._BACKENDS.get(name)
         if b is not None and b.module is xp:

@@ -14,9 +14,10 @@ works with factored ones and gives the same JVP.
 A ``LowRank`` is not an array: NumPy functions refuse it (``__array_ufunc__ = None``, ``__array__``
 raises) rather than silently building an object array. ``.dense()`` materialises it.
 """
+
 import math
 
-_USED = [False]          # set once any LowRank exists: the call fast path then checks for them
+_USED = [False]  # set once any LowRank exists: the call fast path then checks for them
 
 
 class LowRank:
@@ -29,8 +30,10 @@ class LowRank:
         if us is None or ws is None:
             raise TypeError(f"LowRank(u, w) needs two arrays, got {type(u).__name__} and {type(w).__name__}")
         if len(us) < 1 or len(ws) < 1 or us[-1] != ws[-1]:
-            raise ValueError(f"LowRank(u, w): u and w must have the same last axis (the rank), "
-                             f"got shapes {tuple(us)} and {tuple(ws)}")
+            raise ValueError(
+                f"LowRank(u, w): u and w must have the same last axis (the rank), "
+                f"got shapes {tuple(us)} and {tuple(ws)}"
+            )
         self.u, self.w = u, w
         _USED[0] = True
 
@@ -132,6 +135,7 @@ def _resolve_shape(shape, size):
 
 def _namespace(a):
     from .runtime import namespace_of
+
     return namespace_of(a)
 
 
@@ -173,6 +177,7 @@ def dense(tangent):
         return {k: dense(v) for k, v in tangent.items()}
     if isinstance(tangent, (list, tuple)):
         out = [dense(v) for v in tangent]
-        return out if isinstance(tangent, list) else type(tangent)(out) if type(tangent) is tuple \
-            else type(tangent)(*out)
+        return (
+            out if isinstance(tangent, list) else type(tangent)(out) if type(tangent) is tuple else type(tangent)(*out)
+        )
     return tangent

@@ -10,7 +10,7 @@ class Namer:
 
     def __init__(self, reserved=()):
         self.taken = set(reserved)
-        self.temps = set()          # names handed out by temp(): compiler temporaries
+        self.temps = set()  # names handed out by temp(): compiler temporaries
 
     def reserve(self, name):
         self.taken.add(name)

@@ -2,6 +2,7 @@
 
 Keeping every ``gast.X(...)`` constructor here means a gast upgrade touches one file.
 """
+
 import ast
 
 import gast
@@ -119,8 +120,15 @@ def subscript(value, index, ctx=None):
 
 
 def arguments(args, defaults=(), kwonly=(), kw_defaults=(), vararg=None, kwarg=None, posonly=()):
-    return gast.arguments(args=list(args), posonlyargs=list(posonly), vararg=vararg, kwonlyargs=list(kwonly),
-                          kw_defaults=list(kw_defaults), kwarg=kwarg, defaults=list(defaults))
+    return gast.arguments(
+        args=list(args),
+        posonlyargs=list(posonly),
+        vararg=vararg,
+        kwonlyargs=list(kwonly),
+        kw_defaults=list(kw_defaults),
+        kwarg=kwarg,
+        defaults=list(defaults),
+    )
 
 
 def param(id_):
@@ -142,6 +150,7 @@ def module(body):
 
 
 # ---------------------------------------------------------------- copying and substitution
+
 
 def clone(node):
     return substitute(node, {})
@@ -193,6 +202,7 @@ def nodes_of(node, cls):
     with a plain loop over ``_fields``: about twice as fast as ``gast.walk`` (a generator over
     ``iter_child_nodes``)."""
     from collections import deque
+
     out = []
     queue = deque([node])
     pop, push = queue.popleft, queue.append
@@ -235,6 +245,7 @@ def dotted_name(node):
 
 def to_source(node):
     import astor
+
     return astor.to_source(to_ast(node))
 
 
@@ -260,9 +271,15 @@ def to_ast(n):
     if t is gast.Name:
         return ast.Name(n.id, _CTX.get(type(n.ctx)) or to_ast(n.ctx))
     if t is gast.arguments:
-        return ast.arguments([_arg(a) for a in n.posonlyargs], [_arg(a) for a in n.args], _arg(n.vararg),
-                             [_arg(a) for a in n.kwonlyargs], to_ast(n.kw_defaults), _arg(n.kwarg),
-                             to_ast(n.defaults))
+        return ast.arguments(
+            [_arg(a) for a in n.posonlyargs],
+            [_arg(a) for a in n.args],
+            _arg(n.vararg),
+            [_arg(a) for a in n.kwonlyargs],
+            to_ast(n.kw_defaults),
+            _arg(n.kwarg),
+            to_ast(n.defaults),
+        )
     if t is gast.ExceptHandler:
         return ast.ExceptHandler(to_ast(n.type), n.name.id if n.name is not None else None, to_ast(n.body))
     entry = _AST_CLASS.get(t)

@@ -1,5 +1,6 @@
 """Clean-ups on generated code: constant folding in tangent expressions and removal of tangent
 assignments that nothing reads (run to a fixpoint)."""
+
 import operator
 
 import gast
@@ -31,7 +32,7 @@ def fold(e):
             except (ArithmeticError, ValueError):
                 pass
         if op is gast.Mult and ((_num(l) and l.value == 0) or (_num(r) and r.value == 0)):
-            return nodes.const(0)          # a zero partial (y * x ** (y - 1) at y = 0): no contribution
+            return nodes.const(0)  # a zero partial (y * x ** (y - 1) at y = 0): no contribution
         if op is gast.Add and _num(l) and l.value == 0:
             return r
         if op in (gast.Add, gast.Sub) and _num(r) and r.value == 0:
@@ -44,8 +45,13 @@ def fold(e):
             return r
         if op in (gast.Mult, gast.Div) and _num(r) and r.value == 1:
             return l
-    if isinstance(e, gast.Compare) and len(e.ops) == 1 and isinstance(e.left, gast.Constant) \
-            and isinstance(e.comparators[0], gast.Constant) and isinstance(e.ops[0], (gast.Is, gast.IsNot)):
+    if (
+        isinstance(e, gast.Compare)
+        and len(e.ops) == 1
+        and isinstance(e.left, gast.Constant)
+        and isinstance(e.comparators[0], gast.Constant)
+        and isinstance(e.ops[0], (gast.Is, gast.IsNot))
+    ):
         same = e.left.value is e.comparators[0].value
         return nodes.const(same if isinstance(e.ops[0], gast.Is) else not same)
     if isinstance(e, gast.IfExp) and isinstance(e.test, gast.Constant):
@@ -75,8 +81,13 @@ def _prune(node, tangent_names, loads):
             continue
         kept = []
         for s in stmts:
-            if (isinstance(s, gast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], gast.Name)
-                    and s.targets[0].id in tangent_names and s.targets[0].id not in loads):
+            if (
+                isinstance(s, gast.Assign)
+                and len(s.targets) == 1
+                and isinstance(s.targets[0], gast.Name)
+                and s.targets[0].id in tangent_names
+                and s.targets[0].id not in loads
+            ):
                 removed = True
                 continue
             removed |= _prune(s, tangent_names, loads)
@@ -157,9 +168,9 @@ def _release_block(node, field, temps, loads, memo):
     dels = {}
     for n, i in last.items():
         if inside.get(n) != loads.get(n) or (i == len(stmts) - 1 and not at_end):
-            continue                                   # read outside this block, or the function ends here
+            continue  # read outside this block, or the function ends here
         if first_store.get(n, len(stmts)) >= first_load.get(n, -1):
-            continue                                   # read before it is assigned here: carried in from outside
+            continue  # read before it is assigned here: carried in from outside
         if isinstance(stmts[i], (gast.Return, gast.Raise, gast.Break, gast.Continue)):
             continue
         dels.setdefault(i, []).append(n)

@@ -1,5 +1,6 @@
 """Source -> gast: read a function's source, strip decorators, and resolve names to the objects
 they denote (closure cells, then module globals, then builtins) for rule lookup."""
+
 import builtins
 import inspect
 import textwrap
@@ -24,14 +25,16 @@ class FunctionInfo:
         if func.__name__ == "<lambda>":
             raise SourceUnavailableError(
                 f"cannot differentiate the lambda defined at {self.filename}:{code.co_firstlineno}",
-                hint="define the function with def in a .py file")
+                hint="define the function with def in a .py file",
+            )
         try:
             lines, start = inspect.getsourcelines(func)
         except (OSError, TypeError) as exc:
             raise SourceUnavailableError(
                 f"no Python source for {func.__qualname__!r} (defined in {self.filename!r}): {exc}",
                 hint="tangent_fwd transforms source code: define the function in a .py file (not the REPL or "
-                     "exec), or register a rule for it with tangent_fwd.defjvp(func, 'x', 'dx * ...')") from None
+                "exec), or register a rule for it with tangent_fwd.defjvp(func, 'x', 'dx * ...')",
+            ) from None
         self.first_lineno = start
         self.source_lines = lines
         src = textwrap.dedent("".join(lines))
@@ -91,8 +94,23 @@ MISSING = _MISSING
 
 # Modules whose functions are library code: called with differentiated arguments they need a rule
 # (their source is not transformed). tangent_fwd's own training code is ordinary user code.
-LIBRARY_PREFIXES = ("numpy", "cupy", "scipy", "math", "builtins", "operator", "jax", "torch", "tangent_fwd.runtime",
-                    "tangent_fwd.api", "tangent_fwd.jacobian", "tangent_fwd.lowrank", "_operator", "cupyx", "array_api_strict")
+LIBRARY_PREFIXES = (
+    "numpy",
+    "cupy",
+    "scipy",
+    "math",
+    "builtins",
+    "operator",
+    "jax",
+    "torch",
+    "tangent_fwd.runtime",
+    "tangent_fwd.api",
+    "tangent_fwd.jacobian",
+    "tangent_fwd.lowrank",
+    "_operator",
+    "cupyx",
+    "array_api_strict",
+)
 
 
 def is_user_function(obj):
@@ -124,6 +142,7 @@ def local_names(fnode):
             if isinstance(child, gast.Name) and isinstance(child.ctx, (gast.Store, gast.Del)):
                 names.add(child.id)
             visit(child)
+
     for stmt in fnode.body:
         visit(stmt)
     return names
@@ -156,8 +175,11 @@ def mutated_params(func):
                         target = target.value
                 elif isinstance(n, gast.AugAssign):
                     target = n.target
-                elif (isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute)
-                      and n.func.attr in ("append", "extend", "insert", "update", "setdefault")):
+                elif (
+                    isinstance(n, gast.Call)
+                    and isinstance(n.func, gast.Attribute)
+                    and n.func.attr in ("append", "extend", "insert", "update", "setdefault")
+                ):
                     target = n.func.value
                 if isinstance(target, gast.Name) and target.id in params:
                     out.add(target.id)

@@ -14,6 +14,7 @@ helpers in :mod:`tangent_fwd.runtime`). A partial may also be a Python callable
 ``partial(d, ans, *args, **kwargs)`` called at run time with the call's own arguments.
 The library's rules in :mod:`tangent_fwd.rules` use exactly this public mechanism.
 """
+
 import ast
 import inspect
 
@@ -24,10 +25,10 @@ from .errors import TransformError
 
 MODULE_NAMES = ("np", "math", "rt")
 
-_RULES = {}      # id(op) -> Rule  (the op is kept alive in Rule.op)
-_METHODS = {}    # method name -> Rule (receiver is the parameter 'self')
+_RULES = {}  # id(op) -> Rule  (the op is kept alive in Rule.op)
+_METHODS = {}  # method name -> Rule (receiver is the parameter 'self')
 _ATTRIBUTES = {}  # attribute name -> Rule ('T', 'real', ... linear; 'shape', ... zero)
-_version = [0]   # bumped on every registration: compiled functions are cached per version
+_version = [0]  # bumped on every registration: compiled functions are cached per version
 
 
 class Param:
@@ -87,7 +88,8 @@ def _check_template(text, allowed, rule_name):
         if isinstance(n, gast.Name) and n.id not in allowed:
             raise TransformError(
                 f"JVP rule for {rule_name}: template {text!r} uses unknown name {n.id!r}",
-                hint=f"templates may use the parameters, their tangents (d + name), 'ans' and {MODULE_NAMES}")
+                hint=f"templates may use the parameters, their tangents (d + name), 'ans' and {MODULE_NAMES}",
+            )
     return expr
 
 
@@ -107,7 +109,7 @@ def _make_partials(params, partials, rule_name):
     return out
 
 
-_listeners = []   # called after every registration (the API drops code generated with older rules)
+_listeners = []  # called after every registration (the API drops code generated with older rules)
 
 
 def _register(table, key, rule):
@@ -141,8 +143,7 @@ def deflinear(op, params="x", linear_in=None, name=None):
     the tangent is the same call with one active argument replaced by its tangent, summed."""
     ps = parse_params(params)
     lin = tuple(linear_in) if linear_in is not None else (ps[0].name,)
-    return _register(_RULES, id(op), Rule(op, name or _display_name(op), "linear", ps, linear_in=lin,
-                                          origin=_caller()))
+    return _register(_RULES, id(op), Rule(op, name or _display_name(op), "linear", ps, linear_in=lin, origin=_caller()))
 
 
 def defzero(op, name=None):
@@ -154,8 +155,9 @@ def defmethod(method, params, *partials):
     """Like :func:`defjvp` for an array method ``x.method(...)``; the receiver is the parameter ``self``."""
     ps = parse_params(params)
     rname = f".{method}()"
-    return _register(_METHODS, method, Rule(None, rname, "jvp", ps, _make_partials(ps, partials, rname),
-                                            origin=_caller()))
+    return _register(
+        _METHODS, method, Rule(None, rname, "jvp", ps, _make_partials(ps, partials, rname), origin=_caller())
+    )
 
 
 def defmethod_linear(method, params="self", linear_in=None):
@@ -169,8 +171,11 @@ def defmethod_zero(method):
 
 
 def defattr_linear(attribute):
-    return _register(_ATTRIBUTES, attribute, Rule(None, f".{attribute}", "linear", parse_params("self"),
-                                                  linear_in=("self",), origin=_caller()))
+    return _register(
+        _ATTRIBUTES,
+        attribute,
+        Rule(None, f".{attribute}", "linear", parse_params("self"), linear_in=("self",), origin=_caller()),
+    )
 
 
 def defattr_zero(attribute):
@@ -199,6 +204,7 @@ def version():
 def all_rules():
     """Every registered rule as (table, key, Rule), for docs and the rule-coverage test."""
     from . import rules  # noqa: F401  (make sure the library's rules are loaded)
+
     out = [("function", r.name, r) for r in _RULES.values()]
     out += [("method", k, r) for k, r in _METHODS.items()]
     out += [("attribute", k, r) for k, r in _ATTRIBUTES.items()]

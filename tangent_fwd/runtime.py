@@ -1,6 +1,7 @@
 """Helpers that generated code calls at run time (as ``rt``): structural zeros and the few rules
 too long to be one-line templates. Every helper takes the backend namespace ``xp`` where it needs
 one, so it runs unchanged on NumPy or CuPy and never converts device arrays to host arrays."""
+
 import math
 import numbers
 
@@ -26,8 +27,8 @@ def zeros_like(value):
     raise TypeError(f"tangent_fwd: cannot make a zero tangent for a value of type {type(value).__name__}")
 
 
-_NAMESPACES = {}        # array type -> namespace
-_BY_MODULE = {}         # top-level module name of an array type -> namespace
+_NAMESPACES = {}  # array type -> namespace
+_BY_MODULE = {}  # top-level module name of an array type -> namespace
 
 
 def register_namespace(array_module, namespace):
@@ -44,6 +45,7 @@ def namespace_of(array):
         xp = _BY_MODULE.get(root)
         if xp is None:
             import importlib
+
             xp = importlib.import_module("numpy" if root == "numpy" else root)
         _NAMESPACES[t] = xp
     return xp
@@ -65,12 +67,16 @@ def iset(tangent, value, primal=None):
     else the new value (``r`` a Python number is rebound, not updated)."""
     if getattr(primal, "ndim", 0) == 0:
         return value
-    if getattr(tangent, "shape", None) is not None and not isinstance(tangent, (int, float, complex)) \
-            and tuple(getattr(value, "shape", ())) == tuple(tangent.shape) and tangent.ndim > 0:
+    if (
+        getattr(tangent, "shape", None) is not None
+        and not isinstance(tangent, (int, float, complex))
+        and tuple(getattr(value, "shape", ())) == tuple(tangent.shape)
+        and tangent.ndim > 0
+    ):
         try:
             tangent[...] = value
             return tangent
-        except (ValueError, TypeError):       # read-only (a broadcast view, say): rebind instead
+        except (ValueError, TypeError):  # read-only (a broadcast view, say): rebind instead
             return value
     return value
 
@@ -112,7 +118,7 @@ def pow_dy(xp, x, ans):
 
 def arange_dstart(xp, dstart, ans, stop):
     """Tangent of arange(start, stop, step) w.r.t. start (arange(stop) alone has none)."""
-    if stop is None:    # arange(stop): the values do not move with stop, but the tangent has ans's shape
+    if stop is None:  # arange(stop): the values do not move with stop, but the tangent has ans's shape
         return 0.0 * dstart * xp.ones(ans.shape, dtype=ans.dtype if ans.dtype.kind in "fc" else xp.float64)
     return dstart * xp.ones_like(ans)
 
@@ -124,6 +130,7 @@ def arange_dstep(xp, dstep, ans):
 def astype_tangent(tangent, dtype):
     """Tangent of ``x.astype(dtype)``: cast along for float dtypes; integer casts are piecewise constant."""
     import numpy
+
     if numpy.dtype(dtype).kind in "fc":
         return tangent.astype(dtype) if hasattr(tangent, "astype") else tangent
     return 0.0 * tangent
@@ -157,8 +164,13 @@ def _expand(xp, ans, axis, keepdims):
 def extremum_jvp(xp, x, dx, ans, axis=None, keepdims=False):
     """Tangent of max/min over ``axis``: the tangent at the first arg-extremum (NumPy's argmax/argmin
     convention, and the backprop baseline's). A length-2 axis (2x2 pooling) is a pairwise blend."""
-    if type(axis) is int and getattr(x, "ndim", 0) == 2 and getattr(dx, "shape", None) == x.shape \
-            and x.shape[axis] != 2 and getattr(ans, "ndim", -1) == (2 if keepdims else 1):
+    if (
+        type(axis) is int
+        and getattr(x, "ndim", 0) == 2
+        and getattr(dx, "shape", None) == x.shape
+        and x.shape[axis] != 2
+        and getattr(ans, "ndim", -1) == (2 if keepdims else 1)
+    ):
         # matrix rows/columns (a log-softmax's max shift): array methods and one fancy-index gather,
         # ~4x faster than expand_dims/take_along_axis, whose Python-level overhead dominates small arrays
         if axis % 2:
@@ -184,10 +196,10 @@ def extremum_jvp(xp, x, dx, ans, axis=None, keepdims=False):
     if x.shape[axis] == 2:
         first = (slice(None),) * axis + (0,)
         second = (slice(None),) * axis + (1,)
-        take_first = (x[first] == a)
+        take_first = x[first] == a
         out = dx[second] + take_first * (dx[first] - dx[second])
     else:
-        first = xp.argmax(x == xp.expand_dims(a, axis), axis=axis)          # index of the first extremum
+        first = xp.argmax(x == xp.expand_dims(a, axis), axis=axis)  # index of the first extremum
         out = xp.squeeze(xp.take_along_axis(dx, xp.expand_dims(first, axis), axis=axis), axis=axis)
     return xp.expand_dims(out, axis) if keepdims else out
 
@@ -209,7 +221,7 @@ def prod_jvp(xp, x, dx, ans, axis=None, keepdims=False):
         x, dx, axis_ = xp.reshape(x, (-1,)), xp.reshape(dx, (-1,)) * xp.ones_like(xp.reshape(x, (-1,))), 0
     else:
         axis_ = axis
-    if isinstance(axis_, tuple):          # several axes: move them to the end and merge them into one
+    if isinstance(axis_, tuple):  # several axes: move them to the end and merge them into one
         nd = len(xp.shape(x))
         axes = tuple(sorted(a % nd for a in axis_))
         dx = dx * xp.ones_like(x)
@@ -238,7 +250,7 @@ def cumprod_jvp(xp, x, dx, ans, axis=None):
     x = xp.moveaxis(x, axis, -1)
     dx = xp.moveaxis(dx, axis, -1)
     n = x.shape[-1]
-    tri = xp.tril(xp.ones((n, n), dtype=bool))                       # [i, j]: j <= i
+    tri = xp.tril(xp.ones((n, n), dtype=bool))  # [i, j]: j <= i
     eye = xp.eye(n, dtype=bool)
     # factors[..., i, j, k] = x_k for k <= i and k != j, dx_j for k == j <= i, 1 otherwise
     xk = xp.broadcast_to(x[..., None, None, :], x.shape[:-1] + (n, n, n))
@@ -276,8 +288,10 @@ def norm_jvp(xp, x, dx, ans, ord=None, axis=None, keepdims=False):
         return num / _squeeze_like(xp, a, axis, keepdims) ** (ord - 1)
     if not vector and getattr(x, "ndim", 0) >= 2 and (axis is None or isinstance(axis, tuple) and len(axis) == 2):
         return _matrix_norm_jvp(xp, x, dx, ans, ord, axis, keepdims)
-    raise TypeError(f"tangent_fwd: no JVP for numpy.linalg.norm with ord={ord!r} over axis={axis!r}; "
-                    "register one with tangent_fwd.defjvp(numpy.linalg.norm, ...)")
+    raise TypeError(
+        f"tangent_fwd: no JVP for numpy.linalg.norm with ord={ord!r} over axis={axis!r}; "
+        "register one with tangent_fwd.defjvp(numpy.linalg.norm, ...)"
+    )
 
 
 def _matrix_norm_jvp(xp, x, dx, ans, ord, axis, keepdims):
@@ -288,7 +302,7 @@ def _matrix_norm_jvp(xp, x, dx, ans, ord, axis, keepdims):
     dm = xp.moveaxis(dx, (a0, a1), (-2, -1)) if (a0, a1) != (x.ndim - 2, x.ndim - 1) else dx
     if ord in ("nuc", 2, -2):
         u, s, vt = xp.linalg.svd(xm, full_matrices=False)
-        proj = xp.einsum("...ij,...ik,...kl->...jl", u, dm, xp.swapaxes(vt, -1, -2))   # U^T dX V
+        proj = xp.einsum("...ij,...ik,...kl->...jl", u, dm, xp.swapaxes(vt, -1, -2))  # U^T dX V
         diag = xp.diagonal(proj, axis1=-2, axis2=-1)
         if ord == "nuc":
             out = xp.sum(diag, axis=-1)
@@ -313,7 +327,6 @@ def _squeeze_like(xp, a, axis, keepdims):
     if keepdims or axis is None:
         return a
     return xp.squeeze(a, axis=axis)
-
 
 
 def seq_sum(tangents):
@@ -342,8 +355,10 @@ def diff_jvp(xp, a, da, n, axis, prepend, dprepend, append, dappend):
     """Tangent of ``diff(a, n, axis, prepend, append)`` for one of its (jointly linear) inputs: the
     others contribute zero, so a constant prepend/append never leaks into the tangent."""
     active = [t for t in (da, dprepend, dappend) if t is not None]
-    dtype = xp.result_type(*[getattr(t, "dtype", xp.float64) for t in active],
-                           *[xp.asarray(v).dtype for v in (a, prepend, append) if v is not None])
+    dtype = xp.result_type(
+        *[getattr(t, "dtype", xp.float64) for t in active],
+        *[xp.asarray(v).dtype for v in (a, prepend, append) if v is not None],
+    )
     if dtype.kind not in "fc":
         dtype = xp.float64
     kwargs = {}
@@ -360,8 +375,10 @@ def pad_jvp(xp, da, pad_width, mode="constant", stat_length=None, reflect_type="
     """Tangent of ``pad`` w.r.t. the array: the same padding of ``da`` with zero constant/end values
     (the modes that copy or average entries are linear; maximum/minimum/median are not)."""
     if callable(mode) or mode in ("maximum", "minimum", "median"):
-        raise TypeError(f"tangent_fwd: no JVP for numpy.pad with mode={mode!r}; "
-                        "register one with tangent_fwd.defjvp(numpy.pad, ...)")
+        raise TypeError(
+            f"tangent_fwd: no JVP for numpy.pad with mode={mode!r}; "
+            "register one with tangent_fwd.defjvp(numpy.pad, ...)"
+        )
     kwargs = {}
     if mode == "mean" and stat_length is not None:
         kwargs["stat_length"] = stat_length
@@ -392,6 +409,7 @@ def sort_jvp(xp, a, da, axis=-1):
 # these helpers handle indexing, transposes, iteration, rank alignment and the per-direction loop
 # that rules without a batched form fall back to.
 
+
 def batch_size(tangent):
     """K, the number of directions, from any tangent (the leading axis of its first array leaf)."""
     if isinstance(tangent, dict):
@@ -413,6 +431,7 @@ def zeros_batched(value, k):
     dtype = getattr(value, "dtype", None)
     if dtype is None:
         import numpy
+
         return numpy.zeros(k)
     xp = namespace_of(value)
     return xp.zeros((k,) + tuple(value.shape), dtype=dtype if dtype.kind in "fc" else xp.float64)
@@ -432,8 +451,10 @@ def bget(tangent, idx):
     if _is_container(tangent):
         return tangent[idx]
     out = tangent[_batched_index(idx)]
-    if all(isinstance(i, (int, numbers.Integral)) for i in (idx if isinstance(idx, tuple) else (idx,))) \
-            and out.ndim == 1:
+    if (
+        all(isinstance(i, (int, numbers.Integral)) for i in (idx if isinstance(idx, tuple) else (idx,)))
+        and out.ndim == 1
+    ):
         out = out.copy()
     return out
 
@@ -465,7 +486,7 @@ def bset(tangent, idx, value):
         return
     bidx = _batched_index(idx)
     ndim = getattr(value, "ndim", 0)
-    if ndim:                      # (K,) + v.shape must broadcast into (K,) + target.shape
+    if ndim:  # (K,) + v.shape must broadcast into (K,) + target.shape
         extra = tangent[bidx].ndim - ndim
         if extra > 0:
             value = value.reshape((value.shape[0],) + (1,) * extra + tuple(value.shape[1:]))
@@ -515,6 +536,7 @@ def bstack(xp, tangents):
         return type(first)(bstack(xp, [t[i] for t in tangents]) for i in range(len(first)))
     if not hasattr(first, "shape"):
         import numpy
+
         return numpy.asarray(tangents, dtype=complex if any(isinstance(t, complex) for t in tangents) else float)
     return xp.stack(tangents)
 
@@ -553,6 +575,7 @@ def bfinish(tangent, value, k):
         return tangent
     if not hasattr(tangent, "shape") and not hasattr(value, "shape"):
         import numpy
+
         kind = complex if isinstance(value, complex) or isinstance(tangent, complex) else float
         return numpy.broadcast_to(numpy.asarray(tangent, dtype=kind), shape).copy()
     xp = namespace_of(tangent if hasattr(tangent, "shape") else value)

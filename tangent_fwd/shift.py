@@ -18,6 +18,7 @@ INV values is INV. A shifted or scaled value combined with another array is foll
 is negative: broadcasting may add leading axes, which renumbers non-negative ones. The rewrite is made only when every value that leaves the analysed statements
 (returned, passed on, stored, used in a branch or loop) is INV, so the function's JVP is unchanged.
 """
+
 import gast
 import numpy as np
 
@@ -32,20 +33,24 @@ _SHAPE_ATTRS = {"shape", "dtype", "ndim", "size"}
 def shift_free_names(body, resolve):
     """Names ``s`` assigned once as ``s = x - x.max(axis=a, keepdims=True)`` (or ``min``/``np.max``...,
     inline or through a name) whose every use is shift-invariant along ``a``."""
-    if not any(isinstance(s, gast.Assign) and isinstance(s.value, gast.BinOp) and isinstance(s.value.op, gast.Sub)
-               for s in body):
-        return set()              # no candidate: skip the walk (this runs for every transformed function)
+    if not any(
+        isinstance(s, gast.Assign) and isinstance(s.value, gast.BinOp) and isinstance(s.value.op, gast.Sub)
+        for s in body
+    ):
+        return set()  # no candidate: skip the walk (this runs for every transformed function)
     stores = {}
-    for n in nodes.nodes_of(gast.Module(body=body, type_ignores=[]), (gast.Name, gast.FunctionDef,
-                                                                       gast.AsyncFunctionDef, gast.Lambda,
-                                                                       gast.ClassDef, gast.Global, gast.Nonlocal)):
+    for n in nodes.nodes_of(
+        gast.Module(body=body, type_ignores=[]),
+        (gast.Name, gast.FunctionDef, gast.AsyncFunctionDef, gast.Lambda, gast.ClassDef, gast.Global, gast.Nonlocal),
+    ):
         if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
             stores[n.id] = stores.get(n.id, 0) + 1
-        elif isinstance(n, (gast.FunctionDef, gast.AsyncFunctionDef, gast.Lambda, gast.ClassDef, gast.Global,
-                            gast.Nonlocal)):
-            return set()          # a closure could read a shifted value where this pass does not look
+        elif isinstance(
+            n, (gast.FunctionDef, gast.AsyncFunctionDef, gast.Lambda, gast.ClassDef, gast.Global, gast.Nonlocal)
+        ):
+            return set()  # a closure could read a shifted value where this pass does not look
     out = set()
-    reductions = {}             # name -> (x, axis, index) for ``m = x.max(axis=a, keepdims=True)`` at top level
+    reductions = {}  # name -> (x, axis, index) for ``m = x.max(axis=a, keepdims=True)`` at top level
     for i, s in enumerate(body):
         if not (isinstance(s, gast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], gast.Name)):
             continue
@@ -59,17 +64,21 @@ def shift_free_names(body, resolve):
         red = reductions.get(right.id) if isinstance(right, gast.Name) else _reduction(right, resolve)
         if red is None or red[0] != v.left.id or stores.get(target) != 1 or stores.get(v.left.id, 0) > 1:
             continue
-        if len(red) == 3 and any(red[0] in nodes.names_in(st, gast.Store) for st in body[red[2] + 1:i]):
-            continue              # x was rebound between the reduction and the subtraction
-        if _uses_are_invariant(body[i + 1:], target, red[1], resolve, stores):
+        if len(red) == 3 and any(red[0] in nodes.names_in(st, gast.Store) for st in body[red[2] + 1 : i]):
+            continue  # x was rebound between the reduction and the subtraction
+        if _uses_are_invariant(body[i + 1 :], target, red[1], resolve, stores):
             out.add(target)
     return out
 
 
 def _const(node):
-    if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.USub) and isinstance(node.operand, gast.Constant) \
-            and isinstance(node.operand.value, int):
-        return -node.operand.value            # axis=-1
+    if (
+        isinstance(node, gast.UnaryOp)
+        and isinstance(node.op, gast.USub)
+        and isinstance(node.operand, gast.Constant)
+        and isinstance(node.operand.value, int)
+    ):
+        return -node.operand.value  # axis=-1
     return node.value if isinstance(node, gast.Constant) else MISSING
 
 
@@ -95,13 +104,16 @@ def _reduction(e, resolve):
         return None
     f = e.func
     obj = resolve(f)
-    if obj is MISSING and isinstance(f, gast.Attribute) and f.attr in ("max", "min") \
-            and isinstance(f.value, gast.Name):
+    if obj is MISSING and isinstance(f, gast.Attribute) and f.attr in ("max", "min") and isinstance(f.value, gast.Name):
         axis = _axis_keepdims(e, 0)
         return None if axis is None else (f.value.id, axis)
-    if obj is not MISSING and getattr(obj, "__name__", None) in _REDUCTIONS and obj in (np.max, np.min, np.amax,
-                                                                                       np.amin) \
-            and e.args and isinstance(e.args[0], gast.Name):
+    if (
+        obj is not MISSING
+        and getattr(obj, "__name__", None) in _REDUCTIONS
+        and obj in (np.max, np.min, np.amax, np.amin)
+        and e.args
+        and isinstance(e.args[0], gast.Name)
+    ):
         axis = _axis_keepdims(e, 1)
         return None if axis is None else (e.args[0].id, axis)
     return None
@@ -127,7 +139,7 @@ def _uses_are_invariant(stmts, s, axis, resolve, stores):
             if _kind(st.value, kinds, axis, resolve) != INV:
                 return False
         else:
-            return False          # a branch, loop, in-place write, nested def ... that sees a shifted value
+            return False  # a branch, loop, in-place write, nested def ... that sees a shifted value
     return True
 
 
@@ -146,10 +158,12 @@ def _kind(e, kinds, axis, resolve):
             # an array operand may broadcast leading axes onto the shifted value, and a non-negative
             # axis would then name a different axis of the result (negative axes align from the right)
             return BAD
-        table = {gast.Sub: {(SHIFT, SHIFT): INV, (SHIFT, INV): SHIFT},
-                 gast.Add: {(SHIFT, INV): SHIFT, (INV, SHIFT): SHIFT},
-                 gast.Div: {(SCALE, SCALE): INV, (SCALE, INV): SCALE},
-                 gast.Mult: {(SCALE, INV): SCALE, (INV, SCALE): SCALE}}
+        table = {
+            gast.Sub: {(SHIFT, SHIFT): INV, (SHIFT, INV): SHIFT},
+            gast.Add: {(SHIFT, INV): SHIFT, (INV, SHIFT): SHIFT},
+            gast.Div: {(SCALE, SCALE): INV, (SCALE, INV): SCALE},
+            gast.Mult: {(SCALE, INV): SCALE, (INV, SCALE): SCALE},
+        }
         return table.get(type(e.op), {}).get((a, b), BAD)
     if k is gast.Attribute:
         if e.attr in _SHAPE_ATTRS:
@@ -170,11 +184,15 @@ def _call_kind(e, kinds, axis, resolve):
         return SCALE
     if obj is np.log and len(e.args) == 1 and not e.keywords and _kind(e.args[0], kinds, axis, resolve) == SCALE:
         return SHIFT
-    if obj is np.sum and e.args and _axis_keepdims(e, 1) == axis \
-            and _kind(e.args[0], kinds, axis, resolve) == SCALE:
+    if obj is np.sum and e.args and _axis_keepdims(e, 1) == axis and _kind(e.args[0], kinds, axis, resolve) == SCALE:
         return SCALE
-    if obj is MISSING and isinstance(f, gast.Attribute) and f.attr == "sum" and _axis_keepdims(e, 0) == axis \
-            and _kind(f.value, kinds, axis, resolve) == SCALE:
+    if (
+        obj is MISSING
+        and isinstance(f, gast.Attribute)
+        and f.attr == "sum"
+        and _axis_keepdims(e, 0) == axis
+        and _kind(f.value, kinds, axis, resolve) == SCALE
+    ):
         return SCALE
     parts = list(e.args) + [kw.value for kw in e.keywords]
     if isinstance(f, gast.Attribute) and obj is MISSING:

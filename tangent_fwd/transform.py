@@ -6,31 +6,47 @@ known to be zero has no tangent variable at all, and contributions from it are d
 materialised (``dacc = rt.zeros_like(acc)``) only where a name becomes active on some path only: a
 loop-carried value, a join of branches, a container that is mutated or a variable closed over.
 """
-import builtins
+
+import builtins as _builtins
 import inspect
+import math as _math
+import operator as _op
 
 import gast
+import numpy as _np
 
 from . import nodes, optimize, registry
-from .activity import Activity, MUTATING_METHODS, _flatten as _flat
+from .activity import MUTATING_METHODS, Activity
+from .activity import _flatten as _flat
 from .errors import MissingRuleError, TransformError
 from .factored import FACTORED, FactoredMixin
 from .fence import check as fence_check
 from .naming import Namer
+from .parse import MISSING, is_user_function, local_names
 from .shift import shift_free_names
-from .parse import MISSING, FunctionInfo, is_user_function, local_names
 
-ZERO, LIVE, MAYBE = "zero", "live", "maybe"   # MAYBE: the tangent variable holds None (zero) or a value
+ZERO, LIVE, MAYBE = "zero", "live", "maybe"  # MAYBE: the tangent variable holds None (zero) or a value
 ANS = "__tangent_fwd_ans__"
 
-import operator as _op
-BINOPS = {gast.Add: _op.add, gast.Sub: _op.sub, gast.Mult: _op.mul, gast.Div: _op.truediv,
-          gast.Pow: _op.pow, gast.MatMult: _op.matmul, gast.Mod: _op.mod, gast.FloorDiv: _op.floordiv,
-          gast.BitAnd: _op.and_, gast.BitOr: _op.or_, gast.BitXor: _op.xor, gast.LShift: _op.lshift,
-          gast.RShift: _op.rshift}
+BINOPS = {
+    gast.Add: _op.add,
+    gast.Sub: _op.sub,
+    gast.Mult: _op.mul,
+    gast.Div: _op.truediv,
+    gast.Pow: _op.pow,
+    gast.MatMult: _op.matmul,
+    gast.Mod: _op.mod,
+    gast.FloorDiv: _op.floordiv,
+    gast.BitAnd: _op.and_,
+    gast.BitOr: _op.or_,
+    gast.BitXor: _op.xor,
+    gast.LShift: _op.lshift,
+    gast.RShift: _op.rshift,
+}
 UNARYOPS = {gast.USub: _op.neg, gast.UAdd: _op.pos, gast.Not: _op.not_, gast.Invert: _op.invert}
-REGISTER_HINT = ("register a rule, e.g. tangent_fwd.defjvp({name}, 'x', 'dx * ...'), "
-                 "or tangent_fwd.deflinear / tangent_fwd.defzero")
+REGISTER_HINT = (
+    "register a rule, e.g. tangent_fwd.defjvp({name}, 'x', 'dx * ...'), or tangent_fwd.deflinear / tangent_fwd.defzero"
+)
 
 
 class Spec:
@@ -39,7 +55,7 @@ class Spec:
     def __init__(self, func, info, active_params, name):
         self.func, self.info, self.active_params, self.name = func, info, tuple(active_params), name
         self.tangent_params = {}
-        self.structs = {}          # parameter -> structure of its factored tangent (see factored.py)
+        self.structs = {}  # parameter -> structure of its factored tangent (see factored.py)
         self.node = None
         self.temps = set()
 
@@ -61,8 +77,12 @@ def _assigned_names(stmts):
                     root = root.value
                 if isinstance(root, gast.Name):
                     out.add(root.id)
-            elif (isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute)
-                  and n.func.attr in MUTATING_METHODS and isinstance(n.func.value, gast.Name)):
+            elif (
+                isinstance(n, gast.Call)
+                and isinstance(n.func, gast.Attribute)
+                and n.func.attr in MUTATING_METHODS
+                and isinstance(n.func.value, gast.Name)
+            ):
                 out.add(n.func.value.id)
     return out
 
@@ -82,14 +102,14 @@ class FunctionTransformer(FactoredMixin):
         for tn in self.tname.values():
             self.namer.reserve(tn)
         self.state = {}
-        self.lr, self.lr_depth, self.lr_ok = {}, 0, False     # factored tangents (see factored.py)
+        self.lr, self.lr_depth, self.lr_ok = {}, 0, False  # factored tangents (see factored.py)
         self.force_live = set()
-        self.zero_value = {}       # name -> the numeric constant it holds while its tangent is zero
-        self.vector = unit.vector   # tangents carry a leading axis of K directions
+        self.zero_value = {}  # name -> the numeric constant it holds while its tangent is zero
+        self.vector = unit.vector  # tangents carry a leading axis of K directions
         self.maybe_allowed = set()  # loop-carried names whose tangent may be None inside the loop
         self.kname = parent.kname if parent else self.namer.fresh("K")
         self.uses_k = False
-        self.nested = {}           # nested def name -> Spec of its JVP (or None: never active)
+        self.nested = {}  # nested def name -> Spec of its JVP (or None: never active)
         self.nested_free = self._nested_free_names()
         visible = self.locals | (parent.visible_locals if parent else set())
         self.visible_locals = visible
@@ -101,7 +121,7 @@ class FunctionTransformer(FactoredMixin):
         self.act = Activity(self.info, visible, act_init, self.nested_free)
         self.act.run(self.fnode.body)
         self.body_aliases = self.act.aliases
-        self.act.active -= ({n for n in (parent.act.active if parent else ())} - self.locals - set(act_init))
+        self.act.active -= {n for n in (parent.act.active if parent else ())} - self.locals - set(act_init)
 
     # ------------------------------------------------------------------ names and state
     def _nested_free_names(self):
@@ -123,7 +143,7 @@ class FunctionTransformer(FactoredMixin):
         if n in self.state:
             return self.state[n] == LIVE
         if self.parent is not None and n not in self.locals:
-            return n in self.parent.act.active      # closed-over names are kept live by the parent
+            return n in self.parent.act.active  # closed-over names are kept live by the parent
         return False
 
     def t(self, atom):
@@ -142,8 +162,12 @@ class FunctionTransformer(FactoredMixin):
         for n in sorted(set(names)):
             if self.state.get(n) == MAYBE:
                 d = self.tangent_name(n)
-                out.append(nodes.if_(gast.Compare(left=nodes.name(d), ops=[gast.Is()], comparators=[nodes.const(None)]),
-                                     [nodes.assign(d, self.zeros_of(nodes.name(n)))]))
+                out.append(
+                    nodes.if_(
+                        gast.Compare(left=nodes.name(d), ops=[gast.Is()], comparators=[nodes.const(None)]),
+                        [nodes.assign(d, self.zeros_of(nodes.name(n)))],
+                    )
+                )
                 self.state[n] = LIVE
 
     def settle_all(self, out):
@@ -154,9 +178,15 @@ class FunctionTransformer(FactoredMixin):
         return tan if tan is not None else self.zeros_of(atom)
 
     def zeros_of(self, atom):
-        if isinstance(atom, (gast.List, gast.Dict)) and not (getattr(atom, "elts", None) or getattr(atom, "keys", None)):
+        if isinstance(atom, (gast.List, gast.Dict)) and not (
+            getattr(atom, "elts", None) or getattr(atom, "keys", None)
+        ):
             return nodes.clone(atom)
-        if isinstance(atom, gast.Constant) and isinstance(atom.value, (int, float)) and not isinstance(atom.value, bool):
+        if (
+            isinstance(atom, gast.Constant)
+            and isinstance(atom.value, (int, float))
+            and not isinstance(atom.value, bool)
+        ):
             return nodes.const(0.0)
         if self.vector:
             return self.rt_call("zeros_batched", nodes.clone(atom), self.k())
@@ -180,8 +210,10 @@ class FunctionTransformer(FactoredMixin):
         """Record that ``n`` now has a zero tangent (materialised if it must stay live)."""
         if n not in self.act.active:
             return
-        literal = isinstance(value, gast.Constant) or (isinstance(value, (gast.List, gast.Dict))
-                                                       and not (getattr(value, "elts", None) or getattr(value, "keys", None)))
+        literal = isinstance(value, gast.Constant) or (
+            isinstance(value, (gast.List, gast.Dict))
+            and not (getattr(value, "elts", None) or getattr(value, "keys", None))
+        )
         self.zero_value[n] = value if literal else None
         if n in self.force_live:
             z = self.zeros_of(value if literal else nodes.name(n))
@@ -229,7 +261,8 @@ class FunctionTransformer(FactoredMixin):
             + ([] if simple else [None] * len(tparams)),
             vararg=nodes.param(a.vararg.id) if a.vararg else None,
             kwarg=nodes.param(a.kwarg.id) if a.kwarg else None,
-            posonly=[nodes.param(p.id) for p in a.posonlyargs])
+            posonly=[nodes.param(p.id) for p in a.posonlyargs],
+        )
         doc = f"Value and JVP of {self.info.func.__qualname__} w.r.t. {', '.join(self.spec.active_params) or '()'}."
         return nodes.funcdef(self.spec.name, args, body, docstring=doc if self.parent is None else None)
 
@@ -240,7 +273,7 @@ class FunctionTransformer(FactoredMixin):
         live = set()
         has_inplace = False
         body = gast.Module(body=self.fnode.body, type_ignores=[])
-        for n in nodes.nodes_of(body, (gast.Subscript, gast.AugAssign, gast.Call)):      # one pass over the body
+        for n in nodes.nodes_of(body, (gast.Subscript, gast.AugAssign, gast.Call)):  # one pass over the body
             if isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store):
                 has_inplace = True
                 root = n
@@ -253,12 +286,15 @@ class FunctionTransformer(FactoredMixin):
                 if isinstance(n.target, gast.Name):
                     live.add(n.target.id)
             elif isinstance(n, gast.Call):
-                if (isinstance(n.func, gast.Attribute) and n.func.attr in MUTATING_METHODS
-                        and isinstance(n.func.value, gast.Name)):
+                if (
+                    isinstance(n.func, gast.Attribute)
+                    and n.func.attr in MUTATING_METHODS
+                    and isinstance(n.func.value, gast.Name)
+                ):
                     live.add(n.func.value.id)
                 live.update(self.act.callee_mutations(n))
                 if not has_inplace and self.user_callee(n) is not None:
-                    has_inplace = True          # a callee may write into what we pass it
+                    has_inplace = True  # a callee may write into what we pass it
         self.mutated = set(live)
         self.has_inplace = has_inplace
         for free in self.nested_free.values():
@@ -281,7 +317,7 @@ class FunctionTransformer(FactoredMixin):
         return out
 
     def stmt(self, s, out):
-        if self.lr and self.lr_before_stmt(s, out):      # a compound statement: no factored tangents inside
+        if self.lr and self.lr_before_stmt(s, out):  # a compound statement: no factored tangents inside
             self.lr_depth += 1
             try:
                 return self._stmt(s, out)
@@ -292,7 +328,7 @@ class FunctionTransformer(FactoredMixin):
     def _stmt(self, s, out):
         simple_assign = isinstance(s, gast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], gast.Name)
         if not simple_assign and not isinstance(s, (gast.If, gast.While, gast.Pass, gast.Break, gast.Continue)):
-            self.settle_all(out)          # only plain assignments know how to use a maybe-zero tangent
+            self.settle_all(out)  # only plain assignments know how to use a maybe-zero tangent
         m = getattr(self, "s_" + type(s).__name__, None)
         if m is None:
             out.append(nodes.clone(s))
@@ -301,7 +337,7 @@ class FunctionTransformer(FactoredMixin):
 
     def s_Expr(self, s, out):
         v = s.value
-        if isinstance(v, gast.Constant):      # docstrings and bare constants: nothing to compute
+        if isinstance(v, gast.Constant):  # docstrings and bare constants: nothing to compute
             return
         if isinstance(v, gast.Call) and isinstance(v.func, gast.Attribute) and v.func.attr in MUTATING_METHODS:
             recv = v.func.value
@@ -314,10 +350,16 @@ class FunctionTransformer(FactoredMixin):
                 if self.is_live(recv.id):
                     targs = args[:-1] + [self.t_or_zeros(val)]
                     if v.func.attr == "extend":
-                        targs = args[:-1] + [self.t(val) if self.t(val) is not None
-                                             else nodes.call(nodes.attr(nodes.name(self.unit.rt), "zeros_like"), [val])]
-                    out.append(nodes.expr_stmt(nodes.call(
-                        nodes.attr(nodes.name(self.tangent_name(recv.id)), v.func.attr), targs)))
+                        targs = args[:-1] + [
+                            self.t(val)
+                            if self.t(val) is not None
+                            else nodes.call(nodes.attr(nodes.name(self.unit.rt), "zeros_like"), [val])
+                        ]
+                    out.append(
+                        nodes.expr_stmt(
+                            nodes.call(nodes.attr(nodes.name(self.tangent_name(recv.id)), v.func.attr), targs)
+                        )
+                    )
                 return
         if self.act.expr(v):
             tmp = self.namer.temp()
@@ -364,13 +406,21 @@ class FunctionTransformer(FactoredMixin):
         if ANS in used:
             out.append(primal)
             tan = nodes.substitute(tan, {ANS: nodes.name(r)})
-            out.append(nodes.assign(dname, self.rt_call("iset", nodes.name(dname), tan, nodes.name(r)) if live else tan))
+            out.append(
+                nodes.assign(dname, self.rt_call("iset", nodes.name(dname), tan, nodes.name(r)) if live else tan)
+            )
         else:
             tmp = self.namer.fresh("d" + r + "_new")
             out.append(nodes.assign(tmp, tan))
             out.append(primal)
-            out.append(nodes.assign(dname, self.rt_call("iset", nodes.name(dname), nodes.name(tmp), nodes.name(r))
-                                    if live else nodes.name(tmp)))
+            out.append(
+                nodes.assign(
+                    dname,
+                    self.rt_call("iset", nodes.name(dname), nodes.name(tmp), nodes.name(r))
+                    if live
+                    else nodes.name(tmp),
+                )
+            )
         self.state[r] = LIVE
 
     def s_AnnAssign(self, s, out):
@@ -403,13 +453,20 @@ class FunctionTransformer(FactoredMixin):
             roots = [r for r in nodes.names_in(target) if r in self.act.active]
             if self.act.expr(value) or roots:
                 if any(isinstance(n, gast.Starred) for n in gast.walk(target)):
-                    raise self.error(target, "starred unpacking into subscripts is not supported",
-                                     hint="assign the elements one by one")
+                    raise self.error(
+                        target,
+                        "starred unpacking into subscripts is not supported",
+                        hint="assign the elements one by one",
+                    )
                 # Python builds the whole right-hand side first, then assigns left to right
                 tmp = self.atomize(value, out, hoist_inactive=True)
                 for i, elt in enumerate(target.elts):
-                    self.s_Assign(gast.Assign(targets=[elt], value=nodes.subscript(nodes.clone(tmp), nodes.const(i)),
-                                              type_comment=None), out)
+                    self.s_Assign(
+                        gast.Assign(
+                            targets=[elt], value=nodes.subscript(nodes.clone(tmp), nodes.const(i)), type_comment=None
+                        ),
+                        out,
+                    )
                 return
         if not self.act.expr(value):
             out.append(nodes.assign(nodes.clone(target), nodes.clone(value)))
@@ -447,8 +504,11 @@ class FunctionTransformer(FactoredMixin):
             chain.append(root)
             root = root.value
         if not isinstance(root, gast.Name):
-            raise self.error(target, "assignment into a subscript of a non-variable is not supported",
-                             hint="assign the container to a variable first")
+            raise self.error(
+                target,
+                "assignment into a subscript of a non-variable is not supported",
+                hint="assign the container to a variable first",
+            )
         active_value = self.act.expr(value)
         new_target = nodes.clone(target)
         node = new_target
@@ -469,8 +529,9 @@ class FunctionTransformer(FactoredMixin):
                 container = nodes.name(self.tangent_name(root.id))
                 for idx in reversed(chain[1:]):
                     container = self.rt_call("bget", container, self.index_node(idx))
-                out.append(nodes.expr_stmt(self.rt_call("bset", container, self.index_node(chain[0]),
-                                                        self.t_or_zeros(atom))))
+                out.append(
+                    nodes.expr_stmt(self.rt_call("bset", container, self.index_node(chain[0]), self.t_or_zeros(atom)))
+                )
                 return
             ttarget = nodes.clone(new_target)
             node = ttarget
@@ -481,7 +542,7 @@ class FunctionTransformer(FactoredMixin):
 
     def s_Return(self, s, out):
         v = s.value
-        if not self.spec.active_params and self.parent is None:     # a backend-mapped primal copy
+        if not self.spec.active_params and self.parent is None:  # a backend-mapped primal copy
             out.append(nodes.clone(s))
             return
         if v is None:
@@ -491,8 +552,16 @@ class FunctionTransformer(FactoredMixin):
             atoms = [self.atomize(e, out, hoist_inactive=True) for e in v.elts]
             for a in atoms:
                 self.densify_in(a, out)
-            out.append(nodes.ret(nodes.tuple_([nodes.tuple_([nodes.clone(a) for a in atoms]),
-                                               nodes.tuple_([self.t_or_zeros(a) for a in atoms])])))
+            out.append(
+                nodes.ret(
+                    nodes.tuple_(
+                        [
+                            nodes.tuple_([nodes.clone(a) for a in atoms]),
+                            nodes.tuple_([self.t_or_zeros(a) for a in atoms]),
+                        ]
+                    )
+                )
+            )
             return
         atom = self.atomize(v, out, hoist_inactive=True)
         self.densify_in(atom, out)
@@ -522,7 +591,7 @@ class FunctionTransformer(FactoredMixin):
                 joined[n] = a or b
                 continue
             if MAYBE in (a, b):
-                if ZERO in (a, b):            # the zero side says so at run time: its tangent is None
+                if ZERO in (a, b):  # the zero side says so at run time: its tangent is None
                     (out1 if a == ZERO else out2).append(nodes.assign(self.tangent_name(n), nodes.const(None)))
                 joined[n] = MAYBE
                 continue
@@ -535,8 +604,12 @@ class FunctionTransformer(FactoredMixin):
         carried = (_assigned_names(body_stmts) | set(extra)) & self.act.active
         maybe = set()
         for n in sorted(carried):
-            if (self.state.get(n) == ZERO and self.zero_value.get(n) is None and n not in self.force_live
-                    and n not in extra):
+            if (
+                self.state.get(n) == ZERO
+                and self.zero_value.get(n) is None
+                and n not in self.force_live
+                and n not in extra
+            ):
                 # a value that becomes active inside the loop: its tangent starts as None (zero) instead
                 # of an array of zeros, and the first iteration skips the products with it
                 out.append(nodes.assign(self.tangent_name(n), nodes.const(None)))
@@ -606,8 +679,11 @@ class FunctionTransformer(FactoredMixin):
             obj = self.info.resolve(it.func, self.visible_locals)
             if obj is enumerate and len(target.elts) == 2:
                 inner = self.loop_iter(it.args[0], act[1], target.elts[1], pairs, pre)
-                return nodes.call(nodes.clone(it.func), [inner] + [nodes.clone(a) for a in it.args[1:]],
-                                  [(k.arg, nodes.clone(k.value)) for k in it.keywords])
+                return nodes.call(
+                    nodes.clone(it.func),
+                    [inner] + [nodes.clone(a) for a in it.args[1:]],
+                    [(k.arg, nodes.clone(k.value)) for k in it.keywords],
+                )
             if obj is zip and len(target.elts) == len(it.args):
                 args = [self.loop_iter(a, sub, tg, pairs, pre) for a, sub, tg in zip(it.args, act, target.elts)]
                 return nodes.call(nodes.clone(it.func), args)
@@ -617,8 +693,13 @@ class FunctionTransformer(FactoredMixin):
                 if td is not None:
                     pairs.append((nodes.call(nodes.attr(td, "values")), self.tangent_target(target.elts[1])))
                 return nodes.call(nodes.attr(nodes.clone(d), "items"))
-        if (isinstance(it, gast.Call) and isinstance(it.func, gast.Attribute) and it.func.attr == "values"
-                and not it.args and self.info.resolve(it.func, self.visible_locals) is MISSING):
+        if (
+            isinstance(it, gast.Call)
+            and isinstance(it.func, gast.Attribute)
+            and it.func.attr == "values"
+            and not it.args
+            and self.info.resolve(it.func, self.visible_locals) is MISSING
+        ):
             d = self.atomize(it.func.value, pre)
             td = self.t(d)
             if td is not None:
@@ -633,9 +714,12 @@ class FunctionTransformer(FactoredMixin):
     def s_FunctionDef(self, s, out):
         for d in s.args.defaults + [d for d in s.args.kw_defaults if d is not None]:
             if self.act.expr(d):
-                raise self.error(d, f"the default value of parameter of nested function {s.name!r} depends on a "
-                                    "differentiated value", hint="pass the value explicitly at the call instead")
-        out.append(nodes.clone(s))           # the primal def, for calls whose arguments are inactive
+                raise self.error(
+                    d,
+                    f"the default value of parameter of nested function {s.name!r} depends on a differentiated value",
+                    hint="pass the value explicitly at the call instead",
+                )
+        out.append(nodes.clone(s))  # the primal def, for calls whose arguments are inactive
         free = self.nested_free.get(s.name, set())
         closure_active = bool(free & self.act.active)
         params = [p.id for p in s.args.posonlyargs + s.args.args + s.args.kwonlyargs]
@@ -651,7 +735,7 @@ class FunctionTransformer(FactoredMixin):
         if not active_params and not closure_active:
             self.nested[s.name] = None
             return
-        if s.name in nodes.names_in(s, gast.Load):     # recursive: its own calls may activate any parameter
+        if s.name in nodes.names_in(s, gast.Load):  # recursive: its own calls may activate any parameter
             active_params = set(params)
         ordered = [p for p in params if p in active_params]
         spec = Spec(self.info.func, self.info, ordered, self.namer.fresh(s.name + "_jvp"))
@@ -679,9 +763,11 @@ class FunctionTransformer(FactoredMixin):
 
     def simple_index(self, idx, out):
         if isinstance(idx, gast.Slice):
-            return gast.Slice(lower=idx.lower and self.atomize(idx.lower, out),
-                              upper=idx.upper and self.atomize(idx.upper, out),
-                              step=idx.step and self.atomize(idx.step, out))
+            return gast.Slice(
+                lower=idx.lower and self.atomize(idx.lower, out),
+                upper=idx.upper and self.atomize(idx.upper, out),
+                step=idx.step and self.atomize(idx.step, out),
+            )
         if isinstance(idx, gast.Tuple):
             return nodes.tuple_([self.simple_index(e, out) for e in idx.elts])
         return self.atomize(idx, out)
@@ -710,8 +796,11 @@ class FunctionTransformer(FactoredMixin):
         if kind in (gast.Tuple, gast.List):
             for x in e.elts:
                 if isinstance(x, gast.Starred) and self.act.expr(x):
-                    raise self.error(x, "starred elements with differentiated values are not supported",
-                                     hint="build the sequence with + or list.extend")
+                    raise self.error(
+                        x,
+                        "starred elements with differentiated values are not supported",
+                        hint="build the sequence with + or list.extend",
+                    )
             elts = [self.atomize(x, out) for x in e.elts]
             return nodes.tuple_(elts) if kind is gast.Tuple else nodes.list_(elts)
         if kind is gast.Dict:
@@ -735,14 +824,19 @@ class FunctionTransformer(FactoredMixin):
             return nodes.name(tmp)
         if kind in (gast.ListComp, gast.GeneratorExp, gast.DictComp):
             return self.lower_comprehension(e, out)
-        raise self.error(e, f"cannot differentiate a {kind.__name__} expression",
-                         hint="rewrite it with plain assignments")
+        raise self.error(
+            e, f"cannot differentiate a {kind.__name__} expression", hint="rewrite it with plain assignments"
+        )
 
     def simplify_call(self, e, out):
         for k in e.keywords:
             if k.arg == "out":
-                raise self.error(e, "'out=' with differentiated values is not supported: the tangent of the "
-                                    "output array would not be written", hint="assign the result instead: y = f(x)")
+                raise self.error(
+                    e,
+                    "'out=' with differentiated values is not supported: the tangent of the "
+                    "output array would not be written",
+                    hint="assign the result instead: y = f(x)",
+                )
         f = e.func
         if isinstance(f, gast.Attribute) and self.info.resolve(f, self.visible_locals) is MISSING:
             f = nodes.attr(self.atomize(f.value, out), f.attr)
@@ -750,16 +844,20 @@ class FunctionTransformer(FactoredMixin):
         for a in e.args:
             if isinstance(a, gast.Starred):
                 if self.act.expr(a):
-                    raise self.error(a, "'*args' with differentiated values is not supported",
-                                     hint="pass the arguments one by one")
+                    raise self.error(
+                        a, "'*args' with differentiated values is not supported", hint="pass the arguments one by one"
+                    )
                 args.append(a)
             else:
                 args.append(self.atomize(a, out))
         kws = []
         for k in e.keywords:
             if k.arg is None and self.act.expr(k.value):
-                raise self.error(k.value, "'**kwargs' with differentiated values is not supported",
-                                 hint="pass the keyword arguments one by one")
+                raise self.error(
+                    k.value,
+                    "'**kwargs' with differentiated values is not supported",
+                    hint="pass the keyword arguments one by one",
+                )
             kws.append((k.arg, self.atomize(k.value, out) if k.arg is not None else k.value))
         return nodes.call(f, args, kws)
 
@@ -782,11 +880,14 @@ class FunctionTransformer(FactoredMixin):
             gens.append((target, it, ifs))
         sub = {k: nodes.name(v) for k, v in rename.items()}
         if is_dict:
-            inner = [nodes.assign(nodes.subscript(nodes.name(tmp), nodes.substitute(e.key, sub), gast.Store()),
-                                  nodes.substitute(e.value, sub))]
+            inner = [
+                nodes.assign(
+                    nodes.subscript(nodes.name(tmp), nodes.substitute(e.key, sub), gast.Store()),
+                    nodes.substitute(e.value, sub),
+                )
+            ]
         else:
-            inner = [nodes.expr_stmt(nodes.call(nodes.attr(nodes.name(tmp), "append"),
-                                                [nodes.substitute(e.elt, sub)]))]
+            inner = [nodes.expr_stmt(nodes.call(nodes.attr(nodes.name(tmp), "append"), [nodes.substitute(e.elt, sub)]))]
         for target, it, ifs in reversed(gens):
             for c in reversed(ifs):
                 inner = [nodes.if_(c, inner)]
@@ -820,7 +921,7 @@ class FunctionTransformer(FactoredMixin):
         if maybe:
             tan = self.maybe_tangent(sexpr, maybe[0], target)
         elif target in self.shift_free and isinstance(sexpr, gast.BinOp) and isinstance(sexpr.op, gast.Sub):
-            tan = self.t(sexpr.left)      # the shift's tangent cancels in every use of the result
+            tan = self.t(sexpr.left)  # the shift's tangent cancels in every use of the result
         else:
             tan = self.tangent_expr(sexpr)
         if tan is not None:
@@ -831,15 +932,21 @@ class FunctionTransformer(FactoredMixin):
             out.append(nodes.assign(target, sexpr))
             self.set_zero(target, out, sexpr)
             return
-        if (self.has_inplace or target in self.mutated) and _may_alias(tan, self.unit.rt) \
-                and not isinstance(sexpr, gast.Name):
+        if (
+            (self.has_inplace or target in self.mutated)
+            and _may_alias(tan, self.unit.rt)
+            and not isinstance(sexpr, gast.Name)
+        ):
             # a new primal array whose tangent would be another value's tangent: where anything may be
             # written in place, the tangent gets its own copy
             tan = nodes.call(nodes.attr(nodes.name(self.unit.rt), "fresh"), [tan])
         used = set(nodes.names_in(tan, gast.Load))
         dname = self.tangent_name(target)
-        result_state = MAYBE if (isinstance(tan, gast.IfExp) and isinstance(tan.body, gast.Constant)
-                                 and tan.body.value is None) else LIVE
+        result_state = (
+            MAYBE
+            if (isinstance(tan, gast.IfExp) and isinstance(tan.body, gast.Constant) and tan.body.value is None)
+            else LIVE
+        )
         if target not in used:
             out.append(nodes.assign(target, sexpr))
             out.append(nodes.assign(dname, nodes.substitute(tan, {ANS: nodes.name(target)})))
@@ -894,8 +1001,12 @@ class FunctionTransformer(FactoredMixin):
         if kind is gast.Attribute:
             rule = registry.lookup_attribute(e.attr)
             if rule is None:
-                raise self.error(e, f"no JVP rule for the attribute '.{e.attr}' of a differentiated value",
-                                 MissingRuleError, hint="use a function with a rule, e.g. np.transpose(x) for x.T")
+                raise self.error(
+                    e,
+                    f"no JVP rule for the attribute '.{e.attr}' of a differentiated value",
+                    MissingRuleError,
+                    hint="use a function with a rule, e.g. np.transpose(x) for x.T",
+                )
             if rule.kind == "zero":
                 return None
             tv = self.t(e.value)
@@ -912,8 +1023,10 @@ class FunctionTransformer(FactoredMixin):
             tans = [self.t(v) for v in e.values]
             if all(t is None for t in tans):
                 return None
-            return nodes.dict_([nodes.clone(k) for k in e.keys],
-                               [t if t is not None else self.zeros_of(v) for t, v in zip(tans, e.values)])
+            return nodes.dict_(
+                [nodes.clone(k) for k in e.keys],
+                [t if t is not None else self.zeros_of(v) for t, v in zip(tans, e.values)],
+            )
         if kind is gast.Call:
             return self.call_tangent(e)
         raise self.error(e, f"cannot differentiate a {kind.__name__} expression")
@@ -926,7 +1039,7 @@ class FunctionTransformer(FactoredMixin):
         obj = self.info.resolve(f, self.visible_locals)
         if obj is not MISSING and registry.lookup(obj) is None:
             generated = getattr(obj, "generated_function", None)
-            if generated is not None:            # a forward_diff object: differentiate its generated code
+            if generated is not None:  # a forward_diff object: differentiate its generated code
                 obj = generated(self.unit.backend.name)
             if is_user_function(obj):
                 return ("user", obj)
@@ -948,13 +1061,18 @@ class FunctionTransformer(FactoredMixin):
             binding = self._bind_nested(spec, call)
             dropped = [p for p, a in binding.items() if p not in spec.active_params and self.t(a) is not None]
             if dropped:
-                raise self.error(call, f"internal error: nested function {nodes.dotted_name(call.func)!r} was "
-                                       f"specialised without a tangent for {dropped}; please report this")
+                raise self.error(
+                    call,
+                    f"internal error: nested function {nodes.dotted_name(call.func)!r} was "
+                    f"specialised without a tangent for {dropped}; please report this",
+                )
         else:
             try:
                 sig = inspect.signature(obj)
-                bound = sig.bind(*[_Placeholder(i, a) for i, a in enumerate(call.args)],
-                                 **{k.arg: _Placeholder(k.arg, k.value) for k in call.keywords if k.arg})
+                bound = sig.bind(
+                    *[_Placeholder(i, a) for i, a in enumerate(call.args)],
+                    **{k.arg: _Placeholder(k.arg, k.value) for k in call.keywords if k.arg},
+                )
             except TypeError as exc:
                 raise self.error(call, f"call to {obj.__qualname__}: {exc}") from None
             binding = {}
@@ -962,14 +1080,19 @@ class FunctionTransformer(FactoredMixin):
                 if isinstance(val, _Placeholder):
                     binding[pname] = val.node
                 elif isinstance(val, (tuple, dict)):
-                    for v in (val.values() if isinstance(val, dict) else val):
+                    for v in val.values() if isinstance(val, dict) else val:
                         if isinstance(getattr(v, "node", None), gast.Name):
                             self.densify(v.node.id, out)
-            for pname, val in bound.arguments.items():
-                if isinstance(val, (tuple, dict)) and any(self.t(getattr(v, "node", None)) is not None
-                                                            for v in (val.values() if isinstance(val, dict) else val)):
-                    raise self.error(call, f"differentiated values passed through *args/**kwargs of "
-                                           f"{obj.__qualname__} are not supported", hint="name the parameters")
+            for val in bound.arguments.values():
+                if isinstance(val, (tuple, dict)) and any(
+                    self.t(getattr(v, "node", None)) is not None
+                    for v in (val.values() if isinstance(val, dict) else val)
+                ):
+                    raise self.error(
+                        call,
+                        f"differentiated values passed through *args/**kwargs of {obj.__qualname__} are not supported",
+                        hint="name the parameters",
+                    )
             structs = self.lr_call_structs(binding)
             params = [p for p in sig.parameters if p in binding and (p in structs or self.t(binding[p]) is not None)]
             if not params:
@@ -977,13 +1100,29 @@ class FunctionTransformer(FactoredMixin):
                 self.set_zero(target, out)
                 return
             spec = self.unit.request(obj, params, structs)
-        kws = [(spec.tangent_params[p], (self._d(binding[p]) if self.is_factored(getattr(binding[p], "id", None))
-                                         else self.t_or_zeros(binding[p])) if p in binding else nodes.const(0.0))
-               for p in spec.active_params]
-        jcall = nodes.call(nodes.name(spec.name), [nodes.clone(a) for a in call.args],
-                           [(k.arg, nodes.clone(k.value)) for k in call.keywords] + kws)
-        out.append(nodes.assign(nodes.tuple_([nodes.store(target), nodes.store(self.tangent_name(target))],
-                                             gast.Store()), jcall))
+        kws = [
+            (
+                spec.tangent_params[p],
+                (
+                    self._d(binding[p])
+                    if self.is_factored(getattr(binding[p], "id", None))
+                    else self.t_or_zeros(binding[p])
+                )
+                if p in binding
+                else nodes.const(0.0),
+            )
+            for p in spec.active_params
+        ]
+        jcall = nodes.call(
+            nodes.name(spec.name),
+            [nodes.clone(a) for a in call.args],
+            [(k.arg, nodes.clone(k.value)) for k in call.keywords] + kws,
+        )
+        out.append(
+            nodes.assign(
+                nodes.tuple_([nodes.store(target), nodes.store(self.tangent_name(target))], gast.Store()), jcall
+            )
+        )
         self.state[target] = LIVE
 
     def _bind_nested(self, spec, call):
@@ -1013,20 +1152,31 @@ class FunctionTransformer(FactoredMixin):
                 full = f"{mod}.{name}" if mod and mod != "builtins" else name
                 written = nodes.dotted_name(f) or full
                 also = f" ({full})" if full != written and "." in full else ""
-                raise self.error(call, f"'{written}'{also} is called with a differentiated argument but has no "
-                                       f"JVP rule and no Python source that tangent_fwd can transform",
-                                 MissingRuleError, hint=REGISTER_HINT.format(name=written))
+                raise self.error(
+                    call,
+                    f"'{written}'{also} is called with a differentiated argument but has no "
+                    f"JVP rule and no Python source that tangent_fwd can transform",
+                    MissingRuleError,
+                    hint=REGISTER_HINT.format(name=written),
+                )
             return self.apply_rule(rule, call, receiver=None)
         if isinstance(f, gast.Attribute):
             rule = registry.lookup_method(f.attr)
             if rule is None:
-                raise self.error(call, f"no JVP rule for the method '.{f.attr}()' of a differentiated value",
-                                 MissingRuleError,
-                                 hint=f"call the equivalent numpy function, or register one with "
-                                      f"tangent_fwd.defmethod('{f.attr}', 'self, ...', 'dself * ...')")
+                raise self.error(
+                    call,
+                    f"no JVP rule for the method '.{f.attr}()' of a differentiated value",
+                    MissingRuleError,
+                    hint=f"call the equivalent numpy function, or register one with "
+                    f"tangent_fwd.defmethod('{f.attr}', 'self, ...', 'dself * ...')",
+                )
             return self.apply_rule(rule, call, receiver=f.value)
-        raise self.error(call, f"cannot resolve the function called here ('{nodes.to_source(f).strip()}')",
-                         MissingRuleError, hint="call a module-level function or a nested def by its name")
+        raise self.error(
+            call,
+            f"cannot resolve the function called here ('{nodes.to_source(f).strip()}')",
+            MissingRuleError,
+            hint="call a module-level function or a nested def by its name",
+        )
 
     def bind(self, rule, call, receiver):
         """Map the rule's parameter names to (node, location) at this call site."""
@@ -1068,20 +1218,40 @@ class FunctionTransformer(FactoredMixin):
             (a, _), (b, _) = bound[rule.params[0].name], bound[rule.params[1].name]
             contribs = []
             if self.t(a) is not None:
-                contribs.append(self.rt_call("bmatmul_left", nodes.name(self.unit.xp), self.t(a), nodes.clone(b),
-                                             nodes.clone(a)))
+                contribs.append(
+                    self.rt_call("bmatmul_left", nodes.name(self.unit.xp), self.t(a), nodes.clone(b), nodes.clone(a))
+                )
             if self.t(b) is not None:
-                contribs.append(self.rt_call("bmatmul_right", nodes.name(self.unit.xp), nodes.clone(a), self.t(b),
-                                             nodes.clone(b)))
+                contribs.append(
+                    self.rt_call("bmatmul_right", nodes.name(self.unit.xp), nodes.clone(a), self.t(b), nodes.clone(b))
+                )
             return _sum(contribs)
-        if rule.kind == "linear" and self.vector and receiver is not None and rule.name in (".reshape()", ".ravel()") \
-                and self.t(receiver) is not None and not any(k.arg not in ("order",) for k in call.keywords):
+        if (
+            rule.kind == "linear"
+            and self.vector
+            and receiver is not None
+            and rule.name in (".reshape()", ".ravel()")
+            and self.t(receiver) is not None
+            and not any(k.arg not in ("order",) for k in call.keywords)
+        ):
             helper = "breshape" if rule.name == ".reshape()" else "bravel"
-            return self.rt_call(helper, self.t(receiver), *[nodes.clone(a) for a in call.args]) if not call.keywords \
-                else nodes.call(nodes.attr(nodes.name(self.unit.rt), helper), [self.t(receiver)] +
-                                [nodes.clone(a) for a in call.args], [(k.arg, nodes.clone(k.value)) for k in call.keywords])
-        if rule.kind == "linear" and self.vector and rule.op in _VIEW_FUNCS and len(call.args) >= 1 \
-                and self.t(call.args[0]) is not None and not call.keywords:
+            return (
+                self.rt_call(helper, self.t(receiver), *[nodes.clone(a) for a in call.args])
+                if not call.keywords
+                else nodes.call(
+                    nodes.attr(nodes.name(self.unit.rt), helper),
+                    [self.t(receiver)] + [nodes.clone(a) for a in call.args],
+                    [(k.arg, nodes.clone(k.value)) for k in call.keywords],
+                )
+            )
+        if (
+            rule.kind == "linear"
+            and self.vector
+            and rule.op in _VIEW_FUNCS
+            and len(call.args) >= 1
+            and self.t(call.args[0]) is not None
+            and not call.keywords
+        ):
             kind = _VIEW_FUNCS[rule.op]
             tan = self.t(call.args[0])
             if kind == "asarray" and len(call.args) == 1:
@@ -1096,7 +1266,7 @@ class FunctionTransformer(FactoredMixin):
                 entry = bound.get(pname)
                 if entry is None:
                     continue
-                for node, loc in (entry if isinstance(entry, list) else [entry]):
+                for node, loc in entry if isinstance(entry, list) else [entry]:
                     tan = self.t(node)
                     if tan is not None:
                         if self.vector:
@@ -1125,8 +1295,13 @@ class FunctionTransformer(FactoredMixin):
             return None
         base = dict(mapping)
         base.update(ANS_MAP)
-        base.update({"np": nodes.name(self.unit.xp), "math": nodes.name(self.unit.module("math")),
-                     "rt": nodes.name(self.unit.rt)})
+        base.update(
+            {
+                "np": nodes.name(self.unit.xp),
+                "math": nodes.name(self.unit.module("math")),
+                "rt": nodes.name(self.unit.rt),
+            }
+        )
         contribs = []
         for pname, partial in rule.partials.items():
             entry = bound.get(pname)
@@ -1155,9 +1330,16 @@ class FunctionTransformer(FactoredMixin):
             m = dict(base)
             m["d" + pname] = tan
             contribs.append(nodes.substitute(partial, m))
-        if len(contribs) == 1 and _is_elementwise(rule) and _bare(contribs[0]) and any(
-                not isinstance(e[0], gast.Constant) for n, e in bound.items()
-                if e is not None and not isinstance(e, list) and self.t(e[0]) is None):
+        if (
+            len(contribs) == 1
+            and _is_elementwise(rule)
+            and _bare(contribs[0])
+            and any(
+                not isinstance(e[0], gast.Constant)
+                for n, e in bound.items()
+                if e is not None and not isinstance(e, list) and self.t(e[0]) is None
+            )
+        ):
             # only one operand carries a tangent and the partial is that tangent itself: an inactive
             # operand may broadcast the result to a larger shape than the tangent has
             contribs[0] = self.rt_call("expand", contribs[0], nodes.name(ANS))
@@ -1187,8 +1369,11 @@ class FunctionTransformer(FactoredMixin):
             return self.per_direction(lambda tk: nodes.call(nodes.name(fname), [tk] + cargs, kws), tan)
         m = dict(base)
         if _is_elementwise(rule):
-            arrays = [n for n, e in bound.items() if e is not None and not isinstance(e, list)
-                      and not isinstance(e[0], gast.Constant)]
+            arrays = [
+                n
+                for n, e in bound.items()
+                if e is not None and not isinstance(e, list) and not isinstance(e[0], gast.Constant)
+            ]
             if len(arrays) > 1:
                 tan = self.rt_call("balign", tan, nodes.clone(base[pname]), nodes.name(ANS))
             m["d" + pname] = tan
@@ -1198,18 +1383,29 @@ class FunctionTransformer(FactoredMixin):
             mk = dict(m)
             mk["d" + pname] = tk
             return nodes.substitute(partial, mk)
+
         return self.per_direction(build, tan)
 
 
 ANS_MAP = {"ans": nodes.name(ANS)}
 
-import math as _math
-import builtins as _builtins
-import numpy as _np
+
 _MATMUL = (_op.matmul, _np.matmul)
 _VIEW_FUNCS = {_np.asarray: "asarray", _np.reshape: "reshape", _np.ravel: "ravel"}
-_ELEMENTWISE = (_op.add, _op.sub, _op.mul, _op.truediv, _op.pow, _op.neg, _op.pos, _op.mod, _builtins.abs,
-                _builtins.pow, _np.where, _np.clip)
+_ELEMENTWISE = (
+    _op.add,
+    _op.sub,
+    _op.mul,
+    _op.truediv,
+    _op.pow,
+    _op.neg,
+    _op.pos,
+    _op.mod,
+    _builtins.abs,
+    _builtins.pow,
+    _np.where,
+    _np.clip,
+)
 
 
 def _is_elementwise(rule):
@@ -1217,8 +1413,12 @@ def _is_elementwise(rule):
     op = rule.op
     if op is None:
         return rule.name == ".clip()"
-    return (isinstance(op, _np.ufunc) or op in _ELEMENTWISE
-            or getattr(op, "__module__", None) == "math" or getattr(op, "__self__", None) is _math)
+    return (
+        isinstance(op, _np.ufunc)
+        or op in _ELEMENTWISE
+        or getattr(op, "__module__", None) == "math"
+        or getattr(op, "__self__", None) is _math
+    )
 
 
 class _Placeholder:
@@ -1242,9 +1442,13 @@ def _may_alias(tan, rt):
     """A tangent expression that may be another value's tangent object itself."""
     if isinstance(tan, gast.Name):
         return True
-    return (isinstance(tan, gast.Call) and isinstance(tan.func, gast.Attribute)
-            and tan.func.attr in ("expand", "balign")
-            and isinstance(tan.func.value, gast.Name) and tan.func.value.id == rt)
+    return (
+        isinstance(tan, gast.Call)
+        and isinstance(tan.func, gast.Attribute)
+        and tan.func.attr in ("expand", "balign")
+        and isinstance(tan.func.value, gast.Name)
+        and tan.func.value.id == rt
+    )
 
 
 _VIEW_METHODS = {"reshape", "ravel", "transpose", "swapaxes", "squeeze", "view", "T"}
@@ -1285,9 +1489,9 @@ def view_aliases(body):
     for n in nodes.nodes_of(gast.Module(body=body, type_ignores=[]), (gast.Assign, gast.For)):
         if isinstance(n, gast.Assign) and all(isinstance(t, gast.Name) for t in n.targets):
             names = [t.id for t in n.targets]
-            pairs.extend((a, b) for a, b in zip(names, names[1:]))          # a = b = [] share one object
+            pairs.extend((a, b) for a, b in zip(names, names[1:]))  # a = b = [] share one object
             values = n.value.elts if isinstance(n.value, (gast.Tuple, gast.List)) else [n.value]
-            for v in values:                                                   # t = (y, 1) holds y itself
+            for v in values:  # t = (y, 1) holds y itself
                 b = base_of(v)
                 if b is not None:
                     pairs.append((names[0], b))
@@ -1329,5 +1533,3 @@ def _rename_store(target, mapping):
         if isinstance(n, gast.Name) and n.id in mapping:
             n.id = mapping[n.id]
     return new
-
-

@@ -1,4 +1,5 @@
 """Module-level functions used by tests/test_api.py and tests/test_errors.py (the compiler needs source)."""
+
 import math
 
 import numpy as np
@@ -62,6 +63,7 @@ def uses_global_write(x):
 def uses_class(x):
     class Box:
         pass
+
     return x
 
 

@@ -1,5 +1,6 @@
 """A CPU backend with CuPy's ``fuse`` API as the identity: it runs the *fused* generated code on NumPy,
 so the fusion pass (grouping, kernel inputs and outputs) is checked on machines without a GPU."""
+
 import types
 
 import numpy as np
@@ -17,8 +18,10 @@ def _fuse(*args, **kwargs):
         def kernel(*a):
             fusetest.calls.append(f.__name__)
             return f(*a)
+
         kernel.__name__ = f.__name__
         return kernel
+
     return deco
 
 

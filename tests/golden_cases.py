@@ -1,4 +1,5 @@
 """Functions whose generated source is pinned by tests/test_golden.py (tests/golden/<name>.py)."""
+
 import math
 
 import numpy as np
@@ -9,13 +10,13 @@ def tanh_layer(x, W):
 
 
 def scalar_expr(x):
-    return math.sin(x) * x ** 2 + math.exp(x) / x
+    return math.sin(x) * x**2 + math.exp(x) / x
 
 
 def power_sum(x, n):
     acc = 0.0
     for i in range(n):
-        acc = acc + x ** i
+        acc = acc + x**i
     return acc
 
 
@@ -29,6 +30,7 @@ def squares(x):
 def closure(x, y):
     def inner(z):
         return z * x
+
     return inner(y) + inner(2.0)
 
 

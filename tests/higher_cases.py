@@ -1,4 +1,5 @@
 """Functions for tests/test_higher_order.py (the compiler needs real source)."""
+
 import math
 
 import numpy as np
@@ -7,7 +8,7 @@ import tangent_fwd
 
 
 def poly(x):
-    return 3.0 * x ** 4 - 2.0 * x ** 3 + x - 7.0
+    return 3.0 * x**4 - 2.0 * x**3 + x - 7.0
 
 
 def trig(x):
@@ -23,7 +24,7 @@ def looped(x):
 
 def branchy(x):
     if x > 0:
-        return x ** 3
+        return x**3
     return -x * x
 
 

@@ -1,5 +1,6 @@
 """Checks shared by the adversarial tests of factored tangents: the JVP along a LowRank tangent against
 the JVP along the same tangent made dense and against float64 central finite differences."""
+
 import copy
 
 import numpy as np

@@ -5,6 +5,7 @@ arrays: ``np.asarray(a)``, ``np.sin(a)``, ``np.sum(a)`` or mixing with an ``np.n
 ``HostFallbackError``. Generated code that runs on it therefore never calls NumPy on a device array.
 Inside, each function unwraps, calls the NumPy function of the same name and wraps the result.
 """
+
 import builtins
 import sys
 import types
@@ -34,9 +35,9 @@ def _wrap(v):
     if isinstance(v, _np.ndarray):
         return StrictArray(v)
     if isinstance(v, _np.generic) and not isinstance(v, _np.bool_):
-        return StrictArray(_np.asarray(v))       # like CuPy: reductions give 0-d device arrays
+        return StrictArray(_np.asarray(v))  # like CuPy: reductions give 0-d device arrays
     if isinstance(v, tuple):
-        if hasattr(v, "_fields"):                     # namedtuples (SVDResult, ...)
+        if hasattr(v, "_fields"):  # namedtuples (SVDResult, ...)
             return type(v)(*(_wrap(x) for x in v))
         return tuple(_wrap(x) for x in v)
     if isinstance(v, list):
@@ -104,8 +105,11 @@ class StrictArray:
         return self._a.__index__()
 
     def __getitem__(self, idx):
-        return _wrap(self._a[_unwrap(idx)]) if not _np.isscalar(self._a[_unwrap(idx)]) \
+        return (
+            _wrap(self._a[_unwrap(idx)])
+            if not _np.isscalar(self._a[_unwrap(idx)])
             else StrictArray(_np.asarray(self._a[_unwrap(idx)]))
+        )
 
     def __setitem__(self, idx, value):
         self._a[_unwrap(idx)] = _unwrap(value)
@@ -124,14 +128,45 @@ class StrictArray:
 def _binary(name):
     def op(self, other):
         return _wrap(getattr(self._a, name)(_unwrap(other)))
+
     op.__name__ = name
     return op
 
 
-for _name in ("__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__", "__truediv__", "__rtruediv__",
-              "__floordiv__", "__rfloordiv__", "__mod__", "__rmod__", "__pow__", "__rpow__", "__matmul__",
-              "__rmatmul__", "__lt__", "__le__", "__gt__", "__ge__", "__eq__", "__ne__", "__and__", "__rand__",
-              "__or__", "__ror__", "__xor__", "__rxor__", "__iadd__", "__isub__", "__imul__", "__itruediv__"):
+for _name in (
+    "__add__",
+    "__radd__",
+    "__sub__",
+    "__rsub__",
+    "__mul__",
+    "__rmul__",
+    "__truediv__",
+    "__rtruediv__",
+    "__floordiv__",
+    "__rfloordiv__",
+    "__mod__",
+    "__rmod__",
+    "__pow__",
+    "__rpow__",
+    "__matmul__",
+    "__rmatmul__",
+    "__lt__",
+    "__le__",
+    "__gt__",
+    "__ge__",
+    "__eq__",
+    "__ne__",
+    "__and__",
+    "__rand__",
+    "__or__",
+    "__ror__",
+    "__xor__",
+    "__rxor__",
+    "__iadd__",
+    "__isub__",
+    "__imul__",
+    "__itruediv__",
+):
     setattr(StrictArray, _name, _binary(_name))
 for _name in ("__divmod__", "__rdivmod__"):
     setattr(StrictArray, _name, _binary(_name))
@@ -142,19 +177,53 @@ for _name in ("__neg__", "__pos__", "__abs__", "__invert__"):
 def _method(name):
     def m(self, *args, **kwargs):
         return _wrap(getattr(self._a, name)(*_unwrap(args), **_unwrap(kwargs)))
+
     m.__name__ = name
     return m
 
 
-for _name in ("sum", "mean", "max", "min", "prod", "std", "var", "reshape", "transpose", "dot", "ravel", "flatten",
-              "copy", "astype", "clip", "squeeze", "cumsum", "cumprod", "argmax", "argmin", "argsort", "any", "all",
-              "swapaxes", "repeat", "take", "trace", "diagonal", "conj", "conjugate", "round", "nonzero", "fill"):
+for _name in (
+    "sum",
+    "mean",
+    "max",
+    "min",
+    "prod",
+    "std",
+    "var",
+    "reshape",
+    "transpose",
+    "dot",
+    "ravel",
+    "flatten",
+    "copy",
+    "astype",
+    "clip",
+    "squeeze",
+    "cumsum",
+    "cumprod",
+    "argmax",
+    "argmin",
+    "argsort",
+    "any",
+    "all",
+    "swapaxes",
+    "repeat",
+    "take",
+    "trace",
+    "diagonal",
+    "conj",
+    "conjugate",
+    "round",
+    "nonzero",
+    "fill",
+):
     setattr(StrictArray, _name, _method(_name))
 
 
 def _function(f, name):
     def g(*args, **kwargs):
         return _wrap(f(*_unwrap(args), **_unwrap(kwargs)))
+
     g.__name__ = name
     g.__qualname__ = name
     g.__module__ = __name__
@@ -166,7 +235,7 @@ def _mirror(module, np_module, prefix):
         if k.startswith("_"):
             continue
         v = getattr(np_module, k)
-        if isinstance(v, type):                 # dtypes and scalar types are shared, as in CuPy
+        if isinstance(v, type):  # dtypes and scalar types are shared, as in CuPy
             setattr(module, k, v)
         elif callable(v):
             setattr(module, k, _function(v, prefix + k))

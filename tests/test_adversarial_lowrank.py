@@ -2,19 +2,19 @@
 function's JVP along a factored tangent equals the JVP along the same tangent made dense and central
 finite differences; each shift case equals finite differences (and, where named, the shift tangent is
 dropped or kept). Only cases that the compiler handles correctly are here."""
+
 import copy
 
 import numpy as np
 import pytest
+from lowrank_checks import _fd, _flat, check_factored, rand_lowrank  # noqa: F401
 
 import tangent_fwd as tf
-from tangent_fwd import LowRank, lowrank
-from lowrank_checks import _fd, _flat, check_factored, rand_lowrank  # noqa: F401
 
 
 # ------------------------------------------------------------------------------------ matrix products
 def mm_batched(W, x):
-    x3 = np.stack([x, 2 * x])                                   # (2, 3, 4)
+    x3 = np.stack([x, 2 * x])  # (2, 3, 4)
     return ((W @ x3.transpose(0, 2, 1)) ** 2).sum() + ((x3 @ W) ** 2).sum() + (np.matmul(x3, W) ** 3).sum()
 
 
@@ -24,7 +24,7 @@ def mm_vectors(W, x):
 
 
 def dot_nd_left(W, x):
-    x3 = np.stack([x, x * x])                                   # np.dot(x3, W) contracts x3's last axis
+    x3 = np.stack([x, x * x])  # np.dot(x3, W) contracts x3's last axis
     return (np.dot(x3, W) ** 2).sum()
 
 
@@ -51,7 +51,7 @@ def rebind_chain(W, x):
     x = x @ W
     W = -W
     x = W @ x.T
-    return (x ** 2).sum()
+    return (x**2).sum()
 
 
 def swap_tuple(W, V, x):
@@ -109,8 +109,8 @@ def alias_list_write(W, x):
 
 
 def alias_dict_write(W, x):
-    D = {'a': W}
-    D['a'][0, 0] = 0.0
+    D = {"a": W}
+    D["a"][0, 0] = 0.0
     return ((x @ W) ** 2).sum()
 
 
@@ -132,7 +132,7 @@ def factored_across_loop(W, x):
     V = W.T
     acc = 0.0
     for i in range(3):
-        acc = acc + i * (x ** 2).sum()
+        acc = acc + i * (x**2).sum()
     return ((x @ V) ** 2).sum() + acc
 
 
@@ -140,7 +140,7 @@ def loop_rebinds(W, x):
     V = W.T
     for i in range(2):
         V = V @ W
-    return (V ** 2).sum()
+    return (V**2).sum()
 
 
 def while_rebinds(W, x):
@@ -149,7 +149,7 @@ def while_rebinds(W, x):
         W = W.T
         x = x @ W
         i += 1
-    return (x ** 2).sum()
+    return (x**2).sum()
 
 
 def branch_rebinds(W, x, c=True):
@@ -185,7 +185,7 @@ def del_and_rebind(W, x):
 def annotated(W, x):
     V: np.ndarray = W.T
     y: np.ndarray = x @ V
-    return (y ** 2).sum()
+    return (y**2).sum()
 
 
 def chained_targets(W, x):
@@ -210,7 +210,7 @@ def generator_over_rows(W, x):
 
 
 def comprehension_over_factored(W, x):
-    return sum((r ** 2).sum() for r in W) + sum(c.sum() for c in W.T)
+    return sum((r**2).sum() for r in W) + sum(c.sum() for c in W.T)
 
 
 G = np.arange(16.0).reshape(4, 4) / 10
@@ -271,7 +271,7 @@ def _ret_tuple(W, x):
 
 def returns_tuple(W, x):
     V, y = _ret_tuple(W, x)
-    return ((x @ V) ** 2).sum() + (y ** 2).sum()
+    return ((x @ V) ** 2).sum() + (y**2).sum()
 
 
 def _mut_named(W):
@@ -280,30 +280,30 @@ def _mut_named(W):
 
 
 def callee_mutates_named_local(params, x):
-    Wl = params['W']
+    Wl = params["W"]
     c = _mut_named(Wl)
-    return ((x @ params['W']) ** 2).sum() + c
+    return ((x @ params["W"]) ** 2).sum() + c
 
 
 def local_view_mutated(params, x):
-    Wl = params['W']
+    Wl = params["W"]
     Wl *= 2.0
-    return ((x @ params['W']) ** 2).sum()
+    return ((x @ params["W"]) ** 2).sum()
 
 
 def local_view_written(params, x):
-    Wl = params['W']
+    Wl = params["W"]
     Wl[0] = 0.0
-    return ((x @ params['W']) ** 2).sum()
+    return ((x @ params["W"]) ** 2).sum()
 
 
 def _rebind_key(p):
-    p['W'] = p['W'] * 3.0
+    p["W"] = p["W"] * 3.0
 
 
 def callee_rebinds_key(params, x):
     _rebind_key(params)
-    return ((x @ params['W']) ** 2).sum()
+    return ((x @ params["W"]) ** 2).sum()
 
 
 def _pass_on(p):
@@ -312,28 +312,28 @@ def _pass_on(p):
 
 def callee_rebinds_key_transitively(params, x):
     _pass_on(params)
-    return ((x @ params['W']) ** 2).sum()
+    return ((x @ params["W"]) ** 2).sum()
 
 
 def container_write_then_read(params, x):
-    V = params['W']
-    params['W'][0, 0] = 0.0
+    V = params["W"]
+    params["W"][0, 0] = 0.0
     return ((x @ V) ** 2).sum()
 
 
 def container_rebind_key(params, x):
-    V = params['W']
+    V = params["W"]
     y = x @ V
-    params['W'] = params['W'] * 2.0
-    return ((y @ V) ** 2).sum() + ((x @ params['W']) ** 2).sum()
+    params["W"] = params["W"] * 2.0
+    return ((y @ V) ** 2).sum() + ((x @ params["W"]) ** 2).sum()
 
 
 def _inner(p, x):
-    return x @ p['W']
+    return x @ p["W"]
 
 
 def _outer(p, x):
-    return _inner(p, x) @ p['W'].T
+    return _inner(p, x) @ p["W"].T
 
 
 def nested_user_calls(p, x):
@@ -344,22 +344,54 @@ def sequence_param(ws, x):
     h = x @ ws[0]
     h = np.tanh(h) @ ws[1]
     h = h @ ws[-1].T
-    return (h ** 2).sum()
+    return (h**2).sum()
 
 
 def nested_containers(p, x):
-    h = x @ p['l1']['W']
-    h = h @ p['l2'][0]
-    return (h ** 2).sum()
+    h = x @ p["l1"]["W"]
+    h = h @ p["l2"][0]
+    return (h**2).sum()
 
 
-SQUARE = [mm_batched, mm_vectors, dot_nd_left, dot_scalar, same_name_twice, unary_forms, rebind_chain,
-          alias_write_copy, alias_write_original, alias_augassign, alias_T_write, alias_reshape_method_write,
-          alias_neg_write, alias_list_write, alias_dict_write, aug_after_factored, copy_and_astype,
-          factored_across_loop, loop_rebinds, while_rebinds, branch_rebinds, branch_not_mentioning, early_return,
-          del_and_rebind, annotated, chained_targets, ifexp_both_same, shape_attributes, generator_over_rows,
-          comprehension_over_factored, module_level_array, keyword_call, same_arg_twice, recursion,
-          recursion_transposing, returns_factored, returns_tuple]
+SQUARE = [
+    mm_batched,
+    mm_vectors,
+    dot_nd_left,
+    dot_scalar,
+    same_name_twice,
+    unary_forms,
+    rebind_chain,
+    alias_write_copy,
+    alias_write_original,
+    alias_augassign,
+    alias_T_write,
+    alias_reshape_method_write,
+    alias_neg_write,
+    alias_list_write,
+    alias_dict_write,
+    aug_after_factored,
+    copy_and_astype,
+    factored_across_loop,
+    loop_rebinds,
+    while_rebinds,
+    branch_rebinds,
+    branch_not_mentioning,
+    early_return,
+    del_and_rebind,
+    annotated,
+    chained_targets,
+    ifexp_both_same,
+    shape_attributes,
+    generator_over_rows,
+    comprehension_over_factored,
+    module_level_array,
+    keyword_call,
+    same_arg_twice,
+    recursion,
+    recursion_transposing,
+    returns_factored,
+    returns_tuple,
+]
 
 
 @pytest.mark.parametrize("rank", [1, 3])
@@ -381,13 +413,24 @@ def test_two_factored_arguments(f):
     check_factored(f, args, tans + (None,) * (len(args) - 2))
 
 
-@pytest.mark.parametrize("f", [callee_mutates_named_local, local_view_mutated, local_view_written,
-                               callee_rebinds_key, callee_rebinds_key_transitively, container_write_then_read,
-                               container_rebind_key, nested_user_calls], ids=lambda f: f.__name__)
+@pytest.mark.parametrize(
+    "f",
+    [
+        callee_mutates_named_local,
+        local_view_mutated,
+        local_view_written,
+        callee_rebinds_key,
+        callee_rebinds_key_transitively,
+        container_write_then_read,
+        container_rebind_key,
+        nested_user_calls,
+    ],
+    ids=lambda f: f.__name__,
+)
 def test_containers_mutation_and_calls(f):
     rng = np.random.default_rng(4)
-    params = {'W': rng.standard_normal((4, 4)), 'b': rng.standard_normal(4)}
-    t = {'W': rand_lowrank(rng, (4, 4), 2), 'b': rng.standard_normal(4)}
+    params = {"W": rng.standard_normal((4, 4)), "b": rng.standard_normal(4)}
+    t = {"W": rand_lowrank(rng, (4, 4), 2), "b": rng.standard_normal(4)}
     check_factored(f, (params, rng.standard_normal((3, 4))), (t, None))
 
 
@@ -398,8 +441,8 @@ def test_sequences_and_nested_containers():
     tl = [rand_lowrank(rng, (4, 4), 2), rng.standard_normal((4, 4)), rand_lowrank(rng, (4, 4), 1)]
     check_factored(sequence_param, (ws, x), (tl, None))
     check_factored(sequence_param, (tuple(ws), x), (tuple(tl), None))
-    p = {'l1': {'W': W}, 'l2': [W + 1]}
-    t = {'l1': {'W': rand_lowrank(rng, (4, 4), 2)}, 'l2': [rand_lowrank(rng, (4, 4), 1)]}
+    p = {"l1": {"W": W}, "l2": [W + 1]}
+    t = {"l1": {"W": rand_lowrank(rng, (4, 4), 2)}, "l2": [rand_lowrank(rng, (4, 4), 1)]}
     check_factored(nested_containers, (p, x), (t, None))
 
 
@@ -408,10 +451,15 @@ def reshape_forms(W, x):
     A = W.reshape(-1, 3)
     B = W.reshape((2, -1))
     C = np.reshape(W, (3, 8))
-    D = np.reshape(W, (6, 4), order='F')
-    E = W.reshape(6, 4, order='F')
-    return ((A ** 2).sum() + (x[:, :2] @ B).sum() ** 2 + (C @ np.arange(8.0)).sum() ** 2 + (D @ x.T).sum() ** 2
-            + ((E @ x.T) ** 2).sum())
+    D = np.reshape(W, (6, 4), order="F")
+    E = W.reshape(6, 4, order="F")
+    return (
+        (A**2).sum()
+        + (x[:, :2] @ B).sum() ** 2
+        + (C @ np.arange(8.0)).sum() ** 2
+        + (D @ x.T).sum() ** 2
+        + ((E @ x.T) ** 2).sum()
+    )
 
 
 def reshape_degenerate(W, x):
@@ -419,14 +467,14 @@ def reshape_degenerate(W, x):
     B = W.reshape(1, 24)
     C = W.reshape(4, 6, 1)
     D = W.reshape(1, 4, 6)
-    return (A ** 2).sum() + (B @ A).sum() + (C ** 3).sum() + (x @ D).sum() ** 2
+    return (A**2).sum() + (B @ A).sum() + (C**3).sum() + (x @ D).sum() ** 2
 
 
 def reshape_twice(W, x):
     A = W.reshape(2, 2, 3, 2)
     B = A.reshape(4, 6)
     C = A.reshape(24)
-    return ((x @ B) ** 2).sum() + (C ** 2).sum()
+    return ((x @ B) ** 2).sum() + (C**2).sum()
 
 
 def reshape_shape_names(W, x):
@@ -435,7 +483,7 @@ def reshape_shape_names(W, x):
     s = (3, 8)
     B = W.reshape(s)
     C = W.reshape(*s)
-    return (A ** 2).sum() + (B ** 3).sum() + (C @ np.ones(8)).sum() ** 2
+    return (A**2).sum() + (B**3).sum() + (C @ np.ones(8)).sum() ** 2
 
 
 def transpose_forms(W, x):
@@ -444,13 +492,22 @@ def transpose_forms(W, x):
     C = np.transpose(W, (1, 0))
     D = np.transpose(W, axes=(1, 0))
     E = W.T.reshape(3, 8)
-    return (((x @ A.T) ** 2).sum() + ((B @ x.T) ** 2).sum() + (C ** 2).sum() + (D @ x.T).sum() ** 2
-            + ((E @ np.arange(8.0)) ** 2).sum() + ((np.swapaxes(W, 0, 1) @ x.T) ** 2).sum())
+    return (
+        ((x @ A.T) ** 2).sum()
+        + ((B @ x.T) ** 2).sum()
+        + (C**2).sum()
+        + (D @ x.T).sum() ** 2
+        + ((E @ np.arange(8.0)) ** 2).sum()
+        + ((np.swapaxes(W, 0, 1) @ x.T) ** 2).sum()
+    )
 
 
 @pytest.mark.parametrize("rank", [1, 2])
-@pytest.mark.parametrize("f", [reshape_forms, reshape_degenerate, reshape_twice, reshape_shape_names,
-                               transpose_forms], ids=lambda f: f.__name__)
+@pytest.mark.parametrize(
+    "f",
+    [reshape_forms, reshape_degenerate, reshape_twice, reshape_shape_names, transpose_forms],
+    ids=lambda f: f.__name__,
+)
 def test_rectangular_reshapes(f, rank):
     rng = np.random.default_rng(20 + rank)
     W, x = rng.standard_normal((4, 6)), rng.standard_normal((3, 4))
@@ -463,16 +520,16 @@ def kernel_im2col(K, P):
 
 def kernel_transposed(K, P):
     B = K.T.reshape(5, 9)
-    return ((P @ B.T) ** 2).sum() + np.einsum('ijk,k->ij', K, np.ones(5)).sum() ** 2
+    return ((P @ B.T) ** 2).sum() + np.einsum("ijk,k->ij", K, np.ones(5)).sum() ** 2
 
 
 def kernel_einsums(K, P):
-    a = np.einsum('ijk,lij->lk', K, P.reshape(7, 3, 3))
-    b = np.einsum('ijk->kji', K)
-    c = np.einsum('ijk,ijk->', K, K)
-    d = np.einsum('iik->k', K)
-    e = np.einsum('abc,bac->c', K, K)
-    return (a ** 2).sum() + (b[0] ** 2).sum() + c + (d ** 2).sum() + (e ** 2).sum()
+    a = np.einsum("ijk,lij->lk", K, P.reshape(7, 3, 3))
+    b = np.einsum("ijk->kji", K)
+    c = np.einsum("ijk,ijk->", K, K)
+    d = np.einsum("iik->k", K)
+    e = np.einsum("abc,bac->c", K, K)
+    return (a**2).sum() + (b[0] ** 2).sum() + c + (d**2).sum() + (e**2).sum()
 
 
 def kernel_reshapes(K, P):
@@ -480,17 +537,17 @@ def kernel_reshapes(K, P):
     B = K.reshape(45)
     C = K.reshape(3, 3, 5, 1)
     D = K.reshape(1, 9, 5)
-    return (A ** 2).sum() + (B ** 2).sum() + (C ** 2).sum() + ((P @ D[0]) ** 2).sum()
+    return (A**2).sum() + (B**2).sum() + (C**2).sum() + ((P @ D[0]) ** 2).sum()
 
 
 def kernel_matmuls(K, P):
-    return (((K @ np.ones((5, 2))) ** 2).sum() + ((np.ones((2, 3)) @ K) ** 2).sum()
-            + (np.dot(K, np.ones(5)) ** 2).sum())
+    return ((K @ np.ones((5, 2))) ** 2).sum() + ((np.ones((2, 3)) @ K) ** 2).sum() + (np.dot(K, np.ones(5)) ** 2).sum()
 
 
 @pytest.mark.parametrize("rank,split", [(1, 2), (2, 2), (2, 1)])
-@pytest.mark.parametrize("f", [kernel_im2col, kernel_transposed, kernel_einsums, kernel_reshapes, kernel_matmuls],
-                         ids=lambda f: f.__name__)
+@pytest.mark.parametrize(
+    "f", [kernel_im2col, kernel_transposed, kernel_einsums, kernel_reshapes, kernel_matmuls], ids=lambda f: f.__name__
+)
 def test_three_axis_kernel_splits(f, rank, split):
     rng = np.random.default_rng(30 + rank + split)
     K, P = rng.standard_normal((3, 3, 5)), rng.standard_normal((7, 9))
@@ -501,8 +558,13 @@ def all_forms_on_split(W, x):
     V = W.T
     U = -V
     R = W.reshape(2, 8)
-    return (((x @ W) ** 2).sum() + ((U @ x.T) ** 2).sum() + (R ** 2).sum() + np.einsum('ij,jk->', W, W)
-            + (np.dot(W, x[0]) ** 2).sum())
+    return (
+        ((x @ W) ** 2).sum()
+        + ((U @ x.T) ** 2).sum()
+        + (R**2).sum()
+        + np.einsum("ij,jk->", W, W)
+        + (np.dot(W, x[0]) ** 2).sum()
+    )
 
 
 @pytest.mark.parametrize("split", [0, 1, 2])
@@ -515,46 +577,79 @@ def test_matrix_with_unusual_split(split):
 
 # ------------------------------------------------------------------------------------ einsum
 def ein_ellipsis_implicit(W, x):
-    return ((np.einsum('...i,ij->...j', x, W) ** 2).sum() + (np.einsum('bi,ij', x, W) ** 2).sum()
-            + np.einsum('ij', W).sum() + np.einsum('ii', W))
+    return (
+        (np.einsum("...i,ij->...j", x, W) ** 2).sum()
+        + (np.einsum("bi,ij", x, W) ** 2).sum()
+        + np.einsum("ij", W).sum()
+        + np.einsum("ii", W)
+    )
 
 
 def ein_uppercase_spaces(W, x):
-    return ((np.einsum('BI,IJ->BJ', x, W) ** 2).sum() + (np.einsum('bI,Ia->ab', x, W) ** 2).sum()
-            + (np.einsum('i j , j k -> i k', W, W) ** 2).sum())
+    return (
+        (np.einsum("BI,IJ->BJ", x, W) ** 2).sum()
+        + (np.einsum("bI,Ia->ab", x, W) ** 2).sum()
+        + (np.einsum("i j , j k -> i k", W, W) ** 2).sum()
+    )
 
 
 def ein_three_operands(W, x):
-    return ((np.einsum('ij,jk,kl->il', W, W, W) ** 2).sum() + (np.einsum('ij,bj,ik->bk', W, x, W) ** 2).sum()
-            + (np.einsum('ab,ab,ab->a', W, W, W) ** 2).sum() + (np.einsum('ij,i,j->', W, x[0], x[1]) ** 2))
+    return (
+        (np.einsum("ij,jk,kl->il", W, W, W) ** 2).sum()
+        + (np.einsum("ij,bj,ik->bk", W, x, W) ** 2).sum()
+        + (np.einsum("ab,ab,ab->a", W, W, W) ** 2).sum()
+        + (np.einsum("ij,i,j->", W, x[0], x[1]) ** 2)
+    )
 
 
 def ein_repeated(W, x):
-    return ((np.einsum('ij,ij->i', W, W) ** 2).sum() + (np.einsum('ij,ji->j', W, W) ** 2).sum()
-            + (np.einsum('ii->i', W) ** 2).sum() + (np.einsum('ij,jj->i', W, W) ** 2).sum()
-            + (np.einsum('ii,i->i', W, x[0]) ** 2).sum())
+    return (
+        (np.einsum("ij,ij->i", W, W) ** 2).sum()
+        + (np.einsum("ij,ji->j", W, W) ** 2).sum()
+        + (np.einsum("ii->i", W) ** 2).sum()
+        + (np.einsum("ij,jj->i", W, W) ** 2).sum()
+        + (np.einsum("ii,i->i", W, x[0]) ** 2).sum()
+    )
 
 
 def ein_permutations(W, x):
-    return ((np.einsum('ij->j', W) ** 2).sum() + (np.einsum('ij->', W) ** 2) + (np.einsum('ij,kl->ijkl', W, W) ** 2).sum()
-            + (np.einsum('ij,k->ikj', W, x[0]) ** 2).sum() + (np.einsum('ij,kj->ik', x, W) ** 2).sum()
-            + (np.einsum('ji,kj->ki', W, x) ** 2).sum())
+    return (
+        (np.einsum("ij->j", W) ** 2).sum()
+        + (np.einsum("ij->", W) ** 2)
+        + (np.einsum("ij,kl->ijkl", W, W) ** 2).sum()
+        + (np.einsum("ij,k->ikj", W, x[0]) ** 2).sum()
+        + (np.einsum("ij,kj->ik", x, W) ** 2).sum()
+        + (np.einsum("ji,kj->ki", W, x) ** 2).sum()
+    )
 
 
 def ein_optimize(W, x):
-    return ((np.einsum('ij,jk->ki', W, W, optimize=True) ** 2).sum()
-            + (np.einsum('ij,jk->ik', W, W, optimize='greedy') ** 2).sum()
-            + (np.einsum('ab,bc->ac', W, W) ** 2).sum())
+    return (
+        (np.einsum("ij,jk->ki", W, W, optimize=True) ** 2).sum()
+        + (np.einsum("ij,jk->ik", W, W, optimize="greedy") ** 2).sum()
+        + (np.einsum("ab,bc->ac", W, W) ** 2).sum()
+    )
 
 
 def ein_batched(W, x):
     x3 = np.stack([x, 2 * x])
-    return (np.einsum('bij,jk->bik', x3, W) ** 2).sum() + (np.einsum('ij,bkj->bki', W, x3) ** 2).sum()
+    return (np.einsum("bij,jk->bik", x3, W) ** 2).sum() + (np.einsum("ij,bkj->bki", W, x3) ** 2).sum()
 
 
 @pytest.mark.parametrize("rank", [1, 2])
-@pytest.mark.parametrize("f", [ein_ellipsis_implicit, ein_uppercase_spaces, ein_three_operands, ein_repeated,
-                               ein_permutations, ein_optimize, ein_batched], ids=lambda f: f.__name__)
+@pytest.mark.parametrize(
+    "f",
+    [
+        ein_ellipsis_implicit,
+        ein_uppercase_spaces,
+        ein_three_operands,
+        ein_repeated,
+        ein_permutations,
+        ein_optimize,
+        ein_batched,
+    ],
+    ids=lambda f: f.__name__,
+)
 def test_einsum_forms(f, rank):
     rng = np.random.default_rng(50 + rank)
     W, x = rng.standard_normal((4, 4)), rng.standard_normal((3, 4))
@@ -730,7 +825,7 @@ def sh_m_view_written(x):
 
 
 def sh_rebind_lower_rank_axis0(x, y):
-    m = np.max(x, axis=0, keepdims=True)       # (1, 5): broadcast onto (3, 4, 5) it is constant along axis 0
+    m = np.max(x, axis=0, keepdims=True)  # (1, 5): broadcast onto (3, 4, 5) it is constant along axis 0
     x = y + 0.0
     s = x - m
     e = np.exp(s)
@@ -744,11 +839,27 @@ def sh_factored_logits(W, x):
 
 
 SHIFT_CASES = {  # function -> dropped? (None: not asserted)
-    sh_positional_sum: False, sh_division_order: True, sh_other_shift_factor: True, sh_axis_written_differently: False,
-    sh_axis_mismatch: False, sh_amin: False, sh_add_back_max: False, sh_through_tuple: False, sh_through_list: False,
-    sh_transposed: False, sh_reshaped: False, sh_column_sum: True, sh_second_shift_other_axis: False,
-    sh_second_shift_same_axis: False, sh_mean: False, sh_max_without_keepdims: False, sh_x_mutated_after: None,
-    sh_x_written_between: None, sh_m_mutated_between: None, sh_m_view_written: None}
+    sh_positional_sum: False,
+    sh_division_order: True,
+    sh_other_shift_factor: True,
+    sh_axis_written_differently: False,
+    sh_axis_mismatch: False,
+    sh_amin: False,
+    sh_add_back_max: False,
+    sh_through_tuple: False,
+    sh_through_list: False,
+    sh_transposed: False,
+    sh_reshaped: False,
+    sh_column_sum: True,
+    sh_second_shift_other_axis: False,
+    sh_second_shift_same_axis: False,
+    sh_mean: False,
+    sh_max_without_keepdims: False,
+    sh_x_mutated_after: None,
+    sh_x_written_between: None,
+    sh_m_mutated_between: None,
+    sh_m_view_written: None,
+}
 
 
 @pytest.mark.parametrize("f", list(SHIFT_CASES), ids=lambda f: f.__name__)

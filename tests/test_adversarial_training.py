@@ -5,6 +5,7 @@ the runner/CLI options and the single-process distributed trainer.
 Every estimate is compared with the definition mean_k (∇f·v_k) v_k, with v_k drawn by a DirectionSampler
 on the same seed and ∇f written by hand; every update with Algorithm 1 (θ ← θ − η_i g) or its
 momentum/Adam variants. The bugs this review found are fixed; their regression tests are at the end."""
+
 import collections
 import itertools
 import math
@@ -57,15 +58,15 @@ def _qp(dtype=np.float64):
 
 
 def with_default(a, x, c=1.0):
-    return np.sum(a * x ** 2) * c
+    return np.sum(a * x**2) * c
 
 
 def var_args(x, *rest):
-    return np.sum(x ** 2) + sum(np.sum(r ** 3) for r in rest)
+    return np.sum(x**2) + sum(np.sum(r**3) for r in rest)
 
 
 def kw_only(x, *, scale=2.0):
-    return scale * np.sum(x ** 2)
+    return scale * np.sum(x**2)
 
 
 def zero_d_leaf(p):
@@ -73,7 +74,7 @@ def zero_d_leaf(p):
 
 
 def sq(x):
-    return np.sum(x ** 2)
+    return np.sum(x**2)
 
 
 def first_of_dict(p):
@@ -97,9 +98,19 @@ YL = RNG.standard_normal((6, 3))
 
 
 # ------------------------------------------------------------------------------ estimates = definition
-@pytest.mark.parametrize("K,rank,vectorized,distribution", [
-    (1, None, None, "normal"), (2, None, None, "normal"), (5, None, False, "rademacher"), (5, None, True, "normal"),
-    (1, 1, None, "normal"), (2, 1, None, "rademacher"), (3, 2, None, "normal"), (2, 2, False, "rademacher")])
+@pytest.mark.parametrize(
+    "K,rank,vectorized,distribution",
+    [
+        (1, None, None, "normal"),
+        (2, None, None, "normal"),
+        (5, None, False, "rademacher"),
+        (5, None, True, "normal"),
+        (1, 1, None, "normal"),
+        (2, 1, None, "rademacher"),
+        (3, 2, None, "normal"),
+        (2, 2, False, "rademacher"),
+    ],
+)
 def test_estimate_matches_definition(K, rank, vectorized, distribution):
     p = _qp()
     g = forward_gradient(quad, directions=K, rank=rank, vectorized=vectorized, distribution=distribution, rng=4)
@@ -112,8 +123,9 @@ def test_estimate_matches_definition(K, rank, vectorized, distribution):
     assert len(g.last_jvps) == K
 
 
-@pytest.mark.parametrize("K,rank,vectorized", [(1, None, None), (3, None, None), (3, None, False), (2, 1, None),
-                                               (3, 2, None)])
+@pytest.mark.parametrize(
+    "K,rank,vectorized", [(1, None, None), (3, None, None), (3, None, False), (2, 1, None), (3, 2, None)]
+)
 @pytest.mark.parametrize("scale", [1.0, 0.25, -3.0])
 def test_estimate_into_equals_call_times_scale(K, rank, vectorized, scale):
     p = _qp()
@@ -135,7 +147,7 @@ def test_vectorized_and_separate_passes_agree_and_seed_reproduces():
         np.testing.assert_allclose(a[k], b[k], rtol=1e-12)
         np.testing.assert_allclose(b[k], c[k], rtol=1e-12)
     g1, g2 = forward_gradient(quad, rng=5, rank=1, directions=2), forward_gradient(quad, rng=5, rank=1, directions=2)
-    for _ in range(3):     # the same seed gives the same stream of estimates
+    for _ in range(3):  # the same seed gives the same stream of estimates
         e1, e2 = g1(p, XQ)[1], g2(p, XQ)[1]
         for k in p:
             np.testing.assert_array_equal(e1[k], e2[k])
@@ -152,7 +164,7 @@ def test_estimate_dtypes_follow_parameters(dtype, K, rank):
 
 # ------------------------------------------------------------------------------- argument conventions
 def test_wrt_by_name_positive_index_defaults_kwonly():
-    a, x = np.array([1., 2., 3.]), np.array([0.5, -1., 2.])
+    a, x = np.array([1.0, 2.0, 3.0]), np.array([0.5, -1.0, 2.0])
     v = DirectionSampler(x, rng=np.random.default_rng(0)).sample().copy()
     expected = np.dot(2 * a * x, v) * v
     for wrt in (1, "x"):
@@ -162,7 +174,7 @@ def test_wrt_by_name_positive_index_defaults_kwonly():
     # a float differentiated argument passed positionally into a defaulted parameter
     _, gc = forward_gradient(with_default, wrt="c", rng=0)(a, x, 2.0)
     vc = DirectionSampler(2.0, rng=np.random.default_rng(0)).sample()
-    assert np.isclose(gc, np.sum(a * x ** 2) * vc * vc)
+    assert np.isclose(gc, np.sum(a * x**2) * vc * vc)
 
 
 @pytest.mark.parametrize("K,vectorized", [(1, None), (3, True), (3, False)])
@@ -179,6 +191,7 @@ def test_nested_pytree_with_float_leaf_vectorized():
 
     def f(q):
         return q["s"] ** 2 + np.sum(q["l"][0] ** 2) + np.sum(q["l"][1][0] ** 3)
+
     _, est = forward_gradient(f, directions=3, vectorized=True, rng=0)(p)
     s = DirectionSampler(p, rng=np.random.default_rng(0), batch=3)
     v = s.sample()
@@ -192,6 +205,7 @@ def test_nested_pytree_with_float_leaf_vectorized():
 def test_shape_change_recreates_sampler():
     def fm(W, a):
         return np.sum((a @ W) ** 2)
+
     for kw in (dict(rank=1), dict(directions=2), dict()):
         g = forward_gradient(fm, rng=0, **kw)
         for shape in ((64, 3), (40, 5), (64, 3)):
@@ -227,17 +241,28 @@ def _reference_training(name, K, rank, dist, decay, dtype, steps=3, lr=0.05, see
     return p
 
 
-CASES = [c for c in itertools.product(("sgd", "momentum", "adam"), (1, 2, 5), (None, 1, 2), (None, False, True),
-                                      ("normal", "rademacher"), (0.0, 0.3), (np.float64, np.float32))
-         if not (c[2] and c[3])]
+CASES = [
+    c
+    for c in itertools.product(
+        ("sgd", "momentum", "adam"),
+        (1, 2, 5),
+        (None, 1, 2),
+        (None, False, True),
+        ("normal", "rademacher"),
+        (0.0, 0.3),
+        (np.float64, np.float32),
+    )
+    if not (c[2] and c[3])
+]
 
 
 @pytest.mark.parametrize("name,K,rank,vectorized,dist,decay,dtype", CASES[::3] + CASES[1::17])
 def test_optimizers_follow_the_update_rules(name, K, rank, vectorized, dist, decay, dtype):
     p = _qp(dtype)
     objs = dict(p)
-    opt = make_optimizer(name, lsq, p, 0.05, decay=decay, directions=K, rank=rank, vectorized=vectorized,
-                         distribution=dist, rng=7)
+    opt = make_optimizer(
+        name, lsq, p, 0.05, decay=decay, directions=K, rank=rank, vectorized=vectorized, distribution=dist, rng=7
+    )
     for i in range(3):
         before = {k: v.astype(np.float64) for k, v in p.items()}
         loss = opt.step(XL, YL)
@@ -254,6 +279,7 @@ def test_optimizers_follow_the_update_rules(name, K, rank, vectorized, dist, dec
 def test_zero_d_parameter_in_optimizers():
     def l0(p, t):
         return (p["a"] - t) ** 2 + np.sum(p["w"] ** 2)
+
     results = []
     for kw in (dict(directions=2), dict(directions=2, vectorized=False), dict(rank=1, directions=2)):
         p = {"a": np.array(1.0), "w": np.ones(2)}
@@ -269,39 +295,51 @@ def test_zero_d_parameter_in_optimizers():
 @pytest.fixture(scope="module")
 def mnist_small():
     from tangent_fwd.data import load_mnist
+
     x, y, xt, yt = load_mnist()
     return x[:256], y[:256], xt[:64], yt[:64]
 
 
 def test_runner_passes_backend_rank_and_vector_mode(monkeypatch, mnist_small):
     import importlib
+
     FG = importlib.import_module("tangent_fwd.training.forward_gradient")
     from tangent_fwd.training.runner import TrainConfig, train
+
     seen = []
     orig = FG.ForwardGradient.__init__
 
     def spy(self, *a, **kw):
         orig(self, *a, **kw)
         seen.append((self.backend, self.rank, self.vectorized, self.directions))
+
     monkeypatch.setattr(FG.ForwardGradient, "__init__", spy)
-    for kw, want in ((dict(directions=3), ("numpy", None, True, 3)),
-                     (dict(directions=3, vectorized=False), ("numpy", None, False, 3)),
-                     (dict(directions=2, rank=1), ("numpy", 1, False, 2))):
-        r = train(TrainConfig(model="logreg", max_steps=2, backend="numpy", **kw), data=mnist_small,
-                  progress=False, log=None)
+    for kw, want in (
+        (dict(directions=3), ("numpy", None, True, 3)),
+        (dict(directions=3, vectorized=False), ("numpy", None, False, 3)),
+        (dict(directions=2, rank=1), ("numpy", 1, False, 2)),
+    ):
+        r = train(
+            TrainConfig(model="logreg", max_steps=2, backend="numpy", **kw), data=mnist_small, progress=False, log=None
+        )
         assert r["status"] == "ok" and r["steps"] == 2
         assert seen[-1] == want
 
 
-@pytest.mark.parametrize("args", [
-    ["train", "--model", "mlp", "--width", "16", "--rank", "1", "--directions", "2"],
-    ["train", "--model", "mlp", "--width", "16", "--rank", "2", "--no-vectorized", "--optimizer", "adam"],
-    ["train", "--model", "mlp", "--width", "16", "--directions", "3", "--vectorized", "--backend", "numpy"],
-    ["compare", "--model", "logreg", "--rank", "1", "--directions", "2", "--no-malloc-tuning"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["train", "--model", "mlp", "--width", "16", "--rank", "1", "--directions", "2"],
+        ["train", "--model", "mlp", "--width", "16", "--rank", "2", "--no-vectorized", "--optimizer", "adam"],
+        ["train", "--model", "mlp", "--width", "16", "--directions", "3", "--vectorized", "--backend", "numpy"],
+        ["compare", "--model", "logreg", "--rank", "1", "--directions", "2", "--no-malloc-tuning"],
+    ],
+)
 def test_cli_tiny_runs(tmp_path, args):
     import json
+
     from tangent_fwd.cli import main
+
     assert main(args + ["--max-steps", "3", "--epochs", "1", "--no-progress", "--out-dir", str(tmp_path)]) == 0
     js = list(tmp_path.glob("*.json"))
     assert js
@@ -313,9 +351,21 @@ def test_cli_tiny_runs(tmp_path, args):
 def test_cli_no_malloc_tuning_is_honoured(tmp_path, monkeypatch):
     from tangent_fwd.cli import main
     from tangent_fwd.training import allocator
+
     calls = []
     monkeypatch.setattr(allocator, "tune", lambda: calls.append(1))
-    base = ["train", "--model", "logreg", "--max-steps", "2", "--epochs", "1", "--no-progress", "--out-dir", str(tmp_path)]
+    base = [
+        "train",
+        "--model",
+        "logreg",
+        "--max-steps",
+        "2",
+        "--epochs",
+        "1",
+        "--no-progress",
+        "--out-dir",
+        str(tmp_path),
+    ]
     assert main(base + ["--no-malloc-tuning"]) == 0 and calls == []
     assert main(base) == 0 and calls == [1]
 
@@ -326,10 +376,23 @@ def test_single_process_distributed_follows_update_rules(tmp_path, mnist_small, 
     from tangent_fwd.training import distributed as D
     from tangent_fwd.training.backprop import logreg_loss_and_grad
     from tangent_fwd.training.models import logreg_init
+
     lr, decay, steps = 0.05, 0.1, 4
-    cfg = D.DistributedConfig(model="logreg", optimizer=optimizer, lr=lr, decay=decay, batch_size=32, max_steps=steps,
-                              epochs=100, n_train=256, evaluate=False, out_dir=str(tmp_path), rank=rank, directions=K,
-                              check_every=0)
+    cfg = D.DistributedConfig(
+        model="logreg",
+        optimizer=optimizer,
+        lr=lr,
+        decay=decay,
+        batch_size=32,
+        max_steps=steps,
+        epochs=100,
+        n_train=256,
+        evaluate=False,
+        out_dir=str(tmp_path),
+        rank=rank,
+        directions=K,
+        check_every=0,
+    )
     res = D.train_distributed(cfg, data=mnist_small, log=None)
     assert res["status"] == "ok" and res["steps"] == steps
     x, y = mnist_small[0][:256], mnist_small[1][:256]
@@ -370,13 +433,14 @@ def test_single_process_distributed_follows_update_rules(tmp_path, mnist_small, 
 def test_bug_negative_wrt_into_varargs_is_refused_not_misapplied():
     # it used to differentiate x instead of a; an argument collected by *args cannot be differentiated
     from tangent_fwd.errors import ArgumentError
-    a, x = np.array([1., 2., 3.]), np.array([0.5, -1., 2.])
+
+    a, x = np.array([1.0, 2.0, 3.0]), np.array([0.5, -1.0, 2.0])
     with pytest.raises(ArgumentError, match="out of range"):
         forward_gradient(var_args, wrt=-1, rng=0)(x, a)
 
 
 def test_bug_negative_wrt_with_default_argument():
-    a, x = np.array([1., 2., 3.]), np.array([0.5, -1., 2.])
+    a, x = np.array([1.0, 2.0, 3.0]), np.array([0.5, -1.0, 2.0])
     _, est = forward_gradient(with_default, wrt=-1, rng=0)(a, x)
     _, ref = forward_gradient(with_default, wrt=1, rng=0)(a, x)
     np.testing.assert_allclose(est, ref)
@@ -389,6 +453,7 @@ def test_bug_fortran_ordered_parameters(kw):
 
     def loss3(p, x, y):
         return 0.5 * ((np.tensordot(x, p["W"], axes=2) - y) ** 2).sum() / x.shape[0]
+
     k0 = 0.1 * np.random.default_rng(1).standard_normal((4, 16, 4))
     pf, pc = {"W": np.asfortranarray(k0)}, {"W": k0.copy()}
     make_optimizer("sgd", loss3, pf, 0.1, rng=3, **kw).step(x3, y3)
@@ -399,7 +464,7 @@ def test_bug_fortran_ordered_parameters(kw):
 @pytest.mark.parametrize("kw", [dict(vectorized=False), dict(rank=1)])
 def test_bug_0d_leaf_in_pytree_with_separate_passes(kw):
     p = {"s": np.array(1.5), "w": np.array([1.0, -2.0, 0.5])}
-    grad = {"s": 2 * 1.5 * np.sum(p["w"]), "w": 1.5 ** 2 + 2 * p["w"]}
+    grad = {"s": 2 * 1.5 * np.sum(p["w"]), "w": 1.5**2 + 2 * p["w"]}
     _, est = forward_gradient(zero_d_leaf, directions=3, rng=0, **kw)(p)
     ref = _reference_estimate(grad, p, 3, seed=0, rank=kw.get("rank"))
     assert np.isclose(float(est["s"]), ref["s"])
@@ -432,15 +497,30 @@ def test_bug_dict_key_change_reuses_sampler():
 def test_bug_namedtuple_parameters():
     def fnt(p):
         return np.sum(p[0] ** 2) + np.sum(p[1])
+
     _, est = forward_gradient(fnt, rng=0)(P(np.ones(3), np.ones(2)))
     assert isinstance(est, P)
 
 
 def test_bug_cli_rank_with_vectorized_is_a_clean_error(tmp_path):
     from tangent_fwd.cli import main
+
     try:
-        rc = main(["train", "--model", "logreg", "--rank", "1", "--vectorized", "--max-steps", "2", "--no-progress",
-                   "--out-dir", str(tmp_path)])
+        rc = main(
+            [
+                "train",
+                "--model",
+                "logreg",
+                "--rank",
+                "1",
+                "--vectorized",
+                "--max-steps",
+                "2",
+                "--no-progress",
+                "--out-dir",
+                str(tmp_path),
+            ]
+        )
     except SystemExit as e:
         rc = e.code
     assert rc in (1, 2)

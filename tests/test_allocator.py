@@ -1,5 +1,6 @@
 """The CLI's allocator tuning (tangent_fwd/training/allocator.py): applied once, skipped where the
 environment already says what to do; --no-malloc-tuning leaves it alone."""
+
 import os
 import subprocess
 import sys
@@ -29,5 +30,17 @@ def test_tune_respects_the_environment():
 
 def test_cli_flag(tmp_path):
     from tangent_fwd.cli import main
-    assert main(["train", "--model", "logreg", "--max-steps", "3", "--out-dir", str(tmp_path), "--no-progress",
-                 "--no-malloc-tuning"]) in (0, None)
+
+    assert main(
+        [
+            "train",
+            "--model",
+            "logreg",
+            "--max-steps",
+            "3",
+            "--out-dir",
+            str(tmp_path),
+            "--no-progress",
+            "--no-malloc-tuning",
+        ]
+    ) in (0, None)

@@ -1,12 +1,13 @@
 """The public API: forward_diff's forms and attributes, jvp's structures, source, caching, tracebacks."""
+
 import math
 import traceback
 
+import api_cases as C
 import numpy as np
 import pytest
 
 import tangent_fwd as tf
-import api_cases as C
 
 
 def fd_check(func, primals, tangents, rtol=1e-6, atol=1e-9):
@@ -50,7 +51,7 @@ def test_defaults_and_keyword_only_arguments():
     fd = tf.forward_diff(C.f_defaults)
     assert fd(2.0, 1.0) == (5.0, 2.0)
     assert fd(2.0, 3.0, 1.0, shift=0.5) == (6.5, 3.0)
-    assert fd(2.0, 1.0, dx=1.0) == (3.0, 1.0)      # dx by keyword: 1.0 is then scale
+    assert fd(2.0, 1.0, dx=1.0) == (3.0, 1.0)  # dx by keyword: 1.0 is then scale
     fd_check(C.f_defaults, (2.0,), (1.0,))
 
 
@@ -102,7 +103,7 @@ def test_module_globals_are_read_live():
 def test_float32_tangent_follows_primal_dtype():
     x = rng.standard_normal(3).astype(np.float32)
     W = rng.standard_normal((4, 3)).astype(np.float32)
-    _, t = tf.jvp(C.f_simple, (x, W), (None, rng.standard_normal((4, 3))))   # float64 tangent is cast
+    _, t = tf.jvp(C.f_simple, (x, W), (None, rng.standard_normal((4, 3))))  # float64 tangent is cast
     assert t.dtype == np.float32
     _, t64 = tf.jvp(C.f_simple, (x.astype(np.float64), W.astype(np.float64)), (None, rng.standard_normal((4, 3))))
     assert t64.dtype == np.float64
@@ -110,12 +111,14 @@ def test_float32_tangent_follows_primal_dtype():
 
 def test_transform_happens_once_per_function_wrt_backend(monkeypatch):
     from tangent_fwd import compiler
+
     calls = []
     real = compiler.Unit.build
 
     def counting(self):
         calls.append(self.root_func)
         return real(self)
+
     monkeypatch.setattr(compiler.Unit, "build", counting)
     tf.api._UNITS.clear()
     for _ in range(5):
@@ -127,6 +130,7 @@ def test_transform_happens_once_per_function_wrt_backend(monkeypatch):
 def test_traceback_points_into_generated_source():
     def shape_error():
         return tf.jvp(C.f_simple, (np.ones(5), np.ones((4, 3))), (None, np.ones((4, 3))))
+
     with pytest.raises(ValueError) as info:
         shape_error()
     text = "".join(traceback.format_exception(info.value))
@@ -141,6 +145,7 @@ def test_user_names_that_look_generated_still_work():
 
 def test_registering_a_rule_invalidates_cached_code():
     import scipy.special
+
     with pytest.raises(tf.MissingRuleError):
         tf.jvp(C.uses_expit, (0.3,), (1.0,))
     try:
@@ -150,5 +155,6 @@ def test_registering_a_rule_invalidates_cached_code():
         assert t == pytest.approx(2 * s * (1 - s), rel=1e-12)
     finally:
         from tangent_fwd import registry
+
         registry._RULES.pop(id(scipy.special.expit), None)
         registry._version[0] += 1

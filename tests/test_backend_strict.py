@@ -1,16 +1,17 @@
 """The generated code on a non-NumPy backend: the whole corpus runs on ``strict_np`` (arrays that refuse
 any conversion to NumPy, the way CuPy arrays do) and must give NumPy's results; a rule that leaks
 to NumPy must make that run fail. The same corpus runs on real CuPy under the ``gpu`` marker."""
+
 import zlib
 
 import numpy as np
 import pytest
-
 import strict_np
-import tangent_fwd
 from conftest import cupy_available
-from tangent_fwd import backends
 from corpus import load
+
+import tangent_fwd
+from tangent_fwd import backends
 
 backends.register("strict", strict_np)
 CASES = load()
@@ -45,12 +46,14 @@ def _assert_close(a, b, path="out"):
     elif isinstance(a, (str, bytes, type(None))):
         assert a == b, path
     else:
-        np.testing.assert_allclose(np.asarray(a, dtype=float), np.asarray(b, dtype=float),
-                                   rtol=1e-10, atol=1e-12, err_msg=path)
+        np.testing.assert_allclose(
+            np.asarray(a, dtype=float), np.asarray(b, dtype=float), rtol=1e-10, atol=1e-12, err_msg=path
+        )
 
 
 def _run_on(xp_to, xp_back, case, backend):
     import copy
+
     args, tangents = _inputs(case)
     want_v, want_t = tangent_fwd.jvp(case.func, copy.deepcopy(args), copy.deepcopy(tangents), backend="numpy")
     got_v, got_t = tangent_fwd.jvp(case.func, xp_to(args), xp_to(tangents), backend=backend)
@@ -66,7 +69,7 @@ HOST_ONLY = {"calls.module_globals", "calls.global_loop_count"}
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_corpus_on_strict_backend_matches_numpy(case):
     if case.name in HOST_ONLY:
-        with pytest.raises(strict_np.HostFallbackError):     # the user's host array, not our code
+        with pytest.raises(strict_np.HostFallbackError):  # the user's host array, not our code
             _run_on(strict_np.to_device, strict_np.to_host, case, "strict")
         return
     _run_on(strict_np.to_device, strict_np.to_host, case, "strict")
@@ -74,6 +77,7 @@ def test_corpus_on_strict_backend_matches_numpy(case):
 
 def test_auto_backend_detects_strict_arrays_and_caches_per_backend():
     from corpus import CASES as all_cases
+
     case = next(c for c in all_cases if c.name.endswith("np_tanh") or "tanh" in c.name)
     args, tangents = _inputs(case)
     fd = tangent_fwd.forward_diff(case.func, wrt=case.wrt)
@@ -94,10 +98,11 @@ def uses_leaky(x):
 
 def test_a_leaky_rule_makes_the_strict_run_fail():
     from tangent_fwd import registry
-    tangent_fwd.defjvp(leaky_op, "x", lambda d, ans, x: np.asarray(d) * 2.0)     # leaks to the host
+
+    tangent_fwd.defjvp(leaky_op, "x", lambda d, ans, x: np.asarray(d) * 2.0)  # leaks to the host
     try:
         x = np.linspace(0.0, 1.0, 4)
-        v, t = tangent_fwd.jvp(uses_leaky, (x,), (np.ones(4),))                   # fine on NumPy
+        v, t = tangent_fwd.jvp(uses_leaky, (x,), (np.ones(4),))  # fine on NumPy
         np.testing.assert_allclose(t, 2.0)
         with pytest.raises(strict_np.HostFallbackError):
             tangent_fwd.jvp(uses_leaky, (strict_np.to_device(x),), (strict_np.to_device(np.ones(4)),))
@@ -109,6 +114,7 @@ def test_a_leaky_rule_makes_the_strict_run_fail():
 def test_mixing_numpy_and_strict_arrays_names_the_arguments():
     def f(a, b):
         return a * b
+
     with pytest.raises(tangent_fwd.ArgumentError) as info:
         tangent_fwd.jvp(_mix, (np.ones(3), strict_np.to_device(np.ones(3))), (np.ones(3), None))
     msg = str(info.value)
@@ -122,6 +128,7 @@ def _mix(a, b):
 def test_cupy_backend_errors_are_actionable():
     try:
         import cupy
+
         if cupy.is_available():
             pytest.skip("a CUDA device is available: the error paths cannot be reached")
         expected = "finds no usable CUDA device"
@@ -130,8 +137,6 @@ def test_cupy_backend_errors_are_actionable():
     with pytest.raises(tangent_fwd.ArgumentError) as info:
         tangent_fwd.jvp(_mix, (np.ones(3), np.ones(3)), (np.ones(3), None), backend="cupy")
     assert expected in str(info.value) and ("tangent_fwd[cuda12]" in str(info.value) or "driver" in str(info.value))
-
-
 
 
 @pytest.mark.gpu
@@ -157,7 +162,8 @@ def test_corpus_on_cupy_matches_numpy(case):
         if isinstance(tree, (list, tuple)):
             return type(tree)(back(v) for v in tree)
         return tree
-    if "pc_random" in case.tags:          # CuPy's generators draw different numbers: check it runs on the device
+
+    if "pc_random" in case.tags:  # CuPy's generators draw different numbers: check it runs on the device
         args, tangents = _inputs(case)
         v, t = tangent_fwd.jvp(case.func, to(args), to(tangents), backend="cupy")
         assert not isinstance(back(t), type(t)) or not hasattr(t, "device")

@@ -1,5 +1,6 @@
 """The hand-written backprop baselines (and the model losses tangent_fwd differentiates) against central
 finite differences in float64."""
+
 import numpy as np
 import pytest
 
@@ -20,7 +21,7 @@ def _params(name, seed=0):
     m = models.get_model(name)
     p = {k: v.astype(np.float64) for k, v in m.init(seed, **SIZES[name]).items()}
     rng = np.random.default_rng(seed + 1)
-    for k in p:   # non-zero everywhere: no ReLU kinks or max-pool ties at exactly 0
+    for k in p:  # non-zero everywhere: no ReLU kinks or max-pool ties at exactly 0
         p[k] = p[k] + 0.1 * rng.standard_normal(p[k].shape)
     return m, p
 

@@ -1,20 +1,24 @@
 """Smoke runs of the paper-reproduction benchmarks (benchmarks/bench_costs.py, bench_depth.py,
 bench_compile.py) with --quick: they run, write JSON + markdown, and their correctness checks pass.
 No timing assertions."""
+
 import json
 import pathlib
 import subprocess
 import sys
-
-import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 BENCH = ROOT / "benchmarks"
 
 
 def _run(script, out):
-    proc = subprocess.run([sys.executable, str(BENCH / script), "--quick", "--out", str(out)],
-                          capture_output=True, text=True, timeout=120, cwd=str(ROOT))
+    proc = subprocess.run(
+        [sys.executable, str(BENCH / script), "--quick", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=str(ROOT),
+    )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     return proc
 
@@ -38,8 +42,15 @@ def test_bench_costs_quick(tmp_path):
     assert [r["model"] for r in d["models"]] == ["logreg", "mlp", "cnn"]
     for r in d["models"]:
         assert all(r["checks"].values()), r["checks"]
-        for k in ("f", "jvp_tangent_fwd", "jvp_api", "jvp_hand", "grad_backprop", "step_forward_gradient",
-                  "step_backprop"):
+        for k in (
+            "f",
+            "jvp_tangent_fwd",
+            "jvp_api",
+            "jvp_hand",
+            "grad_backprop",
+            "step_forward_gradient",
+            "step_backprop",
+        ):
             assert {"median", "q1", "q3", "n"} <= set(r["times"][k])
         for k in ("Rf", "Rb", "Rf_over_Rb", "jvp_tangent_fwd_over_hand", "fg_step_over_bp_step"):
             assert r["ratios"][k] > 0

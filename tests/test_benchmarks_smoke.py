@@ -1,6 +1,7 @@
 """Smoke run of benchmarks/bench_compiler.py --quick: it runs in a subprocess, writes compiler.json and
 compiler.md with the expected keys, and its correctness checks (asserted inside the script) pass.
 No timing assertions."""
+
 import json
 import pathlib
 import subprocess
@@ -13,8 +14,13 @@ SCRIPT = ROOT / "benchmarks" / "bench_compiler.py"
 
 def test_bench_compiler_quick(tmp_path):
     t0 = time.perf_counter()
-    proc = subprocess.run([sys.executable, str(SCRIPT), "--quick", "--out", str(tmp_path)],
-                          capture_output=True, text=True, timeout=30, cwd=str(ROOT))
+    proc = subprocess.run(
+        [sys.executable, str(SCRIPT), "--quick", "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        cwd=str(ROOT),
+    )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert time.perf_counter() - t0 < 30
     assert (tmp_path / "compiler.md").read_text().startswith("# Compiler benchmarks")
@@ -34,8 +40,7 @@ def test_bench_compiler_quick(tmp_path):
         assert r["generated_lines"] > 0 and r["first_in_process_ms"] > 0
 
     rows = d["scalar"]["times_us"]
-    for k in ("f", "f+JVP hand-written", "f+JVP forward_diff (public callable)",
-              "f+JVP generated function (direct)"):
+    for k in ("f", "f+JVP hand-written", "f+JVP forward_diff (public callable)", "f+JVP generated function (direct)"):
         assert {"median", "q1", "q3"} <= set(rows[k]), k
     assert set(d["scalar"]["frameworks"]) == {"jax", "autograd"}
 

@@ -1,4 +1,5 @@
 """End-to-end `tangent-fwd` runs on the bundled data (a few steps each) and argument errors."""
+
 import functools
 import http.server
 import json
@@ -17,8 +18,23 @@ def _json(path):
 
 
 def test_train_forward_logreg(tmp_path, capsys):
-    rc = cli.main(["train", "--model", "logreg", "--epochs", "2", "--max-steps", "70", "--lr", "0.003",
-                   "--out-dir", str(tmp_path), "--seed", "1"])
+    rc = cli.main(
+        [
+            "train",
+            "--model",
+            "logreg",
+            "--epochs",
+            "2",
+            "--max-steps",
+            "70",
+            "--lr",
+            "0.003",
+            "--out-dir",
+            str(tmp_path),
+            "--seed",
+            "1",
+        ]
+    )
     assert rc == 0
     out = capsys.readouterr()
     assert "test accuracy" in out.out
@@ -30,7 +46,7 @@ def test_train_forward_logreg(tmp_path, capsys):
     assert np.all(np.diff(data["times"]) > 0)
     assert data["config"]["lr"] == 0.003 and data["config"]["method"] == "forward"
     assert data["losses"][-1] < data["losses"][0]
-    assert "step/s" in out.err or "it/s" in out.err or "logreg/forward/sgd" in out.err   # tqdm bar
+    assert "step/s" in out.err or "it/s" in out.err or "logreg/forward/sgd" in out.err  # tqdm bar
 
 
 def test_train_reproducible(tmp_path):
@@ -42,8 +58,26 @@ def test_train_reproducible(tmp_path):
 
 
 def test_compare_mlp_tiny(tmp_path, capsys):
-    rc = cli.main(["compare", "--model", "mlp", "--width", "16", "--max-steps", "6", "--lr", "1e-3",
-                   "--optimizer", "momentum", "--out-dir", str(tmp_path), "--no-progress", "--directions", "2"])
+    rc = cli.main(
+        [
+            "compare",
+            "--model",
+            "mlp",
+            "--width",
+            "16",
+            "--max-steps",
+            "6",
+            "--lr",
+            "1e-3",
+            "--optimizer",
+            "momentum",
+            "--out-dir",
+            str(tmp_path),
+            "--no-progress",
+            "--directions",
+            "2",
+        ]
+    )
     assert rc == 0
     out = capsys.readouterr().out
     assert "T_f/T_b" in out and "forward" in out and "backprop" in out
@@ -65,16 +99,49 @@ def test_vectorized_directions_same_run(tmp_path):
 
 def test_cnn_backprop_and_forward(tmp_path):
     for method in ("backprop", "forward"):
-        rc = cli.main(["train", "--model", "cnn", "--method", method, "--channels", "2", "--hidden", "8",
-                       "--max-steps", "2", "--batch-size", "8", "--lr", "1e-3", "--out-dir", str(tmp_path),
-                       "--no-progress"])
+        rc = cli.main(
+            [
+                "train",
+                "--model",
+                "cnn",
+                "--method",
+                method,
+                "--channels",
+                "2",
+                "--hidden",
+                "8",
+                "--max-steps",
+                "2",
+                "--batch-size",
+                "8",
+                "--lr",
+                "1e-3",
+                "--out-dir",
+                str(tmp_path),
+                "--no-progress",
+            ]
+        )
         assert rc == 0
         assert _json(tmp_path / f"cnn_{method}_sgd.json")["n_params"] == 18 + 2 + 13 * 13 * 2 * 8 + 8 + 80 + 10
 
 
 def test_divergence_stops_with_message(tmp_path, capsys):
-    rc = cli.main(["train", "--model", "logreg", "--method", "backprop", "--lr", "1e38", "--max-steps", "50",
-                   "--out-dir", str(tmp_path), "--no-progress"])
+    rc = cli.main(
+        [
+            "train",
+            "--model",
+            "logreg",
+            "--method",
+            "backprop",
+            "--lr",
+            "1e38",
+            "--max-steps",
+            "50",
+            "--out-dir",
+            str(tmp_path),
+            "--no-progress",
+        ]
+    )
     assert rc == 1
     err = capsys.readouterr().err
     assert "at step" in err and "smaller --lr" in err
@@ -83,21 +150,24 @@ def test_divergence_stops_with_message(tmp_path, capsys):
     assert data["steps"] < 50 and (tmp_path / "logreg_backprop_sgd.png").exists()
 
 
-@pytest.mark.parametrize("args, msg", [
-    (["train", "--model", "resnet"], "invalid choice: 'resnet' (choose from 'logreg', 'mlp', 'cnn')"),
-    (["train", "--optimizer", "rmsprop"], "choose from 'sgd', 'momentum', 'adam'"),
-    (["train", "--method", "both"], "choose from 'forward', 'backprop'"),
-    (["compare", "--distribution", "cauchy"], "choose from 'normal', 'rademacher'"),
-    (["train", "--backend", "cupy"], "choose from 'auto', 'numpy'"),
-    (["train", "--lr", "0"], "--lr must be a positive number"),
-    (["train", "--lr=-1e-3"], "--lr must be a positive number"),
-    (["train", "--lr", "nan"], "--lr must be a positive number"),
-    (["train", "--batch-size", "0"], "--batch-size must be a positive integer"),
-    (["compare", "--batch-size=-5"], "--batch-size must be a positive integer"),
-    (["train", "--epochs", "x"], "--epochs must be an integer"),
-    (["train", "--decay=-1"], "--decay must be a non-negative number"),
-    ([], "required"),
-])
+@pytest.mark.parametrize(
+    "args, msg",
+    [
+        (["train", "--model", "resnet"], "invalid choice: 'resnet' (choose from 'logreg', 'mlp', 'cnn')"),
+        (["train", "--optimizer", "rmsprop"], "choose from 'sgd', 'momentum', 'adam'"),
+        (["train", "--method", "both"], "choose from 'forward', 'backprop'"),
+        (["compare", "--distribution", "cauchy"], "choose from 'normal', 'rademacher'"),
+        (["train", "--backend", "cupy"], "choose from 'auto', 'numpy'"),
+        (["train", "--lr", "0"], "--lr must be a positive number"),
+        (["train", "--lr=-1e-3"], "--lr must be a positive number"),
+        (["train", "--lr", "nan"], "--lr must be a positive number"),
+        (["train", "--batch-size", "0"], "--batch-size must be a positive integer"),
+        (["compare", "--batch-size=-5"], "--batch-size must be a positive integer"),
+        (["train", "--epochs", "x"], "--epochs must be an integer"),
+        (["train", "--decay=-1"], "--decay must be a non-negative number"),
+        ([], "required"),
+    ],
+)
 def test_argument_errors(args, msg, capsys):
     with pytest.raises(SystemExit) as e:
         cli.main(args)
@@ -117,8 +187,16 @@ def test_data_command(tmp_path, capsys):
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     try:
-        rc = cli.main(["data", "mnist", "--download", str(tmp_path / "dl"),
-                       "--base-url", f"http://127.0.0.1:{httpd.server_address[1]}/"])
+        rc = cli.main(
+            [
+                "data",
+                "mnist",
+                "--download",
+                str(tmp_path / "dl"),
+                "--base-url",
+                f"http://127.0.0.1:{httpd.server_address[1]}/",
+            ]
+        )
     finally:
         httpd.shutdown()
         httpd.server_close()
@@ -140,6 +218,7 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
 def _example(name):
     import importlib.util
     import pathlib
+
     path = pathlib.Path(__file__).resolve().parent.parent / "examples" / f"{name}.py"
     spec = importlib.util.spec_from_file_location(f"example_{name}", path)
     mod = importlib.util.module_from_spec(spec)
@@ -155,7 +234,7 @@ def test_beale_rosenbrock_example(tmp_path, capsys):
     for label in ("forward gradient", "true gradient"):
         assert summary["beale"][label]["final_loss"] < 1e-3
         assert np.allclose(summary["beale"][label]["final_x"], [3.0, 0.5], atol=0.1)
-    assert summary["rosenbrock"]["forward gradient"]["final_loss"] < 4.0    # from 24.2 at (-1.2, 1)
+    assert summary["rosenbrock"]["forward gradient"]["final_loss"] < 4.0  # from 24.2 at (-1.2, 1)
     assert (tmp_path / "beale.png").exists() and (tmp_path / "rosenbrock.png").exists()
     # the exact-gradient helpers agree with central differences
     x = np.array([0.7, -0.3])

@@ -8,6 +8,7 @@
    exactly as a plain call does;
 6. ``forward_diff(f, wrt=...)`` agrees exactly with ``jvp``.
 """
+
 import copy
 import os
 import sys
@@ -29,10 +30,10 @@ PARAMS = [pytest.param(c, id=c.name) for c in CASES]
 # to the size of the values, i.e. ~1e-10 for these smooth, well-scaled functions; over the whole
 # corpus the largest observed |jvp - fd| is under 1% of the bound below: tight, but not flaky.
 FD_STEP = 1e-6
-FD_RTOL = 1e-6      # relative to the finite-difference value of each element
-FD_ATOL = 1e-8      # relative to the scale of the output leaf (max |value|, max |fd|, 1)
+FD_RTOL = 1e-6  # relative to the finite-difference value of each element
+FD_ATOL = 1e-8  # relative to the scale of the output leaf (max |value|, max |fd|, 1)
 LIN_RTOL = 1e-9
-F32_RTOL = 2e-3     # float32 JVP vs float64 JVP, relative to each element and to the leaf's scale
+F32_RTOL = 2e-3  # float32 JVP vs float64 JVP, relative to each element and to the leaf's scale
 
 
 # ------------------------------------------------------------------ pytrees
@@ -61,6 +62,7 @@ def flatten(tree, path=""):
 
 def rand_direction(x, rng):
     """A random tangent with the structure, shape and dtype of ``x`` (floats only)."""
+
     def leaf(v):
         if isinstance(v, np.ndarray):
             assert v.dtype.kind == "f", f"differentiated array leaf has dtype {v.dtype}"
@@ -69,6 +71,7 @@ def rand_direction(x, rng):
             return type(v)(rng.standard_normal())
         assert isinstance(v, float), f"differentiated leaf must be a float, got {type(v).__name__}"
         return float(rng.standard_normal())
+
     return tree_map(leaf, x)
 
 
@@ -86,6 +89,7 @@ def to_float32(tree):
         if isinstance(v, np.float64):
             return np.float32(v)
         return v
+
     return tree_map(leaf, tree)
 
 
@@ -118,7 +122,7 @@ def assert_identical(a, b, path="<out>", what="value"):
 
 # ------------------------------------------------------------------ running a case
 def _seed(c, k=0):
-    return (zlib.crc32(c.name.encode()) + 7919 * k) % (2 ** 32)
+    return (zlib.crc32(c.name.encode()) + 7919 * k) % (2**32)
 
 
 def make_args(c):
@@ -147,7 +151,7 @@ def finite_difference(c, args, tangents, h=FD_STEP):
         if _is_float_leaf(p) or (isinstance(p, np.ndarray) and p.dtype.kind == "c"):
             out.append((path, (np.asarray(p, np.float64) - np.asarray(m, np.float64)) / (2 * h)))
         else:
-            out.append((path, None))       # ints, bools, strings: piecewise constant, zero tangent
+            out.append((path, None))  # ints, bools, strings: piecewise constant, zero tangent
     return out
 
 
@@ -155,7 +159,8 @@ def tangent_leaves(value, tangent):
     """Pair each output leaf with its tangent leaf (the tangent must have the output's structure)."""
     vl, tl = flatten(value), flatten(tangent)
     assert [p for p, _ in vl] == [p for p, _ in tl], (
-        f"tangent structure {[p for p, _ in tl]} != value structure {[p for p, _ in vl]}")
+        f"tangent structure {[p for p, _ in tl]} != value structure {[p for p, _ in vl]}"
+    )
     return [(p, v, t) for (p, v), (_, t) in zip(vl, tl)]
 
 
@@ -188,7 +193,8 @@ def test_jvp_matches_finite_differences(c):
         err = np.abs(t - d)
         assert np.all(err <= bound), (
             f"{path}: JVP differs from finite differences (max err {np.max(err):.3g}, "
-            f"bound {np.min(bound):.3g})\njvp={t!r}\nfd ={d!r}")
+            f"bound {np.min(bound):.3g})\njvp={t!r}\nfd ={d!r}"
+        )
 
 
 @pytest.mark.parametrize("c", PARAMS)
@@ -209,8 +215,9 @@ def test_jvp_is_linear(c):
     _, t1 = run_jvp(c, args, v1)
     _, t2 = run_jvp(c, args, v2)
     value, t = run_jvp(c, args, v)
-    for (path, val, x), (_, _, y), (_, _, z) in zip(tangent_leaves(value, t1), tangent_leaves(value, t2),
-                                                    tangent_leaves(value, t)):
+    for (path, val, x), (_, _, y), (_, _, z) in zip(
+        tangent_leaves(value, t1), tangent_leaves(value, t2), tangent_leaves(value, t)
+    ):
         if not _is_float_leaf(val):
             continue
         x, y, z = (np.asarray(u, np.float64) for u in (x, y, z))
@@ -227,8 +234,10 @@ def test_float32(c):
         pytest.skip("no float arrays among the differentiated arguments")
     tangents = make_direction(c, args)
     args32, tangents32 = to_float32(args), to_float32(tangents)
-    tangents64 = tuple(None if t is None else tree_map(
-        lambda u: u.astype(np.float64) if isinstance(u, np.ndarray) else u, t) for t in tangents32)
+    tangents64 = tuple(
+        None if t is None else tree_map(lambda u: u.astype(np.float64) if isinstance(u, np.ndarray) else u, t)
+        for t in tangents32
+    )
     _, t64 = run_jvp(c, args, tangents64)
     value32, t32 = run_jvp(c, args32, tangents32)
     for (path, v, t), (_, w) in zip(tangent_leaves(value32, t32), flatten(t64)):

@@ -1,4 +1,5 @@
 """IDX loader, bundled MNIST subset, and the checksum-verified downloader (against a local HTTP server)."""
+
 import functools
 import gzip
 import http.server
@@ -25,8 +26,9 @@ def _write_split(d, n_img=3, n_lab=3, gz=True):
         "train-images-idx3-ubyte": _idx(2051, imgs.shape, imgs.tobytes()),
         "train-labels-idx1-ubyte": _idx(2049, labs.shape, labs.tobytes()),
         "t10k-images-idx3-ubyte": _idx(2051, imgs.shape, imgs.tobytes()),
-        "t10k-labels-idx1-ubyte": _idx(2049, (n_img,), labs[:n_img].tobytes() if n_lab >= n_img else
-                                       labs.tobytes() + bytes(n_img - n_lab)),
+        "t10k-labels-idx1-ubyte": _idx(
+            2049, (n_img,), labs[:n_img].tobytes() if n_lab >= n_img else labs.tobytes() + bytes(n_img - n_lab)
+        ),
     }
     for name, data in files.items():
         if gz:
@@ -61,13 +63,16 @@ def test_load_mnist_from_dir_raw_files(tmp_path):
     assert np.allclose(x, imgs.reshape(3, -1) / 255.0) and np.array_equal(y, labs)
 
 
-@pytest.mark.parametrize("data, problem", [
-    (_idx(2052, (1, 28, 28), bytes(784)), "bad magic number 2052"),
-    (_idx(2051, (2, 28, 28), bytes(784)), "truncated payload"),
-    (struct.pack(">I", 2051) + b"\x00\x00", "truncated header"),
-    (b"\x00\x00", "truncated header"),
-    (_idx(2051, (1, 28, 28), bytes(785)), "trailing bytes"),
-])
+@pytest.mark.parametrize(
+    "data, problem",
+    [
+        (_idx(2052, (1, 28, 28), bytes(784)), "bad magic number 2052"),
+        (_idx(2051, (2, 28, 28), bytes(784)), "truncated payload"),
+        (struct.pack(">I", 2051) + b"\x00\x00", "truncated header"),
+        (b"\x00\x00", "truncated header"),
+        (_idx(2051, (1, 28, 28), bytes(785)), "trailing bytes"),
+    ],
+)
 def test_load_idx_rejects_bad_files(tmp_path, data, problem):
     p = tmp_path / "bad.gz"
     p.write_bytes(gzip.compress(data))
@@ -80,7 +85,7 @@ def test_load_idx_rejects_bad_files(tmp_path, data, problem):
 def test_corrupt_gzip(tmp_path):
     good = gzip.compress(_idx(2049, (100,), bytes(100)))
     p = tmp_path / "labels.gz"
-    p.write_bytes(good[:len(good) // 2])
+    p.write_bytes(good[: len(good) // 2])
     with pytest.raises(DataError, match="corrupt gzip") as e:
         load_idx(p)
     assert str(p) in str(e.value)

@@ -4,6 +4,7 @@ The first group runs without MPI (the single-process code path, checkpoints, dat
 The MPI group launches ``mpiexec -n 2 python -m tangent_fwd.training.distributed`` on logistic regression
 over a few hundred bundled images and is skipped, with the reason, when mpi4py or an MPI launcher is
 missing (``pip install mpi4py mpich``; see docs/distributed.md)."""
+
 import importlib.util
 import json
 import os
@@ -19,21 +20,45 @@ import pytest
 from tangent_fwd.training import distributed as D
 from tangent_fwd.training.pytree import leaves
 
-TINY = ["--model", "logreg", "--steps", "20", "--n-train", "384", "--batch-size", "48", "--lr", "0.05",
-        "--no-eval", "--no-progress", "--check-every", "5"]
+TINY = [
+    "--model",
+    "logreg",
+    "--steps",
+    "20",
+    "--n-train",
+    "384",
+    "--batch-size",
+    "48",
+    "--lr",
+    "0.05",
+    "--no-eval",
+    "--no-progress",
+    "--check-every",
+    "5",
+]
 
 
 # ------------------------------------------------------------------------------------------- without MPI
 @pytest.fixture(scope="module")
 def data():
     from tangent_fwd.data import load_mnist
+
     x, y, xt, yt = load_mnist()
     return x[:384], y[:384], xt[:100], yt[:100]
 
 
 def _cfg(tmp, **kw):
-    base = dict(model="logreg", lr=0.05, batch_size=48, max_steps=20, epochs=1000, n_train=384, evaluate=False,
-                out_dir=str(tmp), check_every=5)
+    base = dict(
+        model="logreg",
+        lr=0.05,
+        batch_size=48,
+        max_steps=20,
+        epochs=1000,
+        n_train=384,
+        evaluate=False,
+        out_dir=str(tmp),
+        check_every=5,
+    )
     base.update(kw)
     return D.DistributedConfig(**base)
 
@@ -41,13 +66,13 @@ def _cfg(tmp, **kw):
 def test_batch_schedule_matches_runner_order():
     n, bs, seed = 100, 32, 3
     sched = D.BatchSchedule(n, bs, seed)
-    rng = np.random.default_rng([seed, 2])            # runner.train's shuffle
+    rng = np.random.default_rng([seed, 2])  # runner.train's shuffle
     step = 0
     for epoch in range(3):
         order = rng.permutation(n)
         for start in range(0, n, bs):
             e, idx = sched.batch(step)
-            assert e == epoch and np.array_equal(idx, order[start:start + bs])
+            assert e == epoch and np.array_equal(idx, order[start : start + bs])
             step += 1
     # random access (a resumed run) gives the same batches
     assert np.array_equal(D.BatchSchedule(n, bs, seed).batch(9)[1], sched.batch(9)[1])
@@ -95,8 +120,11 @@ def test_single_process_resume_is_exact(tmp_path, data, optimizer):
     _train_until(cfg_stop, data, 8)
     meta, params, state = D.load_checkpoint(ck2)
     assert meta["step"] == 8 and (optimizer == "sgd") == (not state)
-    res = D.train_distributed(_cfg(tmp_path / "c", optimizer=optimizer, lr=lr, checkpoint_dir=str(ck2),
-                                   checkpoint_every=4, resume=True), data=data, log=None)
+    res = D.train_distributed(
+        _cfg(tmp_path / "c", optimizer=optimizer, lr=lr, checkpoint_dir=str(ck2), checkpoint_every=4, resume=True),
+        data=data,
+        log=None,
+    )
     assert res["start_step"] == 8 and res["steps"] == 20
     for a, b in zip(leaves(full["params"]), leaves(res["params"])):
         np.testing.assert_array_equal(a, b)
@@ -104,8 +132,10 @@ def test_single_process_resume_is_exact(tmp_path, data, optimizer):
 
 def _train_until(cfg, data, step):
     """Run ``cfg`` and stop it (as a crash would) right after the checkpoint of ``step``."""
+
     class Stop(Exception):
         pass
+
     orig = D.save_checkpoint
 
     def save(directory, params, opt, s, meta):
@@ -113,6 +143,7 @@ def _train_until(cfg, data, step):
         if s == step:
             raise Stop
         return path
+
     D.save_checkpoint = save
     try:
         with pytest.raises(Stop):
@@ -125,8 +156,7 @@ def test_resume_refuses_other_settings(tmp_path, data):
     ck = tmp_path / "ck"
     D.train_distributed(_cfg(tmp_path, checkpoint_dir=str(ck)), data=data, log=None)
     with pytest.raises(D.DistributedError, match="settings differ.*batch_size"):
-        D.train_distributed(_cfg(tmp_path, checkpoint_dir=str(ck), resume=True, batch_size=32), data=data,
-                            log=None)
+        D.train_distributed(_cfg(tmp_path, checkpoint_dir=str(ck), resume=True, batch_size=32), data=data, log=None)
 
 
 def test_corrupt_checkpoint_is_reported(tmp_path, data):
@@ -165,8 +195,7 @@ _LAUNCHER, _FLAVOUR = _find_launcher()
 
 
 def _env():
-    env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1",
-               PYTHONUNBUFFERED="1")
+    env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1", PYTHONUNBUFFERED="1")
     if _FLAVOUR == "openmpi":
         env.update(OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
     return env
@@ -177,8 +206,7 @@ def _mpirun(n, args, cwd, timeout=60, keep_going=False):
     the launcher kill the job when a rank dies, so the survivors' watchdog reports which rank it was."""
     cmd = [_LAUNCHER]
     if _FLAVOUR == "openmpi":
-        cmd += ["--oversubscribe"] + (["--allow-run-as-root"] if hasattr(os, "geteuid") and os.geteuid() == 0
-                                      else [])
+        cmd += ["--oversubscribe"] + (["--allow-run-as-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else [])
     elif keep_going:
         cmd += ["-disable-auto-cleanup"]
     cmd += ["-n", str(n), sys.executable, "-m", "tangent_fwd.training.distributed", *args]
@@ -192,9 +220,17 @@ def mpi_ok(tmp_path_factory):
     if _LAUNCHER is None:
         pytest.skip(_FLAVOUR)
     d = tmp_path_factory.mktemp("mpicheck")
-    cmd = [_LAUNCHER] + (["--oversubscribe", "--allow-run-as-root"] if _FLAVOUR == "openmpi" else []) + \
-        ["-n", "2", sys.executable, "-c", "from mpi4py import MPI; c = MPI.COMM_WORLD; "
-         "assert c.allreduce(1) == c.Get_size() == 2"]
+    cmd = (
+        [_LAUNCHER]
+        + (["--oversubscribe", "--allow-run-as-root"] if _FLAVOUR == "openmpi" else [])
+        + [
+            "-n",
+            "2",
+            sys.executable,
+            "-c",
+            "from mpi4py import MPI; c = MPI.COMM_WORLD; assert c.allreduce(1) == c.Get_size() == 2",
+        ]
+    )
     try:
         p = subprocess.run(cmd, cwd=d, env=_env(), capture_output=True, text=True, timeout=60)
     except subprocess.TimeoutExpired:
@@ -225,17 +261,27 @@ def reference(mpi_ok, tmp_path_factory):
 
 def _tiny_cfg(out, **kw):
     """TINY as a config (``--steps`` alone means epochs=1_000_000 in main)."""
-    return D.DistributedConfig(model="logreg", lr=0.05, batch_size=48, max_steps=20, epochs=1_000_000,
-                               n_train=384, evaluate=False, out_dir=str(out), check_every=5, **kw)
+    return D.DistributedConfig(
+        model="logreg",
+        lr=0.05,
+        batch_size=48,
+        max_steps=20,
+        epochs=1_000_000,
+        n_train=384,
+        evaluate=False,
+        out_dir=str(out),
+        check_every=5,
+        **kw,
+    )
 
 
 def test_two_ranks_match_one_rank(reference):
     d = reference
     r0, r1, single = _params(d / "n2" / "p0.npz"), _params(d / "n2" / "p1.npz"), _params(d / "n1" / "p.npz")
     for k in single:
-        np.testing.assert_array_equal(r0[k], r1[k])                     # replicas identical
-        np.testing.assert_allclose(r0[k], single[k], rtol=1e-4, atol=1e-6)   # = single process
-        assert np.abs(single[k]).max() > 0                                # it did train
+        np.testing.assert_array_equal(r0[k], r1[k])  # replicas identical
+        np.testing.assert_allclose(r0[k], single[k], rtol=1e-4, atol=1e-6)  # = single process
+        assert np.abs(single[k]).max() > 0  # it did train
     res = json.loads((d / "n2" / "distributed_logreg_sgd.json").read_text())
     one = json.loads((d / "n1" / "distributed_logreg_sgd.json").read_text())
     assert res["ranks"] == 2 and res["steps"] == 20 and res["bytes_per_step"] == 16
@@ -248,14 +294,14 @@ def test_killed_rank_then_resume(reference, tmp_path):
     resuming (on 2 ranks, and on 1) reaches the uninterrupted run's parameters."""
     ck = tmp_path / "ck"
     common = TINY + ["--checkpoint-dir", str(ck), "--checkpoint-every", "5"]
-    p, took = _mpirun(2, common + ["--out-dir", str(tmp_path), "--fail-at-step", "13", "--fail-rank", "1"],
-                      tmp_path)
+    p, took = _mpirun(2, common + ["--out-dir", str(tmp_path), "--fail-at-step", "13", "--fail-rank", "1"], tmp_path)
     assert p.returncode != 0 and took < 30
     meta, _, _ = D.load_checkpoint(ck)
     assert meta["step"] == 10
     saved = (ck / "checkpoint.npz").read_bytes()
-    p, _ = _mpirun(2, common + ["--out-dir", str(tmp_path), "--resume", "--save-params",
-                                str(tmp_path / "p{rank}.npz")], tmp_path)
+    p, _ = _mpirun(
+        2, common + ["--out-dir", str(tmp_path), "--resume", "--save-params", str(tmp_path / "p{rank}.npz")], tmp_path
+    )
     assert p.returncode == 0, p.stderr
     assert "resumed from" in p.stdout and "at step 10" in p.stdout
     want = _params(reference / "n2" / "p0.npz")
@@ -279,8 +325,22 @@ def test_unresponsive_rank_is_named(mpi_ok, tmp_path, mode):
     """A rank that dies (launcher told not to clean up) or hangs: the survivor's allreduce deadline
     expires, it names rank 1, aborts the job with a non-zero status, and the checkpoint loads."""
     ck = tmp_path / "ck"
-    args = TINY + ["--checkpoint-dir", str(ck), "--checkpoint-every", "5", "--timeout", "2",
-                   "--out-dir", str(tmp_path), "--fail-at-step", "8", "--fail-rank", "1", "--fail-mode", mode]
+    args = TINY + [
+        "--checkpoint-dir",
+        str(ck),
+        "--checkpoint-every",
+        "5",
+        "--timeout",
+        "2",
+        "--out-dir",
+        str(tmp_path),
+        "--fail-at-step",
+        "8",
+        "--fail-rank",
+        "1",
+        "--fail-mode",
+        mode,
+    ]
     p, took = _mpirun(2, args, tmp_path, keep_going=True)
     out = p.stdout + p.stderr
     assert p.returncode != 0, out
@@ -293,8 +353,7 @@ def test_unresponsive_rank_is_named(mpi_ok, tmp_path, mode):
 
 
 def test_replica_mismatch_is_detected(mpi_ok, tmp_path):
-    args = TINY + ["--out-dir", str(tmp_path), "--fail-at-step", "7", "--fail-rank", "1",
-                   "--fail-mode", "corrupt"]
+    args = TINY + ["--out-dir", str(tmp_path), "--fail-at-step", "7", "--fail-rank", "1", "--fail-mode", "corrupt"]
     p, _ = _mpirun(2, args, tmp_path)
     out = p.stdout + p.stderr
     assert p.returncode != 0
@@ -305,8 +364,7 @@ def test_two_ranks_adam_three_directions_uneven_shards(mpi_ok, tmp_path):
     """K = 3 directions (regenerated from their seeds for the update), Adam, and a global batch of 45
     split 23 / 22 (the epoch's last batch: 24 split 12 / 12): still the single-process result."""
     extra = ["--directions", "3", "--optimizer", "adam", "--lr", "0.003", "--batch-size", "45"]
-    p, _ = _mpirun(2, TINY + extra + ["--out-dir", str(tmp_path), "--save-params", str(tmp_path / "p.npz")],
-                   tmp_path)
+    p, _ = _mpirun(2, TINY + extra + ["--out-dir", str(tmp_path), "--save-params", str(tmp_path / "p.npz")], tmp_path)
     assert p.returncode == 0, p.stderr
     cfg = _tiny_cfg(tmp_path / "one", directions=3, optimizer="adam")
     cfg.lr, cfg.batch_size = 0.003, 45
@@ -324,20 +382,25 @@ def test_single_process_lowrank_resume_is_exact_and_trains(tmp_path, data):
     """Low-rank directions (rank=1) through the seeds-only exchange: regenerated from (seed, step, k)
     like dense ones, so a resumed run lands on the uninterrupted run's parameters."""
     full = D.train_distributed(_cfg(tmp_path / "full", rank=1), data=data, log=None)
-    assert full["status"] == "ok" and np.abs(full["params"]["W"]).max() > 0      # it did update
+    assert full["status"] == "ok" and np.abs(full["params"]["W"]).max() > 0  # it did update
     ck = tmp_path / "ck"
     _train_until(_cfg(tmp_path / "b", rank=1, checkpoint_dir=str(ck), checkpoint_every=4), data, 8)
-    res = D.train_distributed(_cfg(tmp_path / "c", rank=1, checkpoint_dir=str(ck), checkpoint_every=4,
-                                   resume=True), data=data, log=None)
+    res = D.train_distributed(
+        _cfg(tmp_path / "c", rank=1, checkpoint_dir=str(ck), checkpoint_every=4, resume=True), data=data, log=None
+    )
     for a, b in zip(leaves(full["params"]), leaves(res["params"])):
         np.testing.assert_array_equal(a, b)
-    with pytest.raises(D.DistributedError, match="rank"):      # a dense-direction run cannot resume it
+    with pytest.raises(D.DistributedError, match="rank"):  # a dense-direction run cannot resume it
         D.train_distributed(_cfg(tmp_path / "d", checkpoint_dir=str(ck), resume=True), data=data, log=None)
 
 
 def test_two_ranks_match_one_rank_with_lowrank_directions(mpi_ok, tmp_path):
-    p2, _ = _mpirun(2, TINY + ["--rank", "1", "--out-dir", str(tmp_path / "n2"),
-                               "--save-params", str(tmp_path / "n2" / "p{rank}.npz")], tmp_path)
+    p2, _ = _mpirun(
+        2,
+        TINY
+        + ["--rank", "1", "--out-dir", str(tmp_path / "n2"), "--save-params", str(tmp_path / "n2" / "p{rank}.npz")],
+        tmp_path,
+    )
     assert p2.returncode == 0, p2.stderr
     one = D.train_distributed(_tiny_cfg(tmp_path / "n1", rank=1), log=None)
     r0, r1 = _params(tmp_path / "n2" / "p0.npz"), _params(tmp_path / "n2" / "p1.npz")

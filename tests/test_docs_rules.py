@@ -1,4 +1,5 @@
 """docs/rules.md is generated from the registry (docs/gen_rules.py) and must not drift from it."""
+
 import importlib.util
 import os
 
@@ -22,12 +23,15 @@ def test_rules_md_matches_the_registry():
         diff = [f"  doc: {x!r}\n  reg: {y!r}" for x, y in zip(a, e) if x != y][:3]
         if len(a) != len(e):
             diff.append(f"  {len(a)} lines in docs/rules.md, {len(e)} rendered")
-        raise AssertionError("docs/rules.md is out of date with the registered rules; regenerate it with\n"
-                             "    python docs/gen_rules.py\nfirst differences:\n" + "\n".join(diff))
+        raise AssertionError(
+            "docs/rules.md is out of date with the registered rules; regenerate it with\n"
+            "    python docs/gen_rules.py\nfirst differences:\n" + "\n".join(diff)
+        )
 
 
 def test_render_lists_every_library_rule_once():
     from tangent_fwd import registry
+
     gen = _gen()
     text = gen.render()
     table_rows = [line for line in text.splitlines() if line.startswith("| `")]

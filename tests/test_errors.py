@@ -1,22 +1,26 @@
 """Every rejection is a TransformError whose message names the place and says what to do."""
+
+import api_cases as C
 import numpy as np
 import pytest
 
 import tangent_fwd as tf
-import api_cases as C
 
 X = np.linspace(0.1, 0.9, 4)
 
 
-@pytest.mark.parametrize("func, construct, fix", [
-    (C.uses_try, "try/except", "move the try block"),
-    (C.uses_with, "'with' blocks", "move the with block"),
-    (C.uses_yield, "generators", "return a list"),
-    (C.uses_global_write, "'global' declarations", "pass the value in as an argument"),
-    (C.uses_class, "class definitions", "module level"),
-    (C.uses_lambda, "lambda expressions", "nested def"),
-    (C.uses_attr_store, "assigning to an attribute", "local variables"),
-])
+@pytest.mark.parametrize(
+    "func, construct, fix",
+    [
+        (C.uses_try, "try/except", "move the try block"),
+        (C.uses_with, "'with' blocks", "move the with block"),
+        (C.uses_yield, "generators", "return a list"),
+        (C.uses_global_write, "'global' declarations", "pass the value in as an argument"),
+        (C.uses_class, "class definitions", "module level"),
+        (C.uses_lambda, "lambda expressions", "nested def"),
+        (C.uses_attr_store, "assigning to an attribute", "local variables"),
+    ],
+)
 def test_unsupported_syntax_names_file_line_column_and_fix(func, construct, fix):
     with pytest.raises(tf.UnsupportedSyntaxError) as info:
         tf.jvp(func, (X,), (X,))
@@ -64,12 +68,15 @@ def test_lambda_is_rejected_with_workaround():
     assert "lambda" in str(info.value) and "def" in str(info.value)
 
 
-@pytest.mark.parametrize("wrt, text", [
-    (5, "wrt=5 is out of range: f_simple has 2 parameter(s) (x, W)"),
-    ("z", "wrt='z' is not a parameter of f_simple; its parameters are x, W"),
-    ((0, "x"), "wrt names parameter 'x' twice"),
-    (1.5, "wrt must be a parameter index, a parameter name"),
-])
+@pytest.mark.parametrize(
+    "wrt, text",
+    [
+        (5, "wrt=5 is out of range: f_simple has 2 parameter(s) (x, W)"),
+        ("z", "wrt='z' is not a parameter of f_simple; its parameters are x, W"),
+        ((0, "x"), "wrt names parameter 'x' twice"),
+        (1.5, "wrt must be a parameter index, a parameter name"),
+    ],
+)
 def test_bad_wrt(wrt, text):
     with pytest.raises(tf.ArgumentError) as info:
         tf.forward_diff(C.f_simple, wrt=wrt)

@@ -1,11 +1,12 @@
 """forward_gradient: unbiasedness (statistical test with tolerance from the estimator's variance),
 reproducibility, pytrees, direction dtypes, and argument errors."""
+
 import numpy as np
 import pytest
 
 from tangent_fwd.training import DISTRIBUTIONS, forward_gradient, sample_directions
-from tangent_fwd.training.models import logreg_loss
 from tangent_fwd.training.backprop import logreg_loss_and_grad
+from tangent_fwd.training.models import logreg_loss
 
 
 def quad(w, A, c):
@@ -79,7 +80,7 @@ def test_reproducible_and_not_aliased(problem):
     ea2 = a(p, x, y)[1]
     for key in p:
         assert np.array_equal(ea1[key], eb1[key])
-        assert np.array_equal(ea1[key], saved[key])          # a second call does not overwrite the first
+        assert np.array_equal(ea1[key], saved[key])  # a second call does not overwrite the first
         assert not np.array_equal(ea1[key], ea2[key])
 
 
@@ -145,15 +146,16 @@ def test_scalar_argument(distribution):
     g = forward_gradient(scalar_fn, rng=0, distribution=distribution)
     est = np.array([g(1.5, 2.0)[1] for _ in range(2000)])
     true = 2 * 1.5 * 2.0 + np.cos(1.5)
-    if distribution == "rademacher":      # v = ±1 so (f'·v)v = f' exactly
+    if distribution == "rademacher":  # v = ±1 so (f'·v)v = f' exactly
         assert np.allclose(est, true)
-    else:                                 # variance 2 f'^2
-        assert abs(est.mean() - true) < 5 * np.sqrt(2 * true ** 2 / 2000)
+    else:  # variance 2 f'^2
+        assert abs(est.mean() - true) < 5 * np.sqrt(2 * true**2 / 2000)
 
 
 def test_optimizer_buffers_match_public_estimate(problem):
     """The optimizers' allocation-free path gives the same update as the public estimate, for K > 1."""
     from tangent_fwd.training import SGD
+
     p, x, y, _ = problem
     mine = {k: v.copy() for k, v in p.items()}
     opt = SGD(logreg_loss, mine, lr=0.1, directions=3, distribution="rademacher", rng=4)
@@ -182,6 +184,7 @@ def test_vectorized_matches_sequential(problem, distribution):
 
 def test_vectorized_optimizer_step(problem):
     from tangent_fwd.training import Adam
+
     p, x, y, _ = problem
     a = {k: v.astype(np.float32) for k, v in p.items()}
     b = {k: v.copy() for k, v in a.items()}
@@ -195,12 +198,14 @@ def test_vectorized_optimizer_step(problem):
 def test_runner_uses_the_vector_mode_by_default_for_several_directions(monkeypatch):
     """--vectorized defaults to one vector-mode pass when K > 1 (and K passes with --no-vectorized)."""
     from tangent_fwd.training import runner
+
     made = []
     original = runner.make_optimizer
 
     def spy(*args, **kwargs):
         made.append(original(*args, **kwargs))
         return made[-1]
+
     monkeypatch.setattr(runner, "make_optimizer", spy)
     for vectorized, expected in ((None, True), (False, False)):
         cfg = runner.TrainConfig(model="logreg", directions=3, max_steps=2, epochs=1, vectorized=vectorized)

@@ -1,19 +1,20 @@
 """Kernel fusion for CuPy: the generated source groups elementwise statements into @xp.fuse() kernels;
 the fused code, run on a CPU stand-in whose fuse() is the identity, equals the unfused code on the
 whole corpus; with a GPU, real CuPy fused == unfused (gpu marker)."""
+
 import zlib
 
+import golden_cases as G
+import higher_cases as H
 import numpy as np
 import pytest
+from conftest import cupy_available
+from corpus import load
+from fusion_backend import fusetest
 
 import tangent_fwd
-from conftest import cupy_available
 from tangent_fwd import backends
 from tangent_fwd.fuse import estimate_launches
-from fusion_backend import fusetest
-from corpus import load
-import higher_cases as H
-import golden_cases as G
 
 backends.register("fusetest", fusetest, array_module="numpy_fusetest")
 CASES = load()
@@ -42,6 +43,7 @@ def _inputs(case):
         if isinstance(x, np.ndarray):
             return rng.standard_normal(x.shape).astype(x.dtype)
         return float(rng.standard_normal())
+
     return args, tuple(direction(a) if i in case.wrt else None for i, a in enumerate(args))
 
 
@@ -61,6 +63,7 @@ def _close(a, b):
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_fused_code_equals_unfused_on_corpus(case):
     import copy
+
     args, tangents = _inputs(case)
     want = tangent_fwd.jvp(case.func, copy.deepcopy(args), copy.deepcopy(tangents), backend="numpy")
     fd = tangent_fwd.forward_diff(case.func, wrt=case.wrt, backend="fusetest")
@@ -77,17 +80,21 @@ def test_fused_kernels_actually_run():
     assert fusetest.calls, "no fused kernel was called"
 
 
-
-
 @pytest.mark.gpu
 @pytest.mark.skipif(not cupy_available(), reason="needs CuPy with a usable CUDA device (cupy.is_available())")
 def test_fused_equals_unfused_on_cupy():
     import cupy
-    from tangent_fwd.compiler import Unit
+
     from tangent_fwd.api import _wrt_names
+    from tangent_fwd.compiler import Unit
+
     rng = np.random.default_rng(0)
-    p = {"W1": rng.standard_normal((5, 4)), "b1": rng.standard_normal(4), "W2": rng.standard_normal((4, 3)),
-         "b2": rng.standard_normal(3)}
+    p = {
+        "W1": rng.standard_normal((5, 4)),
+        "b1": rng.standard_normal(4),
+        "W2": rng.standard_normal((4, 3)),
+        "b2": rng.standard_normal(3),
+    }
     dp = {k: rng.standard_normal(v.shape) for k, v in p.items()}
     x, y = rng.standard_normal((6, 5)), rng.integers(0, 3, 6)
     to = lambda t: {k: cupy.asarray(v) for k, v in t.items()}  # noqa: E731

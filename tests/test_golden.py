@@ -3,13 +3,14 @@
 Regenerate after an intended change with:  TANGENT_FWD_REGEN_GOLDEN=1 python -m pytest tests/test_golden.py
 and review the diff of tests/golden/ like any other code change.
 """
+
 import os
 import pathlib
 
 import pytest
+from golden_cases import CASES
 
 import tangent_fwd as tf
-from golden_cases import CASES
 
 GOLDEN = pathlib.Path(__file__).parent / "golden"
 
@@ -27,16 +28,16 @@ def test_generated_source_is_pinned(name):
 
 def test_tanh_layer_has_one_tangent_matmul_reuses_tanh_and_makes_no_zeros():
     src = tf.source(CASES["tanh_layer_wrt_W"][0], wrt="W")
-    assert src.count("@") == 2                      # the primal W @ x and the tangent dW @ x
+    assert src.count("@") == 2  # the primal W @ x and the tangent dW @ x
     assert "dW @ x" in src
-    assert src.count("xp.tanh(") == 1               # the tangent reuses the primal tanh value
-    assert "zeros" not in src and "dx" not in src   # x is not differentiated: no tangent at all
+    assert src.count("xp.tanh(") == 1  # the tangent reuses the primal tanh value
+    assert "zeros" not in src and "dx" not in src  # x is not differentiated: no tangent at all
 
 
 def test_zero_tangent_only_for_loop_accumulator():
     src = tf.source(CASES["power_sum"][0], wrt="x")
-    assert src.count("dacc = ") == 2                # materialised once before the loop, updated inside
-    assert "dacc = 0.0" in src                      # a Python float zero for a Python float accumulator
+    assert src.count("dacc = ") == 2  # materialised once before the loop, updated inside
+    assert "dacc = 0.0" in src  # a Python float zero for a Python float accumulator
 
 
 def test_branch_join_materialises_zero_only_in_the_inactive_branch():
@@ -48,9 +49,10 @@ def test_branch_join_materialises_zero_only_in_the_inactive_branch():
 
 def test_generation_is_deterministic():
     for name, (func, wrt) in CASES.items():
-        from tangent_fwd.compiler import Unit
         from tangent_fwd import backends
         from tangent_fwd.api import _wrt_names
+        from tangent_fwd.compiler import Unit
+
         a = Unit(func, _wrt_names(func, wrt), backends.get("numpy")).build().source
         b = Unit(func, _wrt_names(func, wrt), backends.get("numpy")).build().source
         assert a == b, name

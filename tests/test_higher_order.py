@@ -1,11 +1,12 @@
 """jacfwd against finite-difference Jacobians; second derivatives (forward over forward) and
 Hessians against finite differences of first derivatives."""
+
+import higher_cases as H
 import numpy as np
 import pytest
+from corpus import load
 
 import tangent_fwd
-import higher_cases as H
-from corpus import load
 
 EPS = 1e-6
 
@@ -15,6 +16,7 @@ def fd_jacobian(f, x, index, args):
         a = list(args)
         a[index] = v
         return np.asarray(f(*a), dtype=float)
+
     if not hasattr(x, "shape"):
         return (at(x + EPS) - at(x - EPS)) / (2 * EPS)
     cols = []
@@ -46,6 +48,7 @@ JAC_CASES = _single_array_cases()
 @pytest.mark.parametrize("case", JAC_CASES, ids=[c.name for c in JAC_CASES])
 def test_jacfwd_matches_finite_differences_on_corpus(case):
     import copy
+
     args = case.args(np.random.default_rng(7))
     i = case.wrt[0]
     value = case.func(*copy.deepcopy(args))

@@ -1,6 +1,7 @@
 """Factored (low-rank) tangents: ``LowRank`` itself, the compiler's factored rules, and the JVP along a
 factored tangent == the JVP along the same tangent made dense, over the whole derivative corpus and
 the training models."""
+
 import copy
 import os
 import pathlib
@@ -23,8 +24,10 @@ GOLDEN = pathlib.Path(__file__).parent / "golden"
 
 def rand_lowrank(rng, shape, rank=2, split=None, dtype=np.float64):
     k = len(shape) - 1 if split is None else split
-    return LowRank(rng.standard_normal(tuple(shape[:k]) + (rank,)).astype(dtype),
-                   rng.standard_normal(tuple(shape[k:]) + (rank,)).astype(dtype))
+    return LowRank(
+        rng.standard_normal(tuple(shape[:k]) + (rank,)).astype(dtype),
+        rng.standard_normal(tuple(shape[k:]) + (rank,)).astype(dtype),
+    )
 
 
 def densified(t):
@@ -53,15 +56,24 @@ def test_lowrank_describes_and_materialises():
     np.testing.assert_allclose(t.dense(), u @ w.T)
     np.testing.assert_allclose(t.T.dense(), (u @ w.T).T)
     np.testing.assert_allclose((-t).dense(), -(u @ w.T))
-    k = rand_lowrank(rng, (3, 3, 5), rank=1)              # a conv kernel factored (kh, kw) x (c,)
+    k = rand_lowrank(rng, (3, 3, 5), rank=1)  # a conv kernel factored (kh, kw) x (c,)
     assert k.split == (2, 1)
     np.testing.assert_allclose(k.T.dense(), k.dense().T)
     assert t.astype(np.float32).dtype == np.float32
 
 
-@pytest.mark.parametrize("shape,new,split", [((3, 3, 5), (9, 5), 1), ((4, 6), (4, 2, 3), 1),
-                                             ((4, 6), (6, 4), 1), ((4, 6), (2, 12), 1), ((4, 6), (24, 1), 1),
-                                             ((2, 3, 4), (2, 12), None), ((4, 6), (-1, 3), 1)])
+@pytest.mark.parametrize(
+    "shape,new,split",
+    [
+        ((3, 3, 5), (9, 5), 1),
+        ((4, 6), (4, 2, 3), 1),
+        ((4, 6), (6, 4), 1),
+        ((4, 6), (2, 12), 1),
+        ((4, 6), (24, 1), 1),
+        ((2, 3, 4), (2, 12), None),
+        ((4, 6), (-1, 3), 1),
+    ],
+)
 def test_lowrank_reshape_is_exact_with_the_requested_split(shape, new, split):
     rng = np.random.default_rng(1)
     t = rand_lowrank(rng, shape, rank=2)
@@ -103,7 +115,7 @@ CORPUS = load()
 def _factored_tangents(c, args, rank):
     """The case's random tangents with every float array of ndim >= 2 replaced by a LowRank (or None
     when the case has no such leaf)."""
-    rng = np.random.default_rng(abs(hash(c.name)) % 2 ** 32)
+    rng = np.random.default_rng(abs(hash(c.name)) % 2**32)
     dense = make_direction(c, args)
     found = []
 
@@ -112,6 +124,7 @@ def _factored_tangents(c, args, rank):
             found.append(1)
             return rand_lowrank(rng, x.shape, rank=rank, dtype=x.dtype)
         return t
+
     out = tuple(None if t is None else tree_map(leaf, a, t) for a, t in zip(args, dense))
     return out if found else None
 
@@ -143,8 +156,10 @@ def _model_problem(name, rank, dtype=np.float64):
     p = {k: (v + 0.1 * rng.standard_normal(v.shape)).astype(dtype) for k, v in m.init(1, **size).items()}
     x = rng.random((5, 784)).astype(dtype)
     y = rng.integers(0, 10, 5)
-    t = {k: rand_lowrank(rng, v.shape, rank, dtype=dtype) if v.ndim >= 2 else rng.standard_normal(v.shape).astype(dtype)
-         for k, v in p.items()}
+    t = {
+        k: rand_lowrank(rng, v.shape, rank, dtype=dtype) if v.ndim >= 2 else rng.standard_normal(v.shape).astype(dtype)
+        for k, v in p.items()
+    }
     return m, p, x, y, t
 
 
@@ -161,7 +176,7 @@ def test_models_factored_jvp_equals_dense_and_finite_differences(name, rank):
     fd = (m.loss({k: p[k] + h * td[k] for k in p}, x, y) - m.loss({k: p[k] - h * td[k] for k in p}, x, y)) / (2 * h)
     assert np.isclose(d1, fd, rtol=1e-6, atol=1e-8)
     src = tf.source(m.loss, tangents=t)
-    assert "lowrank.dense" not in src           # the models keep every factored tangent factored
+    assert "lowrank.dense" not in src  # the models keep every factored tangent factored
 
 
 def test_models_factored_jvp_float32():
@@ -175,10 +190,10 @@ def test_models_factored_jvp_float32():
 def test_generated_source_shows_the_factored_products():
     m, p, x, y, t = _model_problem("mlp", 1)
     src = tf.source(m.loss, tangents=t)
-    assert "x @ dt1.u * dt1.w[:, 0]" in src               # rank 1: (x @ u), then a broadcast
+    assert "x @ dt1.u * dt1.w[:, 0]" in src  # rank 1: (x @ u), then a broadcast
     assert "dh1 @ t5 + h1 @ dt5.u * dt5.w[:, 0]" in src
     src2 = tf.source(m.loss, tangents=_model_problem("mlp", 2)[4])
-    assert "x @ dt1.u @ dt1.w.T" in src2                  # rank r: (x @ u) @ wᵀ
+    assert "x @ dt1.u @ dt1.w.T" in src2  # rank r: (x @ u) @ wᵀ
     cnn = _model_problem("cnn", 1)
     src3 = tf.source(cnn[0].loss, tangents=cnn[4])
     assert "dt2.reshape(9, c, split=1)" in src3
@@ -236,7 +251,7 @@ def f_einsum(W, x):
     b = np.einsum("ij,bj->bi", W.T, x)
     c = np.einsum("ij->ji", W)
     d = np.einsum("ij,ij->", W, W)
-    return (a ** 2).sum() + (b * 2).sum() + c.sum() + d
+    return (a**2).sum() + (b * 2).sum() + c.sum() + d
 
 
 def f_einsum_square(W, x):
@@ -265,7 +280,7 @@ def f_branch(W, x, flag=True):
         y = x @ W
     else:
         y = W[:1]
-    return (y ** 2).sum()
+    return (y**2).sum()
 
 
 def f_return(W, x):
@@ -281,13 +296,14 @@ def f_mutates(W, x):
 def f_nested(W, x):
     def g(v):
         return v @ W
+
     return g(x).sum()
 
 
 def f_rebind(W, x):
-    x = x @ W                      # the tangent must read the old x
+    x = x @ W  # the tangent must read the old x
     x = np.tanh(x) @ W.T
-    return (x ** 2).sum()
+    return (x**2).sum()
 
 
 def _helper(params, x):
@@ -296,7 +312,7 @@ def _helper(params, x):
 
 def f_user_call(params, x):
     h = _helper(params, x)
-    return (h ** 2).sum()
+    return (h**2).sum()
 
 
 def f_container_ops(params, x):
@@ -306,12 +322,25 @@ def f_container_ops(params, x):
 
 
 # function -> (shape of W, shape of x)
-RULE_CASES = {f_left: ((4, 6), (5, 4)), f_right: ((4, 6), (6, 5)), f_dot: ((4, 4), (3, 4)),
-              f_matmul_fn: ((4, 6), (5, 4)), f_vec: ((4, 6), (2, 4)), f_transpose: ((4, 6), (5, 6)),
-              f_neg: ((4, 6), (5, 4)), f_both: ((4, 6), (5, 4)), f_einsum: ((4, 6), (5, 4)),
-              f_einsum_square: ((6, 6), (1, 1)), f_reshape: ((4, 6), (5, 3)), f_elementwise: ((4, 6), (5, 4)),
-              f_loop: ((4, 6), (5, 4)), f_branch: ((4, 6), (5, 4)), f_mutates: ((4, 6), (5, 4)),
-              f_nested: ((4, 6), (5, 4)), f_rebind: ((4, 4), (5, 4))}
+RULE_CASES = {
+    f_left: ((4, 6), (5, 4)),
+    f_right: ((4, 6), (6, 5)),
+    f_dot: ((4, 4), (3, 4)),
+    f_matmul_fn: ((4, 6), (5, 4)),
+    f_vec: ((4, 6), (2, 4)),
+    f_transpose: ((4, 6), (5, 6)),
+    f_neg: ((4, 6), (5, 4)),
+    f_both: ((4, 6), (5, 4)),
+    f_einsum: ((4, 6), (5, 4)),
+    f_einsum_square: ((6, 6), (1, 1)),
+    f_reshape: ((4, 6), (5, 3)),
+    f_elementwise: ((4, 6), (5, 4)),
+    f_loop: ((4, 6), (5, 4)),
+    f_branch: ((4, 6), (5, 4)),
+    f_mutates: ((4, 6), (5, 4)),
+    f_nested: ((4, 6), (5, 4)),
+    f_rebind: ((4, 4), (5, 4)),
+}
 
 
 @pytest.mark.parametrize("rank", [1, 2])
@@ -339,7 +368,7 @@ def test_which_forms_stay_factored():
         assert "lowrank.dense" in tf.source(f, tangents=dW), f.__name__
     src = tf.source(f_einsum, tangents=dW)
     assert "da = xp.einsum('ba,ja->bj', xp.einsum('bi,ia->ba', x, dW.u), dW.w)" in src
-    assert "dc = xp.einsum('ia,ja->ji', dW.u, dW.w)" in src      # no other operand: the factor itself
+    assert "dc = xp.einsum('ia,ja->ji', dW.u, dW.w)" in src  # no other operand: the factor itself
 
 
 def test_factored_return_is_dense():
@@ -371,8 +400,8 @@ def test_forward_diff_specialises_by_structure_and_keeps_the_fast_path_correct()
     fd = tf.forward_diff(f_left)
     dW = rand_lowrank(rng, W.shape, 1)
     dense = dW.dense()
-    a = fd(W, x, dense)              # dense first: the fast path is set up
-    b = fd(W, x, dW)                 # then factored: must not take the dense fast path
+    a = fd(W, x, dense)  # dense first: the fast path is set up
+    b = fd(W, x, dW)  # then factored: must not take the dense fast path
     c = fd(W, x, dense)
     assert a == c
     assert np.isclose(a[1], b[1], rtol=1e-12)
@@ -418,14 +447,17 @@ def _check_on_backend(func, args, tangents, to_device, to_host, backend):
 def test_factored_corpus_on_the_strict_backend(c):
     """The factored code on a backend whose arrays refuse any conversion to NumPy (as CuPy's do)."""
     import strict_np
+
     from tangent_fwd import backends
+
     backends.register("strict", strict_np)
     args = make_args(c)
     if c.name in ("calls.module_globals", "calls.global_loop_count"):
         # the function itself reads module-level host arrays (as in test_backend_strict.py)
         with pytest.raises(strict_np.HostFallbackError):
-            _check_on_backend(c.func, args, _factored_tangents(c, args, 2), strict_np.to_device,
-                              strict_np.to_host, "strict")
+            _check_on_backend(
+                c.func, args, _factored_tangents(c, args, 2), strict_np.to_device, strict_np.to_host, "strict"
+            )
         return
     _check_on_backend(c.func, args, _factored_tangents(c, args, 2), strict_np.to_device, strict_np.to_host, "strict")
 
@@ -433,23 +465,28 @@ def test_factored_corpus_on_the_strict_backend(c):
 @pytest.mark.parametrize("name", models.MODEL_NAMES)
 def test_factored_models_on_the_strict_backend(name):
     import strict_np
+
     from tangent_fwd import backends
+
     backends.register("strict", strict_np)
     m, p, x, y, t = _model_problem(name, 1)
     _check_on_backend(m.loss, (p, x, y), (t, None, None), strict_np.to_device, strict_np.to_host, "strict")
     # the exact fallback of a reshape that mixes the factors builds its identity on the backend too
     dW = rand_lowrank(np.random.default_rng(0), (4, 6), 2)
-    _check_on_backend(f_reshape, (np.ones((4, 6)), np.ones((5, 3))), (dW, None), strict_np.to_device,
-                      strict_np.to_host, "strict")
+    _check_on_backend(
+        f_reshape, (np.ones((4, 6)), np.ones((5, 3))), (dW, None), strict_np.to_device, strict_np.to_host, "strict"
+    )
 
 
 @pytest.mark.gpu
 @pytest.mark.parametrize("name", models.MODEL_NAMES)
 def test_factored_models_on_cupy(name):
     from conftest import cupy_available
+
     if not cupy_available():
         pytest.skip("needs CuPy with a usable CUDA device")
     import cupy
+
     m, p, x, y, t = _model_problem(name, 1)
     to_dev = lambda tree: tree_map(lambda a: cupy.asarray(a) if isinstance(a, np.ndarray) else a, tree)  # noqa: E731
     to_host = lambda tree: tree_map(lambda a: cupy.asnumpy(a) if isinstance(a, cupy.ndarray) else a, tree)  # noqa: E731
@@ -461,7 +498,9 @@ def test_factored_models_with_cupy_kernel_fusion(name):
     """The CuPy code (elementwise runs fused into kernels) with factored tangents, run on a CPU stand-in
     whose fuse() is the identity, equals the NumPy code; its source keeps the factored products."""
     from fusion_backend import fusetest
+
     from tangent_fwd import backends
+
     backends.register("fusetest", fusetest, array_module="numpy_fusetest")
     m, p, x, y, t = _model_problem(name, 1)
     want = tf.jvp(m.loss, (p, x, y), (t, None, None), backend="numpy")

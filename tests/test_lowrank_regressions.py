@@ -1,5 +1,6 @@
 """Regression tests for wrong factored JVPs found by the adversarial reviews (each was silently wrong
 or crashed before its fix): the factored JVP must equal the dense one and finite differences."""
+
 import copy
 
 import numpy as np
@@ -33,7 +34,7 @@ def boolop_factored(W, x, c=True):
 # in-place writes through views made by function-call forms
 def view_transpose(W, x):
     V = np.transpose(W)
-    V[0, 1] = 0.0                  # also writes W[1, 0]
+    V[0, 1] = 0.0  # also writes W[1, 0]
     return ((x @ W) ** 2).sum()
 
 
@@ -44,7 +45,7 @@ def view_reshape(W, x):
 
 
 def view_einsum(W, x):
-    V = np.einsum('ij->ji', W)
+    V = np.einsum("ij->ji", W)
     V[0, 1] = 0.0
     return ((x @ W) ** 2).sum()
 
@@ -83,7 +84,7 @@ def write_through_returned_alias(W, x):
 # that writes in place, itself or through a callee)
 def real_view(W, x):
     V = W.T
-    U = V.real                     # a view of W
+    U = V.real  # a view of W
     U[0, 1] = 0.0
     return ((x @ W) ** 2).sum()
 
@@ -139,11 +140,24 @@ def callee_writes_into_a_literal(W, x):
     return ((x @ W) ** 2).sum() + c
 
 
-CASES = [(real_view, (3, 4)), (tuple_unpack, (3, 4)), (container_append, (3, 4)), (for_over_literal, (4, 4)),
-         (ifexp_alias, (3, 4)), (subscript_of_call, (3, 4)), (callee_writes_into_a_literal, (3, 4)),
-         (dot_nd, (4, 5)), (ifexp_other_branch_dense, (3, 4)), (ifexp_factored_branch, (3, 4)),
-         (boolop_factored, (3, 4)), (view_transpose, (3, 4)), (view_reshape, (3, 4)), (view_einsum, (3, 4)),
-         (callee_writes_one_call_deeper, (3, 4)), (write_through_returned_alias, (3, 4))]
+CASES = [
+    (real_view, (3, 4)),
+    (tuple_unpack, (3, 4)),
+    (container_append, (3, 4)),
+    (for_over_literal, (4, 4)),
+    (ifexp_alias, (3, 4)),
+    (subscript_of_call, (3, 4)),
+    (callee_writes_into_a_literal, (3, 4)),
+    (dot_nd, (4, 5)),
+    (ifexp_other_branch_dense, (3, 4)),
+    (ifexp_factored_branch, (3, 4)),
+    (boolop_factored, (3, 4)),
+    (view_transpose, (3, 4)),
+    (view_reshape, (3, 4)),
+    (view_einsum, (3, 4)),
+    (callee_writes_one_call_deeper, (3, 4)),
+    (write_through_returned_alias, (3, 4)),
+]
 
 
 def _check(f, arg, x, t):
@@ -155,6 +169,7 @@ def _check(f, arg, x, t):
         if isinstance(arg, dict):
             return {k: arg[k] + s * lowrank.dense(t[k]) for k in arg}
         return arg + s * lowrank.dense(t)
+
     fd = (f(shifted(h), x) - f(shifted(-h), x)) / (2 * h)
     assert np.isclose(got, want, rtol=1e-10, atol=1e-10), (got, want)
     assert np.isclose(got, fd, rtol=1e-6, atol=1e-6), (got, fd)
@@ -198,6 +213,7 @@ def namedtuple_sum(p, x):
 
 def test_namedtuple_tangents_are_accepted():
     from collections import namedtuple
+
     P = namedtuple("P", "W b")
     rng = np.random.default_rng(3)
     p, x = P(rng.standard_normal(4), rng.standard_normal(4)), rng.standard_normal(4)

@@ -1,5 +1,6 @@
 """Low-rank directions in forward-gradient training: E[v vᵀ] = I, unbiased estimates (statistical tests
 with tolerances from the estimator's own variance), the optimizers' factored updates, the CLI."""
+
 import math
 
 import numpy as np
@@ -34,10 +35,10 @@ def _params():
 
 def test_factored_shape():
     assert factored_shape((784, 1024), 1) == ((784,), (1024,))
-    assert factored_shape((3, 3, 64, 128), 1) == ((3, 3, 64), (128,))   # conv kernel: one filter x output channels
-    assert factored_shape((3, 3, 16), 1) is None                   # 9 inputs: the dense tangent is faster
-    assert factored_shape((1024,), 1) is None                      # vectors stay dense
-    assert factored_shape((2, 2), 1) is None                       # a factored direction would not be cheaper
+    assert factored_shape((3, 3, 64, 128), 1) == ((3, 3, 64), (128,))  # conv kernel: one filter x output channels
+    assert factored_shape((3, 3, 16), 1) is None  # 9 inputs: the dense tangent is faster
+    assert factored_shape((1024,), 1) is None  # vectors stay dense
+    assert factored_shape((2, 2), 1) is None  # a factored direction would not be cheaper
     assert factored_shape((64, 4), 1) == ((64,), (4,)) and factored_shape((64, 4), 3) is None
     assert factored_shape((5, 4), 1) is None
     assert factored_shape((784, 1024), None) is None
@@ -142,7 +143,7 @@ def test_lowrank_training_lowers_the_mnist_loss():
     opt = SGD(mlp_loss, p, lr=1e-3, rank=1, rng=0)
     order = np.random.default_rng(0).permutation(len(x))
     for i in range(300):
-        idx = order[(i * 32) % len(x):(i * 32) % len(x) + 32]
+        idx = order[(i * 32) % len(x) : (i * 32) % len(x) + 32]
         opt.step(x[idx], y[idx])
     assert mlp_loss(p, x, y) < before - 0.1
     assert p["W1"].dtype == np.float32
@@ -156,20 +157,24 @@ def test_rank_errors():
     with pytest.raises(ValueError, match="batched"):
         DirectionSampler(_params(), batch=2, rank=1)
     fg = forward_gradient(lsq, rank=1, directions=3)
-    assert not fg.vectorized                        # K passes, not vector mode
+    assert not fg.vectorized  # K passes, not vector mode
     p = logreg_init()
     with pytest.raises(ValueError, match="rank"):
         from tangent_fwd.training.runner import TrainConfig
+
         TrainConfig(rank=1, vectorized=True).validate()
     assert logreg_loss(p, np.zeros((2, 784), np.float32), np.array([0, 1])) > 0
 
 
 def test_cli_rank(tmp_path):
     from tangent_fwd.cli import main
-    rc = main(["train", "--model", "logreg", "--rank", "1", "--max-steps", "20", "--out-dir", str(tmp_path),
-               "--no-progress"])
+
+    rc = main(
+        ["train", "--model", "logreg", "--rank", "1", "--max-steps", "20", "--out-dir", str(tmp_path), "--no-progress"]
+    )
     assert rc in (0, None)
     import json
+
     out = json.loads((tmp_path / "logreg_forward_sgd.json").read_text())
     assert out["config"]["rank"] == 1
     with pytest.raises(SystemExit):

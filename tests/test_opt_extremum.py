@@ -1,10 +1,11 @@
 """The matrix fast path of rt.extremum_jvp (max/min over the rows or columns of a 2-D array, as in a
 log-softmax's max shift): the same tangent as the general path (first arg-extremum), checked against
 a reference gather, against finite differences, and on the strict no-host stand-in backend."""
+
 import numpy as np
 import pytest
-
 import strict_np
+
 import tangent_fwd
 from tangent_fwd import runtime as rt
 
@@ -21,7 +22,7 @@ def _reference(x, dx, ans, axis, keepdims):
 @pytest.mark.parametrize("keepdims", [False, True])
 def test_matrix_fast_path_equals_first_extremum_gather(reduce, axis, keepdims):
     rng = np.random.default_rng(0)
-    x = rng.integers(0, 3, (7, 5)).astype(np.float32)       # many ties: the first one must win
+    x = rng.integers(0, 3, (7, 5)).astype(np.float32)  # many ties: the first one must win
     dx = rng.standard_normal((7, 5)).astype(np.float32)
     ans = reduce(x, axis=axis, keepdims=keepdims)
     got = rt.extremum_jvp(np, x, dx, ans, axis, keepdims)
@@ -52,6 +53,8 @@ def test_matrix_fast_path_runs_on_the_strict_backend(axis):
     x = rng.standard_normal((5, 3))
     dx = rng.standard_normal((5, 3))
     ans = x.max(axis=axis, keepdims=True)
-    got = rt.extremum_jvp(strict_np, strict_np.to_device(x), strict_np.to_device(dx), strict_np.to_device(ans), axis, True)
+    got = rt.extremum_jvp(
+        strict_np, strict_np.to_device(x), strict_np.to_device(dx), strict_np.to_device(ans), axis, True
+    )
     assert isinstance(got, strict_np.ndarray)
     assert np.array_equal(strict_np.to_host(got), _reference(x, dx, ans, axis, True))

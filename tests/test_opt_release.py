@@ -1,6 +1,7 @@
 """Releasing compiler temporaries at the end of loop bodies (optimize.release_temporaries): a
 temporary last read by the final statement of a loop body used to stay bound across the back-edge,
 so the next iteration allocated its own arrays while the previous ones were still held."""
+
 import os
 import sys
 import textwrap
@@ -55,7 +56,7 @@ def test_deep_loop_jvp_matches_central_differences():
     fd = tangent_fwd.forward_diff(deep_loss, wrt="params")
     val, dval = fd(p, x, v)
     eps = 1e-6
-    shift = lambda s: {k: [a + s * d for a, d in zip(p[k], v[k])] for k in p}   # noqa: E731
+    shift = lambda s: {k: [a + s * d for a, d in zip(p[k], v[k])] for k in p}  # noqa: E731
     fdiff = (deep_loss(shift(eps), x) - deep_loss(shift(-eps), x)) / (2 * eps)
     assert np.isclose(val, deep_loss(p, x))
     assert np.isclose(dval, fdiff, rtol=1e-6, atol=1e-8)
@@ -82,21 +83,25 @@ def _release(src, temps):
 
 
 def test_end_of_loop_release_fires_on_a_temporary_assigned_then_read_in_the_body():
-    out = _release("""
+    out = _release(
+        """
         def f(xs, xp):
             s = 0
             for a in xs:
                 t1 = xp.exp(a)
                 s = s + t1
             return s
-        """, {"t1"})
+        """,
+        {"t1"},
+    )
     assert "del t1" in out
 
 
 def test_no_release_for_a_temporary_read_before_it_is_assigned_in_the_body():
     # t1 is carried from one iteration to the next: deleting it after its last read at the end of
     # the body would make the next iteration's first statement fail
-    out = _release("""
+    out = _release(
+        """
         def f(xs, xp):
             t1 = xp.zeros(3)
             s = 0
@@ -105,7 +110,9 @@ def test_no_release_for_a_temporary_read_before_it_is_assigned_in_the_body():
                 t1 = xp.exp(a)
                 s = s * t1
             return s
-        """, {"t1"})
+        """,
+        {"t1"},
+    )
     ns = {}
     exec(out, ns)
     xs = [np.full(3, 0.5)] * 3
@@ -115,20 +122,26 @@ def test_no_release_for_a_temporary_read_before_it_is_assigned_in_the_body():
 
 
 def test_no_release_for_a_temporary_read_after_the_loop():
-    out = _release("""
+    out = _release(
+        """
         def f(xs, xp):
             for a in xs:
                 t1 = xp.exp(a)
                 u = t1 + 1
             return t1
-        """, {"t1"})
+        """,
+        {"t1"},
+    )
     assert "del" not in out
 
 
 def test_no_release_at_the_end_of_a_function_body():
-    out = _release("""
+    out = _release(
+        """
         def f(a, xp):
             t1 = xp.exp(a)
             print(t1)
-        """, {"t1"})
+        """,
+        {"t1"},
+    )
     assert "del" not in out

@@ -1,4 +1,5 @@
 """Optimizers: hand-computed updates on small cases, in-place updates, loss decreases, reproducibility."""
+
 import math
 
 import numpy as np
@@ -45,7 +46,7 @@ def test_sgd_is_algorithm_1():
         assert np.isclose(opt.step(T), sq(before, T))
     for k in p:
         assert np.allclose(p[k], ref[k], rtol=1e-12)
-    assert p["w"] is w_obj and p["b"] is b_obj          # updated in place
+    assert p["w"] is w_obj and p["b"] is b_obj  # updated in place
     assert opt.step_count == 3
 
 
@@ -81,7 +82,7 @@ def test_adam_hand_computed():
         g = w - T
         m = 0.9 * m + 0.1 * g
         s = 0.999 * s + 0.001 * g * g
-        mh, sh = m / (1 - 0.9 ** t), s / (1 - 0.999 ** t)
+        mh, sh = m / (1 - 0.9**t), s / (1 - 0.999**t)
         w = w - 0.01 * math.exp(-(t - 1) * 0.1) * mh / (np.sqrt(sh) + 1e-8)
         opt.step(T)
         assert np.allclose(p["w"], w, rtol=1e-12)
@@ -102,7 +103,7 @@ def _train(name, seed, data, steps=300, **kw):
     order = np.random.default_rng(seed).permutation(len(x))
     losses = []
     for i in range(steps):
-        idx = order[(i * 32) % len(x):(i * 32) % len(x) + 32]
+        idx = order[(i * 32) % len(x) : (i * 32) % len(x) + 32]
         losses.append(opt.step(x[idx], y[idx]))
     return p, losses
 

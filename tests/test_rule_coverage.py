@@ -1,5 +1,6 @@
 """Every registered rule (``registry.all_rules()``) must have a case in tests/rule_cases.py, and
 user-registered rules (``tangent_fwd.defjvp`` on a C function) work like the library's own."""
+
 import math
 import os
 import sys
@@ -29,15 +30,19 @@ def restore_registry():
 # ------------------------------------------------------------------ coverage
 def test_every_registered_rule_has_a_case():
     missing = missing_rules()
-    assert not missing, (f"{len(missing)} registered rule(s) have no case in tests/rule_cases.py RULE_CASES: "
-                         + ", ".join(missing))
+    assert not missing, (
+        f"{len(missing)} registered rule(s) have no case in tests/rule_cases.py RULE_CASES: " + ", ".join(missing)
+    )
 
 
 def test_every_case_key_is_a_registered_rule():
     registered = {id(r.op) for t, _, r in registry.all_rules() if t == "function"}
     names = {k for t, k, _ in registry.all_rules() if t != "function"}
-    stale = [k if isinstance(k, str) else registry._display_name(k) for k in RULE_CASES
-             if (k not in names if isinstance(k, str) else id(k) not in registered)]
+    stale = [
+        k if isinstance(k, str) else registry._display_name(k)
+        for k in RULE_CASES
+        if (k not in names if isinstance(k, str) else id(k) not in registered)
+    ]
     assert not stale, f"RULE_CASES keys with no registered rule (stale cases): {stale}"
 
 
@@ -56,8 +61,17 @@ def test_coverage_detects_a_rule_registered_without_a_case(restore_registry):
     assert "attribute .dummy_attribute_for_coverage" in missing
     assert len(missing) == 3, missing
     # a case for it makes it covered again
-    assert missing_rules({**RULE_CASES, _dummy_op: [object()], "dummy_method_for_coverage": [object()],
-                          "dummy_attribute_for_coverage": [object()]}) == []
+    assert (
+        missing_rules(
+            {
+                **RULE_CASES,
+                _dummy_op: [object()],
+                "dummy_method_for_coverage": [object()],
+                "dummy_attribute_for_coverage": [object()],
+            }
+        )
+        == []
+    )
 
 
 def test_coverage_cleanup_restored_the_registry():
@@ -79,7 +93,7 @@ def _table_and_key(key):
 def _compiled_or_error(case):
     try:
         return tangent_fwd.source(case.fn, wrt=case.diff)
-    except Exception as exc:    # noqa: BLE001  (without operator.add the compiler cannot even run)
+    except Exception as exc:  # noqa: BLE001  (without operator.add the compiler cannot even run)
         return f"{type(exc).__name__}: {exc}"
 
 
@@ -88,8 +102,11 @@ def _compiled_or_error(case):
 _SHADOWED = set(activity.ZERO_ATTRIBUTES)
 
 
-@pytest.mark.parametrize("key", [k for k in RULE_CASES if not (isinstance(k, str) and k in _SHADOWED)],
-                         ids=lambda k: k if isinstance(k, str) else registry._display_name(k))
+@pytest.mark.parametrize(
+    "key",
+    [k for k in RULE_CASES if not (isinstance(k, str) and k in _SHADOWED)],
+    ids=lambda k: k if isinstance(k, str) else registry._display_name(k),
+)
 def test_cases_reach_their_rule(key, restore_registry):
     """Without the rule, at least one of its cases compiles differently (or not at all): the case
     really passes a differentiated value to this op (not to an alias or around it)."""
@@ -101,7 +118,8 @@ def test_cases_reach_their_rule(key, restore_registry):
     registry._version[0] += 1
     without = [_compiled_or_error(c) for c in cases]
     assert any(a != b for a, b in zip(with_rule, without)), (
-        f"no case for {key!r} reaches its rule: the generated code is the same without it:\n{with_rule[0]}")
+        f"no case for {key!r} reaches its rule: the generated code is the same without it:\n{with_rule[0]}"
+    )
 
 
 # ------------------------------------------------------------------ user registration
@@ -130,8 +148,8 @@ def test_c_function_without_rule_raises_missing_rule_error():
     with pytest.raises(tangent_fwd.MissingRuleError) as info:
         tangent_fwd.jvp(uses_expit, (X,), (DX,))
     msg = str(info.value)
-    assert "scipy.special.expit" in msg                                 # names the callable
-    assert "tangent_fwd.defjvp(scipy.special.expit, 'x', 'dx * ...')" in msg   # shows how to register
+    assert "scipy.special.expit" in msg  # names the callable
+    assert "tangent_fwd.defjvp(scipy.special.expit, 'x', 'dx * ...')" in msg  # shows how to register
     assert "test_rule_coverage.py:" in msg and "scipy.special.expit(x) * 2.0" in msg
 
 
@@ -181,8 +199,8 @@ def uses_expit_again(x):
 
 def test_jvp_uses_the_current_rule_after_reregistration(restore_registry):
     # regression (rules-2): jvp's cached fast path kept code generated with the previous rule
-    tangent_fwd.defjvp(scipy.special.expit, "x", "dx * 0.0")                  # wrong
+    tangent_fwd.defjvp(scipy.special.expit, "x", "dx * 0.0")  # wrong
     assert np.all(tangent_fwd.jvp(uses_expit_again, (X,), (DX,))[1] == 0)
-    tangent_fwd.defjvp(scipy.special.expit, "x", "dx * ans * (1 - ans)")     # corrected
+    tangent_fwd.defjvp(scipy.special.expit, "x", "dx * ans * (1 - ans)")  # corrected
     _, tangent = tangent_fwd.jvp(uses_expit_again, (X,), (DX,))
     np.testing.assert_allclose(tangent, _fd(uses_expit_again, X, DX), rtol=1e-6, atol=1e-9)

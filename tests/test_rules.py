@@ -7,6 +7,7 @@ value must be the plain call's. The same cases run in vector mode (K directions 
 single JVPs) and on the strict non-NumPy backend (tests/strict_np.py: a rule never hard-codes numpy).
 For zero rules the result must carry an all-zero tangent although a differentiated value reaches the op.
 """
+
 import copy
 import os
 import sys
@@ -38,8 +39,11 @@ def _rule_for(key):
     return registry.lookup(key)
 
 
-PARAMS = [pytest.param(key, i, c, id=f"{_key_name(key)}-{i}-{c.name}")
-          for key, cases in RULE_CASES.items() for i, c in enumerate(cases)]
+PARAMS = [
+    pytest.param(key, i, c, id=f"{_key_name(key)}-{i}-{c.name}")
+    for key, cases in RULE_CASES.items()
+    for i, c in enumerate(cases)
+]
 JVP_PARAMS = [p for p in PARAMS if _rule_for(p.values[0]) is None or _rule_for(p.values[0]).kind != "zero"]
 ZERO_PARAMS = [p for p in PARAMS if p not in JVP_PARAMS]
 
@@ -74,6 +78,7 @@ def direction(x, rng):
         if isinstance(v, np.floating):
             return type(v)(rng.standard_normal())
         return float(rng.standard_normal())
+
     return tree_map(leaf, x)
 
 
@@ -82,7 +87,7 @@ def axpy(h, t, x):
 
 
 def _seed(case, k):
-    return (zlib.crc32(case.name.encode()) + 7919 * k) % (2 ** 32)
+    return (zlib.crc32(case.name.encode()) + 7919 * k) % (2**32)
 
 
 def call(case, args):
@@ -137,8 +142,9 @@ def check_against_fd(case, args, wrt, label):
         assert np.shape(t) == np.shape(v), f"{label} leaf {k}: tangent shape {np.shape(t)} != value shape {np.shape(v)}"
         bound = case.rtol * np.abs(d) + case.atol * _scale(v, d)
         err = np.abs(t - d)
-        assert np.all(err <= bound), (f"{label} leaf {k}: JVP differs from finite differences "
-                                      f"(max err {np.max(err):.3g})\njvp={t!r}\nfd ={d!r}")
+        assert np.all(err <= bound), (
+            f"{label} leaf {k}: JVP differs from finite differences (max err {np.max(err):.3g})\njvp={t!r}\nfd ={d!r}"
+        )
     return value, tangent
 
 
@@ -158,17 +164,27 @@ def test_rule_matches_finite_differences(key, i, case):
 
 
 def _to32(tree):
-    return tree_map(lambda v: v.astype(np.float32) if isinstance(v, np.ndarray) and v.dtype == np.float64
-                    else (v.astype(np.complex64) if isinstance(v, np.ndarray) and v.dtype == np.complex128 else v),
-                    tree)
+    return tree_map(
+        lambda v: (
+            v.astype(np.float32)
+            if isinstance(v, np.ndarray) and v.dtype == np.float64
+            else (v.astype(np.complex64) if isinstance(v, np.ndarray) and v.dtype == np.complex128 else v)
+        ),
+        tree,
+    )
 
 
 def _has_f64_array(case):
-    return any(isinstance(v, np.ndarray) and v.dtype.kind in "fc" and v.itemsize >= 8
-               for i in case.diff for v in leaves(case.args[i]))
+    return any(
+        isinstance(v, np.ndarray) and v.dtype.kind in "fc" and v.itemsize >= 8
+        for i in case.diff
+        for v in leaves(case.args[i])
+    )
 
 
-F32_PARAMS = [p for p in JVP_PARAMS if (p.values[2].f32 if p.values[2].f32 is not None else _has_f64_array(p.values[2]))]
+F32_PARAMS = [
+    p for p in JVP_PARAMS if (p.values[2].f32 if p.values[2].f32 is not None else _has_f64_array(p.values[2]))
+]
 
 
 @pytest.mark.parametrize("key, i, case", F32_PARAMS)
@@ -179,19 +195,31 @@ def test_rule_float32(key, i, case):
     t32 = tuple(None if t is None else _to32(t) for t in t64)
     value32, tan32 = run_jvp(case, args32, t32)
     # the float64 reference along the same (float32-rounded) direction from the same (rounded) point
-    args_r = tree_map(lambda v: v.astype(np.result_type(v.dtype, np.float64)) if isinstance(v, np.ndarray) and v.dtype.kind in "fc" else v, args32)
-    t_r = tuple(None if t is None else tree_map(lambda v: v.astype(np.result_type(v.dtype, np.float64)) if isinstance(v, np.ndarray) else v, t) for t in t32)
+    args_r = tree_map(
+        lambda v: (
+            v.astype(np.result_type(v.dtype, np.float64)) if isinstance(v, np.ndarray) and v.dtype.kind in "fc" else v
+        ),
+        args32,
+    )
+    t_r = tuple(
+        None
+        if t is None
+        else tree_map(lambda v: v.astype(np.result_type(v.dtype, np.float64)) if isinstance(v, np.ndarray) else v, t)
+        for t in t32
+    )
     _, tan64 = run_jvp(case, args_r, t_r)
     for k, (v, t, r) in enumerate(zip(leaves(value32), leaves(tan32), leaves(tan64))):
         vdt = getattr(v, "dtype", None)
         if vdt is not None and vdt.kind in "fc":
             assert np.asarray(t).dtype == vdt, (
-                f"{case.name} leaf {k}: float32 inputs give a {vdt} value but a {np.asarray(t).dtype} tangent")
+                f"{case.name} leaf {k}: float32 inputs give a {vdt} value but a {np.asarray(t).dtype} tangent"
+            )
         t, r = np.asarray(t, np.complex128), np.asarray(r, np.complex128)
         err = np.abs(t - r)
         assert np.all(err <= F32_RTOL * (np.abs(r) + _scale(r))), (
             f"{case.name} leaf {k}: float32 tangent differs from float64 (max err {np.max(err):.3g})\n"
-            f"f32={t!r}\nf64={r!r}")
+            f"f32={t!r}\nf64={r!r}"
+        )
 
 
 # ------------------------------------------------------------------ vector mode (K directions in one pass)
@@ -202,6 +230,7 @@ def _batched_direction(x, rng):
     def leaf(v):
         d = direction(np.zeros((K,) + np.shape(v), dtype=getattr(v, "dtype", np.float64)), rng)
         return d
+
     return tree_map(leaf, x)
 
 
@@ -217,8 +246,10 @@ def test_rule_vector_mode(key, i, case):
     if case.seed is not None:
         np.random.seed(case.seed)
     value, tangent = tangent_fwd.jvp(case.fn, copy.deepcopy(case.args), copy.deepcopy(batched), vectorized=True)
-    singles = [leaves(run_jvp(case, case.args, tuple(None if t is None else _slice(t, k) for t in batched))[1])
-               for k in range(K)]
+    singles = [
+        leaves(run_jvp(case, case.args, tuple(None if t is None else _slice(t, k) for t in batched))[1])
+        for k in range(K)
+    ]
     got = leaves(tangent)
     assert len(got) == len(singles[0]), f"{case.name}: {len(got)} tangent leaves, {len(singles[0])} expected"
     for j, (leaf, v) in enumerate(zip(got, leaves(value))):
@@ -240,17 +271,25 @@ def test_rule_on_strict_backend(key, i, case):
     """The rule's generated code runs on arrays that refuse any conversion to NumPy (so it never
     hard-codes numpy) and gives NumPy's tangent."""
     import strict_np
+
     from tangent_fwd import backends
+
     if "strict" not in backends.names():
         backends.register("strict", strict_np)
     rng = np.random.default_rng(_seed(case, 55))
     tangents = tuple(direction(a, rng) if j in case.diff else None for j, a in enumerate(case.args))
     _, want = run_jvp(case, case.args, tangents)
-    _, got = tangent_fwd.jvp(case.fn, strict_np.to_device(copy.deepcopy(case.args)),
-                             strict_np.to_device(copy.deepcopy(tangents)), backend="strict")
+    _, got = tangent_fwd.jvp(
+        case.fn,
+        strict_np.to_device(copy.deepcopy(case.args)),
+        strict_np.to_device(copy.deepcopy(tangents)),
+        backend="strict",
+    )
     for j, (g, w) in enumerate(zip(leaves(got), leaves(want))):
         g = g._a if isinstance(g, strict_np.StrictArray) else g
-        np.testing.assert_allclose(np.asarray(g), np.asarray(w), rtol=1e-10, atol=1e-12, err_msg=f"{case.name} leaf {j}")
+        np.testing.assert_allclose(
+            np.asarray(g), np.asarray(w), rtol=1e-10, atol=1e-12, err_msg=f"{case.name} leaf {j}"
+        )
 
 
 # ------------------------------------------------------------------ zero rules

@@ -1,6 +1,7 @@
 """The max-shift tangent is dropped exactly where every use of the shifted value is shift-invariant
 (tangent_fwd/shift.py): the JVP stays equal to finite differences and to the JVP with the pass off, and
 the shift's tangent is still computed wherever it does not cancel."""
+
 import numpy as np
 import pytest
 
@@ -86,6 +87,7 @@ def closure_use(x):
 
     def g():
         return s.sum()
+
     return g() + (s - np.log(np.exp(s).sum(axis=1, keepdims=True))).sum()
 
 
@@ -108,29 +110,43 @@ def indexed_shift(x):
 
 def broadcast_shift(x, z):
     s = x - x.max(axis=1, keepdims=True)
-    t = s + z                      # z (3, 4, 5) adds a leading axis: s's axis 1 is t's axis 2
+    t = s + z  # z (3, 4, 5) adds a leading axis: s's axis 1 is t's axis 2
     r = t - np.log(np.exp(t).sum(axis=1, keepdims=True))
     return r[0, 1, 2]
 
 
 def broadcast_shift_negative_axis(x, z):
     s = x - x.max(axis=-1, keepdims=True)
-    t = s + z                      # with axis=-1 the shifted axis stays the last one
+    t = s + z  # with axis=-1 the shifted axis stays the last one
     r = t - np.log(np.exp(t).sum(axis=-1, keepdims=True))
     return r[0, 1, 2]
 
 
 POSITIVE.append(broadcast_shift_negative_axis)
+
+
 def rebound_between(x, y):
-    m = x.max(axis=1, keepdims=True)      # x (4, 5) -> m (4, 1)
-    x = y * 1.0                           # rebound to a (3, 4, 5) array: m gains a leading axis in s
+    m = x.max(axis=1, keepdims=True)  # x (4, 5) -> m (4, 1)
+    x = y * 1.0  # rebound to a (3, 4, 5) array: m gains a leading axis in s
     s = x - m
     r = s - np.log(np.sum(np.exp(s), axis=1, keepdims=True))
     return r[0, 1, 2]
 
 
-NEGATIVE = [broadcast_shift, rebound_between, returns_shift, other_axis_sum, no_keepdims_sum, scaled_shift, returns_exp, branch_use, passed_on,
-            closure_use, mutated, indexed_shift]
+NEGATIVE = [
+    broadcast_shift,
+    rebound_between,
+    returns_shift,
+    other_axis_sum,
+    no_keepdims_sum,
+    scaled_shift,
+    returns_exp,
+    branch_use,
+    passed_on,
+    closure_use,
+    mutated,
+    indexed_shift,
+]
 
 
 def _fd(f, args, tangents, h=1e-6):
@@ -187,9 +203,10 @@ def test_shift_tangent_kept_where_it_does_not_cancel(f):
 
 
 def test_shift_free_names_directly():
-    import gast
     import inspect
     import textwrap
+
+    import gast
 
     def names(f):
         node = gast.parse(textwrap.dedent(inspect.getsource(f))).body[0]
@@ -203,7 +220,9 @@ def test_shift_free_names_directly():
                 base = resolve(n.value)
                 return MISSING if base is MISSING else getattr(base, n.attr, MISSING)
             return MISSING
+
         return shift.shift_free_names(node.body, resolve)
+
     assert names(log_softmax_inline) == {"s"}
     assert names(log_softmax_named) == {"s"}
     assert names(softmax_axis0) == {"s"}
@@ -213,5 +232,6 @@ def test_shift_free_names_directly():
 
 def test_model_losses_skip_the_shift_tangent():
     from tangent_fwd.training import models
+
     src = tf.source(models.mlp_loss, wrt="params")
     assert "extremum_jvp" not in src and "ds = dlogits" in src

@@ -1,11 +1,12 @@
 """Vector mode: one generated pass with K directions equals K separate JVPs, on the whole corpus."""
+
 import zlib
 
 import numpy as np
 import pytest
+from corpus import load
 
 import tangent_fwd
-from corpus import load
 
 CASES = load()
 K = 3
@@ -40,13 +41,17 @@ def _flat(tree):
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_vector_mode_equals_k_single_jvps(case):
     import copy
+
     rng = np.random.default_rng(zlib.crc32(case.name.encode()))
     args = case.args(rng)
     batched = tuple(_direction(a, rng, K) if i in case.wrt else None for i, a in enumerate(args))
     value, tangent = tangent_fwd.jvp(case.func, copy.deepcopy(args), copy.deepcopy(batched), vectorized=True)
-    singles = [tangent_fwd.jvp(case.func, copy.deepcopy(args),
-                               tuple(None if t is None else copy.deepcopy(_slice(t, i)) for t in batched))[1]
-               for i in range(K)]
+    singles = [
+        tangent_fwd.jvp(
+            case.func, copy.deepcopy(args), tuple(None if t is None else copy.deepcopy(_slice(t, i)) for t in batched)
+        )[1]
+        for i in range(K)
+    ]
     got, want = _flat(tangent), [_flat(s) for s in singles]
     assert len(got) == len(want[0])
     for j, leaf in enumerate(got):
@@ -67,6 +72,10 @@ def test_vector_source_shows_one_batched_matmul_per_product():
 
 def test_vectorized_tangent_shape_is_checked():
     with pytest.raises(tangent_fwd.ArgumentError) as info:
-        tangent_fwd.jvp(_mlp, ({"W": np.ones((2, 3)), "b": np.ones(3)}, np.ones((4, 2))),
-                        ({"W": np.ones((5, 2, 3)), "b": np.ones((4, 3))}, None), vectorized=True)
+        tangent_fwd.jvp(
+            _mlp,
+            ({"W": np.ones((2, 3)), "b": np.ones(3)}, np.ones((4, 2))),
+            ({"W": np.ones((5, 2, 3)), "b": np.ones((4, 3))}, None),
+            vectorized=True,
+        )
     assert "has 4 directions but an earlier argument has 5" in str(info.value)

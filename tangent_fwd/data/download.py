@@ -3,6 +3,7 @@
 Each file is streamed to a temporary file in the destination folder, hashed while it is written, and
 renamed to its final name only when the checksum matches, so a failed or tampered download never leaves
 a file under the final name."""
+
 import hashlib
 import os
 import pathlib
@@ -40,16 +41,16 @@ def _fetch(url, dest, want_sha256, timeout):
                 raise DataError(f"{url}: download failed ({getattr(e, 'reason', None) or e})") from None
         got = h.hexdigest()
         if got != want_sha256:
-            raise DataError(f"{url}: sha256 {got} does not match the expected {want_sha256}; "
-                            f"the file was not saved")
+            raise DataError(f"{url}: sha256 {got} does not match the expected {want_sha256}; the file was not saved")
         os.replace(tmp, dest)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
 
 
-def download_mnist(dest_dir, base_url=DEFAULT_BASE_URL, checksums=None, *, timeout=60.0, overwrite=False,
-                   progress=None):
+def download_mnist(
+    dest_dir, base_url=DEFAULT_BASE_URL, checksums=None, *, timeout=60.0, overwrite=False, progress=None
+):
     """Fetch the four MNIST files into ``dest_dir`` and verify them against ``checksums`` (file name ->
     sha256; default: the full MNIST's published sums). Files already present with the right checksum are
     kept. Returns the folder as a ``pathlib.Path``; raises :class:`DataError` on a failure or mismatch."""
@@ -62,6 +63,7 @@ def download_mnist(dest_dir, base_url=DEFAULT_BASE_URL, checksums=None, *, timeo
     if not base_url.endswith("/"):
         base_url += "/"
     from .mnist import sha256_file
+
     for name in MNIST_FILES.values():
         target = dest / name
         if target.exists() and not overwrite and sha256_file(target) == checksums[name]:

@@ -4,6 +4,7 @@ IDX format (LeCun): a big-endian header ``0x00 0x00 <dtype> <ndim>`` followed by
 then the payload. MNIST uses dtype 0x08 (uint8): magic 2051 (= 0x0803) for images (N, 28, 28) and
 2049 (= 0x0801) for labels (N,). Files may be gzip-compressed (detected from the gzip magic bytes).
 """
+
 import gzip
 import hashlib
 import os
@@ -86,8 +87,10 @@ def load_idx(path, expected_magic=None):
         raise DataError(f"{path}: truncated header ({len(raw)} bytes, need at least 4)")
     magic = int.from_bytes(raw[:4], "big")
     if magic not in _MAGIC_NDIM:
-        raise DataError(f"{path}: bad magic number {magic} (0x{magic:08x}); expected {IMAGE_MAGIC} for "
-                        f"images or {LABEL_MAGIC} for labels (uint8 IDX)")
+        raise DataError(
+            f"{path}: bad magic number {magic} (0x{magic:08x}); expected {IMAGE_MAGIC} for "
+            f"images or {LABEL_MAGIC} for labels (uint8 IDX)"
+        )
     if expected_magic is not None and magic != expected_magic:
         kind = "images" if expected_magic == IMAGE_MAGIC else "labels"
         raise DataError(f"{path}: magic number {magic} but this file should hold {kind} (magic {expected_magic})")
@@ -95,7 +98,7 @@ def load_idx(path, expected_magic=None):
     header = 4 + 4 * ndim
     if len(raw) < header:
         raise DataError(f"{path}: truncated header ({len(raw)} bytes, need {header})")
-    shape = tuple(int.from_bytes(raw[4 + 4 * i:8 + 4 * i], "big") for i in range(ndim))
+    shape = tuple(int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
     need = int(np.prod(shape, dtype=np.int64))
     have = len(raw) - header
     if have < need:
@@ -109,8 +112,9 @@ def _load_split(d, images_name, labels_name):
     images = load_idx(d / images_name, IMAGE_MAGIC)
     labels = load_idx(d / labels_name, LABEL_MAGIC)
     if images.shape[0] != labels.shape[0]:
-        raise DataError(f"{d / images_name} has {images.shape[0]} images but {d / labels_name} has "
-                        f"{labels.shape[0]} labels")
+        raise DataError(
+            f"{d / images_name} has {images.shape[0]} images but {d / labels_name} has {labels.shape[0]} labels"
+        )
     if labels.size and labels.max() > 9:
         raise DataError(f"{d / labels_name}: label {int(labels.max())} is out of range 0..9")
     x = images.reshape(images.shape[0], -1).astype(np.float32)

@@ -1,2 +1,3 @@
 """The library's JVP rules, one line each, grouped by module; importing this registers them."""
-from . import operators, builtin_rules, math_rules, numpy_rules, runtime_rules  # noqa: F401
+
+from . import builtin_rules, math_rules, numpy_rules, operators, runtime_rules  # noqa: F401

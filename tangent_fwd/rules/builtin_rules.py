@@ -1,4 +1,5 @@
 """Rules for Python builtins."""
+
 import builtins
 
 from ..registry import defjvp, deflinear, defmethod, defmethod_linear, defmethod_zero, defzero
@@ -15,16 +16,41 @@ defjvp(builtins.max, "*args, key=None, default=None", "rt.builtin_extremum_jvp(a
 defjvp(builtins.min, "*args, key=None, default=None", "rt.builtin_extremum_jvp(args, dargs, ans)")
 defjvp(builtins.zip, "*iterables, strict=False", "rt.zip_tangent(diterables)")
 defjvp(builtins.enumerate, "iterable, start=0", "rt.enumerate_tangent(diterable)")
-defjvp(builtins.divmod, "x, y", "rt.TangentTuple((rt.zeros_like(ans[0]), rt.expand(dx, ans[1])))", "rt.TangentTuple((rt.zeros_like(ans[0]), -dy * ans[0]))")
+defjvp(
+    builtins.divmod,
+    "x, y",
+    "rt.TangentTuple((rt.zeros_like(ans[0]), rt.expand(dx, ans[1])))",
+    "rt.TangentTuple((rt.zeros_like(ans[0]), -dy * ans[0]))",
+)
 # ------------------------------------------------------------------ piecewise constant / structural
-for _f in (builtins.int, builtins.round, builtins.len, builtins.range, builtins.bool, builtins.print,
-           builtins.isinstance, builtins.type, builtins.str, builtins.repr, builtins.any, builtins.all,
-           builtins.hash, builtins.id, builtins.format):
+for _f in (
+    builtins.int,
+    builtins.round,
+    builtins.len,
+    builtins.range,
+    builtins.bool,
+    builtins.print,
+    builtins.isinstance,
+    builtins.type,
+    builtins.str,
+    builtins.repr,
+    builtins.any,
+    builtins.all,
+    builtins.hash,
+    builtins.id,
+    builtins.format,
+):
     defzero(_f)
 # ------------------------------------------------------------------ dict and list methods
 defmethod_linear("values", "self")
 defmethod("items", "self", "rt.items_tangent(dself)")
-defmethod("get", "self, key, default=None", "dself.get(key, rt.zeros_like(default))", None, "rt.get_default_tangent(self, key, ddefault)")
+defmethod(
+    "get",
+    "self, key, default=None",
+    "dself.get(key, rt.zeros_like(default))",
+    None,
+    "rt.get_default_tangent(self, key, ddefault)",
+)
 defmethod_zero("keys")
 defmethod_zero("index")
 defmethod_zero("count")

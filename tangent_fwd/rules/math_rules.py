@@ -1,4 +1,5 @@
 """Rules for the ``math`` module (Python floats)."""
+
 import math
 
 from ..registry import defjvp, deflinear, defzero
@@ -22,7 +23,12 @@ defjvp(math.atanh, "x", "dx / (1 - x * x)")
 # ------------------------------------------------------------------ exponential and logarithmic
 defjvp(math.exp, "x", "dx * ans")
 defjvp(math.expm1, "x", "dx * (ans + 1)")
-defjvp(math.log, "x, base=None", "dx / (x * (1.0 if base is None else math.log(base)))", "-dbase * ans / (base * math.log(base))")
+defjvp(
+    math.log,
+    "x, base=None",
+    "dx / (x * (1.0 if base is None else math.log(base)))",
+    "-dbase * ans / (base * math.log(base))",
+)
 defjvp(math.log2, "x", "dx / (x * 0.6931471805599453)")
 defjvp(math.log10, "x", "dx / (x * 2.302585092994046)")
 defjvp(math.log1p, "x", "dx / (1 + x)")

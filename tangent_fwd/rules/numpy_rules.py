@@ -1,9 +1,18 @@
 """Rules for NumPy. ``np`` in a template is the array backend (``xp`` in generated code)."""
+
 import numpy as np
 from numpy.lib import stride_tricks
 
-from ..registry import defjvp, deflinear, defzero, defmethod, defmethod_linear, defmethod_zero
-from ..registry import defattr_linear, defattr_zero
+from ..registry import (
+    defattr_linear,
+    defattr_zero,
+    defjvp,
+    deflinear,
+    defmethod,
+    defmethod_linear,
+    defmethod_zero,
+    defzero,
+)
 
 U = "x, /, out=None, *, where=True, casting='same_kind', order='K', dtype=None, subok=True"
 B = "x1, x2, /, out=None, *, where=True, casting='same_kind', order='K', dtype=None, subok=True"
@@ -64,10 +73,23 @@ defjvp(np.fmax, B, "dx1 * (x1 > x2)", "dx2 * (x1 <= x2)")
 defjvp(np.fmin, B, "dx1 * (x1 < x2)", "dx2 * (x1 >= x2)")
 defjvp(np.heaviside, B, None, "rt.where_like(np, x1 == 0, dx2, ans)")
 defjvp(np.sinc, U, "dx * np.where(x == 0, 0, (np.cos(np.pi * x) - ans) / np.where(x == 0, 1, x))")
-defjvp(np.where, "condition, x=None, y=None, /", None, "np.where(condition, dx, rt.zeros_like(ans))", "np.where(condition, rt.zeros_like(ans), dy)")
-defjvp(np.clip, "a, a_min=None, a_max=None, out=None, *, min=None, max=None",
-       "da * (ans == a)", "rt.where_like(np, a < a_min, da_min, a)", "rt.where_like(np, a > a_max, da_max, a)", None,
-       "rt.where_like(np, a < min, dmin, a)", "rt.where_like(np, a > max, dmax, a)")
+defjvp(
+    np.where,
+    "condition, x=None, y=None, /",
+    None,
+    "np.where(condition, dx, rt.zeros_like(ans))",
+    "np.where(condition, rt.zeros_like(ans), dy)",
+)
+defjvp(
+    np.clip,
+    "a, a_min=None, a_max=None, out=None, *, min=None, max=None",
+    "da * (ans == a)",
+    "rt.where_like(np, a < a_min, da_min, a)",
+    "rt.where_like(np, a > a_max, da_max, a)",
+    None,
+    "rt.where_like(np, a < min, dmin, a)",
+    "rt.where_like(np, a > max, dmax, a)",
+)
 deflinear(np.conj, U)
 deflinear(np.conjugate, U)
 deflinear(np.real, "val")
@@ -77,7 +99,15 @@ deflinear(np.sum, RED)
 deflinear(np.mean, "a, axis=None, dtype=None, out=None, keepdims=False, *, where=True")
 deflinear(np.cumsum, "a, axis=None, dtype=None, out=None")
 deflinear(np.trace, "a, offset=0, axis1=0, axis2=1, dtype=None, out=None")
-defjvp(np.diff, "a, n=1, axis=-1, prepend=None, append=None", "rt.diff_jvp(np, a, da, n, axis, prepend, None, append, None)", None, None, "rt.diff_jvp(np, a, None, n, axis, prepend, dprepend, append, None)", "rt.diff_jvp(np, a, None, n, axis, prepend, None, append, dappend)")
+defjvp(
+    np.diff,
+    "a, n=1, axis=-1, prepend=None, append=None",
+    "rt.diff_jvp(np, a, da, n, axis, prepend, None, append, None)",
+    None,
+    None,
+    "rt.diff_jvp(np, a, None, n, axis, prepend, dprepend, append, None)",
+    "rt.diff_jvp(np, a, None, n, axis, prepend, None, append, dappend)",
+)
 defjvp(np.max, "a, axis=None, out=None, keepdims=False", "rt.extremum_jvp(np, a, da, ans, axis, keepdims)")
 defjvp(np.min, "a, axis=None, out=None, keepdims=False", "rt.extremum_jvp(np, a, da, ans, axis, keepdims)")
 defjvp(np.amax, "a, axis=None, out=None, keepdims=False", "rt.extremum_jvp(np, a, da, ans, axis, keepdims)")
@@ -85,12 +115,22 @@ defjvp(np.amin, "a, axis=None, out=None, keepdims=False", "rt.extremum_jvp(np, a
 defjvp(np.nansum, RED, "np.sum(np.where(np.isnan(a), 0, da), axis=axis, keepdims=keepdims)")
 defjvp(np.nanmean, RED, "np.nanmean(np.where(np.isnan(a), np.nan, da), axis=axis, keepdims=keepdims)")
 defjvp(np.sort, "a, axis=-1, kind=None, order=None, *, stable=None", "rt.sort_jvp(np, a, da, axis)")
-defjvp(np.median, "a, axis=None, out=None, overwrite_input=False, keepdims=False", "rt.median_jvp(np, a, da, axis, keepdims)")
+defjvp(
+    np.median,
+    "a, axis=None, out=None, overwrite_input=False, keepdims=False",
+    "rt.median_jvp(np, a, da, axis, keepdims)",
+)
 defjvp(np.nan_to_num, "x, copy=True, nan=0.0, posinf=None, neginf=None", "rt.where_like(np, np.isfinite(x), dx, ans)")
 defjvp(np.prod, RED, "rt.prod_jvp(np, a, da, ans, axis, keepdims)")
 defjvp(np.cumprod, "a, axis=None, dtype=None, out=None", "rt.cumprod_jvp(np, a, da, ans, axis)")
-defjvp(np.var, "a, axis=None, dtype=None, out=None, ddof=0, keepdims=False", "rt.var_jvp(np, a, da, axis, ddof, keepdims)")
-defjvp(np.std, "a, axis=None, dtype=None, out=None, ddof=0, keepdims=False", "rt.var_jvp(np, a, da, axis, ddof, keepdims) / (2 * ans)")
+defjvp(
+    np.var, "a, axis=None, dtype=None, out=None, ddof=0, keepdims=False", "rt.var_jvp(np, a, da, axis, ddof, keepdims)"
+)
+defjvp(
+    np.std,
+    "a, axis=None, dtype=None, out=None, ddof=0, keepdims=False",
+    "rt.var_jvp(np, a, da, axis, ddof, keepdims) / (2 * ans)",
+)
 # ------------------------------------------------------------------ linear algebra
 deflinear(np.dot, "a, b, out=None", linear_in=("a", "b"))
 deflinear(np.matmul, B, linear_in=("x1", "x2"))
@@ -101,11 +141,19 @@ deflinear(np.kron, "a, b", linear_in=("a", "b"))
 deflinear(np.convolve, "a, v, mode='full'", linear_in=("a", "v"))
 deflinear(np.cross, "a, b, axisa=-1, axisb=-1, axisc=-1, axis=None", linear_in=("a", "b"))
 deflinear(np.tensordot, "a, b, axes=2", linear_in=("a", "b"))
-deflinear(np.einsum, "subscripts, *operands, out=None, dtype=None, order='K', casting='safe', optimize=False", linear_in=("operands",))
+deflinear(
+    np.einsum,
+    "subscripts, *operands, out=None, dtype=None, order='K', casting='safe', optimize=False",
+    linear_in=("operands",),
+)
 defjvp(np.linalg.inv, "a", "-(ans @ da @ ans)")
 defjvp(np.linalg.solve, "a, b", "-np.linalg.solve(a, da @ ans)", "np.linalg.solve(a, db)")
 defjvp(np.linalg.det, "a", "rt.det_jvp(np, a, da, ans)")
-defjvp(np.linalg.slogdet, "a", "rt.TangentTuple((rt.zeros_like(ans[0]), np.trace(np.linalg.solve(a, da), axis1=-2, axis2=-1)))")
+defjvp(
+    np.linalg.slogdet,
+    "a",
+    "rt.TangentTuple((rt.zeros_like(ans[0]), np.trace(np.linalg.solve(a, da), axis1=-2, axis2=-1)))",
+)
 defjvp(np.linalg.norm, "x, ord=None, axis=None, keepdims=False", "rt.norm_jvp(np, x, dx, ans, ord, axis, keepdims)")
 # ------------------------------------------------------------------ shape and indexing (all linear)
 deflinear(np.reshape, "a, /, shape=None, order='C', *, newshape=None, copy=None")
@@ -115,7 +163,12 @@ deflinear(np.moveaxis, "a, source, destination")
 deflinear(np.expand_dims, "a, axis")
 deflinear(np.squeeze, "a, axis=None")
 deflinear(np.ravel, "a, order='C'")
-defjvp(np.append, "arr, values, axis=None", "np.append(darr, np.zeros_like(values, dtype=ans.dtype), axis=axis)", "np.append(np.zeros_like(arr, dtype=ans.dtype), dvalues, axis=axis)")
+defjvp(
+    np.append,
+    "arr, values, axis=None",
+    "np.append(darr, np.zeros_like(values, dtype=ans.dtype), axis=axis)",
+    "np.append(np.zeros_like(arr, dtype=ans.dtype), dvalues, axis=axis)",
+)
 deflinear(np.concatenate, "arrays, /, axis=0, out=None, *, dtype=None, casting='same_kind'")
 deflinear(np.stack, "arrays, axis=0, out=None, *, dtype=None, casting='same_kind'")
 deflinear(np.hstack, "tup, *, dtype=None, casting='same_kind'")
@@ -138,11 +191,24 @@ deflinear(np.diag, "v, k=0")
 deflinear(np.diagonal, "a, offset=0, axis1=0, axis2=1")
 deflinear(np.triu, "m, k=0")
 deflinear(np.tril, "m, k=0")
-defjvp(np.meshgrid, "*xi, copy=True, sparse=False, indexing='xy'", "np.meshgrid(*dxi, copy=copy, sparse=sparse, indexing=indexing)")
+defjvp(
+    np.meshgrid,
+    "*xi, copy=True, sparse=False, indexing='xy'",
+    "np.meshgrid(*dxi, copy=copy, sparse=sparse, indexing=indexing)",
+)
 defjvp(np.atleast_1d, "*arys", "np.atleast_1d(*darys)")
 defjvp(np.atleast_2d, "*arys", "np.atleast_2d(*darys)")
 defjvp(np.atleast_3d, "*arys", "np.atleast_3d(*darys)")
-defjvp(np.pad, "array, pad_width, mode='constant', *, stat_length=None, constant_values=0, end_values=0, reflect_type='even'", "rt.pad_jvp(np, darray, pad_width, mode, stat_length, reflect_type)", None, None, None, "rt.pad_values_jvp(np, array, pad_width, 'constant', dconstant_values)", "rt.pad_values_jvp(np, array, pad_width, 'linear_ramp', dend_values)")
+defjvp(
+    np.pad,
+    "array, pad_width, mode='constant', *, stat_length=None, constant_values=0, end_values=0, reflect_type='even'",
+    "rt.pad_jvp(np, darray, pad_width, mode, stat_length, reflect_type)",
+    None,
+    None,
+    None,
+    "rt.pad_values_jvp(np, array, pad_width, 'constant', dconstant_values)",
+    "rt.pad_values_jvp(np, array, pad_width, 'linear_ramp', dend_values)",
+)
 deflinear(stride_tricks.sliding_window_view, "x, window_shape, axis=None, *, subok=False, writeable=False")
 # ------------------------------------------------------------------ creation and conversion
 deflinear(np.array, "object, dtype=None, *, copy=True, order='K', subok=False, ndmin=0, like=None")
@@ -155,29 +221,99 @@ deflinear(np.float64, "x=0")
 deflinear(np.float32, "x=0")
 deflinear(np.float16, "x=0")
 deflinear(np.complex128, "x=0")
-defjvp(np.arange, "start, stop=None, step=None, *, dtype=None, device=None, like=None",
-       "rt.arange_dstart(np, dstart, ans, stop)", None, "rt.arange_dstep(np, dstep, ans)")
-defjvp(np.linspace, "start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0, *, device=None",
-       "np.linspace(dstart, 0 * dstart, num, endpoint=endpoint, axis=axis)",
-       "np.linspace(0 * dstop, dstop, num, endpoint=endpoint, axis=axis)")
+defjvp(
+    np.arange,
+    "start, stop=None, step=None, *, dtype=None, device=None, like=None",
+    "rt.arange_dstart(np, dstart, ans, stop)",
+    None,
+    "rt.arange_dstep(np, dstep, ans)",
+)
+defjvp(
+    np.linspace,
+    "start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0, *, device=None",
+    "np.linspace(dstart, 0 * dstart, num, endpoint=endpoint, axis=axis)",
+    "np.linspace(0 * dstop, dstop, num, endpoint=endpoint, axis=axis)",
+)
 # ------------------------------------------------------------------ piecewise constant, shapes, creation, random draws
-for _f in (np.argmax, np.argmin, np.argsort, np.sign, np.floor, np.ceil, np.round, np.rint, np.trunc, np.fix,
-           np.shape, np.ndim, np.size, np.isnan, np.isinf, np.isfinite, np.nonzero, np.flatnonzero,
-           np.floor_divide, np.greater, np.greater_equal, np.less, np.less_equal, np.equal, np.not_equal,
-           np.logical_and, np.logical_or, np.logical_not, np.logical_xor, np.allclose, np.isclose,
-           np.array_equal, np.count_nonzero, np.searchsorted, np.digitize, np.any, np.all,
-           np.zeros, np.ones, np.empty, np.zeros_like, np.ones_like, np.empty_like, np.eye, np.identity,
-           np.int64, np.int32, np.int8, np.uint8, np.bool_, np.result_type,
-           np.broadcast_shapes, np.unravel_index, np.ravel_multi_index, np.indices, np.tri, np.around):
+for _f in (
+    np.argmax,
+    np.argmin,
+    np.argsort,
+    np.sign,
+    np.floor,
+    np.ceil,
+    np.round,
+    np.rint,
+    np.trunc,
+    np.fix,
+    np.shape,
+    np.ndim,
+    np.size,
+    np.isnan,
+    np.isinf,
+    np.isfinite,
+    np.nonzero,
+    np.flatnonzero,
+    np.floor_divide,
+    np.greater,
+    np.greater_equal,
+    np.less,
+    np.less_equal,
+    np.equal,
+    np.not_equal,
+    np.logical_and,
+    np.logical_or,
+    np.logical_not,
+    np.logical_xor,
+    np.allclose,
+    np.isclose,
+    np.array_equal,
+    np.count_nonzero,
+    np.searchsorted,
+    np.digitize,
+    np.any,
+    np.all,
+    np.zeros,
+    np.ones,
+    np.empty,
+    np.zeros_like,
+    np.ones_like,
+    np.empty_like,
+    np.eye,
+    np.identity,
+    np.int64,
+    np.int32,
+    np.int8,
+    np.uint8,
+    np.bool_,
+    np.result_type,
+    np.broadcast_shapes,
+    np.unravel_index,
+    np.ravel_multi_index,
+    np.indices,
+    np.tri,
+    np.around,
+):
     defzero(_f)
 for _name in ("standard_normal", "rand", "randn", "randint", "random", "seed", "default_rng"):
     defzero(getattr(np.random, _name))
 # draws from a distribution with differentiated parameters: the reparameterisation (the same draw,
 # moved and scaled). permutation/shuffle/choice of differentiated arrays have no rule: an error, not a zero.
 defjvp(np.random.normal, "loc=0.0, scale=1.0, size=None", "rt.expand(dloc, ans)", "(ans - loc) / scale * dscale")
-defjvp(np.random.uniform, "low=0.0, high=1.0, size=None", "(high - ans) / (high - low) * dlow", "(ans - low) / (high - low) * dhigh")
+defjvp(
+    np.random.uniform,
+    "low=0.0, high=1.0, size=None",
+    "(high - ans) / (high - low) * dlow",
+    "(ans - low) / (high - low) * dhigh",
+)
 defmethod("normal", "self, loc=0.0, scale=1.0, size=None", None, "rt.expand(dloc, ans)", "(ans - loc) / scale * dscale")
-defmethod("uniform", "self, low=0.0, high=1.0, size=None", None, "(high - ans) / (high - low) * dlow", "(ans - low) / (high - low) * dhigh")
+defmethod(
+    "uniform",
+    "self, low=0.0, high=1.0, size=None",
+    None,
+    "(high - ans) / (high - low) * dlow",
+    "(ans - low) / (high - low) * dhigh",
+)
 # ------------------------------------------------------------------ array methods
 defmethod_linear("sum", "self, axis=None, dtype=None, out=None, keepdims=False")
 defmethod_linear("mean", "self, axis=None, dtype=None, out=None, keepdims=False")
@@ -189,7 +325,9 @@ defmethod_linear("flatten", "self, order='C'")
 defmethod_linear("copy", "self, order='C'")
 defmethod_linear("squeeze", "self, axis=None")
 defmethod_linear("cumsum", "self, axis=None, dtype=None, out=None")
-defmethod("astype", "self, dtype, order='K', casting='unsafe', subok=True, copy=True", "rt.astype_tangent(dself, dtype)")
+defmethod(
+    "astype", "self, dtype, order='K', casting='unsafe', subok=True, copy=True", "rt.astype_tangent(dself, dtype)"
+)
 defmethod_linear("repeat", "self, repeats, axis=None")
 defmethod_linear("take", "self, indices, axis=None, out=None, mode='raise'")
 defmethod_linear("trace", "self, offset=0, axis1=0, axis2=1, dtype=None, out=None")
@@ -201,11 +339,27 @@ defmethod_linear("tolist", "self")
 defmethod_linear("dot", "self, b, out=None", linear_in=("self", "b"))
 defmethod("max", "self, axis=None, out=None, keepdims=False", "rt.extremum_jvp(np, self, dself, ans, axis, keepdims)")
 defmethod("min", "self, axis=None, out=None, keepdims=False", "rt.extremum_jvp(np, self, dself, ans, axis, keepdims)")
-defmethod("prod", "self, axis=None, dtype=None, out=None, keepdims=False", "rt.prod_jvp(np, self, dself, ans, axis, keepdims)")
+defmethod(
+    "prod", "self, axis=None, dtype=None, out=None, keepdims=False", "rt.prod_jvp(np, self, dself, ans, axis, keepdims)"
+)
 defmethod("cumprod", "self, axis=None, dtype=None, out=None", "rt.cumprod_jvp(np, self, dself, ans, axis)")
-defmethod("var", "self, axis=None, dtype=None, out=None, ddof=0, keepdims=False", "rt.var_jvp(np, self, dself, axis, ddof, keepdims)")
-defmethod("std", "self, axis=None, dtype=None, out=None, ddof=0, keepdims=False", "rt.var_jvp(np, self, dself, axis, ddof, keepdims) / (2 * ans)")
-defmethod("clip", "self, min=None, max=None, out=None", "dself * (ans == self)", "rt.where_like(np, self < min, dmin, self)", "rt.where_like(np, self > max, dmax, self)")
+defmethod(
+    "var",
+    "self, axis=None, dtype=None, out=None, ddof=0, keepdims=False",
+    "rt.var_jvp(np, self, dself, axis, ddof, keepdims)",
+)
+defmethod(
+    "std",
+    "self, axis=None, dtype=None, out=None, ddof=0, keepdims=False",
+    "rt.var_jvp(np, self, dself, axis, ddof, keepdims) / (2 * ans)",
+)
+defmethod(
+    "clip",
+    "self, min=None, max=None, out=None",
+    "dself * (ans == self)",
+    "rt.where_like(np, self < min, dmin, self)",
+    "rt.where_like(np, self > max, dmax, self)",
+)
 for _m in ("argmax", "argmin", "argsort", "nonzero", "any", "all", "round"):
     defmethod_zero(_m)
 # ------------------------------------------------------------------ array attributes

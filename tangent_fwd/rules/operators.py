@@ -1,4 +1,5 @@
 """Rules for Python's operators (``a + b`` resolves to ``operator.add`` and so on)."""
+
 import operator
 
 from ..registry import defjvp, defzero

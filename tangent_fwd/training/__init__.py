@@ -7,9 +7,20 @@
 * :mod:`.backprop` — BASELINE hand-written backward passes for those models.
 * :mod:`.runner` — the training loop behind ``tangent-fwd train`` / ``tangent-fwd compare``.
 """
+
 from .forward_gradient import DISTRIBUTIONS, forward_gradient, sample_directions
 from .models import MODEL_NAMES, get_model
 from .optim import OPTIMIZERS, SGD, Adam, Momentum, make_optimizer
 
-__all__ = ["forward_gradient", "sample_directions", "DISTRIBUTIONS", "SGD", "Momentum", "Adam",
-           "make_optimizer", "OPTIMIZERS", "get_model", "MODEL_NAMES"]
+__all__ = [
+    "forward_gradient",
+    "sample_directions",
+    "DISTRIBUTIONS",
+    "SGD",
+    "Momentum",
+    "Adam",
+    "make_optimizer",
+    "OPTIMIZERS",
+    "get_model",
+    "MODEL_NAMES",
+]

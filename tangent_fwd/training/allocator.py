@@ -8,13 +8,14 @@ blocks are reused, and the cost depends on what ran before. ``tune()`` raises bo
 ``MALLOC_MMAP_THRESHOLD_`` / ``MALLOC_TRIM_THRESHOLD_`` environment variables do), once per process.
 The CLI calls it; library users can too. It is a no-op off glibc, or where those variables are set.
 """
+
 import ctypes
 import ctypes.util
 import os
 import sys
 
 M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
-MMAP_THRESHOLD = 32 * 1024 * 1024        # glibc's maximum on 64-bit systems
+MMAP_THRESHOLD = 32 * 1024 * 1024  # glibc's maximum on 64-bit systems
 TRIM_THRESHOLD = 1 << 31
 _done = []
 
@@ -30,10 +31,15 @@ def tune():
     else:
         try:
             libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-            ok = libc.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD) == 1 and libc.mallopt(M_TRIM_THRESHOLD,
-                                                                                   TRIM_THRESHOLD) == 1
-            what = (f"mmap threshold {MMAP_THRESHOLD >> 20} MiB, trim threshold {TRIM_THRESHOLD >> 20} MiB"
-                    if ok else "unchanged (mallopt refused)")
+            ok = (
+                libc.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD) == 1
+                and libc.mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD) == 1
+            )
+            what = (
+                f"mmap threshold {MMAP_THRESHOLD >> 20} MiB, trim threshold {TRIM_THRESHOLD >> 20} MiB"
+                if ok
+                else "unchanged (mallopt refused)"
+            )
         except (OSError, AttributeError):
             what = "unchanged (no glibc mallopt)"
     _done.append(what)

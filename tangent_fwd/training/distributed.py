@@ -27,6 +27,7 @@ Robustness:
 
 See docs/distributed.md.
 """
+
 import argparse
 import dataclasses
 import hashlib
@@ -50,11 +51,27 @@ from .runner import AUTO_ANNEAL, TrainConfig
 CHECKPOINT_NAME = "checkpoint"
 CHECKPOINT_FORMAT = 1
 _TAG_ALIVE = 7301
-_DIRECTION_STREAM = 1      # SeedSequence([seed, _DIRECTION_STREAM, step, k]) -> the k-th direction of a step
-_SHUFFLE_STREAM = 2        # the same data order as runner.train: default_rng([seed, 2]).permutation per epoch
+_DIRECTION_STREAM = 1  # SeedSequence([seed, _DIRECTION_STREAM, step, k]) -> the k-th direction of a step
+_SHUFFLE_STREAM = 2  # the same data order as runner.train: default_rng([seed, 2]).permutation per epoch
 # configuration fields that must match for --resume to continue the same run
-_RESUME_KEYS = ("model", "optimizer", "lr", "batch_size", "directions", "distribution", "seed", "data_dir",
-                "width", "channels", "hidden", "momentum", "n_train", "epochs", "max_steps", "rank")
+_RESUME_KEYS = (
+    "model",
+    "optimizer",
+    "lr",
+    "batch_size",
+    "directions",
+    "distribution",
+    "seed",
+    "data_dir",
+    "width",
+    "channels",
+    "hidden",
+    "momentum",
+    "n_train",
+    "epochs",
+    "max_steps",
+    "rank",
+)
 
 
 FAIL_MODES = ("exit", "hang", "corrupt")
@@ -70,23 +87,26 @@ class DistributedConfig(TrainConfig):
 
     ``batch_size`` is the GLOBAL batch (split across ranks); ``max_steps`` / ``epochs`` bound the run as in
     ``tangent-fwd train``."""
-    n_train: int = None            # use only the first n_train training images (tests / quick runs)
-    checkpoint_dir: str = None     # where checkpoint.npz / .json go (None: no checkpoints)
-    checkpoint_every: int = 0      # steps between checkpoints (0: only at exit)
-    check_every: int = 50          # steps between replica-consistency checks (0: only at the end)
-    resume: bool = False           # continue from checkpoint_dir
-    timeout: float = 120.0         # seconds a rank waits in the allreduce before declaring peers unresponsive
-    save_params: str = None        # write the final parameters here (npz; "{rank}" is replaced by the rank)
-    evaluate: bool = True          # test accuracy at the end (rank 0)
-    fail_at_step: int = None       # TEST ONLY: rank fail_rank fails at the start of this step
+
+    n_train: int = None  # use only the first n_train training images (tests / quick runs)
+    checkpoint_dir: str = None  # where checkpoint.npz / .json go (None: no checkpoints)
+    checkpoint_every: int = 0  # steps between checkpoints (0: only at exit)
+    check_every: int = 50  # steps between replica-consistency checks (0: only at the end)
+    resume: bool = False  # continue from checkpoint_dir
+    timeout: float = 120.0  # seconds a rank waits in the allreduce before declaring peers unresponsive
+    save_params: str = None  # write the final parameters here (npz; "{rank}" is replaced by the rank)
+    evaluate: bool = True  # test accuracy at the end (rank 0)
+    fail_at_step: int = None  # TEST ONLY: rank fail_rank fails at the start of this step
     fail_rank: int = 1
-    fail_mode: str = "exit"        # "exit": os._exit(3) (a crashed rank); "hang": sleep forever; "corrupt"
+    fail_mode: str = "exit"  # "exit": os._exit(3) (a crashed rank); "hang": sleep forever; "corrupt"
 
     def validate(self):
         super().validate()
         if self.method != "forward":
-            raise ValueError("distributed training exchanges directional derivatives, so it needs "
-                             "method='forward' (backprop would need a gradient allreduce)")
+            raise ValueError(
+                "distributed training exchanges directional derivatives, so it needs "
+                "method='forward' (backprop would need a gradient allreduce)"
+            )
         if self.n_train is not None and self.n_train < 1:
             raise ValueError(f"n_train must be a positive integer, got {self.n_train!r}")
         for name in ("checkpoint_every", "check_every"):
@@ -125,7 +145,7 @@ class BatchSchedule:
         self._order = None
 
     def _order_for(self, epoch):
-        if epoch < self._epoch:          # rewind (only on a fresh schedule positioned earlier)
+        if epoch < self._epoch:  # rewind (only on a fresh schedule positioned earlier)
             self._rng = np.random.default_rng([self.seed, _SHUFFLE_STREAM])
             self._epoch = -1
         while self._epoch < epoch:
@@ -137,7 +157,7 @@ class BatchSchedule:
         """``(epoch, indices)`` of the global batch for ``step`` (0-based)."""
         epoch, i = divmod(step, self.per_epoch)
         order = self._order_for(epoch)
-        return epoch, order[i * self.batch_size:(i + 1) * self.batch_size]
+        return epoch, order[i * self.batch_size : (i + 1) * self.batch_size]
 
 
 def shard(indices, rank, size):
@@ -159,7 +179,7 @@ def checksum(arrays):
 
 
 # ------------------------------------------------------------------------------------------ checkpoints
-_OPT_STATE = ("buf", "m", "s")     # Momentum.buf; Adam.m, Adam.s (lists of arrays, one per parameter leaf)
+_OPT_STATE = ("buf", "m", "s")  # Momentum.buf; Adam.m, Adam.s (lists of arrays, one per parameter leaf)
 
 
 def optimizer_state(opt):
@@ -215,9 +235,15 @@ def save_checkpoint(directory, params, opt, step, meta):
     for name, bufs in state.items():
         for i, b in enumerate(bufs):
             arrays[f"opt_{name}_{i}"] = b
-    info = dict(meta, format=CHECKPOINT_FORMAT, step=int(step), optimizer_step_count=step_count,
-                param_keys=_leaf_names(params), optimizer_state=sorted(state),
-                param_checksum=checksum(leaves(params)))
+    info = dict(
+        meta,
+        format=CHECKPOINT_FORMAT,
+        step=int(step),
+        optimizer_step_count=step_count,
+        param_keys=_leaf_names(params),
+        optimizer_state=sorted(state),
+        param_checksum=checksum(leaves(params)),
+    )
     arrays["meta_json"] = np.frombuffer(json.dumps(info).encode(), np.uint8)
     buf = io.BytesIO()
     np.savez(buf, **arrays)
@@ -242,7 +268,7 @@ def load_checkpoint(directory):
             state = {name: [z[f"opt_{name}_{i}"] for i in range(n)] for name in meta["optimizer_state"]}
     except DistributedError:
         raise
-    except Exception as e:     # zipfile.BadZipFile, KeyError, ValueError, JSON errors
+    except Exception as e:  # zipfile.BadZipFile, KeyError, ValueError, JSON errors
         raise DistributedError(f"{path}: unreadable checkpoint ({type(e).__name__}: {e})") from None
     if meta.get("format") != CHECKPOINT_FORMAT:
         raise DistributedError(f"{path}: checkpoint format {meta.get('format')!r}, expected {CHECKPOINT_FORMAT}")
@@ -273,11 +299,12 @@ class Comm:
         self.rank = mpi_comm.Get_rank() if mpi_comm is not None else 0
         self.size = mpi_comm.Get_size() if mpi_comm is not None else 1
         self.log = log or (lambda msg: print(msg, file=sys.stderr, flush=True))
-        self.context = ""          # appended to failure messages (e.g. the last checkpoint)
+        self.context = ""  # appended to failure messages (e.g. the last checkpoint)
         if mpi_comm is not None:
             from mpi4py import MPI
+
             self.MPI = MPI
-            mpi_comm.Set_errhandler(MPI.ERRORS_RETURN)   # MPI errors raise, so we can report and abort
+            mpi_comm.Set_errhandler(MPI.ERRORS_RETURN)  # MPI errors raise, so we can report and abort
 
     def allreduce_sum(self, send, recv, step):
         """Sum ``send`` (float64) over ranks into ``recv``; abort the job naming the unresponsive ranks if
@@ -328,10 +355,15 @@ class Comm:
             time.sleep(0.005)
         del sends
         silent = sorted(pending)
-        who = (f"rank{'s' if len(silent) > 1 else ''} {', '.join(map(str, silent))} did not respond "
-               f"(crashed, killed or hung)") if silent else "all ranks answered afterwards (too slow?)"
-        self.abort(f"step {step}: the {what} did not complete within {self.timeout:g} s; {who}; "
-                   f"aborting the job")
+        who = (
+            (
+                f"rank{'s' if len(silent) > 1 else ''} {', '.join(map(str, silent))} did not respond "
+                f"(crashed, killed or hung)"
+            )
+            if silent
+            else "all ranks answered afterwards (too slow?)"
+        )
+        self.abort(f"step {step}: the {what} did not complete within {self.timeout:g} s; {who}; aborting the job")
 
     def abort(self, message, code=1):
         extra = f" {self.context}" if self.context else ""
@@ -346,7 +378,7 @@ class Comm:
             time.sleep(self.ABORT_GRACE)
         finally:
             self.comm.Abort(code)
-        os._exit(code)      # not reached
+        os._exit(code)  # not reached
 
     def allgather(self, obj, step, what):
         if self.comm is None:
@@ -355,7 +387,7 @@ class Comm:
         self._wait(req, step, what)
         buf = self._gbuf
         n = len(obj)
-        return [bytes(buf[i * n:(i + 1) * n]) for i in range(self.size)]
+        return [bytes(buf[i * n : (i + 1) * n]) for i in range(self.size)]
 
     def _gather_buf(self, n):
         self._gbuf = np.empty(n * self.size, np.uint8)
@@ -372,6 +404,7 @@ def _jvp_for(backend):
 
     def jvp_fn(func, primals, tangents):
         return jvp(func, primals, tangents, backend=backend)
+
     return jvp_fn
 
 
@@ -393,8 +426,11 @@ def _meta(cfg, decay, total):
 
 def _check_resume(meta, cfg, decay, total, path):
     want = _meta(cfg, decay, total)
-    diffs = [f"{k}: checkpoint {meta['config'].get(k)!r}, now {v!r}" for k, v in want["config"].items()
-             if meta["config"].get(k) != v]
+    diffs = [
+        f"{k}: checkpoint {meta['config'].get(k)!r}, now {v!r}"
+        for k, v in want["config"].items()
+        if meta["config"].get(k) != v
+    ]
     if not math.isclose(meta["decay"], decay, rel_tol=1e-12, abs_tol=0):
         diffs.append(f"decay: checkpoint {meta['decay']!r}, now {decay!r}")
     if diffs:
@@ -410,7 +446,7 @@ def train_distributed(config, comm=None, data=None, log=print):
     rank, size = comm.rank, comm.size
     x, y, xt, yt = data if data is not None else _load(cfg.data_dir)
     if cfg.n_train is not None:
-        x, y = x[:cfg.n_train], y[:cfg.n_train]
+        x, y = x[: cfg.n_train], y[: cfg.n_train]
     n = len(x)
     model = _models.get_model(cfg.model)
     params = model.init(cfg.seed, **cfg.size_kwargs())
@@ -457,7 +493,7 @@ def train_distributed(config, comm=None, data=None, log=print):
     vflat = leaves(sampler.buffers)
     gbuf = [np.empty_like(p) for p in plist]
     it = iter(gbuf)
-    grads = map_tree(lambda _: next(it), params)      # the params' structure over the gbuf arrays
+    grads = map_tree(lambda _: next(it), params)  # the params' structure over the gbuf arrays
     jvp_fn = _jvp_for(cfg.backend)
     send = np.zeros(K + 1, np.float64)
     recv = np.zeros(K + 1, np.float64)
@@ -472,7 +508,7 @@ def train_distributed(config, comm=None, data=None, log=print):
     def checkpoint(step):
         if ckpt_path is None:
             return
-        comm.barrier(step, "barrier before the checkpoint")   # everyone is at the same step
+        comm.barrier(step, "barrier before the checkpoint")  # everyone is at the same step
         if rank == 0:
             save_checkpoint(cfg.checkpoint_dir, params, opt, step, meta)
         comm.context = f"Last checkpoint: {ckpt_path} (step {step})."
@@ -487,13 +523,15 @@ def train_distributed(config, comm=None, data=None, log=print):
             groups = {}
             for r, b in enumerate(everyone):
                 groups.setdefault(b, []).append(r)
-            desc = "; ".join(f"rank{'s' if len(rs) > 1 else ''} {', '.join(map(str, rs))}: sum "
-                             f"{float(np.frombuffer(b[:8], np.float64)[0])!r} sha256 {b[8:].hex()[:16]}..."
-                             for b, rs in groups.items())
+            desc = "; ".join(
+                f"rank{'s' if len(rs) > 1 else ''} {', '.join(map(str, rs))}: sum "
+                f"{float(np.frombuffer(b[:8], np.float64)[0])!r} sha256 {b[8:].hex()[:16]}..."
+                for b, rs in groups.items()
+            )
             comm.abort(f"replica mismatch after step {step}: the ranks' parameters differ ({desc})")
 
     t_run = time.perf_counter()
-    done = start                  # steps completed
+    done = start  # steps completed
     status, message = "ok", ""
     for step in range(start, total):
         if cfg.fail_at_step is not None and step + 1 == cfg.fail_at_step and rank == cfg.fail_rank:
@@ -509,7 +547,7 @@ def train_distributed(config, comm=None, data=None, log=print):
                     value, d = jvp_fn(model.loss, (params, xb, yb), (sample(step, k), None, None))
                     send[1 + k] = weight * float(d)
             send[0] = weight * float(value)
-        else:                     # more ranks than examples in this batch: contribute nothing
+        else:  # more ranks than examples in this batch: contribute nothing
             send[:] = 0.0
         t1 = time.perf_counter()
         comm.allreduce_sum(send, recv, step + 1)
@@ -517,8 +555,10 @@ def train_distributed(config, comm=None, data=None, log=print):
         loss = float(recv[0])
         if not np.all(np.isfinite(recv)):
             status = "diverged"
-            message = (f"loss became {loss} at step {step + 1} ({cfg.optimizer}, lr={cfg.lr:g}); "
-                       f"try a smaller --lr, e.g. {cfg.lr / 10:g}")
+            message = (
+                f"loss became {loss} at step {step + 1} ({cfg.optimizer}, lr={cfg.lr:g}); "
+                f"try a smaller --lr, e.g. {cfg.lr / 10:g}"
+            )
             break
         # g = Σ_k (∇f·v_k) v_k / K with the global ∇f·v_k, identical on every rank. The last direction is
         # still in the sampler's buffers; the others are regenerated from (seed, step, k).
@@ -527,7 +567,7 @@ def train_distributed(config, comm=None, data=None, log=print):
             if j > 0 or not len(mine):
                 sample(step, k)
             s = recv[1 + k] / K
-            for g, b in zip(gbuf, vflat):       # b: an array, or a LowRank (low-rank directions)
+            for g, b in zip(gbuf, vflat):  # b: an array, or a LowRank (low-rank directions)
                 scaled_into(g, b, g.dtype.type(s), j == 0)
         with np.errstate(over="ignore", invalid="ignore"):
             opt.update(grads)
@@ -545,14 +585,28 @@ def train_distributed(config, comm=None, data=None, log=print):
     if status == "ok":
         checkpoint(done)
     run_time = time.perf_counter() - t_run
-    result = {"config": _config_dict(cfg), "ranks": size, "rank": rank, "decay": decay, "n_params": n_params,
-              "start_step": start, "steps": done, "total_steps": total, "losses": losses,
-              "status": status, "message": message, "run_time": run_time,
-              "step_time": float(np.mean(step_times[1:])) if len(step_times) > 1 else None,
-              "compute_time": compute_time, "comm_time": comm_time, "consistency_checks": checks,
-              "bytes_per_step": bytes_per_step(n_params, K)[0],
-              "gradient_allreduce_bytes_per_step": bytes_per_step(n_params, K, plist[0].dtype.itemsize)[1],
-              "param_checksum": list(checksum(plist)), "params": params}
+    result = {
+        "config": _config_dict(cfg),
+        "ranks": size,
+        "rank": rank,
+        "decay": decay,
+        "n_params": n_params,
+        "start_step": start,
+        "steps": done,
+        "total_steps": total,
+        "losses": losses,
+        "status": status,
+        "message": message,
+        "run_time": run_time,
+        "step_time": float(np.mean(step_times[1:])) if len(step_times) > 1 else None,
+        "compute_time": compute_time,
+        "comm_time": comm_time,
+        "consistency_checks": checks,
+        "bytes_per_step": bytes_per_step(n_params, K)[0],
+        "gradient_allreduce_bytes_per_step": bytes_per_step(n_params, K, plist[0].dtype.itemsize)[1],
+        "param_checksum": list(checksum(plist)),
+        "params": params,
+    }
     if cfg.save_params:
         if "{rank}" in cfg.save_params or rank == 0:
             out = pathlib.Path(cfg.save_params.replace("{rank}", str(rank)))
@@ -586,6 +640,7 @@ def _config_dict(cfg):
 
 def _load(data_dir):
     from tangent_fwd.data import load_mnist
+
     return load_mnist(data_dir)
 
 
@@ -597,8 +652,9 @@ def _mpi_comm():
     except ImportError:
         launched = any(k in os.environ for k in ("OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMI_RANK", "PMIX_RANK"))
         if launched:
-            raise DistributedError("launched under MPI but mpi4py is not installed: "
-                                   "pip install mpi4py mpich (see docs/distributed.md)") from None
+            raise DistributedError(
+                "launched under MPI but mpi4py is not installed: pip install mpi4py mpich (see docs/distributed.md)"
+            ) from None
         return None
     return MPI.COMM_WORLD
 
@@ -619,7 +675,7 @@ def run_distributed(config, log=print):
         if mpi is None or mpi.Get_size() == 1:
             raise
         comm.abort(f"{type(e).__name__}: {e}")
-        raise   # not reached
+        raise  # not reached
     if comm.rank == 0:
         out = pathlib.Path(cfg.out_dir)
         payload = {k: v for k, v in result.items() if k != "params"}
@@ -633,20 +689,37 @@ def add_distributed_arguments(parser):
     """The distributed-only options (for ``tangent-fwd train --distributed`` and this module's main)."""
     g = parser.add_argument_group("distributed (MPI)")
     g.add_argument("--checkpoint-dir", default=None, help="folder for checkpoint.npz/.json (default: none)")
-    g.add_argument("--checkpoint-every", type=int, default=0, metavar="N",
-                   help="checkpoint every N steps (and always at exit when --checkpoint-dir is set)")
-    g.add_argument("--check-every", type=int, default=50, metavar="N",
-                   help="compare the ranks' parameter checksums every N steps (default 50; 0: at the end only)")
+    g.add_argument(
+        "--checkpoint-every",
+        type=int,
+        default=0,
+        metavar="N",
+        help="checkpoint every N steps (and always at exit when --checkpoint-dir is set)",
+    )
+    g.add_argument(
+        "--check-every",
+        type=int,
+        default=50,
+        metavar="N",
+        help="compare the ranks' parameter checksums every N steps (default 50; 0: at the end only)",
+    )
     g.add_argument("--resume", action="store_true", help="continue from --checkpoint-dir")
-    g.add_argument("--timeout", type=float, default=120.0, metavar="S",
-                   help="seconds to wait for the other ranks in a collective before aborting the job "
-                        "(default 120)")
+    g.add_argument(
+        "--timeout",
+        type=float,
+        default=120.0,
+        metavar="S",
+        help="seconds to wait for the other ranks in a collective before aborting the job (default 120)",
+    )
     g.add_argument("--n-train", type=int, default=None, metavar="N", help="use only the first N training images")
-    g.add_argument("--save-params", default=None, metavar="PATH",
-                   help="write the final parameters (npz); '{rank}' in PATH is replaced by the rank, otherwise "
-                        "rank 0 writes it")
+    g.add_argument(
+        "--save-params",
+        default=None,
+        metavar="PATH",
+        help="write the final parameters (npz); '{rank}' in PATH is replaced by the rank, otherwise rank 0 writes it",
+    )
     g.add_argument("--no-eval", action="store_true", help="skip the final test accuracy")
-    g.add_argument("--fail-at-step", type=int, default=None, help=argparse.SUPPRESS)   # tests only
+    g.add_argument("--fail-at-step", type=int, default=None, help=argparse.SUPPRESS)  # tests only
     g.add_argument("--fail-rank", type=int, default=1, help=argparse.SUPPRESS)
     g.add_argument("--fail-mode", choices=FAIL_MODES, default="exit", help=argparse.SUPPRESS)
     return g
@@ -654,10 +727,19 @@ def add_distributed_arguments(parser):
 
 def distributed_kwargs(args):
     """The :class:`DistributedConfig` fields from parsed :func:`add_distributed_arguments` options."""
-    return dict(checkpoint_dir=args.checkpoint_dir, checkpoint_every=args.checkpoint_every,
-                check_every=args.check_every, resume=args.resume, timeout=args.timeout, n_train=args.n_train,
-                save_params=args.save_params, evaluate=not args.no_eval, fail_at_step=args.fail_at_step,
-                fail_rank=args.fail_rank, fail_mode=args.fail_mode)
+    return dict(
+        checkpoint_dir=args.checkpoint_dir,
+        checkpoint_every=args.checkpoint_every,
+        check_every=args.check_every,
+        resume=args.resume,
+        timeout=args.timeout,
+        n_train=args.n_train,
+        save_params=args.save_params,
+        evaluate=not args.no_eval,
+        fail_at_step=args.fail_at_step,
+        fail_rank=args.fail_rank,
+        fail_mode=args.fail_mode,
+    )
 
 
 def config_from_train_config(cfg, args):
@@ -668,19 +750,21 @@ def config_from_train_config(cfg, args):
 
 def build_parser():
     from tangent_fwd.cli import _add_training_args
+
     p = argparse.ArgumentParser(
         prog="mpirun -n N python -m tangent_fwd.training.distributed",
         description="Data-parallel forward-gradient training over MPI: every rank draws the same random "
-                    "directions from a shared seed, so only K+1 scalars per step are exchanged.")
+        "directions from a shared seed, so only K+1 scalars per step are exchanged.",
+    )
     _add_training_args(p, with_method=False)
-    p.add_argument("--steps", type=int, default=None, dest="steps",
-                   help="total steps (same as --max-steps)")
+    p.add_argument("--steps", type=int, default=None, dest="steps", help="total steps (same as --max-steps)")
     add_distributed_arguments(p)
     return p
 
 
 def main(argv=None):
     from tangent_fwd.cli import DEFAULTS
+
     args = build_parser().parse_args(argv)
     defaults = DEFAULTS[args.model]
     max_steps = args.steps if args.steps is not None else args.max_steps
@@ -689,13 +773,27 @@ def main(argv=None):
     # --decay: a number, or "auto" (None: ln(100) / total steps), default per model as in tangent-fwd train
     decay = args.decay if args.decay is not None else defaults.get("decay", "auto")
     decay = None if decay == "auto" else decay
-    cfg = DistributedConfig(model=args.model, method="forward", optimizer=args.optimizer, backend=args.backend,
-                            epochs=epochs,
-                            lr=args.lr if args.lr is not None else defaults["lr"], decay=decay,
-                            batch_size=args.batch_size, directions=args.directions, distribution=args.distribution,
-                            seed=args.seed, data_dir=args.data_dir, out_dir=args.out_dir, width=args.width,
-                            channels=args.channels, hidden=args.hidden, max_steps=max_steps, rank=args.rank,
-                            **distributed_kwargs(args))
+    cfg = DistributedConfig(
+        model=args.model,
+        method="forward",
+        optimizer=args.optimizer,
+        backend=args.backend,
+        epochs=epochs,
+        lr=args.lr if args.lr is not None else defaults["lr"],
+        decay=decay,
+        batch_size=args.batch_size,
+        directions=args.directions,
+        distribution=args.distribution,
+        seed=args.seed,
+        data_dir=args.data_dir,
+        out_dir=args.out_dir,
+        width=args.width,
+        channels=args.channels,
+        hidden=args.hidden,
+        max_steps=max_steps,
+        rank=args.rank,
+        **distributed_kwargs(args),
+    )
     try:
         result = run_distributed(cfg)
     except (DistributedError, ValueError) as e:
@@ -713,10 +811,14 @@ def report(result, cfg, out=None, err=None):
         acc = result.get("final_test_accuracy")
         acc_s = f", test accuracy {100 * acc:.2f}%" if acc is not None else ""
         last = f"{result['losses'][-1]:.4f}" if result["losses"] else "n/a"
-        print(f"{cfg.model} forward {cfg.optimizer} on {result['ranks']} rank(s): {result['steps']} steps, "
-              f"final loss {last}{acc_s}, {st}; {result['bytes_per_step']} bytes/step on the wire "
-              f"(a gradient allreduce: {result['gradient_allreduce_bytes_per_step']}); wrote "
-              f"{result['json_path']}", file=out, flush=True)
+        print(
+            f"{cfg.model} forward {cfg.optimizer} on {result['ranks']} rank(s): {result['steps']} steps, "
+            f"final loss {last}{acc_s}, {st}; {result['bytes_per_step']} bytes/step on the wire "
+            f"(a gradient allreduce: {result['gradient_allreduce_bytes_per_step']}); wrote "
+            f"{result['json_path']}",
+            file=out,
+            flush=True,
+        )
         if result["status"] != "ok":
             print(f"tangent-fwd distributed: stopped: {result['message']}", file=err, flush=True)
     return 0 if result["status"] == "ok" else 1

@@ -1,6 +1,7 @@
 """Forward gradients (Baydin et al. 2022): for a random direction ``v`` with E[v vᵀ] = I, the forward
 gradient ``g(θ) = (∇f(θ)·v) v`` is an unbiased estimate of ∇f(θ). ``∇f·v`` is one JVP — one forward-mode
 pass, no backward pass — computed here by ``tangent_fwd.jvp`` on the source of ``f``."""
+
 import inspect
 
 import numpy as np
@@ -109,7 +110,7 @@ class DirectionSampler:
         u1, u2, c = self._scratch(b.dtype, half)
         self.rng.random(out=u1, dtype=b.dtype)
         self.rng.random(out=u2, dtype=b.dtype)
-        np.subtract(1.0, u1, out=u1)                   # (0, 1]: log stays finite
+        np.subtract(1.0, u1, out=u1)  # (0, 1]: log stays finite
         np.log(u1, out=u1)
         np.multiply(u1, -2.0, out=u1)
         np.sqrt(u1, out=u1)
@@ -134,7 +135,7 @@ class DirectionSampler:
         every call: copy it to keep it)."""
         if self.batch:
             for j in range(self.batch):
-                self._fill([b[j:j + 1].reshape(b.shape[1:]) for b in self._flat])
+                self._fill([b[j : j + 1].reshape(b.shape[1:]) for b in self._flat])
             return self._flat[0] if self._scalar else self.buffers
         self._fill(self._arrays)
         if self.rank and self.rank > 1:
@@ -157,7 +158,7 @@ class DirectionSampler:
             bits = np.unpackbits(raw, count=total)
             start = 0
             for b in views:
-                chunk = bits[start:start + b.size].reshape(b.shape)
+                chunk = bits[start : start + b.size].reshape(b.shape)
                 start += b.size
                 np.multiply(chunk, 2, out=b, casting="unsafe")
                 b -= 1
@@ -171,6 +172,7 @@ def sample_directions(like, distribution="normal", rng=None, rank=None):
         if isinstance(b, LowRank):
             return LowRank(b.u.copy(), b.w.copy())
         return b.copy() if isinstance(b, np.ndarray) else b
+
     return map_tree(copy, v)
 
 
@@ -183,7 +185,7 @@ def scaled_into(o, b, c, first):
         else:
             o += b * c
         return
-    if not o.flags.c_contiguous:          # a reshape of o would be a copy: work in a C-ordered one
+    if not o.flags.c_contiguous:  # a reshape of o would be a copy: work in a C-ordered one
         tmp = np.ascontiguousarray(o)
         scaled_into(tmp, b, c, first)
         np.copyto(o, tmp)
@@ -217,8 +219,9 @@ def _wrt_index(f, wrt):
     if isinstance(wrt, str):
         names = list(inspect.signature(f).parameters)
         if wrt not in names:
-            raise ValueError(f"wrt={wrt!r} is not a parameter of {getattr(f, '__name__', f)}; its parameters "
-                             f"are {', '.join(names)}")
+            raise ValueError(
+                f"wrt={wrt!r} is not a parameter of {getattr(f, '__name__', f)}; its parameters are {', '.join(names)}"
+            )
         return names.index(wrt)
     return wrt
 
@@ -226,13 +229,25 @@ def _wrt_index(f, wrt):
 class ForwardGradient:
     """The callable returned by :func:`forward_gradient`."""
 
-    def __init__(self, f, wrt=0, directions=1, distribution="normal", rng=None, jvp_fn=None, vectorized=None,
-                 rank=None, backend="auto"):
+    def __init__(
+        self,
+        f,
+        wrt=0,
+        directions=1,
+        distribution="normal",
+        rng=None,
+        jvp_fn=None,
+        vectorized=None,
+        rank=None,
+        backend="auto",
+    ):
         check_distribution(distribution)
         self.rank = check_rank(rank)
         if self.rank and vectorized:
-            raise ValueError("low-rank directions (rank=...) run one JVP pass per direction; "
-                             "they cannot be combined with vectorized=True")
+            raise ValueError(
+                "low-rank directions (rank=...) run one JVP pass per direction; "
+                "they cannot be combined with vectorized=True"
+            )
         if isinstance(directions, bool) or not isinstance(directions, (int, np.integer)) or directions < 1:
             raise ValueError(f"directions must be a positive integer, got {directions!r}")
         self.f = f
@@ -243,8 +258,9 @@ class ForwardGradient:
         self.jvp_fn = jvp_fn
         self.backend = backend
         # vector mode (one generated pass for the K directions) by default whenever K > 1
-        self.vectorized = (self.directions > 1 and jvp_fn is None and not self.rank) if vectorized is None \
-            else bool(vectorized)
+        self.vectorized = (
+            (self.directions > 1 and jvp_fn is None and not self.rank) if vectorized is None else bool(vectorized)
+        )
         self._fd = {}
         self._sampler, self._sampler_key = None, None
         self.last_jvps = []
@@ -256,20 +272,21 @@ class ForwardGradient:
         if self.jvp_fn is not None:
             kw = {"vectorized": True} if self.vectorized else {}
             return self.jvp_fn(self.f, args, tuple(tangents), **kw)
-        i = self.wrt % len(args)              # a negative wrt counts from the last argument given
+        i = self.wrt % len(args)  # a negative wrt counts from the last argument given
         fd = self._fd.get(i)
         if fd is None:
             from tangent_fwd.api import ForwardDiff
+
             fd = self._fd[i] = ForwardDiff(self.f, wrt=i, backend=self.backend, vectorized=self.vectorized)
         return fd(*args, tangents[i])
 
     def _sampler_for(self, primal):
         s = self._sampler
-        lead = (self.directions,) if self.vectorized else ()
         key = _tree_key(primal)
         if s is None or key != self._sampler_key:
-            s = self._sampler = DirectionSampler(primal, self.distribution, self.rng,
-                                                 batch=self.directions if self.vectorized else None, rank=self.rank)
+            s = self._sampler = DirectionSampler(
+                primal, self.distribution, self.rng, batch=self.directions if self.vectorized else None, rank=self.rank
+            )
             self._sampler_key = key
         return s
 
@@ -284,8 +301,10 @@ class ForwardGradient:
         value, dvalues = self._jvp(args, tangents)
         dvalues = np.asarray(dvalues)
         if dvalues.shape != (self.directions,):
-            raise ValueError(f"forward gradients need a scalar function; "
-                             f"{getattr(self.f, '__name__', 'f')} returned shape {np.shape(value)}")
+            raise ValueError(
+                f"forward gradients need a scalar function; "
+                f"{getattr(self.f, '__name__', 'f')} returned shape {np.shape(value)}"
+            )
         self.last_jvps = [float(d) for d in dvalues]
         return value, dvalues
 
@@ -301,8 +320,10 @@ class ForwardGradient:
             tangents[self.wrt] = v
             value, dvalue = self._jvp(args, tangents)
             if np.ndim(dvalue) != 0:
-                raise ValueError(f"forward gradients need a scalar function; "
-                                 f"{getattr(self.f, '__name__', 'f')} returned shape {np.shape(value)}")
+                raise ValueError(
+                    f"forward gradients need a scalar function; "
+                    f"{getattr(self.f, '__name__', 'f')} returned shape {np.shape(value)}"
+                )
             yield value, float(dvalue), v
 
     def estimate_into(self, args, out, scale=1.0):
@@ -316,12 +337,12 @@ class ForwardGradient:
                 coef = (dvalues * (scale / k)).astype(b.dtype)
                 if o.dtype == b.dtype and o.flags.c_contiguous:
                     np.dot(coef, b.reshape(k, -1), out=o.reshape(-1))
-                else:                  # another layout or precision (e.g. Fortran order, longdouble)
+                else:  # another layout or precision (e.g. Fortran order, longdouble)
                     np.copyto(o, np.dot(coef, b.reshape(k, -1)).reshape(o.shape), casting="unsafe")
             return value
         value = None
         self.last_jvps = []
-        for i, (value, d, _) in enumerate(self.directional(args)):
+        for i, (value, d, _) in enumerate(self.directional(args)):  # noqa: B007 (value: the last one is returned)
             self.last_jvps.append(d)
             for o, b in zip(out, self._sampler._flat):
                 scaled_into(o, b, o.dtype.type(scale * d / k), i == 0)
@@ -339,12 +360,15 @@ class ForwardGradient:
         grad = None
         value = None
         self.last_jvps = []
-        for value, d, v in self.directional(args):
+        for value, d, v in self.directional(args):  # noqa: B007 (value: the last one is returned)
             self.last_jvps.append(d)
             scale = d / k
             if grad is None:
-                grad = map_tree(lambda b: _dense_scaled(b, scale), v) if not isinstance(v, (float, np.floating)) \
+                grad = (
+                    map_tree(lambda b: _dense_scaled(b, scale), v)
+                    if not isinstance(v, (float, np.floating))
                     else v * scale
+                )
             elif isinstance(grad, (float, np.floating)):
                 grad = grad + v * scale
             else:
@@ -357,13 +381,14 @@ def _dense_scaled(b, scale):
         out = np.empty(b.shape, b.dtype)
         scaled_into(out, b, b.dtype.type(scale), True)
         return out
-    out = np.empty(np.shape(b), b.dtype)          # a 0-d leaf stays a (writable) 0-d array
+    out = np.empty(np.shape(b), b.dtype)  # a 0-d leaf stays a (writable) 0-d array
     np.multiply(b, b.dtype.type(scale), out=out)
     return out
 
 
-def forward_gradient(f, wrt=0, *, directions=1, distribution="normal", rng=None, jvp_fn=None, vectorized=None,
-                     rank=None, backend="auto"):
+def forward_gradient(
+    f, wrt=0, *, directions=1, distribution="normal", rng=None, jvp_fn=None, vectorized=None, rank=None, backend="auto"
+):
     """Return ``g(*args) -> (value, grad_estimate)`` for a scalar function ``f``.
 
     ``grad_estimate`` has the structure of ``args[wrt]`` (an array, or a dict/list/tuple of arrays) and

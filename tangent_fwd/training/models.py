@@ -10,8 +10,8 @@ passes in :mod:`tangent_fwd.training.backprop`.
 * ``cnn``: 3x3 conv (``channels``), ReLU, 2x2 max-pool, dense ``hidden``, ReLU, dense 10
   (paper: 64 channels, hidden 1024; the CPU default is 16 / 128).
 """
-import numpy as np
 
+import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 
@@ -46,10 +46,10 @@ def mlp_loss(params, x, y):
 def cnn_logits(params, x):
     n = x.shape[0]
     c = params["K"].shape[2]
-    patches = sliding_window_view(x.reshape(n, 28, 28), (3, 3), axis=(1, 2))   # (n, 26, 26, 3, 3)
+    patches = sliding_window_view(x.reshape(n, 28, 28), (3, 3), axis=(1, 2))  # (n, 26, 26, 3, 3)
     conv = (patches.reshape(n * 676, 9) @ params["K"].reshape(9, c)).reshape(n, 26, 26, c) + params["bk"]
     a = np.maximum(conv, 0)
-    pooled = a.reshape(n, 13, 2, 13, 2, c).max(axis=4).max(axis=2)            # 2x2 max-pool
+    pooled = a.reshape(n, 13, 2, 13, 2, c).max(axis=4).max(axis=2)  # 2x2 max-pool
     h = np.maximum(pooled.reshape(n, 13 * 13 * c) @ params["W1"] + params["b1"], 0)
     return h @ params["W2"] + params["b2"]
 
@@ -77,17 +77,27 @@ def logreg_init(rng=0, n_in=784, n_out=10, dtype=np.float32):
 
 def mlp_init(rng=0, width=1024, n_in=784, n_out=10, dtype=np.float32):
     r = _rng(rng)
-    return {"W1": _he(r, n_in, (n_in, width), dtype), "b1": np.zeros(width, dtype),
-            "W2": _he(r, width, (width, width), dtype), "b2": np.zeros(width, dtype),
-            "W3": _glorot(r, width, n_out, (width, n_out), dtype), "b3": np.zeros(n_out, dtype)}
+    return {
+        "W1": _he(r, n_in, (n_in, width), dtype),
+        "b1": np.zeros(width, dtype),
+        "W2": _he(r, width, (width, width), dtype),
+        "b2": np.zeros(width, dtype),
+        "W3": _glorot(r, width, n_out, (width, n_out), dtype),
+        "b3": np.zeros(n_out, dtype),
+    }
 
 
 def cnn_init(rng=0, channels=16, hidden=128, n_out=10, dtype=np.float32):
     r = _rng(rng)
     flat = 13 * 13 * channels
-    return {"K": _he(r, 9, (3, 3, channels), dtype), "bk": np.zeros(channels, dtype),
-            "W1": _he(r, flat, (flat, hidden), dtype), "b1": np.zeros(hidden, dtype),
-            "W2": _glorot(r, hidden, n_out, (hidden, n_out), dtype), "b2": np.zeros(n_out, dtype)}
+    return {
+        "K": _he(r, 9, (3, 3, channels), dtype),
+        "bk": np.zeros(channels, dtype),
+        "W1": _he(r, flat, (flat, hidden), dtype),
+        "b1": np.zeros(hidden, dtype),
+        "W2": _glorot(r, hidden, n_out, (hidden, n_out), dtype),
+        "b2": np.zeros(n_out, dtype),
+    }
 
 
 # -------------------------------------------------------------------------------------------- registry
@@ -106,13 +116,21 @@ class Model:
 
 def _registry():
     from . import backprop
+
     return {
-        "logreg": Model("logreg", logreg_init, logreg_loss, logreg_logits, backprop.logreg_loss_and_grad,
-                        {}, {}),
-        "mlp": Model("mlp", mlp_init, mlp_loss, mlp_logits, backprop.mlp_loss_and_grad,
-                     {"width": 1024}, {"width": 1024}),
-        "cnn": Model("cnn", cnn_init, cnn_loss, cnn_logits, backprop.cnn_loss_and_grad,
-                     {"channels": 16, "hidden": 128}, {"channels": 64, "hidden": 1024}),
+        "logreg": Model("logreg", logreg_init, logreg_loss, logreg_logits, backprop.logreg_loss_and_grad, {}, {}),
+        "mlp": Model(
+            "mlp", mlp_init, mlp_loss, mlp_logits, backprop.mlp_loss_and_grad, {"width": 1024}, {"width": 1024}
+        ),
+        "cnn": Model(
+            "cnn",
+            cnn_init,
+            cnn_loss,
+            cnn_logits,
+            backprop.cnn_loss_and_grad,
+            {"channels": 16, "hidden": 128},
+            {"channels": 64, "hidden": 1024},
+        ),
     }
 
 
@@ -128,7 +146,7 @@ def get_model(name):
 
 def predict(model, params, x, batch_size=1000):
     """Class predictions, in batches."""
-    out = [np.argmax(model.logits(params, x[i:i + batch_size]), axis=1) for i in range(0, len(x), batch_size)]
+    out = [np.argmax(model.logits(params, x[i : i + batch_size]), axis=1) for i in range(0, len(x), batch_size)]
     return np.concatenate(out) if out else np.zeros(0, np.int64)
 
 

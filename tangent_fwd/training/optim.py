@@ -16,6 +16,7 @@ baselines) to use true gradients with the same update rule.
 ``Momentum`` (v ← μ v + g; θ ← θ − η_i v) and ``Adam`` (Kingma & Ba, with bias correction; step size η_i)
 use the same schedule.
 """
+
 import math
 
 import numpy as np
@@ -27,8 +28,12 @@ OPTIMIZERS = ("sgd", "momentum", "adam")
 
 
 def _positive(name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) or not math.isfinite(value) \
-            or value <= 0:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float, np.number))
+        or not math.isfinite(value)
+        or value <= 0
+    ):
         raise ValueError(f"{name} must be a positive number, got {value!r}")
     return float(value)
 
@@ -37,10 +42,24 @@ class Optimizer:
     """Base class: ``step(*batch)`` computes a gradient of ``loss(params, *batch)`` and updates ``params``
     in place; it returns the loss value (before the update). ``update(grads)`` applies given gradients."""
 
-    _fold_lr = False     # SGD: the step size is folded into the forward-gradient estimate itself
+    _fold_lr = False  # SGD: the step size is folded into the forward-gradient estimate itself
 
-    def __init__(self, loss, params, lr, *, decay=0.0, grad_fn=None, directions=1, distribution="normal",
-                 rng=None, jvp_fn=None, vectorized=None, rank=None, backend="auto"):
+    def __init__(
+        self,
+        loss,
+        params,
+        lr,
+        *,
+        decay=0.0,
+        grad_fn=None,
+        directions=1,
+        distribution="normal",
+        rng=None,
+        jvp_fn=None,
+        vectorized=None,
+        rank=None,
+        backend="auto",
+    ):
         self.loss = loss
         self.params = params
         check_float_leaves(params, "parameters", inplace=True)
@@ -50,8 +69,11 @@ class Optimizer:
         self.decay = float(decay)
         self.grad_fn = grad_fn
         self.method = "backprop" if grad_fn is not None else "forward"
-        self._fg = None if grad_fn is not None else ForwardGradient(
-            loss, 0, directions, distribution, rng, jvp_fn, vectorized, rank, backend)
+        self._fg = (
+            None
+            if grad_fn is not None
+            else ForwardGradient(loss, 0, directions, distribution, rng, jvp_fn, vectorized, rank, backend)
+        )
         self.step_count = 0
         self._leaves = leaves(params)
         # reused buffers: the forward-gradient estimate, and scratch space for the updates
@@ -72,13 +94,13 @@ class Optimizer:
 
     def step(self, *batch):
         """One update from the batch; returns the loss before the update."""
-        if self._gbuf is not None and self._fold_lr:     # θ -= (η d) v, without a separate scaling pass
+        if self._gbuf is not None and self._fold_lr:  # θ -= (η d) v, without a separate scaling pass
             value = self._fg.estimate_into((self.params,) + batch, self._gbuf, scale=self.lr)
             for p, g in zip(self._leaves, self._gbuf):
                 p -= g
             self.step_count += 1
             return value
-        if self._gbuf is not None:      # forward gradient written straight into reused buffers
+        if self._gbuf is not None:  # forward gradient written straight into reused buffers
             value = self._fg.estimate_into((self.params,) + batch, self._gbuf)
             self._update_leaves(self._gbuf)
             return value
@@ -91,8 +113,10 @@ class Optimizer:
         try:
             g = leaves(map_tree(lambda p, gi: gi, self.params, grads))
         except (KeyError, IndexError, TypeError):
-            raise ValueError("gradients must have the structure of the parameters "
-                             f"({_describe(self.params)}), got {_describe(grads)}") from None
+            raise ValueError(
+                "gradients must have the structure of the parameters "
+                f"({_describe(self.params)}), got {_describe(grads)}"
+            ) from None
         self._update_leaves([np.asarray(gi, dtype=p.dtype) for p, gi in zip(self._leaves, g)])
 
     def _update_leaves(self, g):
@@ -156,8 +180,8 @@ class Adam(Optimizer):
         m += (1 - self.b1) * g
         s *= self.b2
         s += (1 - self.b2) * (g * g)
-        mhat = m / (1 - self.b1 ** t)
-        shat = s / (1 - self.b2 ** t)
+        mhat = m / (1 - self.b1**t)
+        shat = s / (1 - self.b2**t)
         p -= p.dtype.type(lr) * mhat / (np.sqrt(shat) + p.dtype.type(self.eps))
 
 

@@ -1,4 +1,5 @@
 """Minimal pytrees: nested dicts / lists / tuples whose leaves are NumPy arrays (or numbers)."""
+
 import numpy as np
 
 
@@ -26,7 +27,7 @@ def map_tree(fn, tree, *rest):
         return {k: map_tree(fn, tree[k], *(r[k] for r in rest)) for k in tree}
     if isinstance(tree, (list, tuple)):
         items = [map_tree(fn, t, *(r[i] for r in rest)) for i, t in enumerate(tree)]
-        return type(tree)(*items) if hasattr(tree, "_fields") else type(tree)(items)     # namedtuples
+        return type(tree)(*items) if hasattr(tree, "_fields") else type(tree)(items)  # namedtuples
     return fn(tree, *rest)
 
 
@@ -37,7 +38,9 @@ def check_float_leaves(tree, what="parameters", inplace=False):
             if not np.issubdtype(leaf.dtype, np.floating):
                 raise TypeError(f"{what} must be floating-point arrays; found dtype {leaf.dtype}")
         elif inplace:
-            raise TypeError(f"{what} must be NumPy arrays to be updated in place; found "
-                            f"{type(leaf).__name__} (wrap scalars as np.array([...]))")
+            raise TypeError(
+                f"{what} must be NumPy arrays to be updated in place; found "
+                f"{type(leaf).__name__} (wrap scalars as np.array([...]))"
+            )
         elif not isinstance(leaf, (float, np.floating)):
             raise TypeError(f"{what} must be floating-point arrays or floats; found {type(leaf).__name__}")

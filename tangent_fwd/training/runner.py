@@ -1,5 +1,6 @@
 """Training loop behind ``tangent-fwd train`` and ``tangent-fwd compare``: minibatch training on MNIST with
 forward gradients or the hand-written backprop baseline, per-epoch test accuracy, results JSON and plots."""
+
 import json
 import math
 import os
@@ -33,26 +34,27 @@ class TrainConfig:
     backend: str = "auto"
     epochs: int = 1
     lr: float = 1e-3
-    decay: float = None        # k in η_i = η_0·exp(-i·k); None: anneal η by AUTO_ANNEAL over the run
+    decay: float = None  # k in η_i = η_0·exp(-i·k); None: anneal η by AUTO_ANNEAL over the run
     batch_size: int = 64
     directions: int = 1
     distribution: str = "normal"
     seed: int = 0
     data_dir: str = None
     out_dir: str = "runs"
-    width: int = None          # MLP hidden width (default 1024, the paper's)
-    channels: int = None       # CNN conv channels (default 16; paper 64)
-    hidden: int = None         # CNN dense width (default 128; paper 1024)
-    max_steps: int = None      # stop after this many steps in total (quick runs / tests)
+    width: int = None  # MLP hidden width (default 1024, the paper's)
+    channels: int = None  # CNN conv channels (default 16; paper 64)
+    hidden: int = None  # CNN dense width (default 128; paper 1024)
+    max_steps: int = None  # stop after this many steps in total (quick runs / tests)
     momentum: float = 0.9
     vectorized: object = None  # K directions in one vector-mode JVP pass (default when K > 1) or K passes
-    rank: int = None           # low-rank directions for matrix parameters (None: dense directions)
+    rank: int = None  # low-rank directions for matrix parameters (None: dense directions)
     model_kwargs: dict = field(default_factory=dict, repr=False)
 
     def validate(self):
         def choice(name, value, valid):
             if value not in valid:
                 raise ValueError(f"unknown {name} {value!r}; valid {name}s: {', '.join(valid)}")
+
         choice("model", self.model, _models.MODEL_NAMES)
         choice("method", self.method, METHODS)
         choice("optimizer", self.optimizer, OPTIMIZERS)
@@ -104,7 +106,7 @@ def _progress(total, desc, enabled):
         return None
     try:
         from tqdm.auto import tqdm
-    except ImportError:    # tqdm is optional (the 'train' extra)
+    except ImportError:  # tqdm is optional (the 'train' extra)
         return None
     return tqdm(total=total, desc=desc, unit="step", leave=True, dynamic_ncols=True, mininterval=0.5)
 
@@ -128,8 +130,14 @@ def train(config, data=None, progress=True, log=print):
     if cfg.method == "backprop":
         kw["grad_fn"] = model.loss_and_grad
     else:
-        kw.update(directions=cfg.directions, distribution=cfg.distribution, vectorized=cfg.vectorized, rank=cfg.rank,
-                  rng=np.random.default_rng([cfg.seed, 1]), backend=cfg.backend)
+        kw.update(
+            directions=cfg.directions,
+            distribution=cfg.distribution,
+            vectorized=cfg.vectorized,
+            rank=cfg.rank,
+            rng=np.random.default_rng([cfg.seed, 1]),
+            backend=cfg.backend,
+        )
     opt = make_optimizer(cfg.optimizer, model.loss, params, cfg.lr, **kw)
     n = len(x)
     total = total_steps(cfg, n)
@@ -137,11 +145,21 @@ def train(config, data=None, progress=True, log=print):
     losses, times, iterations, epochs, window = [], [], [], [], []
     # at most ~MAX_POINTS loss points are kept: each is the mean minibatch loss over `stride` steps
     stride = max(1, math.ceil(total / MAX_POINTS))
-    result = {"config": _config_dict(cfg), "decay": decay, "method": cfg.method, "n_params": int(sum(p.size for p in params.values())),
-              "loss_every": stride, "iterations": iterations, "losses": losses, "times": times, "epochs": epochs,
-              "status": "ok", "message": ""}
+    result = {
+        "config": _config_dict(cfg),
+        "decay": decay,
+        "method": cfg.method,
+        "n_params": int(sum(p.size for p in params.values())),
+        "loss_every": stride,
+        "iterations": iterations,
+        "losses": losses,
+        "times": times,
+        "epochs": epochs,
+        "status": "ok",
+        "message": "",
+    }
     bar = _progress(total, f"{cfg.model}/{cfg.method}/{cfg.optimizer}", progress)
-    log_every = max(1, cfg.epochs // 20)       # about 20 per-epoch lines per run
+    log_every = max(1, cfg.epochs // 20)  # about 20 per-epoch lines per run
     clock = first_step = 0.0
     step = 0
     try:
@@ -151,19 +169,21 @@ def train(config, data=None, progress=True, log=print):
             for start in range(0, n, cfg.batch_size):
                 if step >= total:
                     break
-                idx = order[start:start + cfg.batch_size]
+                idx = order[start : start + cfg.batch_size]
                 xb, yb = x[idx], y[idx]
                 t0 = time.perf_counter()
-                with np.errstate(over="ignore", invalid="ignore"):   # divergence is reported below
+                with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported below
                     loss = float(opt.step(xb, yb))
                 dt = time.perf_counter() - t0
                 clock += dt
                 step += 1
                 if step == 1:
-                    first_step = dt     # includes generating and compiling the JVP code
+                    first_step = dt  # includes generating and compiling the JVP code
                 if not math.isfinite(loss):
-                    raise Diverged(f"loss became {loss} at step {step} (epoch {epoch + 1}, {cfg.method} "
-                                   f"{cfg.optimizer}, lr={cfg.lr:g}); try a smaller --lr, e.g. {cfg.lr / 10:g}")
+                    raise Diverged(
+                        f"loss became {loss} at step {step} (epoch {epoch + 1}, {cfg.method} "
+                        f"{cfg.optimizer}, lr={cfg.lr:g}); try a smaller --lr, e.g. {cfg.lr / 10:g}"
+                    )
                 window.append(loss)
                 if len(window) == stride or step == total:
                     losses.append(float(f"{np.mean(window):.6g}"))
@@ -178,14 +198,24 @@ def train(config, data=None, progress=True, log=print):
             if not epoch_losses:
                 break
             acc = _models.accuracy(model, params, xt, yt)
-            epochs.append({"epoch": epoch + 1, "step": step, "time": clock, "test_accuracy": acc,
-                           "train_loss": float(np.mean(epoch_losses))})
+            epochs.append(
+                {
+                    "epoch": epoch + 1,
+                    "step": step,
+                    "time": clock,
+                    "test_accuracy": acc,
+                    "train_loss": float(np.mean(epoch_losses)),
+                }
+            )
             if bar is not None:
-                bar.set_postfix(loss=f"{epoch_losses[-1]:.4f}", ex_s=f"{step * cfg.batch_size / clock:.0f}",
-                                test_acc=f"{acc:.4f}")
+                bar.set_postfix(
+                    loss=f"{epoch_losses[-1]:.4f}", ex_s=f"{step * cfg.batch_size / clock:.0f}", test_acc=f"{acc:.4f}"
+                )
             if (epoch + 1) % log_every == 0 or epoch + 1 == cfg.epochs or step >= total:
-                msg = (f"{cfg.model} {cfg.method}: epoch {epoch + 1}/{cfg.epochs}, step {step}, "
-                       f"train loss {np.mean(epoch_losses):.4f}, test accuracy {acc:.4f}")
+                msg = (
+                    f"{cfg.model} {cfg.method}: epoch {epoch + 1}/{cfg.epochs}, step {step}, "
+                    f"train loss {np.mean(epoch_losses):.4f}, test accuracy {acc:.4f}"
+                )
                 if bar is not None:
                     bar.write(msg)
                 elif log is not None:
@@ -212,6 +242,7 @@ def _config_dict(cfg):
 
 def _load(data_dir):
     from tangent_fwd.data import load_mnist
+
     return load_mnist(data_dir)
 
 
@@ -245,19 +276,20 @@ def _smooth(values, window):
         return v
     c = np.cumsum(np.insert(v, 0, 0.0))
     out = (c[window:] - c[:-window]) / window
-    return np.concatenate([v[:window - 1].cumsum() / np.arange(1, window), out])
+    return np.concatenate([v[: window - 1].cumsum() / np.arange(1, window), out])
 
 
 def plot(runs, path, title):
     """Loss vs iteration and vs training wall time (the paper's Figure 5/6 layout), one line per run,
     plus test accuracy per epoch."""
     import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     colors = {"forward": "tab:blue", "backprop": "tab:orange"}
     fig, axes = plt.subplots(1, 3, figsize=(15, 4.2))
-    for label, r in runs.items():
+    for r in runs.values():
         if not r["losses"]:
             continue
         c = colors.get(r["method"], None)
@@ -269,8 +301,13 @@ def plot(runs, path, title):
             ax.plot(xs, r["losses"], color=c, alpha=0.15, lw=0.5)
             ax.plot(xs, sm, color=c, lw=1.5, label=name)
         if r["epochs"]:
-            axes[2].plot([e["epoch"] for e in r["epochs"]], [100 * e["test_accuracy"] for e in r["epochs"]],
-                         color=c, marker="o" if len(r["epochs"]) < 30 else None, label=name)
+            axes[2].plot(
+                [e["epoch"] for e in r["epochs"]],
+                [100 * e["test_accuracy"] for e in r["epochs"]],
+                color=c,
+                marker="o" if len(r["epochs"]) < 30 else None,
+                label=name,
+            )
     axes[0].set_xlabel("iteration")
     axes[1].set_xlabel("training time (s)")
     for ax in axes[:2]:
@@ -298,9 +335,12 @@ def run_train(cfg, progress=True, log=print, data=None):
     out = pathlib.Path(cfg.out_dir)
     payload = _public(result)
     json_path = write_json(out / f"{stem}.json", payload)
-    png_path = plot({cfg.method: result}, out / f"{stem}.png",
-                    f"{cfg.model}: {cfg.method} ({cfg.optimizer}, lr={cfg.lr:g}, decay={result['decay']:.3g}, "
-                    f"batch {cfg.batch_size})")
+    png_path = plot(
+        {cfg.method: result},
+        out / f"{stem}.png",
+        f"{cfg.model}: {cfg.method} ({cfg.optimizer}, lr={cfg.lr:g}, decay={result['decay']:.3g}, "
+        f"batch {cfg.batch_size})",
+    )
     return result, json_path, png_path
 
 
@@ -319,13 +359,20 @@ def run_compare(cfg, progress=True, log=print, data=None):
     ratio = None
     if f and b and f["step_time"] and b["step_time"]:
         ratio = f["step_time"] / b["step_time"]
-    payload = {"config": _config_dict(cfg), "decay": resolve_decay(cfg, len(data[0])), "tf_over_tb": ratio,
-               "runs": {k: _public(v) for k, v in runs.items()}}
+    payload = {
+        "config": _config_dict(cfg),
+        "decay": resolve_decay(cfg, len(data[0])),
+        "tf_over_tb": ratio,
+        "runs": {k: _public(v) for k, v in runs.items()},
+    }
     out = pathlib.Path(cfg.out_dir)
     json_path = write_json(out / f"compare_{cfg.model}.json", payload)
-    png_path = plot(runs, out / f"compare_{cfg.model}.png",
-                    f"{cfg.model}: forward gradient vs backprop ({cfg.optimizer}, lr={cfg.lr:g}, "
-                    f"decay={payload['decay']:.3g}, batch {cfg.batch_size})")
+    png_path = plot(
+        runs,
+        out / f"compare_{cfg.model}.png",
+        f"{cfg.model}: forward gradient vs backprop ({cfg.optimizer}, lr={cfg.lr:g}, "
+        f"decay={payload['decay']:.3g}, batch {cfg.batch_size})",
+    )
     return runs, ratio, json_path, png_path
 
 

@@ -1,4 +1,5 @@
 """Calls to user functions: positional/keyword args, defaults, recursion, nested defs, closures, globals."""
+
 import numpy as np
 
 from . import case
@@ -7,7 +8,7 @@ SCALE = 1.5
 OFFSET = np.array([0.5, -0.25, 1.0])
 WEIGHTS = np.linspace(-1.0, 1.0, 6).reshape(3, 2)
 N_STEPS = 3
-xp = 1.5          # module globals named like the generated code's helpers (backend module, runtime)
+xp = 1.5  # module globals named like the generated code's helpers (backend module, runtime)
 rt = 2.0
 np_ = np
 
@@ -101,6 +102,7 @@ def call_chain(x):
 def nested_def_closure(x):
     def g(y):
         return y * y + x
+
     return g(x * 2.0) + g(1.0)
 
 
@@ -108,6 +110,7 @@ def nested_def_closure(x):
 def closure_over_active(x, y):
     def scale(z):
         return z * y
+
     return scale(x) + scale(y)
 
 
@@ -117,13 +120,15 @@ def closure_over_constant(x):
 
     def g(z):
         return np.tanh(z) * k
+
     return g(x) + g(g(x))
 
 
 @case(args=lambda rng: (rng.standard_normal(3),), tags="nested_def")
 def nested_def_no_closure(x):
     def poly(z, a=2.0):
-        return a * z ** 2 + z
+        return a * z**2 + z
+
     return poly(x) + poly(x, a=-1.0)
 
 
@@ -164,6 +169,7 @@ def nested_recursive(x):
         if n == 0:
             return z
         return rec(np.sin(z) + x, n - 1)
+
     return rec(x, 3)
 
 
@@ -187,6 +193,7 @@ def names_like_generated_code(x, dx):
 def closure_variable_changes_in_loop(x):
     def g(z):
         return z * c
+
     c = 1.0
     s = 0.0
     for i in range(3):
@@ -200,8 +207,9 @@ def nested_def_keyword_only(x):
     def g(z, *, k=2.0):
         acc = 0.0
         for j in range(3):
-            acc = acc + z ** j * k
+            acc = acc + z**j * k
         return acc
+
     return g(1.0, k=x) + g(x, k=x) + g(x)
 
 
@@ -219,7 +227,9 @@ def _mixed(x, flag):
     return x * 2.0, x
 
 
-@case(args=lambda rng: (np.array([0.5, 1.5, -0.7, 0.9]),), tags="call_user early_return multi_return tuple_return unpack")
+@case(
+    args=lambda rng: (np.array([0.5, 1.5, -0.7, 0.9]),), tags="call_user early_return multi_return tuple_return unpack"
+)
 def callee_with_early_returns(x):
     a, i = _first_big(x, 0.5)
     b, j = _first_big(x * 2.0, 100.0)

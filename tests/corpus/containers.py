@@ -1,4 +1,5 @@
 """List/tuple/dict literals and subscripts, append, comprehensions, sum(), pytree inputs and outputs."""
+
 import numpy as np
 
 from . import case
@@ -31,7 +32,7 @@ def dict_literal(x, y):
 def list_append_return(x):
     out = []
     for i in range(3):
-        out.append(x * i + x ** 2)
+        out.append(x * i + x**2)
     return out
 
 
@@ -64,7 +65,7 @@ def list_comprehension_range(x):
 
 @case(args=lambda rng: (rng.standard_normal(5),), tags="genexp_sum b_sum")
 def generator_sum(x):
-    return sum(v ** 2 for v in x) + sum(x[i] * i for i in range(len(x)))
+    return sum(v**2 for v in x) + sum(x[i] * i for i in range(len(x)))
 
 
 @case(args=normal2(3), wrt=(0, 1), tags="sum_list_arrays b_sum list_literal")
@@ -72,8 +73,10 @@ def sum_of_arrays(x, y):
     return sum([x, 2.0 * y, x * y])
 
 
-@case(args=lambda rng: ([rng.standard_normal(3), rng.standard_normal(3), rng.standard_normal(3)],),
-      tags="list_input container_subscript")
+@case(
+    args=lambda rng: ([rng.standard_normal(3), rng.standard_normal(3), rng.standard_normal(3)],),
+    tags="list_input container_subscript",
+)
 def list_input(xs):
     return xs[0] * xs[1] + xs[2]
 
@@ -84,8 +87,11 @@ def tuple_input(pair):
     return v * s + pair[1] ** 2
 
 
-@case(args=lambda rng: ({"w": rng.standard_normal((2, 3)), "b": rng.standard_normal(2)}, rng.standard_normal(3)),
-      wrt=(0, 1), tags="dict_input matmul")
+@case(
+    args=lambda rng: ({"w": rng.standard_normal((2, 3)), "b": rng.standard_normal(2)}, rng.standard_normal(3)),
+    wrt=(0, 1),
+    tags="dict_input matmul",
+)
 def dict_input(params, x):
     return np.tanh(params["w"] @ x + params["b"])
 
@@ -95,8 +101,10 @@ def return_dict(x):
     return {"sum": x.sum(), "sq": x * x, "pair": (x[0], 2.0 * x[1])}
 
 
-@case(args=lambda rng: ({"a": [rng.standard_normal(2), (1.5, rng.standard_normal(2))]},),
-      tags="dict_input list_input tuple_input container_subscript")
+@case(
+    args=lambda rng: ({"a": [rng.standard_normal(2), (1.5, rng.standard_normal(2))]},),
+    tags="dict_input list_input tuple_input container_subscript",
+)
 def nested_containers(tree):
     a = tree["a"]
     return a[0] * a[1][0] + a[1][1] ** 2
@@ -121,7 +129,7 @@ def list_tuple_conversions(x, y):
 def stack_list_of_rows(x):
     rows = []
     for k in range(1, 4):
-        rows.append(x ** k)
+        rows.append(x**k)
     return np.stack(rows)
 
 
@@ -144,7 +152,7 @@ def list_extend(x):
 def constant_list_arg(x, coeffs):
     s = 0.0
     for i, c in enumerate(coeffs):
-        s = s + c * x ** i
+        s = s + c * x**i
     return s
 
 
@@ -156,8 +164,10 @@ def enumerate_dict_items(d):
     return s
 
 
-@case(args=lambda rng: ({"mse": rng.standard_normal(2), "reg": rng.standard_normal(2)},),
-      tags="dict_input b_sum sum_list_arrays")
+@case(
+    args=lambda rng: ({"mse": rng.standard_normal(2), "reg": rng.standard_normal(2)},),
+    tags="dict_input b_sum sum_list_arrays",
+)
 def sum_of_dict_values(losses):
     return sum(losses.values()) * len(losses)
 
@@ -175,7 +185,11 @@ def dot_by_generator_over_zip(x, y):
     return sum(a * b for a, b in zip(x, y) if a > -10.0) + sum((a - b) ** 2 for a, b in zip(x, y)) ** 0.5
 
 
-@case(args=lambda rng: (rng.standard_normal(3), rng.standard_normal(3)), wrt=(0, 1), tags="b_zip b_enumerate container_subscript")
+@case(
+    args=lambda rng: (rng.standard_normal(3), rng.standard_normal(3)),
+    wrt=(0, 1),
+    tags="b_zip b_enumerate container_subscript",
+)
 def materialised_zip_and_enumerate(x, y):
     pairs = list(zip(x, y))
     numbered = list(enumerate(y))

@@ -1,4 +1,5 @@
 """if/elif/else, conditional expressions, for and while loops, break/continue, returns, unpacking."""
+
 import numpy as np
 
 from . import case
@@ -8,15 +9,16 @@ def normal(*shape):
     return lambda rng: (rng.standard_normal(shape),)
 
 
-@case(args=lambda rng: (rng.standard_normal(3), 1.5), wrt=(0, 1), tags="if elif array py_float",
-      name="if_elif_else_first")
+@case(
+    args=lambda rng: (rng.standard_normal(3), 1.5), wrt=(0, 1), tags="if elif array py_float", name="if_elif_else_first"
+)
 @case(args=lambda rng: (rng.standard_normal(3), 0.5), wrt=(0, 1), tags="if elif", name="if_elif_else_second")
 @case(args=lambda rng: (rng.standard_normal(3), -0.5), wrt=(0, 1), tags="if elif", name="if_elif_else_third")
 def if_elif_else(x, a):
     if a > 1.0:
         y = a * x
     elif a > 0.0:
-        y = x ** 2 + a
+        y = x**2 + a
     else:
         y = np.sin(x) - a
     return y
@@ -27,7 +29,7 @@ def if_elif_else(x, a):
 def early_return(x):
     if x.sum() > 0:
         return x * 2.0
-    return -x ** 3
+    return -(x**3)
 
 
 @case(args=normal(4), tags="ifexp compare")
@@ -91,12 +93,14 @@ def for_zip(xs, ys):
 def for_enumerate(x):
     s = 0.0
     for i, v in enumerate(x):
-        s = s + i * v ** 2
+        s = s + i * v**2
     return s
 
 
-@case(args=lambda rng: ({"ab": rng.standard_normal(3), "c": rng.standard_normal(2)},),
-      tags="for_dict_items dict_input b_len")
+@case(
+    args=lambda rng: ({"ab": rng.standard_normal(3), "c": rng.standard_normal(2)},),
+    tags="for_dict_items dict_input b_len",
+)
 def for_dict_items(d):
     s = 0.0
     for k, v in d.items():
@@ -152,7 +156,7 @@ def for_continue(x):
     for i in range(6):
         if i % 2:
             continue
-        s = s + x ** i
+        s = s + x**i
     return s
 
 
@@ -258,7 +262,7 @@ def while_else(x):
 
 @case(args=normal(3), tags="listcomp ifexp")
 def conditional_in_comprehension(x):
-    return np.array([v * 2.0 if v > 0 else -v ** 3 for v in x])
+    return np.array([v * 2.0 if v > 0 else -(v**3) for v in x])
 
 
 @case(args=normal(3), tags="if pc_compare")
@@ -309,7 +313,7 @@ def return_from_while_true(x):
     while True:
         if i > 2:
             return total
-        total = total + x ** i
+        total = total + x**i
         i += 1
 
 

@@ -1,4 +1,5 @@
 """Array creation, with active fill values."""
+
 import numpy as np
 
 from . import case

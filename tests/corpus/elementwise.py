@@ -1,4 +1,5 @@
 """NumPy elementwise functions."""
+
 import numpy as np
 
 from . import case
@@ -61,8 +62,9 @@ def ufunc_arithmetic(x, y):
     return np.add(x, y) * np.subtract(x, y) + np.divide(np.multiply(x, y), 1.0 + y * y) - np.negative(x)
 
 
-@case(args=lambda rng: (rng.uniform(0.5, 2.0, 5), rng.uniform(0.5, 2.0, 5)), wrt=(0, 1),
-      tags="np_power pow_both_active")
+@case(
+    args=lambda rng: (rng.uniform(0.5, 2.0, 5), rng.uniform(0.5, 2.0, 5)), wrt=(0, 1), tags="np_power pow_both_active"
+)
 def np_power(x, y):
     return np.power(x, y) + np.power(x, 2) + np.power(2.0, y)
 
@@ -101,7 +103,7 @@ def sigmoid_softplus(x):
 
 @case(args=normal(5), tags="np_elementwise pc_floor")
 def floor_round_sign(x):
-    return x * np.floor(3.0 * x) + np.round(x) * x ** 2 + np.sign(x) * np.ceil(x)
+    return x * np.floor(3.0 * x) + np.round(x) * x**2 + np.sign(x) * np.ceil(x)
 
 
 @case(args=normal(4), tags="np_elementwise")
@@ -126,4 +128,4 @@ def numpy_on_python_float(x):
 
 @case(args=lambda rng: (rng.standard_normal(4),), tags="np_elementwise red_sum")
 def gelu_tanh(x):
-    return 0.5 * x * (1.0 + np.tanh(0.7978845608 * (x + 0.044715 * x ** 3)))
+    return 0.5 * x * (1.0 + np.tanh(0.7978845608 * (x + 0.044715 * x**3)))

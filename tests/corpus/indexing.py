@@ -1,4 +1,5 @@
 """Array subscripts as reads (int, slice, ..., None, integer arrays, boolean masks) and assignments."""
+
 import numpy as np
 
 from . import case

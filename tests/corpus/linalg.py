@@ -1,4 +1,5 @@
 """Linear algebra."""
+
 import numpy as np
 
 from . import case
@@ -23,8 +24,11 @@ def np_matmul(A, B):
     return np.matmul(A, B) + np.matmul(A, np.ones((3, 4)))
 
 
-@case(args=lambda rng: (rng.standard_normal((2, 2, 3)), rng.standard_normal((2, 3, 2))), wrt=(0, 1),
-      tags="la_matmul matmul")
+@case(
+    args=lambda rng: (rng.standard_normal((2, 2, 3)), rng.standard_normal((2, 3, 2))),
+    wrt=(0, 1),
+    tags="la_matmul matmul",
+)
 def batched_matmul(A, B):
     return A @ B + np.matmul(B, A).sum(axis=0)[:2, :2]
 
@@ -39,8 +43,9 @@ def einsum_matmul(A, B):
     return np.einsum("ij,jk->ik", A, B) + np.einsum("ij->j", A).sum()
 
 
-@case(args=lambda rng: (rng.standard_normal((3, 3)), rng.standard_normal((3, 3))), wrt=(0, 1),
-      tags="la_einsum la_trace")
+@case(
+    args=lambda rng: (rng.standard_normal((3, 3)), rng.standard_normal((3, 3))), wrt=(0, 1), tags="la_einsum la_trace"
+)
 def einsum_trace_elementwise(A, B):
     return np.einsum("ii->", A) * np.einsum("ij,ij->", A, B) + np.einsum("ij,jk,kl->il", A, B, A).sum()
 
@@ -104,8 +109,11 @@ def least_squares(X, y):
     return r @ r
 
 
-@case(args=lambda rng: (3.0 * np.eye(3) + 0.4 * rng.standard_normal((2, 3, 3)), rng.standard_normal((2, 3, 2))),
-      wrt=(0, 1), tags="la_inv la_det la_solve")
+@case(
+    args=lambda rng: (3.0 * np.eye(3) + 0.4 * rng.standard_normal((2, 3, 3)), rng.standard_normal((2, 3, 2))),
+    wrt=(0, 1),
+    tags="la_inv la_det la_solve",
+)
 def batched_inv_det_solve(A, B):
     return np.linalg.inv(A) * np.linalg.det(A)[:, None, None] + np.linalg.solve(A, B).sum()
 
@@ -120,14 +128,20 @@ def matrix_norm_spectral_nuclear(X):
     return np.linalg.norm(X, 2) + np.linalg.norm(X, "nuc") + np.linalg.norm(X, -2)
 
 
-@case(args=lambda rng: (rng.standard_normal((2, 3)), rng.standard_normal((2, 3))), wrt=(0, 1),
-      tags="la_inner la_outer la_tensordot")
+@case(
+    args=lambda rng: (rng.standard_normal((2, 3)), rng.standard_normal((2, 3))),
+    wrt=(0, 1),
+    tags="la_inner la_outer la_tensordot",
+)
 def inner_outer_2d(A, B):
     return np.inner(A, B) + np.outer(A, B)[:2, :2] + np.tensordot(A, B, axes=0)[:, 0, :, 0]
 
 
-@case(args=lambda rng: (rng.standard_normal(3), rng.standard_normal((3, 2)), rng.standard_normal(2)),
-      wrt=(0, 1, 2), tags="la_matmul matmul")
+@case(
+    args=lambda rng: (rng.standard_normal(3), rng.standard_normal((3, 2)), rng.standard_normal(2)),
+    wrt=(0, 1, 2),
+    tags="la_matmul matmul",
+)
 def matmul_1d_combinations(x, M, y):
     return x @ M @ y + np.matmul(x, M) * np.matmul(M, y)[:2]
 

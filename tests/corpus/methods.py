@@ -1,4 +1,5 @@
 """Array attributes and methods."""
+
 import numpy as np
 
 from . import case

@@ -1,4 +1,5 @@
 """Small realistic models."""
+
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
@@ -6,8 +7,12 @@ from . import case
 
 
 def _mlp_params(rng):
-    return {"W1": 0.5 * rng.standard_normal((4, 5)), "b1": 0.1 * rng.standard_normal(5),
-            "W2": 0.5 * rng.standard_normal((5, 3)), "b2": 0.1 * rng.standard_normal(3)}
+    return {
+        "W1": 0.5 * rng.standard_normal((4, 5)),
+        "b1": 0.1 * rng.standard_normal(5),
+        "W2": 0.5 * rng.standard_normal((5, 3)),
+        "b2": 0.1 * rng.standard_normal(3),
+    }
 
 
 def _softmax(z):
@@ -25,8 +30,11 @@ def _dense(params, x, name):
     return x @ params["W" + name] + params["b" + name]
 
 
-@case(args=lambda rng: (_mlp_params(rng), rng.standard_normal((6, 4)), np.array([0, 2, 1, 1, 0, 2])),
-      wrt=(0,), tags="model_mlp model_softmax_xent dict_input call_user idx_intarray b_len")
+@case(
+    args=lambda rng: (_mlp_params(rng), rng.standard_normal((6, 4)), np.array([0, 2, 1, 1, 0, 2])),
+    wrt=(0,),
+    tags="model_mlp model_softmax_xent dict_input call_user idx_intarray b_len",
+)
 def mlp_loss(params, X, y):
     h = np.tanh(_dense(params, X, "1"))
     logits = _dense(params, h, "2")
@@ -34,8 +42,9 @@ def mlp_loss(params, X, y):
     return -np.mean(logp[np.arange(len(y)), y])
 
 
-@case(args=lambda rng: (_mlp_params(rng), rng.standard_normal((6, 4))), wrt=(0, 1),
-      tags="model_mlp dict_input for_list")
+@case(
+    args=lambda rng: (_mlp_params(rng), rng.standard_normal((6, 4))), wrt=(0, 1), tags="model_mlp dict_input for_list"
+)
 def mlp_relu_forward(params, X):
     h = X
     for name in ["1", "2"]:
@@ -45,23 +54,32 @@ def mlp_relu_forward(params, X):
     return h
 
 
-@case(args=lambda rng: (rng.standard_normal((5, 4)), np.eye(4)[[0, 3, 1, 1, 2]]), wrt=(0,),
-      tags="model_softmax_xent call_user red_axis")
+@case(
+    args=lambda rng: (rng.standard_normal((5, 4)), np.eye(4)[[0, 3, 1, 1, 2]]),
+    wrt=(0,),
+    tags="model_softmax_xent call_user red_axis",
+)
 def softmax_cross_entropy(logits, onehot):
     p = _softmax(logits)
     return -np.sum(onehot * np.log(p)) / logits.shape[0]
 
 
-@case(args=lambda rng: (rng.standard_normal((6, 6)), rng.standard_normal((3, 3))), wrt=(0, 1),
-      tags="model_conv sh_sliding_window_view la_einsum")
+@case(
+    args=lambda rng: (rng.standard_normal((6, 6)), rng.standard_normal((3, 3))),
+    wrt=(0, 1),
+    tags="model_conv sh_sliding_window_view la_einsum",
+)
 def conv2d(image, kernel):
     patches = sliding_window_view(image, (3, 3))
     out = np.einsum("ijkl,kl->ij", patches, kernel)
     return np.tanh(out)
 
 
-@case(args=lambda rng: (rng.standard_normal((2, 5, 5)), rng.standard_normal((3, 2, 2, 2))), wrt=(0, 1),
-      tags="model_conv sh_sliding_window_view la_einsum")
+@case(
+    args=lambda rng: (rng.standard_normal((2, 5, 5)), rng.standard_normal((3, 2, 2, 2))),
+    wrt=(0, 1),
+    tags="model_conv sh_sliding_window_view la_einsum",
+)
 def conv_multichannel(x, w):
     patches = sliding_window_view(x, (2, 2), axis=(1, 2))
     return np.einsum("chwij,ocij->ohw", patches, w)
@@ -73,9 +91,16 @@ def maxpool_2x2(X):
     return X.reshape(h // 2, 2, w // 2, 2).max(axis=(1, 3))
 
 
-@case(args=lambda rng: (rng.standard_normal((5, 2)), 0.5 * rng.standard_normal((3, 3)),
-                        0.5 * rng.standard_normal((2, 3)),
-                        np.zeros(3)), wrt=(0, 1, 2, 3), tags="model_rnn for_array matmul")
+@case(
+    args=lambda rng: (
+        rng.standard_normal((5, 2)),
+        0.5 * rng.standard_normal((3, 3)),
+        0.5 * rng.standard_normal((2, 3)),
+        np.zeros(3),
+    ),
+    wrt=(0, 1, 2, 3),
+    tags="model_rnn for_array matmul",
+)
 def rnn(xs, Wh, Wx, h0):
     h = h0
     for x in xs:
@@ -83,9 +108,15 @@ def rnn(xs, Wh, Wx, h0):
     return h.sum()
 
 
-@case(args=lambda rng: (rng.standard_normal((4, 2)), 0.5 * rng.standard_normal((3, 3)),
-                        0.5 * rng.standard_normal((2, 3))),
-      wrt=(0, 1, 2), tags="model_rnn list_append for_range sh_stack")
+@case(
+    args=lambda rng: (
+        rng.standard_normal((4, 2)),
+        0.5 * rng.standard_normal((3, 3)),
+        0.5 * rng.standard_normal((2, 3)),
+    ),
+    wrt=(0, 1, 2),
+    tags="model_rnn list_append for_range sh_stack",
+)
 def rnn_sequence_output(xs, Wh, Wx):
     h = np.zeros(3)
     outs = []
@@ -108,7 +139,7 @@ def newton_cube_root_array(a):
     x = np.ones_like(a)
     it = 0
     while it < 30:
-        x = x - (x ** 3 - a) / (3.0 * x ** 2)
+        x = x - (x**3 - a) / (3.0 * x**2)
         it += 1
     return x
 
@@ -121,8 +152,9 @@ def horner(coeffs, x):
     return acc
 
 
-@case(args=lambda rng: (rng.standard_normal(4), rng.standard_normal(3)), wrt=(0, 1),
-      tags="model_horner for_range idx_int")
+@case(
+    args=lambda rng: (rng.standard_normal(4), rng.standard_normal(3)), wrt=(0, 1), tags="model_horner for_range idx_int"
+)
 def horner_array_points(coeffs, x):
     acc = np.zeros_like(x)
     for i in range(len(coeffs) - 1, -1, -1):
@@ -130,24 +162,32 @@ def horner_array_points(coeffs, x):
     return acc
 
 
-@case(args=lambda rng: (rng.standard_normal(3), rng.standard_normal((8, 3)), (rng.uniform(size=8) > 0.5) * 1.0),
-      wrt=(0,), tags="np_elementwise matmul red_mean")
+@case(
+    args=lambda rng: (rng.standard_normal(3), rng.standard_normal((8, 3)), (rng.uniform(size=8) > 0.5) * 1.0),
+    wrt=(0,),
+    tags="np_elementwise matmul red_mean",
+)
 def logistic_regression(w, X, y):
     z = X @ w
     return np.mean(np.logaddexp(0.0, z) - y * z) + 0.01 * w @ w
 
 
-@case(args=lambda rng: (rng.standard_normal((3, 4)), rng.uniform(0.5, 1.5, 4), rng.standard_normal(4)), wrt=(0, 1, 2),
-      tags="red_mean red_var red_keepdims red_axis")
+@case(
+    args=lambda rng: (rng.standard_normal((3, 4)), rng.uniform(0.5, 1.5, 4), rng.standard_normal(4)),
+    wrt=(0, 1, 2),
+    tags="red_mean red_var red_keepdims red_axis",
+)
 def layer_norm(X, gamma, beta):
     mu = X.mean(axis=-1, keepdims=True)
     var = X.var(axis=-1, keepdims=True)
     return gamma * (X - mu) / np.sqrt(var + 1e-5) + beta
 
 
-@case(args=lambda rng: (rng.standard_normal((3, 4)), rng.standard_normal((3, 4)), rng.standard_normal((3, 4))),
-      wrt=(0, 1, 2),
-      tags="call_user attr_T attr_shape")
+@case(
+    args=lambda rng: (rng.standard_normal((3, 4)), rng.standard_normal((3, 4)), rng.standard_normal((3, 4))),
+    wrt=(0, 1, 2),
+    tags="call_user attr_T attr_shape",
+)
 def attention(Q, K, V):
     scores = Q @ K.T / np.sqrt(Q.shape[-1])
     return _softmax(scores) @ V
@@ -156,7 +196,7 @@ def attention(Q, K, V):
 @case(args=lambda rng: (rng.standard_normal(5), 0.3, 1.2), wrt=(0, 1, 2), tags="py_float constant np_elementwise")
 def gaussian_nll(x, mu, sigma):
     z = (x - mu) / sigma
-    return np.sum(0.5 * z ** 2 + np.log(sigma) + 0.5 * np.log(2.0 * np.pi))
+    return np.sum(0.5 * z**2 + np.log(sigma) + 0.5 * np.log(2.0 * np.pi))
 
 
 @case(args=lambda rng: (np.array([1.0, 0.0]), 0.8), wrt=(0, 1), tags="for_range cr_array idx_int")
@@ -164,13 +204,16 @@ def euler_oscillator(y0, omega):
     y = y0
     dt = 0.05
     for _ in range(20):
-        dydt = np.array([y[1], -omega ** 2 * y[0]])
+        dydt = np.array([y[1], -(omega**2) * y[0]])
         y = y + dt * dydt
     return y
 
 
-@case(args=lambda rng: (rng.standard_normal((2, 3)), rng.standard_normal((4, 3))), wrt=(0, 1),
-      tags="red_sum red_axis sh_expand_dims")
+@case(
+    args=lambda rng: (rng.standard_normal((2, 3)), rng.standard_normal((4, 3))),
+    wrt=(0, 1),
+    tags="red_sum red_axis sh_expand_dims",
+)
 def rbf_kernel(X, Y):
     d = np.expand_dims(X, 1) - np.expand_dims(Y, 0)
     return np.exp(-0.5 * np.sum(d * d, axis=-1))
@@ -193,8 +236,11 @@ def _quad_grad(w, A, b):
     return A @ w - b
 
 
-@case(args=lambda rng: (0.1, np.diag([1.0, 2.0, 3.0]) + 0.1, rng.standard_normal(3)), wrt=(0, 2),
-      tags="for_range aug_sub call_user py_float")
+@case(
+    args=lambda rng: (0.1, np.diag([1.0, 2.0, 3.0]) + 0.1, rng.standard_normal(3)),
+    wrt=(0, 2),
+    tags="for_range aug_sub call_user py_float",
+)
 def unrolled_gradient_descent(lr, A, b):
     w = np.zeros(3)
     for _ in range(10):
@@ -202,10 +248,14 @@ def unrolled_gradient_descent(lr, A, b):
     return 0.5 * w @ A @ w - b @ w
 
 
-@case(args=lambda rng: ({"k": 0.5 * rng.standard_normal((2, 2)), "W": 0.3 * rng.standard_normal((9, 2)),
-                         "b": np.zeros(2)},
-                        rng.standard_normal((2, 7, 7))), wrt=(0, 1),
-      tags="model_conv model_maxpool dict_input for_array list_append sh_stack sh_sliding_window_view")
+@case(
+    args=lambda rng: (
+        {"k": 0.5 * rng.standard_normal((2, 2)), "W": 0.3 * rng.standard_normal((9, 2)), "b": np.zeros(2)},
+        rng.standard_normal((2, 7, 7)),
+    ),
+    wrt=(0, 1),
+    tags="model_conv model_maxpool dict_input for_array list_append sh_stack sh_sliding_window_view",
+)
 def tiny_cnn(params, images):
     outs = []
     for img in images:
@@ -216,17 +266,27 @@ def tiny_cnn(params, images):
     return _log_softmax(feats @ params["W"] + params["b"])
 
 
-@case(args=lambda rng: (rng.standard_normal((4, 3)), rng.uniform(0.5, 1.5, 3), rng.standard_normal(3)), wrt=(0, 1, 2),
-      tags="red_mean red_var red_axis")
+@case(
+    args=lambda rng: (rng.standard_normal((4, 3)), rng.uniform(0.5, 1.5, 3), rng.standard_normal(3)),
+    wrt=(0, 1, 2),
+    tags="red_mean red_var red_axis",
+)
 def batch_norm(X, gamma, beta):
     mu = X.mean(axis=0)
     var = ((X - mu) ** 2).mean(axis=0)
     return gamma * (X - mu) / np.sqrt(var + 1e-5) + beta
 
 
-@case(args=lambda rng: (rng.standard_normal((3, 4)), 0.5 * rng.standard_normal((8, 4)),
-                        0.5 * rng.standard_normal((8, 2)), 0.1 * rng.standard_normal(8)),
-      wrt=(0, 1, 2, 3), tags="model_rnn sh_split unpack for_array np_elementwise")
+@case(
+    args=lambda rng: (
+        rng.standard_normal((3, 4)),
+        0.5 * rng.standard_normal((8, 4)),
+        0.5 * rng.standard_normal((8, 2)),
+        0.1 * rng.standard_normal(8),
+    ),
+    wrt=(0, 1, 2, 3),
+    tags="model_rnn sh_split unpack for_array np_elementwise",
+)
 def lstm(xs, Wx, Wh, b):
     h = np.zeros(2)
     c = np.zeros(2)
@@ -239,8 +299,11 @@ def lstm(xs, Wx, Wh, b):
     return h, c
 
 
-@case(args=lambda rng: (rng.standard_normal(6), 0.9), wrt=(0, 1),
-      tags="for_range py_float idx_int setitem_int cr_zeros_like")
+@case(
+    args=lambda rng: (rng.standard_normal(6), 0.9),
+    wrt=(0, 1),
+    tags="for_range py_float idx_int setitem_int cr_zeros_like",
+)
 def discounted_returns(rewards, gamma):
     G = np.zeros_like(rewards)
     running = 0.0
@@ -250,12 +313,15 @@ def discounted_returns(rewards, gamma):
     return G
 
 
-@case(args=lambda rng: (rng.standard_normal(6), rng.standard_normal(2), np.array([0.0, 0.5])), wrt=(0, 1, 2),
-      tags="red_max red_sum red_axis red_keepdims sh_expand_dims np_elementwise")
+@case(
+    args=lambda rng: (rng.standard_normal(6), rng.standard_normal(2), np.array([0.0, 0.5])),
+    wrt=(0, 1, 2),
+    tags="red_max red_sum red_axis red_keepdims sh_expand_dims np_elementwise",
+)
 def gmm_log_likelihood(x, means, log_sigmas):
     sig = np.exp(log_sigmas)
     z = (x[:, None] - means[None, :]) / sig
-    logp = -0.5 * z ** 2 - log_sigmas - 0.5 * np.log(2 * np.pi) + np.log(0.5)
+    logp = -0.5 * z**2 - log_sigmas - 0.5 * np.log(2 * np.pi) + np.log(0.5)
     m = logp.max(axis=1, keepdims=True)
     return np.sum(m[:, 0] + np.log(np.exp(logp - m).sum(axis=1)))
 
@@ -263,14 +329,15 @@ def gmm_log_likelihood(x, means, log_sigmas):
 @case(args=lambda rng: (rng.standard_normal((4, 2)),), tags="sh_expand_dims red_sum np_elementwise")
 def pairwise_distances(X):
     d = X[:, None, :] - X[None, :, :]
-    return np.sqrt((d ** 2).sum(axis=-1) + 1e-3)
+    return np.sqrt((d**2).sum(axis=-1) + 1e-3)
 
 
-@case(args=lambda rng: (rng.standard_normal(6) * 2.0, rng.standard_normal(6)), wrt=(0, 1),
-      tags="np_where b_abs red_mean")
+@case(
+    args=lambda rng: (rng.standard_normal(6) * 2.0, rng.standard_normal(6)), wrt=(0, 1), tags="np_where b_abs red_mean"
+)
 def huber_loss(pred, target):
     r = pred - target
-    return np.mean(np.where(np.abs(r) < 1.0, 0.5 * r ** 2, np.abs(r) - 0.5))
+    return np.mean(np.where(np.abs(r) < 1.0, 0.5 * r**2, np.abs(r) - 0.5))
 
 
 @case(args=lambda rng: (0.4, rng.standard_normal((5, 2))), wrt=(0, 1), tags="cr_array math attr_T")
@@ -292,8 +359,11 @@ def trapezoid_integral(k):
     return total
 
 
-@case(args=lambda rng: (np.array([1.0, 0.0]), np.eye(2) * 0.5, rng.standard_normal((4, 2)), 0.1), wrt=(0, 1, 2, 3),
-      tags="la_inv for_array matmul attr_T cr_eye")
+@case(
+    args=lambda rng: (np.array([1.0, 0.0]), np.eye(2) * 0.5, rng.standard_normal((4, 2)), 0.1),
+    wrt=(0, 1, 2, 3),
+    tags="la_inv for_array matmul attr_T cr_eye",
+)
 def kalman_filter(m0, P0, ys, q):
     F = np.array([[1.0, 0.1], [0.0, 1.0]])
     m, P = m0, P0
@@ -313,23 +383,31 @@ def softmax_temperature(logits, temp):
 
 
 def _layers(rng):
-    return [{"W": 0.5 * rng.standard_normal((3, 4)), "b": 0.1 * rng.standard_normal(4)},
-            {"W": 0.5 * rng.standard_normal((4, 2)), "b": 0.1 * rng.standard_normal(2)}]
+    return [
+        {"W": 0.5 * rng.standard_normal((3, 4)), "b": 0.1 * rng.standard_normal(4)},
+        {"W": 0.5 * rng.standard_normal((4, 2)), "b": 0.1 * rng.standard_normal(2)},
+    ]
 
 
-@case(args=lambda rng: (_layers(rng), rng.standard_normal((5, 3))), wrt=(0, 1),
-      tags="model_mlp list_input dict_input for_list b_len b_enumerate")
+@case(
+    args=lambda rng: (_layers(rng), rng.standard_normal((5, 3))),
+    wrt=(0, 1),
+    tags="model_mlp list_input dict_input for_list b_len b_enumerate",
+)
 def mlp_list_of_layer_dicts(layers, X):
     h = X
     for i, layer in enumerate(layers):
         h = h @ layer["W"] + layer["b"]
         if i < len(layers) - 1:
             h = np.tanh(h)
-    return 0.5 * np.mean(h ** 2)
+    return 0.5 * np.mean(h**2)
 
 
-@case(args=lambda rng: (rng.standard_normal((4, 3)), rng.standard_normal((3, 3)), rng.standard_normal((3, 3))), wrt=(0, 1, 2),
-      tags="call_user np_where attr_T cr_ones")
+@case(
+    args=lambda rng: (rng.standard_normal((4, 3)), rng.standard_normal((3, 3)), rng.standard_normal((3, 3))),
+    wrt=(0, 1, 2),
+    tags="call_user np_where attr_T cr_ones",
+)
 def causal_self_attention(X, Wq, Wk):
     Q, K = X @ Wq, X @ Wk
     scores = Q @ K.T / np.sqrt(3.0)

@@ -1,4 +1,5 @@
 """Arithmetic operators on arrays, with any operand differentiated; augmented assignment."""
+
 import numpy as np
 
 from . import case
@@ -38,27 +39,27 @@ def floordiv_mod(x):
 
 @case(args=lambda rng: (rng.uniform(0.5, 2.0, 4),), tags="array pow")
 def pow_const(x):
-    return x ** 3 + x ** 0.5 - x ** -1 + x ** 2.5
+    return x**3 + x**0.5 - x**-1 + x**2.5
 
 
 @case(args=positive2(4, 4), wrt=(0, 1), tags="array pow pow_active_exp pow_both_active")
 def pow_arrays(x, y):
-    return x ** y
+    return x**y
 
 
 @case(args=lambda rng: (rng.standard_normal(4),), tags="array pow pow_active_exp")
 def scalar_base_pow(y):
-    return 2.0 ** y + 0.5 ** (y * y)
+    return 2.0**y + 0.5 ** (y * y)
 
 
 @case(args=lambda rng: (rng.uniform(0.5, 2.0, 4), np.array([1, 2, 3, 0])), tags="array pow")
 def pow_int_array_exponent(x, n):
-    return x ** n
+    return x**n
 
 
 @case(args=lambda rng: (1.3, rng.uniform(0.5, 2.0, 4)), wrt=(0, 1), tags="array pow pow_both_active py_float")
 def float_base_array_exponent(a, y):
-    return a ** y
+    return a**y
 
 
 @case(args=lambda rng: (rng.standard_normal((3, 4)), rng.standard_normal(4)), wrt=(0, 1), tags="array matmul")
@@ -66,8 +67,9 @@ def matvec(A, x):
     return A @ x
 
 
-@case(args=lambda rng: (rng.standard_normal((3, 4)), rng.standard_normal((4, 2))), wrt=(0, 1),
-      tags="array matmul attr_T")
+@case(
+    args=lambda rng: (rng.standard_normal((3, 4)), rng.standard_normal((4, 2))), wrt=(0, 1), tags="array matmul attr_T"
+)
 def matmat_chain(A, B):
     return A.T @ (A @ B)
 
@@ -103,8 +105,11 @@ def augmented_array(x, y):
     return z
 
 
-@case(args=lambda rng: (rng.standard_normal((3, 3)), rng.standard_normal((3, 3))), wrt=(0, 1),
-      tags="array aug_matmul matmul")
+@case(
+    args=lambda rng: (rng.standard_normal((3, 3)), rng.standard_normal((3, 3))),
+    wrt=(0, 1),
+    tags="array aug_matmul matmul",
+)
 def augmented_matmul(A, B):
     C = A * 1.0
     C @= B
@@ -140,4 +145,4 @@ def broadcasting(X, b):
 @case(args=lambda rng: (rng.standard_normal(6),), tags="array compare pc_compare boolop np_where")
 def mask_bit_operators(x):
     m = (x > -0.5) & (x < 0.5) | ~(x > -1.0)
-    return np.where(m, x ** 2, x) + x * (m ^ (x > 0))
+    return np.where(m, x**2, x) + x * (m ^ (x > 0))

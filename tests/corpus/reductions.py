@@ -1,4 +1,5 @@
 """Reductions with axis and keepdims."""
+
 import numpy as np
 
 from . import case

@@ -1,16 +1,17 @@
 """Python floats and ints, the math module, and scalar builtins."""
+
 import math
 
 import numpy as np
 
 from . import case
 
-F = lambda *vals: (lambda rng: vals)  # noqa: E731  fixed arguments
+F = lambda *vals: lambda rng: vals  # noqa: E731  fixed arguments
 
 
 @case(args=F(1.3), tags="py_float add sub mul pow constant")
 def poly(x):
-    return 3.0 * x ** 2 - 2.0 * x + 1.0
+    return 3.0 * x**2 - 2.0 * x + 1.0
 
 
 @case(args=F(0.8, 3), tags="py_float py_int mul floordiv add pc_int_arith")
@@ -30,7 +31,7 @@ def math_two_args(x, y):
 
 @case(args=F(0.9), tags="math constant py_float")
 def circle_area(r):
-    return math.pi * r ** 2 + math.e * r
+    return math.pi * r**2 + math.e * r
 
 
 @case(args=F(-1.3), tags="b_abs b_pow py_float")
@@ -51,12 +52,12 @@ def builtin_float_int(x):
 
 @case(args=F(1.2, 0.7), wrt=(0, 1), tags="pow pow_active_exp pow_both_active py_float")
 def pow_both_active(x, y):
-    return x ** y + 2.0 ** y + y ** 2
+    return x**y + 2.0**y + y**2
 
 
 @case(args=F(1.2, 0.7), wrt=(1,), tags="pow pow_active_exp py_float")
 def pow_exponent_only(x, y):
-    return x ** y * 3.0 ** (2.0 * y)
+    return x**y * 3.0 ** (2.0 * y)
 
 
 @case(args=F(0.9), tags="neg pos py_float")
@@ -96,7 +97,7 @@ def not_and_or(x, y):
 def int_arithmetic(x, n):
     k = (n * 3 + 1) % 4
     m = n // 2 - k
-    return x * k + x ** 2 * m
+    return x * k + x**2 * m
 
 
 @case(args=F(1.1), tags="aug_add aug_sub aug_mul aug_div aug_pow py_float")
@@ -120,12 +121,11 @@ def int_argument_scalar(x, n):
     total = 0.0
     k = 1
     while k < n:
-        total = total + x ** k / k
+        total = total + x**k / k
         k = k + 1
     return total
 
 
 @case(args=lambda rng: (np.array(1.3), np.float64(0.4)), wrt=(0, 1), tags="array py_float mul")
 def zero_d_array_and_numpy_scalar(a, s):
-    return a * s + np.sin(a) * s ** 2
-
+    return a * s + np.sin(a) * s**2

@@ -1,5 +1,6 @@
 """Python semantics that a transform can easily get wrong: aliasing and views, simultaneous
 assignment, short-circuit operators returning operands, in-place updates, annotations, asserts."""
+
 import math
 
 import numpy as np
@@ -136,8 +137,11 @@ def list_item_augment(x, y):
     return L[0] + L[1]
 
 
-@case(args=lambda rng: ({"a": rng.standard_normal(2), "b": rng.standard_normal(2)},),
-      tags="dict_input for_list", mutates=True)
+@case(
+    args=lambda rng: ({"a": rng.standard_normal(2), "b": rng.standard_normal(2)},),
+    tags="dict_input for_list",
+    mutates=True,
+)
 def dict_update_in_loop(d):
     for k in ["a", "b"]:
         d[k] = d[k] * 2.0 + 1.0
@@ -163,7 +167,7 @@ def while_on_active_value(x):
 def range_of_int_of_active(x):
     s = 0.0
     for i in range(int(x * 2)):
-        s = s + x ** i
+        s = s + x**i
     return s
 
 
@@ -204,8 +208,11 @@ def builtin_max_of_list(x):
     return max(vals) + min(vals) + sum(vals, x[3])
 
 
-@case(args=lambda rng: (rng.standard_normal((3, 2)), rng.standard_normal((2, 2))), wrt=(0, 1),
-      tags="unpack for_enumerate b_zip")
+@case(
+    args=lambda rng: (rng.standard_normal((3, 2)), rng.standard_normal((2, 2))),
+    wrt=(0, 1),
+    tags="unpack for_enumerate b_zip",
+)
 def enumerate_zip_nested_unpack(X, Y):
     s = 0.0
     for i, (a, b) in enumerate(zip(X, Y)):
@@ -244,6 +251,7 @@ def closure_late_binding(x):
 
     def g():
         return y * y
+
     y = np.sin(x)
     return g()
 
@@ -254,6 +262,7 @@ def closure_appends_to_outer_list(x):
 
     def push(v):
         acc.append(v * x)
+
     push(x)
     push(2.0)
     return acc[0] + acc[1]
@@ -272,7 +281,7 @@ def dict_comprehension(d):
 
 @case(args=lambda rng: (rng.standard_normal(6), 1, 4), tags="idx_slice py_int")
 def slice_with_variables(x, i, j):
-    return x[i:j] * x[j - 1:i - 1:-1] + x[i:j:2].sum()
+    return x[i:j] * x[j - 1 : i - 1 : -1] + x[i:j:2].sum()
 
 
 @case(args=normal(4), tags="setitem_slice idx_slice")
@@ -291,8 +300,12 @@ def setitem_broadcast_scalar(X, s):
     return Y
 
 
-@case(args=lambda rng: ({"a": rng.standard_normal(2)}, rng.standard_normal(2)), wrt=(0, 1),
-      tags="dict_input aug_add container_subscript", mutates=True)
+@case(
+    args=lambda rng: ({"a": rng.standard_normal(2)}, rng.standard_normal(2)),
+    wrt=(0, 1),
+    tags="dict_input aug_add container_subscript",
+    mutates=True,
+)
 def dict_item_augment(d, x):
     d["a"] += x
     d["a"] *= x
@@ -321,12 +334,12 @@ def einsum_implicit_tensordot_axes(x, y):
 
 @case(args=lambda rng: (np.array([0.0, 1.5, -0.7]),), tags="pow pow_active_exp")
 def pow_at_zero(x):
-    return x ** 0 + x ** 2 + x ** 3 + x ** 1
+    return x**0 + x**2 + x**3 + x**1
 
 
 @case(args=lambda rng: (np.array([0.0, 1.5, 0.7]), np.array([2.0, 1.3, 0.5])), wrt=(1,), tags="pow pow_active_exp")
 def pow_zero_base_active_exponent(x, y):
-    return x ** y
+    return x**y
 
 
 @case(args=normal(3), tags="m_astype")
@@ -445,8 +458,10 @@ def index_from_comparison(x):
     return x[i] * x[j]
 
 
-@case(args=lambda rng: ((rng.standard_normal(2), rng.standard_normal(2), 0.5),),
-      tags="tuple_input for_range container_subscript")
+@case(
+    args=lambda rng: ((rng.standard_normal(2), rng.standard_normal(2), 0.5),),
+    tags="tuple_input for_range container_subscript",
+)
 def tuple_index_in_loop(t):
     s = 0.0
     for i in range(2):
@@ -470,7 +485,7 @@ def math_extras(x):
 
 @case(args=lambda rng: (rng.standard_normal(3), 2.0), wrt=(0, 1), tags="b_pow py_float")
 def builtin_pow_variants(x, s):
-    return pow(x, 2) + pow(s, x) + pow(2, s) * x + s ** 2
+    return pow(x, 2) + pow(s, x) + pow(2, s) * x + s**2
 
 
 @case(args=lambda rng: (rng.standard_normal(4),), tags="m_std m_var m_max red_keepdims red_axis")

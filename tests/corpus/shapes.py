@@ -1,4 +1,5 @@
 """Shape operations."""
+
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
@@ -25,8 +26,9 @@ def np_transpose(X):
 
 @case(args=normal(2, 3, 4), tags="sh_swapaxes sh_moveaxis")
 def swap_move(X):
-    return (np.swapaxes(X, 0, 2) * np.moveaxis(X, -1, 0).swapaxes(1, 2)
-            + np.moveaxis(X, [0, 1], [1, 2]).transpose(0, 2, 1))
+    return np.swapaxes(X, 0, 2) * np.moveaxis(X, -1, 0).swapaxes(1, 2) + np.moveaxis(X, [0, 1], [1, 2]).transpose(
+        0, 2, 1
+    )
 
 
 @case(args=normal(3), tags="sh_expand_dims sh_squeeze")
@@ -132,8 +134,12 @@ def iterate_over_split(x):
 
 @case(args=normal2((2, 3), 3), wrt=(0, 1), tags="sh_concatenate sh_stack sh_vstack sh_hstack")
 def stacking_variants(A, x):
-    return (np.concatenate([A, A], axis=None)[:3] + np.stack([x, x * 2.0], axis=-1)[:, 0]
-            + np.vstack([x, x]).sum(axis=0) + np.hstack([x, 1.0])[:3])
+    return (
+        np.concatenate([A, A], axis=None)[:3]
+        + np.stack([x, x * 2.0], axis=-1)[:, 0]
+        + np.vstack([x, x]).sum(axis=0)
+        + np.hstack([x, 1.0])[:3]
+    )
 
 
 @case(args=normal(2, 3), tags="sh_flip sh_roll")

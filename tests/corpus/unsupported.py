@@ -2,6 +2,7 @@
 (a tangent_fwd error naming the source line, with a hint) instead of returning a wrong derivative.
 These are not corpus cases; tests/test_corpus.py::test_unsupported_is_refused checks them. When a
 construct becomes supported, move its function into the corpus (a themed module, with @case)."""
+
 import numpy as np
 
 import tangent_fwd
@@ -13,6 +14,7 @@ def refuses(args, wrt=(0,), error=tangent_fwd.TransformError):
     def deco(func):
         UNSUPPORTED.append((func, args, tuple(wrt), error))
         return func
+
     return deco
 
 
@@ -28,6 +30,7 @@ def _square(x):
 def nested_default_from_active(x):
     def g(z, w=x * 2.0):
         return z * w
+
     return g(1.0)
 
 
@@ -49,6 +52,7 @@ def nonlocal_declaration(x):
     def add(v):
         nonlocal acc
         acc = acc + v * x
+
     add(x)
     return acc
 
