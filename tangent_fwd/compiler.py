@@ -52,7 +52,6 @@ class Unit:
         self.added = set()
         self.local_names = set()
         self.namer = Namer(self.user_names)
-        self.tangent_names = set()
         root_info = self.info(self.root_func)
         self._add_names(root_info)
         self.xp = self.const(self.backend.module, "xp")
@@ -65,8 +64,8 @@ class Unit:
             for spec in pending:
                 tr = FunctionTransformer(self, spec)
                 node = tr.run()
-                self._collect_tangent_names(tr)
-                optimize.remove_dead_tangents(node, self.tangent_names)
+                # only this function's own tangent names: another function's may be a user name here
+                optimize.remove_dead_tangents(node, tr.all_tangent_names())
                 spec.temps = tr.namer.temps | {tr.tname[t] for t in tr.namer.temps if t in tr.tname}
                 _BackendMapper(spec.info, self.xp, self).visit(node)
                 spec.node = node
@@ -81,9 +80,6 @@ class Unit:
         self.module_node = nodes.module([s.node for s in self.order] + kernels)
         self.source = nodes.to_source(self.module_node)
         return self
-
-    def _collect_tangent_names(self, tr):
-        self.tangent_names |= set(tr.tname.values())
 
     def info(self, func):
         if func not in self.infos:
@@ -153,7 +149,7 @@ class Unit:
         """Exec the generated module inside a factory whose parameters are the constants, so generated
         functions read user globals live (from the user's module) and our names from the closure."""
         fnames = [s.name for s in self.order]
-        body = self.source.rstrip("\n").split("\n")
+        body = self._executed_source().rstrip("\n").split("\n")
         params = ", ".join(sorted(self.consts))
         lines = [f"def __tangent_fwd_factory__({params}):"] + ["    " + l if l else "" for l in body]
         lines.append(f"    return [{', '.join(fnames)}]")
@@ -168,12 +164,16 @@ class Unit:
         fns = ns["__tangent_fwd_factory__"](**{k: self.consts[k] for k in sorted(self.consts)})
         by_name = dict(zip(fnames, fns))
         # functions from other modules must see their own module's globals
+        # and closures their own cells: a free variable reads the user's cell (live, as the user's
+        # function does), never a module global of the same name
         rebound = {}
         for spec in self.order:
             g = spec.func.__globals__
-            if g is not root_globals:
-                f = by_name[spec.name]
-                rebound[f] = types.FunctionType(f.__code__, g, f.__name__, f.__defaults__, f.__closure__)
+            f = by_name[spec.name]
+            cells = dict(zip(spec.func.__code__.co_freevars, spec.func.__closure__ or ()))
+            if g is not root_globals or any(n in cells for n in f.__code__.co_freevars):
+                closure = tuple(cells.get(n, c) for n, c in zip(f.__code__.co_freevars, f.__closure__ or ()))
+                rebound[f] = types.FunctionType(f.__code__, g, f.__name__, f.__defaults__, closure or None)
                 rebound[f].__kwdefaults__ = f.__kwdefaults__
         if rebound:
             for f in list(by_name.values()) + list(rebound.values()):
@@ -182,6 +182,27 @@ class Unit:
                         cell.cell_contents = rebound[cell.cell_contents]
         root = by_name[self.root.name]
         return rebound.get(root, root), filename
+
+    def _executed_source(self):
+        """The module as executed: ``self.source``, except that a function generated from a closure is
+        defined inside a maker whose parameters are the closure's free variables, so that its free
+        names compile to cells (rebound to the user's cells in ``compile``), not to module globals."""
+        free = {s.name: s.func.__code__.co_freevars for s in self.order if s.func.__code__.co_freevars}
+        if not free:
+            return self.source
+        parts = []
+        for node in self.module_node.body:
+            text = nodes.to_source(node).rstrip("\n")
+            names = free.get(getattr(node, "name", None))
+            if names:
+                maker = f"__tangent_fwd_closure_{node.name}__"
+                inner = "\n".join("    " + line if line else "" for line in text.split("\n"))
+                text = (
+                    f"def {maker}({', '.join(names)}):\n{inner}\n    return {node.name}\n\n"
+                    f"{node.name} = {maker}({', '.join('None' for _ in names)})"
+                )
+            parts.append(text)
+        return "\n\n\n".join(parts) + "\n"
 
 
 def _calls_backend(fdef, xp):

@@ -9,6 +9,7 @@ loop-carried value, a join of branches, a container that is mutated or a variabl
 
 import builtins as _builtins
 import inspect
+import math
 import math as _math
 import operator as _op
 
@@ -110,6 +111,7 @@ class FunctionTransformer(FactoredMixin):
         self.kname = parent.kname if parent else self.namer.fresh("K")
         self.uses_k = False
         self.nested = {}  # nested def name -> Spec of its JVP (or None: never active)
+        self.children = []  # transformers of the nested defs
         self.nested_free = self._nested_free_names()
         visible = self.locals | (parent.visible_locals if parent else set())
         self.visible_locals = visible
@@ -131,6 +133,13 @@ class FunctionTransformer(FactoredMixin):
                 inner_locals = local_names(s)
                 out[s.name] = {n for n in nodes.names_in(s, gast.Load) if n not in inner_locals}
         return out
+
+    def all_tangent_names(self):
+        """The tangent variables this function (and its nested defs) introduced."""
+        names = set(self.tname.values())
+        for child in self.children:
+            names |= child.all_tangent_names()
+        return names
 
     def tangent_name(self, n):
         if n not in self.tname:
@@ -247,24 +256,48 @@ class FunctionTransformer(FactoredMixin):
         body = self.block(f.body, out)
         if self.uses_k and self.parent is None and tparams:
             body.insert(0, nodes.assign(self.kname, self.rt_call("batch_size", nodes.name(tparams[0]))))
+        defaults, kw_defaults = self._defaults(a)
         if not self.spec.active_params and self.parent is None:
             doc = f"{self.info.func.__qualname__} on the generated code's backend (no tangents)."
-            return nodes.funcdef(self.spec.name, nodes.clone(f.args), body, docstring=doc)
+            args = nodes.clone(f.args)
+            args.defaults, args.kw_defaults = defaults, kw_defaults
+            return nodes.funcdef(self.spec.name, args, body, docstring=doc)
         if not _terminates(body):
             body.append(nodes.ret(nodes.tuple_([nodes.const(None), nodes.const(None)])))
         simple = not (a.defaults or a.kwonlyargs or a.vararg or a.kwarg or a.posonlyargs)
         args = nodes.arguments(
             [nodes.param(p.id) for p in a.args] + ([nodes.param(t) for t in tparams] if simple else []),
-            defaults=[nodes.clone(d) for d in a.defaults],
+            defaults=defaults,
             kwonly=[nodes.param(p.id) for p in a.kwonlyargs] + ([] if simple else [nodes.param(t) for t in tparams]),
-            kw_defaults=[nodes.clone(d) if d is not None else None for d in a.kw_defaults]
-            + ([] if simple else [None] * len(tparams)),
+            kw_defaults=kw_defaults + ([] if simple else [None] * len(tparams)),
             vararg=nodes.param(a.vararg.id) if a.vararg else None,
             kwarg=nodes.param(a.kwarg.id) if a.kwarg else None,
             posonly=[nodes.param(p.id) for p in a.posonlyargs],
         )
         doc = f"Value and JVP of {self.info.func.__qualname__} w.r.t. {', '.join(self.spec.active_params) or '()'}."
         return nodes.funcdef(self.spec.name, args, body, docstring=doc if self.parent is None else None)
+
+    def _defaults(self, a):
+        """Default values as the user's function holds them (``__defaults__``/``__kwdefaults__``, evaluated
+        once where it was defined), not its source text re-evaluated in another scope. A nested def's
+        defaults stay expressions: they are evaluated where the generated def runs, as the user's are."""
+        if self.parent is not None:
+            return [nodes.clone(d) for d in a.defaults], [
+                nodes.clone(d) if d is not None else None for d in a.kw_defaults
+            ]
+        func = self.spec.func
+        pos = a.posonlyargs + a.args
+        values = func.__defaults__ or ()
+        names = [p.id for p in pos[len(pos) - len(values) :]]
+        defaults = [self._default_value(v, func, n) for n, v in zip(names, values)]
+        kw = func.__kwdefaults__ or {}
+        kw_defaults = [self._default_value(kw[p.id], func, p.id) if p.id in kw else None for p in a.kwonlyargs]
+        return defaults, kw_defaults
+
+    def _default_value(self, value, func, pname):
+        if value is None or type(value) in (bool, int, str) or (type(value) is float and math.isfinite(value)):
+            return nodes.const(value)  # shown as written; immutable, so the same value
+        return nodes.name(self.unit.const(value, f"{func.__name__}_{pname}_default"))
 
     def _init_force_live(self):
         """Names whose tangent must exist whenever they do: containers and arrays written in place
@@ -369,11 +402,47 @@ class FunctionTransformer(FactoredMixin):
         out.append(nodes.clone(s))
 
     def s_AugAssign(self, s, out):
+        """``t op= v`` keeps Python's meaning on every target kind: an array (or a view of one, or an
+        element of a container) is updated in place, never rebound."""
         target = s.target
-        if isinstance(target, gast.Name) and (target.id in self.act.active):
-            return self.aug_assign_name(s, out)
-        load = nodes.with_ctx(target, gast.Load)
-        self.s_Assign(gast.Assign(targets=[target], value=nodes.binop(load, s.op, s.value), type_comment=None), out)
+        if isinstance(target, gast.Name):
+            if target.id in self.act.active:
+                return self.aug_assign_name(s, out)
+            out.append(nodes.clone(s))  # inactive: exactly the user's statement (in place where it was)
+            return
+        value_active = self.act.expr(s.value)
+        if isinstance(target, gast.Attribute):
+            if value_active or self.act.expr(target.value):
+                raise self.error(
+                    target,
+                    f"augmented assignment to the attribute {target.attr!r} with a differentiated value: "
+                    "its tangent cannot be followed through the object",
+                    hint="keep the value in a local variable (or a dict/list) and return it",
+                )
+            out.append(nodes.clone(s))
+            return
+        root = target
+        while isinstance(root, gast.Subscript):
+            root = root.value
+        root_active = isinstance(root, gast.Name) and root.id in self.act.active
+        if not (value_active or root_active):
+            out.append(nodes.clone(s))
+            return
+        # c[i] op= v is  t = c[i]; t op= v; c[i] = t  with c and i evaluated once, as Python does: the
+        # in-place update of t reaches c (and every alias of it), and so does the tangent's.
+        container = target.value
+        if not isinstance(container, gast.Name):
+            tmp = self.namer.temp()
+            self.act.active.add(tmp)
+            self.s_Assign(nodes.assign(tmp, container), out)
+            container = nodes.name(tmp)
+        index = self.simple_index(target.slice, out)
+        elem = self.namer.temp()
+        self.act.active.add(elem)
+        self.s_Assign(nodes.assign(elem, nodes.subscript(nodes.clone(container), index)), out)
+        self.aug_assign_name(gast.AugAssign(target=nodes.store(elem), op=s.op, value=s.value), out)
+        store = nodes.subscript(nodes.clone(container), nodes.clone(index), gast.Store())
+        self.s_Assign(gast.Assign(targets=[store], value=nodes.name(elem), type_comment=None), out)
 
     def aug_assign_name(self, s, out):
         """``r op= v`` stays in place (an array ``r`` may be a view that others see), and so does its
@@ -429,10 +498,22 @@ class FunctionTransformer(FactoredMixin):
 
     def s_Assign(self, s, out):
         if len(s.targets) > 1:
-            first = s.targets[-1]
-            self.s_Assign(gast.Assign(targets=[first], value=s.value, type_comment=None), out)
-            for t in s.targets[:-1]:
-                self.s_Assign(gast.Assign(targets=[t], value=nodes.with_ctx(first, gast.Load), type_comment=None), out)
+            # a = b[a] = value: the value is computed once, then the targets are bound left to right
+            value = s.value
+            if not isinstance(value, (gast.Name, gast.Constant)):
+                tmp = self.namer.temp()
+                names = {n for t in s.targets for n in nodes.names_in(t, gast.Store)}
+                for t in s.targets:
+                    if isinstance(t, gast.Subscript):
+                        names |= {n for n in nodes.names_in(t) if n in self.act.active}
+                if self.act.expr(value) or names & self.act.active:
+                    self.act.active.add(tmp)
+                if names & self.force_live:  # the targets share one object: so do their tangents
+                    self.force_live.add(tmp)
+                self.s_Assign(gast.Assign(targets=[nodes.store(tmp)], value=value, type_comment=None), out)
+                value = nodes.name(tmp)
+            for t in s.targets:
+                self.s_Assign(gast.Assign(targets=[t], value=nodes.clone(value), type_comment=None), out)
             return
         target, value = s.targets[0], s.value
         if isinstance(target, gast.Name):
@@ -741,6 +822,7 @@ class FunctionTransformer(FactoredMixin):
         spec = Spec(self.info.func, self.info, ordered, self.namer.fresh(s.name + "_jvp"))
         self.nested[s.name] = spec
         child = FunctionTransformer(self.unit, spec, fnode=s, parent=self)
+        self.children.append(child)
         spec.node = child.run()
         out.append(spec.node)
 

@@ -129,7 +129,9 @@ def repeated_index_add(x):
     return y
 
 
-@case(args=normal2(3, 3), wrt=(0, 1), tags="list_literal container_subscript aug_add")
+@case(
+    args=normal2(3, 3), wrt=(0, 1), tags="list_literal container_subscript aug_add", mutates=True
+)  # L[0] += y updates x in place
 def list_item_augment(x, y):
     L = [x, y]
     L[0] += y
