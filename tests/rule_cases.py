@@ -2205,8 +2205,12 @@ RULE_CASES = {
     math.log2: [C(m_log2, s(0.5, 2))],
     math.log10: [C(m_log10, s(0.5, 2))],
     math.log1p: [C(m_log1p, s(-0.5, 2))],
-    math.exp2: [C(m_exp2, s())],
-    math.cbrt: [C(m_cbrt, s(0.5, 2)), C(m_cbrt, -s(0.5, 2))],
+    # math.exp2 and math.cbrt exist from Python 3.11 (and are registered only there)
+    **(
+        {math.exp2: [C(m_exp2, s())], math.cbrt: [C(m_cbrt, s(0.5, 2)), C(m_cbrt, -s(0.5, 2))]}
+        if hasattr(math, "exp2")
+        else {}
+    ),
     math.sqrt: [C(m_sqrt, s(0.5, 2))],
     math.pow: [C(m_pow, s(0.5, 2), s())],
     math.erf: [C(m_erf, s())],

@@ -32,8 +32,9 @@ defjvp(
 defjvp(math.log2, "x", "dx / (x * 0.6931471805599453)")
 defjvp(math.log10, "x", "dx / (x * 2.302585092994046)")
 defjvp(math.log1p, "x", "dx / (1 + x)")
-defjvp(math.exp2, "x", "dx * ans * 0.6931471805599453")
-defjvp(math.cbrt, "x", "dx / (3 * ans * ans)")
+if hasattr(math, "exp2"):  # Python 3.11+, with math.cbrt
+    defjvp(math.exp2, "x", "dx * ans * 0.6931471805599453")
+    defjvp(math.cbrt, "x", "dx / (3 * ans * ans)")
 defjvp(math.sqrt, "x", "dx / (2 * ans)")
 defjvp(math.fmod, "x, y", "dx", "-dy * math.trunc(x / y)")
 deflinear(math.fsum, "seq")
