@@ -4,6 +4,8 @@ Keeping every ``gast.X(...)`` constructor here means a gast upgrade touches one 
 """
 
 import ast
+import functools
+import types
 
 import gast
 
@@ -244,9 +246,84 @@ def dotted_name(node):
 
 
 def to_source(node):
-    import astor
+    """Python source for a gast tree. Emitted with astor, whose layout the golden files and docs pin; where
+    astor cannot be imported, with the standard library's ``ast.unparse`` (the same program, laid out
+    differently: parenthesised tuples, no line wrapping)."""
+    emit = _EMITTER[0] if _EMITTER else _load_emitter()
+    return emit(to_ast(node))
 
-    return astor.to_source(to_ast(node))
+
+_EMITTER = []  # the emitting function, chosen on first use (astor is imported lazily)
+# Node classes deprecated since Python 3.8 (every literal parses as ast.Constant) and removed in 3.14.
+_REMOVED_CONSTANT_NODES = ("Str", "Num", "Bytes", "NameConstant", "Ellipsis")
+
+
+def _load_emitter():
+    try:
+        import astor
+        import astor.code_gen
+    except (ImportError, AttributeError):  # astor missing, or broken on this Python at import
+        emit = _unparse
+    else:
+        removed = [n for n in _REMOVED_CONSTANT_NODES if not hasattr(ast, n)]
+        emit = _astor_without(removed, astor) if removed else astor.to_source
+    _EMITTER.append(emit)
+    return emit
+
+
+class _NoSuchNode:
+    """Stands in for a removed ``ast`` class in astor's view of ``ast``: nothing is an instance of it."""
+
+
+class _StrPart:
+    """A literal part of an f-string in the form astor's ``ast.Str`` branch reads: the text in ``s``."""
+
+    __slots__ = ("s",)
+
+    def __init__(self, s):
+        self.s = s
+
+
+def _astor_without(removed, astor):
+    """``astor.to_source`` where ``ast`` lacks the ``removed`` classes (Python 3.14), emitting what it emits
+    where they exist.
+
+    astor 0.8.1 writes each part of an f-string by testing ``isinstance(part, ast.Str)`` (true for a
+    string ``ast.Constant`` up to 3.13), reading ``part.s`` and doubling its braces. Without ``ast.Str`` that
+    test raises, and its later ``ast.Constant`` case would not double the braces. So astor's module gets a
+    view of ``ast`` in which ``Str`` is ``_StrPart`` (the other removed names: a class nothing is an instance
+    of), and before astor writes an f-string its literal parts become ``_StrPart``s."""
+    if astor.code_gen.ast is ast:
+        view = types.ModuleType("ast", ast.__doc__)
+        view.__dict__.update(vars(ast))
+        view.__dict__.update(dict.fromkeys(removed, _NoSuchNode))
+        view.Str = _StrPart
+        astor.code_gen.ast = view
+
+    class Generator(astor.code_gen.SourceGenerator):
+        def visit_JoinedStr(self, node):
+            _mark_str_parts(node)
+            super().visit_JoinedStr(node)
+
+    return functools.partial(astor.to_source, source_generator_class=Generator)
+
+
+def _mark_str_parts(joined):
+    """In place (the tree is ``to_ast``'s fresh copy): literal parts of ``joined`` and of its format specs
+    -> ``_StrPart``. A nested f-string inside a replacement field is an expression astor visits itself."""
+    parts = []
+    for v in joined.values:
+        if type(v) is ast.Constant and isinstance(v.value, str):
+            v = _StrPart(v.value)
+        elif type(v) is ast.FormattedValue and type(v.format_spec) is ast.JoinedStr:
+            _mark_str_parts(v.format_spec)
+        parts.append(v)
+    joined.values = parts
+
+
+def _unparse(tree):
+    ast.fix_missing_locations(tree)  # ast.unparse reads the line numbers of statements (type comments)
+    return ast.unparse(tree) + "\n"
 
 
 _AST_CLASS = {}
