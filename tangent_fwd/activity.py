@@ -8,7 +8,7 @@ Only active names get tangents; everything else is left as the user wrote it.
 
 import gast
 
-from . import nodes, registry
+from . import effects, nodes, registry
 from .parse import MISSING, is_user_function, mutated_params
 
 # Attributes whose value never carries a tangent, whatever the receiver.
@@ -146,21 +146,28 @@ class Activity:
         return self.expr(it)
 
     # ------------------------------------------------------------------ statements
-    def run(self, body):
+    def run(self, body, whole_function=True):
         """Grow the active set over ``body`` to a fixpoint; returns it."""
-        from .transform import view_aliases
 
-        aliases = self.aliases = view_aliases(body)  # kept: the transform reuses the function body's
+        def resolve(node):
+            obj = self.info.resolve(node, self.local_names)
+            return None if obj is MISSING else obj
+
+        # kept: the transform reuses the function body's aliases
+        aliases = self.aliases = effects.aliases(body, resolve, is_user_function)
         mutated = set()
-        for n in nodes.nodes_of(gast.Module(body=body, type_ignores=[]), (gast.AugAssign, gast.Subscript)):
-            if isinstance(n, gast.AugAssign) and isinstance(n.target, gast.Name):
-                mutated.add(n.target.id)
+        writes = {}  # name -> the first statement that writes into it in place
+        for n in nodes.nodes_of(gast.Module(body=body, type_ignores=[]), (gast.AugAssign, gast.Subscript, gast.Call)):
+            name = None
+            if isinstance(n, gast.AugAssign):
+                name = effects.root_name(n.target) if not isinstance(n.target, gast.Attribute) else None
             elif isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store):
-                root = n
-                while isinstance(root, gast.Subscript):
-                    root = root.value
-                if isinstance(root, gast.Name):
-                    mutated.add(root.id)
+                name = effects.root_name(n)
+            elif isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute) and n.func.attr in MUTATING_METHODS:
+                name = effects.root_name(n.func.value)
+            if name is not None:
+                mutated.add(name)
+                writes.setdefault(name, n)
         while True:
             before = len(self.active)
             for stmt in body:
@@ -171,7 +178,28 @@ class Activity:
                     self.active.add(base)
                     mutated.add(base)
             if len(self.active) == before:
-                return self.active
+                break
+        if not whole_function:  # a lowered comprehension: it writes only into its own result
+            return self.active
+        # mirror or refuse: a differentiated value written into memory we cannot follow is an error
+        module = gast.Module(body=body, type_ignores=[])
+        declared = {n for s in nodes.nodes_of(module, (gast.Global, gast.Nonlocal)) for n in s.names}
+        local = (set(self.local_names) | set(nodes.names_in(module, gast.Store))) - declared
+        bad = effects.untracked_writes(aliases, [n for n in writes if n in self.active], local)
+        for name, other in sorted(bad.items()):
+            if other == name:
+                what = f"{name!r}, which is not a local variable (a module global or a closure's)"
+            elif other == effects.UNTRACKED:
+                what = f"{name!r}, which may share memory with an object's attribute or a module global"
+            else:
+                what = f"{name!r}, which may share memory with {other!r} (not a local variable)"
+            raise self.info.error(
+                writes[name],
+                f"in-place write of a differentiated value into {what}: its tangent cannot be followed",
+                hint="work on a local array (np.zeros(...) or a .copy()) and return it, or pass the buffer in "
+                "as an argument",
+            )
+        return self.active
 
     def _mark(self, target, active):
         if not active:

@@ -977,7 +977,7 @@ class FunctionTransformer(FactoredMixin):
         # the new loop variables are active where their iterables are
         for target, it, _ in gens:
             self.act._mark_structured(target, self.act.iter_target_activity(it))
-        self.act.run(inner)
+        self.act.run(inner, whole_function=False)
         self.block(inner, out)
         return nodes.name(tmp)
 
@@ -1531,55 +1531,6 @@ def _may_alias(tan, rt):
         and isinstance(tan.func.value, gast.Name)
         and tan.func.value.id == rt
     )
-
-
-_VIEW_METHODS = {"reshape", "ravel", "transpose", "swapaxes", "squeeze", "view", "T"}
-
-
-def view_aliases(body):
-    """(name, base) pairs where ``name`` may share memory with ``base``: ``a = b``, ``a = b[...]``,
-    ``a = b.T`` / ``b.reshape(...)``, and loop variables over ``b`` (directly or through enumerate/zip)."""
-    pairs = []
-
-    def base_of(e):
-        while True:
-            if isinstance(e, gast.Name):
-                return e.id
-            if isinstance(e, gast.Subscript):
-                e = e.value
-            elif isinstance(e, gast.Attribute) and e.attr in _VIEW_METHODS:
-                e = e.value
-            elif isinstance(e, gast.Call) and isinstance(e.func, gast.Attribute) and e.func.attr in _VIEW_METHODS:
-                e = e.func.value
-            else:
-                return None
-
-    def loop_pairs(target, it):
-        if isinstance(it, gast.Call) and isinstance(it.func, gast.Name) and isinstance(target, (gast.Tuple, gast.List)):
-            if it.func.id == "enumerate" and len(target.elts) == 2 and it.args:
-                return loop_pairs(target.elts[1], it.args[0])
-            if it.func.id == "zip":
-                for t, a in zip(target.elts, it.args):
-                    loop_pairs(t, a)
-                return None
-        b = base_of(it)
-        if b is not None:
-            for n in nodes.names_in(target, gast.Store):
-                pairs.append((n, b))
-        return None
-
-    for n in nodes.nodes_of(gast.Module(body=body, type_ignores=[]), (gast.Assign, gast.For)):
-        if isinstance(n, gast.Assign) and all(isinstance(t, gast.Name) for t in n.targets):
-            names = [t.id for t in n.targets]
-            pairs.extend((a, b) for a, b in zip(names, names[1:]))  # a = b = [] share one object
-            values = n.value.elts if isinstance(n.value, (gast.Tuple, gast.List)) else [n.value]
-            for v in values:  # t = (y, 1) holds y itself
-                b = base_of(v)
-                if b is not None:
-                    pairs.append((names[0], b))
-        elif isinstance(n, gast.For):
-            loop_pairs(n.target, n.iter)
-    return pairs
 
 
 def _bare(e):

@@ -1,0 +1,232 @@
+"""Alias and effect analysis: which local names may share memory, and which writes the compiler must
+mirror in the tangent or refuse.
+
+One module that activity analysis and the transform both read (it imports neither). Two facts:
+
+* ``aliases(body, resolve)``: ``(name, base)`` pairs where ``name`` may share memory with ``base``:
+  plain rebinding (``a = b``), views by indexing, attributes (``b.T``), view-making methods
+  (``b.reshape(...)``) and functions (``np.reshape(b, ...)``, ``np.asarray(b)``...), containers that
+  hold ``b`` (``[b]``, ``{"k": b}``, ``c.append(b)``, ``c[k] = b``), unpacking (``p, q = a, b``), loop
+  targets over ``b`` or over a literal of buffers (``for buf in (b1, b2)``), and results of user
+  functions, which may return their arguments. Over-approximating is safe: an alias that is not one
+  only costs a materialised zero tangent.
+* ``untracked_write(...)``: an in-place write of a differentiated value into memory whose tangent the
+  generated code cannot follow (a module global, an attribute of an object, or a local that may alias
+  one): the transform refuses it with the line, never a dropped tangent.
+"""
+
+import gast
+import numpy as np
+
+from . import nodes
+
+# Methods and attributes whose result may be a view of the receiver.
+VIEW_METHODS = frozenset(
+    {"reshape", "ravel", "transpose", "swapaxes", "squeeze", "view", "T", "mT", "astype", "real", "imag", "flat"}
+)
+# Functions whose result may be a view of (or be) their first argument.
+VIEW_FUNCTIONS = {
+    id(f): f
+    for f in (
+        np.asarray,
+        np.asanyarray,
+        np.ascontiguousarray,
+        np.reshape,
+        np.ravel,
+        np.transpose,
+        np.permute_dims if hasattr(np, "permute_dims") else np.transpose,
+        np.swapaxes,
+        np.moveaxis,
+        np.rollaxis,
+        np.expand_dims,
+        np.squeeze,
+        np.atleast_1d,
+        np.atleast_2d,
+        np.atleast_3d,
+        np.broadcast_to,
+        np.diagonal,
+        np.real,
+        np.imag,
+        np.matrix_transpose if hasattr(np, "matrix_transpose") else np.transpose,
+    )
+}
+# The pseudo-name of memory reached through an object's attribute or returned from elsewhere.
+UNTRACKED = "<memory of an object attribute or module global>"
+# Methods that store their (last) argument into the receiver.
+STORING_METHODS = frozenset({"append", "extend", "insert", "setdefault", "update", "add"})
+
+
+def is_view_function(obj):
+    return VIEW_FUNCTIONS.get(id(obj)) is obj
+
+
+def root_name(e):
+    """The variable at the root of ``a[i][j]`` / ``a.b[i]``, if it is a Name."""
+    while isinstance(e, (gast.Subscript, gast.Attribute)):
+        e = e.value
+    return e.id if isinstance(e, gast.Name) else None
+
+
+def aliases(body, resolve=None, is_user_function=None):
+    """``(name, base)`` pairs: ``name`` may share memory with ``base`` (see the module docstring).
+    ``resolve(node)`` gives the object a non-local expression denotes (or None)."""
+    pairs = []
+
+    def bases(e):
+        """Names whose memory the value of ``e`` may share."""
+        while True:
+            if isinstance(e, gast.Name):
+                return [e.id]
+            if isinstance(e, gast.Subscript):
+                e = e.value
+            elif isinstance(e, gast.Attribute) and e.attr in VIEW_METHODS:
+                e = e.value
+            elif isinstance(e, gast.Starred):
+                e = e.value
+            elif isinstance(e, (gast.Tuple, gast.List, gast.Set)):
+                return [b for x in e.elts for b in bases(x)]
+            elif isinstance(e, gast.Dict):
+                return [b for x in e.values for b in bases(x)]
+            elif isinstance(e, gast.IfExp):
+                return bases(e.body) + bases(e.orelse)
+            elif isinstance(e, gast.BoolOp):
+                return [b for x in e.values for b in bases(x)]
+            elif isinstance(e, gast.Call):
+                f = e.func
+                obj = resolve(f) if resolve is not None else None
+                if obj is None and isinstance(f, gast.Attribute) and f.attr in VIEW_METHODS:
+                    e = f.value  # a method of a local value
+                    continue
+                if obj is not None and is_view_function(obj) and e.args:
+                    e = e.args[0]
+                    continue
+                if obj is not None and is_user_function is not None and is_user_function(obj):
+                    # a user function may return (a view of, or a container holding) any argument,
+                    # and, if it returns memory that is not its own, memory nobody here can follow
+                    out = [b for a in e.args for b in bases(a)]
+                    out += [b for k in e.keywords for b in bases(k.value)]
+                    return out + ([UNTRACKED] if returns_untracked(obj) else [])
+                if obj in (list, tuple, dict):
+                    return [b for a in e.args for b in bases(a)]
+                return []
+            elif isinstance(e, gast.Attribute):
+                return [UNTRACKED]  # an object's attribute: memory the generated code cannot follow
+            else:
+                return []
+
+    def bind(target, value):
+        if isinstance(target, gast.Name):
+            pairs.extend((target.id, b) for b in bases(value))
+        elif isinstance(target, (gast.Tuple, gast.List)):
+            if isinstance(value, (gast.Tuple, gast.List)) and len(value.elts) == len(target.elts):
+                if not any(isinstance(x, gast.Starred) for x in target.elts + value.elts):
+                    for t, v in zip(target.elts, value.elts):
+                        bind(t, v)
+                    return
+            for t in target.elts:
+                bind(t, value)
+        elif isinstance(target, gast.Starred):
+            bind(target.value, value)
+        elif isinstance(target, (gast.Subscript, gast.Attribute)):
+            root = root_name(target)
+            if root is not None:  # c[k] = b: the container now holds b
+                pairs.extend((root, b) for b in bases(value))
+
+    def loop(target, it):
+        if isinstance(it, gast.Call) and isinstance(target, (gast.Tuple, gast.List)):
+            obj = resolve(it.func) if resolve is not None else None
+            if obj is enumerate and len(target.elts) == 2 and it.args:
+                return loop(target.elts[1], it.args[0])
+            if obj is zip:
+                for t, a in zip(target.elts, it.args):
+                    loop(t, a)
+                return None
+        if isinstance(it, (gast.Tuple, gast.List)):  # for buf in (b1, b2): buf is each of them
+            for x in it.elts:
+                bind(target, x)
+            return None
+        bind(target, it)
+        return None
+
+    for n in nodes.nodes_of(gast.Module(body=body, type_ignores=[]), (gast.Assign, gast.For, gast.Call, gast.With)):
+        if isinstance(n, gast.Assign):
+            names = [t.id for t in n.targets if isinstance(t, gast.Name)]
+            pairs.extend((a, b) for a, b in zip(names, names[1:]))  # a = b = []: one object
+            for t in n.targets:
+                bind(t, n.value)
+        elif isinstance(n, gast.For):
+            loop(n.target, n.iter)
+        elif isinstance(n, gast.Call):
+            f = n.func
+            if isinstance(f, gast.Attribute) and f.attr in STORING_METHODS and isinstance(f.value, gast.Name):
+                for a in n.args:
+                    pairs.extend((f.value.id, b) for b in bases(a))
+        elif isinstance(n, gast.With):
+            for item in n.items:
+                if item.optional_vars is not None:
+                    bind(item.optional_vars, item.context_expr)
+    return pairs
+
+
+def closure_of(pairs, names):
+    """``names`` and every name that may share memory with one of them (pairs taken both ways)."""
+    out = set(names)
+    changed = True
+    while changed:
+        changed = False
+        for a, b in pairs:
+            if (a in out) != (b in out):
+                out |= {a, b}
+                changed = True
+    return out
+
+
+_RETURNS_UNTRACKED = {}
+
+
+def returns_untracked(func):
+    """Whether user function ``func`` may return memory that is neither fresh nor one of its arguments
+    (a module global, an attribute of an object, or a view of one)."""
+    from .parse import FunctionInfo, is_user_function, local_names  # noqa: PLC0415 (parse imports nothing of ours)
+
+    code = getattr(func, "__code__", None)
+    if code is None:
+        return True
+    hit = _RETURNS_UNTRACKED.get(code)
+    if hit is None:
+        _RETURNS_UNTRACKED[code] = False  # recursion: assume not while analysing
+        try:
+            info = FunctionInfo(func)
+        except Exception:
+            hit = True
+        else:
+            local = local_names(info.node)
+
+            def resolve(node):
+                obj = info.resolve(node, local)
+                return None if obj is info_missing() else obj
+
+            ret = "<return value>"
+            rets = [nodes.assign(ret, r.value) for r in nodes.nodes_of(info.node, gast.Return) if r.value is not None]
+            pairs = aliases(info.node.body + rets, resolve, is_user_function)
+            hit = any(n == UNTRACKED or n not in local for n in closure_of(pairs, {ret}) - {ret})
+        _RETURNS_UNTRACKED[code] = hit
+    return hit
+
+
+def info_missing():
+    from .parse import MISSING  # noqa: PLC0415
+
+    return MISSING
+
+
+def untracked_writes(pairs, written, local_names):
+    """For each name written in place with a differentiated value, a name it may share memory with
+    whose tangent the generated code cannot follow (not a local of this function), if any."""
+    out = {}
+    for name in written:
+        reach = closure_of(pairs, {name})
+        bad = sorted(n for n in reach if n == UNTRACKED or n not in local_names)
+        if bad:
+            out[name] = bad[0]
+    return out
