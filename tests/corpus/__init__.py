@@ -218,6 +218,8 @@ CATEGORIES = {
     "model_rnn",
     "model_newton",
     "model_horner",
+    # complex values (issue 12 soundness corpus)
+    "complex",
 }
 
 MODULES = [
@@ -235,6 +237,11 @@ MODULES = [
     "creation",
     "models",
     "semantics",
+    "soundness_inplace",
+    "soundness_order",
+    "soundness_alias",
+    "soundness_scopes",
+    "soundness_complex",
 ]
 
 
