@@ -421,6 +421,32 @@ def test_hessian_against_finite_differences(c):
     np.testing.assert_allclose(H, want, rtol=1e-4, atol=1e-5 * scale)
 
 
+def test_harness_sees_module_state_changes():
+    """The state comparison is not vacuous: changes to a module dict, a list, a closure cell and a mutable
+    default are all seen, and restore() undoes them in place."""
+    from corpus import soundness_order as so
+    from corpus import soundness_scopes as sc
+
+    s0 = snapshot()
+    before = state_view(s0)
+    counter, log = so.COUNTER, so.ORDER_LOG
+    try:
+        for change in (
+            lambda: counter.__setitem__("n", counter["n"] + 5),
+            lambda: log.append("x"),
+            lambda: sc.tick_by_3(1.0),
+            lambda: sc._memo_mul(1.0),
+        ):
+            change()
+            with pytest.raises(AssertionError):
+                assert_same_state(state_view(snapshot()), before, what="state")
+            restore(s0)
+            assert_same_state(state_view(snapshot()), before, what="state")
+        assert so.COUNTER is counter and so.ORDER_LOG is log
+    finally:
+        restore(s0)
+
+
 def test_refusal_ok_names_are_cases():
     names = {c.name for c in CASES}
     assert REFUSAL_OK <= names, f"REFUSAL_OK names no case: {sorted(REFUSAL_OK - names)}"

@@ -428,3 +428,131 @@ def transpose_view_accumulated_scalar_loss(X):
     T = np.transpose(G)
     T += X * X
     return (G @ X).sum()
+
+
+# ------------------------------------------------------------------ more functions that may or may not copy
+@case(args=normal(3), tags="cr_array setitem_int")
+def np_array_copy_false_aliases(x):
+    y = x * 2.0
+    z = np.array(y, copy=False)
+    z[0] = x[1] * x[2]
+    return y
+
+
+@case(args=normal(4), tags="setitem_slice")
+def ascontiguousarray_of_contiguous_aliases(x):
+    y = x + 1.0
+    z = np.ascontiguousarray(y)
+    z[2:] = x[:2] ** 2
+    return y
+
+
+@case(args=normal(3, 3), tags="m_reshape attr_T setitem_slice")
+def reshape_of_transpose_copies(X):
+    Y = X * 1.0
+    flat = Y.T.reshape(-1)
+    flat[:3] = 0.0
+    return Y + flat.reshape(3, 3)
+
+
+@case(args=normal(4), tags="setitem_int")
+def flat_iterator_write(x):
+    Y = np.zeros((2, 2))
+    Y.flat[3] = x[0] * x[1]
+    Y.flat[0] = x[2]
+    return Y
+
+
+# ------------------------------------------------------------------ containers that share arrays
+@case(args=normal(3), tags="dict_literal aug_add container_subscript cr_zeros")
+def setdefault_returns_the_stored_array(x):
+    cache = {}
+    acc = cache.setdefault("acc", np.zeros(3))
+    acc += x * x
+    again = cache.setdefault("acc", np.ones(3))
+    again *= x
+    return cache["acc"]
+
+
+@case(args=normal(3), tags="dict_literal aug_mul container_subscript cr_ones")
+def dict_get_returns_the_stored_array(x):
+    params = {"w": np.ones(3)}
+    w = params.get("w")
+    w *= x
+    return params["w"] + x
+
+
+@case(args=normal(3), tags="list_literal aug_add cr_zeros")
+def popped_array_is_the_same_object(x):
+    keep = np.zeros(3)
+    L = [np.ones(3), keep]
+    last = L.pop()
+    last += x**2
+    return keep * L[0]
+
+
+@case(args=normal(3), tags="list_literal aug_add container_subscript cr_zeros cr_ones")
+def shallow_list_copies_share_arrays(x):
+    L = [np.zeros(3), np.ones(3)]
+    L2 = list(L)
+    L3 = L[:]
+    L4 = L.copy()
+    L2[0] += x
+    L3[1] *= x
+    L4[0] *= 2.0
+    return L[0] * L[1]
+
+
+@case(args=normal(3), tags="dict_literal aug_add container_subscript cr_zeros")
+def shallow_dict_copies_share_arrays(x):
+    d = {"a": np.zeros(3)}
+    e = dict(d)
+    f = {**d}
+    g = d.copy()
+    e["a"] += x
+    f["a"] *= x
+    g["a"] -= 1.0
+    return d["a"]
+
+
+@case(args=normal(3), tags="unpack aug_add cr_zeros")
+def unpack_generator_of_views(x):
+    buf = np.zeros((2, 3))
+    a, b = (buf[i] for i in range(2))
+    a += x
+    b += x * x
+    return buf
+
+
+@case(args=normal(2), tags="for_zip aug_add list_literal cr_zeros")
+def zip_buffers_with_values(x):
+    b1 = np.zeros(2)
+    b2 = np.zeros(2)
+    for b, v in zip([b1, b2], x):
+        b += v * x
+    return b1 - b2
+
+
+# ------------------------------------------------------------------ user classes (attribute reads)
+class Linear:
+    """A user's layer: parameters held as attributes, applied by a method."""
+
+    def __init__(self, W, b):
+        self.W = W
+        self.b = b
+
+    def forward(self, x):
+        return np.tanh(self.W @ x + self.b)
+
+
+LAYER = Linear(np.linspace(-1.0, 1.0, 6).reshape(2, 3), np.array([0.1, -0.2]))
+
+
+@case(args=normal(3), tags="call_user la_matmul")
+def method_of_module_level_object(x):
+    return LAYER.forward(x) * 2.0
+
+
+@case(args=normal(3), tags="la_matmul attr_T")
+def attributes_of_module_level_object(x):
+    return LAYER.W.T @ (LAYER.W @ x + LAYER.b)

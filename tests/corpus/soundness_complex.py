@@ -280,3 +280,44 @@ def cumprod_axis(X):
 @case(args=lambda rng: (np.array([[1.2, 0.0, -0.5], [0.0, 0.0, 2.0]]),), tags="red_cumprod red_axis")
 def cumprod_with_zeros_2d(X):
     return np.cumprod(X, axis=1) * 2.0 + np.cumprod(X).reshape(2, 3)
+
+
+# ------------------------------------------------------------------ more complex and rule edges
+@case(args=normal2(4, 4), wrt=(0, 1), tags="complex la_norm")
+def complex_vector_norm_orders(x, y):
+    z = x + 1j * y
+    return np.linalg.norm(z, 1) + np.linalg.norm(z, np.inf) + np.linalg.norm(z, 3)
+
+
+@case(args=normal2((2, 2), (2, 2)), wrt=(0, 1), tags="complex la_norm")
+def complex_matrix_norms(X, Y):
+    Z = X + 1j * Y
+    return np.linalg.norm(Z, "fro") + np.linalg.norm(Z, 1)
+
+
+@case(args=lambda rng: (rng.uniform(0.5, 2.0, 3), rng.standard_normal(3)), wrt=(0, 1), tags="complex pow np_power")
+def holomorphic_fractional_power(x, y):
+    z = x + 1j * y
+    w = z**0.5 + np.power(z, 2.5)
+    return w.real * 2.0 + w.imag
+
+
+@case(args=lambda rng: (np.array([1.5, 0.0, -0.7, 2.0]),), tags="red_prod")
+def prod_with_a_zero(x):
+    return np.prod(x) + x.prod() * 2.0
+
+
+@case(args=lambda rng: (np.array([[1.5, 0.0], [0.0, -0.7]]),), tags="red_prod red_axis")
+def prod_with_two_zeros(X):
+    return np.prod(X) + np.prod(X, axis=0).sum()
+
+
+@case(args=lambda rng: (np.array([[1.0, 2.0, 3.0], [1.0, 2.0, 3.0], [0.5, -1.0, 2.0]]),), tags="la_det")
+def det_of_singular_matrix(A):
+    return np.linalg.det(A)
+
+
+@case(args=lambda rng: (0.4, 1.7), wrt=(0, 1), tags="b_max b_min py_float list_literal")
+def max_min_of_list_of_python_floats(a, b):
+    vals = [a, b * 0.5, 0.3]
+    return max(vals) - min(vals) * a

@@ -5,7 +5,8 @@ a list or dict slot, the caller's argument, an attribute) sees the new value. A 
 ``a op= b`` as ``a = a op b`` gets the primal and the tangent wrong for all those other names.
 
 Cases in ``REFUSAL_OK`` may instead be refused with a clean ``tangent_fwd.TransformError`` (writes of
-differentiated values into attributes of objects, whose aliasing the compiler cannot see)."""
+differentiated values into attributes of objects, whose aliasing the compiler cannot see, and in-place
+writes by library calls or methods that have no JVP rule, such as ``np.add.at`` or ``a.sort()``)."""
 
 from types import SimpleNamespace
 
@@ -19,6 +20,12 @@ REFUSAL_OK = {
     "attribute_array_view_aug",
     "momentum_state_object_update",
     "attribute_zero_d_accumulator",
+    # in-place writes by library calls or methods that have no rule: refusing them is honest
+    "scatter_add_with_ufunc_at",
+    "inplace_sort_method",
+    "copyto_active_into_buffer",
+    "fill_method_with_active_value",
+    "put_active_values",
 }
 
 
@@ -373,3 +380,58 @@ def attribute_zero_d_accumulator(x):
     t = ns.total
     t += x.sum()
     return ns.total * x
+
+
+# ------------------------------------------------------------------ nested subscript targets
+@case(args=normal(3), tags="setitem_aug list_literal container_subscript cr_ones")
+def nested_subscript_target_in_list(x):
+    L = [np.ones(3), np.ones(3)]
+    L[0][1:] += x[1:]
+    L[1][0] *= x[0]
+    return L[0] * L[1]
+
+
+@case(args=normal(3), tags="setitem_aug dict_literal container_subscript cr_zeros")
+def nested_subscript_target_in_dict(x):
+    d = {"w": np.zeros(3)}
+    w = d["w"]
+    d["w"][0] += x[0] * x[1]
+    d["w"][1:] -= x[1:]
+    return w * x
+
+
+# ------------------------------------------------------------------ in-place writes by library calls and methods
+# (no value is returned: a transform that only follows return values misses them)
+@case(args=normal(5), tags="idx_intarray cr_zeros")
+def scatter_add_with_ufunc_at(x):
+    y = np.zeros(3)
+    np.add.at(y, [0, 1, 1, 2, 0], x)
+    return y * y
+
+
+@case(args=normal(4), tags="array")
+def inplace_sort_method(x):
+    y = x * 2.0
+    y.sort()
+    return y * np.arange(4.0)
+
+
+@case(args=normal(3), tags="cr_zeros")
+def copyto_active_into_buffer(x):
+    buf = np.zeros(3)
+    np.copyto(buf, x * x)
+    return buf + x
+
+
+@case(args=normal(3), tags="cr_zeros")
+def fill_method_with_active_value(x):
+    buf = np.zeros(3)
+    buf.fill(x[0])
+    return buf * x
+
+
+@case(args=normal(3), tags="cr_zeros")
+def put_active_values(x):
+    buf = np.zeros(4)
+    np.put(buf, [0, 3], x[:2] * 2.0)
+    return buf

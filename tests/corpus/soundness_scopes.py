@@ -8,8 +8,8 @@ function's own) variables may have the names that the generated code uses for ta
 module state, compared after the plain call and after the jvp) must happen exactly as often.
 
 Cases in ``REFUSAL_OK`` may be refused with a clean ``tangent_fwd.TransformError``: a callee that is a
-runtime value (a closure built with a differentiated value, functions held in a list), or a global
-rebound to a differentiated value."""
+runtime value (a closure built with a differentiated value, functions held in a list, a function passed
+as an argument), or a global rebound to a differentiated value."""
 
 import math
 
@@ -22,6 +22,7 @@ REFUSAL_OK = {
     "closure_built_from_active_value",
     "closures_in_a_list_late_binding",
     "global_rebound_to_active_value",
+    "global_function_shadowed_by_parameter_name",
 }
 
 # The trap for factories: a module global with the same name as the factory's parameter.
@@ -443,3 +444,48 @@ def callee_temporaries_named_t1_dt1(x):
 @case(args=lambda rng: (rng.standard_normal(3), rng.standard_normal(3)), wrt=(0,), tags="call_user")
 def inactive_argument_named_like_tangent(z, dz):
     return _callee_with_dz(z) * dz
+
+
+# ------------------------------------------------------------------ more scopes
+@case(args=normal(3), tags="listcomp for_range b_sum")
+def comprehension_variable_shadows_parameter(x):
+    s = sum([x * 2 for x in range(3)])
+    return s * x
+
+
+@case(args=normal(3), tags="nested_def closure")
+def closure_cell_becomes_active_between_calls(x):
+    scale = 2.0
+
+    def g(v):
+        return v * scale
+
+    a = g(x)
+    scale = x[0]
+    b = g(x)
+    return a + b
+
+
+@case(args=normal(3), tags="nested_def closure for_range")
+def nested_def_in_loop_called_at_once(x):
+    s = 0.0
+    for k in range(3):
+
+        def g(v):
+            return v * k + x[k]
+
+        s = s + g(x)
+    return s
+
+
+@case(args=normal(3), tags="call_kwargs call_user dict_literal")
+def keyword_arguments_from_a_dict(x):
+    opts = {"scale": 2.0, "shift": -1.0}
+    return _kw_only(x, **opts)
+
+
+@case(args=normal(3), tags="call_user")
+def global_function_shadowed_by_parameter_name(x, helper=None):
+    if helper is None:
+        return x * 2.0
+    return helper(x)
