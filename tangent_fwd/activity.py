@@ -63,7 +63,10 @@ class Activity:
         return self.expr(e.value)
 
     def _e_Subscript(self, e):
-        return self.expr(e.value)
+        if self.expr(e.value):
+            return True
+        # np.r_[x, y] / np.c_[x, y]: an inactive object "indexed" by differentiated pieces builds an array of them
+        return self.expr(e.slice) and registry.is_index_trick(self.info.resolve(e.value, self.local_names))
 
     def _e_Dict(self, e):
         return any(self.expr(v) for v in e.values)
@@ -149,23 +152,23 @@ class Activity:
     def run(self, body, whole_function=True):
         """Grow the active set over ``body`` to a fixpoint; returns it."""
 
-        def resolve(node):
-            obj = self.info.resolve(node, self.local_names)
-            return None if obj is MISSING else obj
-
+        resolve = self.resolve
         # kept: the transform reuses the function body's aliases
         aliases = self.aliases = effects.aliases(body, resolve, is_user_function)
         mutated = set()
         writes = {}  # name -> the first statement that writes into it in place
-        for n in nodes.nodes_of(gast.Module(body=body, type_ignores=[]), (gast.AugAssign, gast.Subscript, gast.Call)):
-            name = None
-            if isinstance(n, gast.AugAssign):
-                name = effects.root_name(n.target) if not isinstance(n.target, gast.Attribute) else None
+        kinds = (gast.AugAssign, gast.Subscript, gast.Attribute, gast.Call)
+        for n in nodes.nodes_of(gast.Module(body=body, type_ignores=[]), kinds):
+            names = ()
+            if isinstance(n, gast.Attribute):
+                names = (effects.UNTRACKED,) if isinstance(n.ctx, gast.Store) else ()
+            elif isinstance(n, gast.AugAssign) and isinstance(n.target, gast.Name):
+                names = (n.target.id,)
             elif isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store):
-                name = effects.root_name(n)
+                names = self.written(n)
             elif isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute) and n.func.attr in MUTATING_METHODS:
-                name = effects.root_name(n.func.value)
-            if name is not None:
+                names = effects.bases(n.func.value, resolve, is_user_function)
+            for name in names:
                 mutated.add(name)
                 writes.setdefault(name, n)
         while True:
@@ -183,11 +186,22 @@ class Activity:
             return self.active
         # mirror or refuse: a differentiated value written into memory we cannot follow is an error
         module = gast.Module(body=body, type_ignores=[])
-        declared = {n for s in nodes.nodes_of(module, (gast.Global, gast.Nonlocal)) for n in s.names}
+        declared = effects.declared_outside(body)
+        for name in sorted(declared & self.active):
+            stmt = next(s for s in nodes.nodes_of(module, (gast.Global, gast.Nonlocal)) if name in s.names)
+            kind = "global" if isinstance(stmt, gast.Global) else "nonlocal"
+            raise self.info.error(
+                stmt,
+                f"a differentiated value is assigned to the {kind} name {name!r}: its tangent cannot be "
+                "followed out of the function",
+                hint="return the value instead (a global or nonlocal may hold values that are not differentiated)",
+            )
         local = (set(self.local_names) | set(nodes.names_in(module, gast.Store))) - declared
         bad = effects.untracked_writes(aliases, [n for n in writes if n in self.active], local)
         for name, other in sorted(bad.items()):
-            if other == name:
+            if name == effects.UNTRACKED:
+                what = "an attribute of an object"
+            elif other == name:
                 what = f"{name!r}, which is not a local variable (a module global or a closure's)"
             elif other == effects.UNTRACKED:
                 what = f"{name!r}, which may share memory with an object's attribute or a module global"
@@ -212,10 +226,23 @@ class Activity:
         elif isinstance(target, gast.Starred):
             self._mark(target.value, active)
         elif isinstance(target, gast.Subscript):
-            root = target
-            while isinstance(root, gast.Subscript):
-                root = root.value
-            self._mark(root, active)
+            self.active.update(self.written(target))
+        elif isinstance(target, gast.Attribute):
+            self.active.add(effects.UNTRACKED)  # refused in run(): an object's attribute is not followed
+
+    def resolve(self, node):
+        """The object a non-local expression denotes, or None."""
+        obj = self.info.resolve(node, self.local_names)
+        return None if obj is MISSING else obj
+
+    def written(self, target):
+        """Names whose memory a store into subscript ``target`` writes (``Y.T[0] = v`` writes Y)."""
+        root = target
+        while isinstance(root, gast.Subscript):
+            root = root.value
+        if isinstance(root, gast.Name):
+            return (root.id,)
+        return tuple(effects.bases(root, self.resolve, is_user_function))
 
     def _mark_structured(self, target, act):
         if isinstance(act, tuple) and isinstance(target, (gast.Tuple, gast.List)) and len(act) == len(target.elts):

@@ -11,6 +11,7 @@ import numpy as np
 from . import backends, lowrank, registry
 from .compiler import Unit
 from .errors import ArgumentError
+from .parse import still_valid
 
 _UNITS = weakref.WeakKeyDictionary()  # func -> {(wrt, backend): (callable, source, filename)}
 _LIVE = weakref.WeakSet()  # ForwardDiff objects: their fast path is reset when rules change
@@ -67,12 +68,12 @@ def _compiled(func, wrt_names, backend_name, vector=False, structs=None):
     per = _UNITS.setdefault(func, {})
     key = (wrt_names, backend_name, vector, structs)
     hit = per.get(key)
-    if hit is None:
+    if hit is None or not still_valid(hit[4]):
         unit = Unit(
             func, wrt_names, backends.get(backend_name), vector=vector, structs=structs and dict(structs)
         ).build()
         fn, filename = unit.compile()
-        hit = per[key] = (fn, unit.source, filename, unit.root.tangent_params)
+        hit = per[key] = (fn, unit.source, filename, unit.root.tangent_params, unit.dependencies)
     return hit
 
 
@@ -102,13 +103,16 @@ class ForwardDiff:
         self._by_backend = {}
         self._positional = _simple_signature(func)
         self._tangent_params = None
+        self._deps = ()  # what the generated code was specialised on (parse.still_valid)
         _LIVE.add(self)
 
     def _get(self, backend_name, structs=None):
         key = backend_name if structs is None else (backend_name, structs)
         fn = self._by_backend.get(key)
         if fn is None:
-            fn, _, _, self._tangent_params = _compiled(self.func, self.wrt, backend_name, self.vectorized, structs)
+            fn, _, _, self._tangent_params, self._deps = _compiled(
+                self.func, self.wrt, backend_name, self.vectorized, structs
+            )
             self._by_backend[key] = fn
         return fn
 
@@ -124,6 +128,9 @@ class ForwardDiff:
         fast = self._fast
         if fast is None or kwargs or _lowrank_used[0]:
             return self._call(args, kwargs)
+        if not still_valid(self._deps):  # a callee or global it was specialised on was rebound
+            self._fast = None
+            return self._call(args, kwargs)
         if self._auto and (_modules_seen[0] or "cupy" in _sys_modules):
             # only when another array library is loaded can an argument be a non-NumPy array
             for a in args:
@@ -133,7 +140,7 @@ class ForwardDiff:
 
     def _call(self, args, kwargs):
         _check_registry()
-        if self._fast is None:
+        if self._fast is None or not still_valid(self._deps):
             self._by_backend.clear()
         if self._auto:
             name = "numpy"

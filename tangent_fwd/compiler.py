@@ -78,6 +78,10 @@ class Unit:
             if spec.active_params and _calls_backend(spec.node, self.xp):  # array code: free dead temporaries
                 optimize.release_temporaries(spec.node, spec.temps)
         self.module_node = nodes.module([s.node for s in self.order] + kernels)
+        # valid while every name resolves as it did and every function still has the code it had
+        # (autoreload swaps __code__ in place)
+        self.dependencies = [d for info in self.infos.values() for d in info.dependencies()]
+        self.dependencies += [(_CodeOf(f), "__code__", f.__code__) for f in self.infos]
         self.source = nodes.to_source(self.module_node)
         return self
 
@@ -176,10 +180,15 @@ class Unit:
                 rebound[f] = types.FunctionType(f.__code__, g, f.__name__, f.__defaults__, closure or None)
                 rebound[f].__kwdefaults__ = f.__kwdefaults__
         if rebound:
+            by_id = {id(old): new for old, new in rebound.items()}
             for f in list(by_name.values()) + list(rebound.values()):
                 for cell in f.__closure__ or ():
-                    if cell.cell_contents in rebound:
-                        cell.cell_contents = rebound[cell.cell_contents]
+                    try:
+                        content = cell.cell_contents
+                    except ValueError:  # an empty user cell
+                        continue
+                    if id(content) in by_id:
+                        cell.cell_contents = by_id[id(content)]
         root = by_name[self.root.name]
         return rebound.get(root, root), filename
 
@@ -203,6 +212,19 @@ class Unit:
                 )
             parts.append(text)
         return "\n\n\n".join(parts) + "\n"
+
+
+class _CodeOf:
+    """A dependency on ``func.__code__`` (parse.still_valid reads it like a closure cell)."""
+
+    __slots__ = ("func",)
+
+    def __init__(self, func):
+        self.func = func
+
+    @property
+    def cell_contents(self):
+        return self.func.__code__
 
 
 def _calls_backend(fdef, xp):

@@ -48,6 +48,11 @@ VIEW_FUNCTIONS = {
         np.real,
         np.imag,
         np.matrix_transpose if hasattr(np, "matrix_transpose") else np.transpose,
+        np.split,
+        np.array_split,
+        np.hsplit,
+        np.vsplit,
+        np.dsplit,
     )
 }
 # The pseudo-name of memory reached through an object's attribute or returned from elsewhere.
@@ -67,56 +72,91 @@ def root_name(e):
     return e.id if isinstance(e, gast.Name) else None
 
 
+# Methods that return something held in the receiver (an element, a view, or a shallow copy).
+ACCESS_METHODS = frozenset({"get", "setdefault", "pop", "popitem", "values", "items", "__getitem__"})
+_CONTAINERS = (list, tuple, dict, set, frozenset)
+
+
+def bases(e, resolve=None, is_user_function=None):
+    """Names whose memory the value of expression ``e`` may share (``UNTRACKED`` for memory reached
+    through an object attribute). ``resolve(node)`` gives the object a non-local expression denotes."""
+
+    def rec(x):
+        return bases(x, resolve, is_user_function)
+
+    while True:
+        if isinstance(e, gast.Name):
+            return [e.id]
+        if isinstance(e, gast.Subscript):
+            e = e.value
+        elif isinstance(e, gast.Attribute) and e.attr in VIEW_METHODS:
+            e = e.value
+        elif isinstance(e, gast.Starred):
+            e = e.value
+        elif isinstance(e, (gast.Tuple, gast.List, gast.Set)):
+            return [b for x in e.elts for b in rec(x)]
+        elif isinstance(e, gast.Dict):
+            return [b for x in e.values for b in rec(x)]
+        elif isinstance(e, gast.IfExp):
+            return rec(e.body) + rec(e.orelse)
+        elif isinstance(e, gast.BoolOp):
+            return [b for x in e.values for b in rec(x)]
+        elif isinstance(e, (gast.ListComp, gast.SetComp, gast.GeneratorExp)):
+            return rec(e.elt)  # [B[i] for i in ...] holds views of B
+        elif isinstance(e, gast.DictComp):
+            return rec(e.value)
+        elif isinstance(e, gast.Call):
+            f = e.func
+            obj = resolve(f) if resolve is not None else None
+            if obj is None and isinstance(f, gast.Attribute):  # a method of a local value
+                if f.attr in VIEW_METHODS or f.attr in ACCESS_METHODS:
+                    e = f.value
+                    continue
+                if f.attr == "copy":  # a list's or dict's copy is shallow: it holds the same arrays
+                    held = resolve(f.value) if resolve is not None else None
+                    if held is None or isinstance(held, _CONTAINERS):
+                        e = f.value
+                        continue
+                return []
+            if obj is not None and is_view_function(obj) and e.args:
+                e = e.args[0]
+                continue
+            if (
+                obj is np.array
+                and e.args
+                and any(
+                    k.arg == "copy" and not (isinstance(k.value, gast.Constant) and k.value.value is True)
+                    for k in e.keywords
+                )
+            ):
+                e = e.args[0]  # np.array(a, copy=False or None) may be a itself
+                continue
+            if obj is not None and is_user_function is not None and is_user_function(obj):
+                # a user function may return (a view of, or a container holding) any argument,
+                # and, if it returns memory that is not its own, memory nobody here can follow
+                out = [b for a in e.args for b in rec(a)]
+                out += [b for k in e.keywords for b in rec(k.value)]
+                return out + ([UNTRACKED] if returns_untracked(obj) else [])
+            if obj in _CONTAINERS or obj in (sorted, reversed, iter, next, enumerate, zip):
+                return [b for a in e.args for b in rec(a)]
+            return []
+        elif isinstance(e, gast.Attribute):
+            return [UNTRACKED]  # an object's attribute: memory the generated code cannot follow
+        else:
+            return []
+
+
 def aliases(body, resolve=None, is_user_function=None):
     """``(name, base)`` pairs: ``name`` may share memory with ``base`` (see the module docstring).
     ``resolve(node)`` gives the object a non-local expression denotes (or None)."""
     pairs = []
 
-    def bases(e):
-        """Names whose memory the value of ``e`` may share."""
-        while True:
-            if isinstance(e, gast.Name):
-                return [e.id]
-            if isinstance(e, gast.Subscript):
-                e = e.value
-            elif isinstance(e, gast.Attribute) and e.attr in VIEW_METHODS:
-                e = e.value
-            elif isinstance(e, gast.Starred):
-                e = e.value
-            elif isinstance(e, (gast.Tuple, gast.List, gast.Set)):
-                return [b for x in e.elts for b in bases(x)]
-            elif isinstance(e, gast.Dict):
-                return [b for x in e.values for b in bases(x)]
-            elif isinstance(e, gast.IfExp):
-                return bases(e.body) + bases(e.orelse)
-            elif isinstance(e, gast.BoolOp):
-                return [b for x in e.values for b in bases(x)]
-            elif isinstance(e, gast.Call):
-                f = e.func
-                obj = resolve(f) if resolve is not None else None
-                if obj is None and isinstance(f, gast.Attribute) and f.attr in VIEW_METHODS:
-                    e = f.value  # a method of a local value
-                    continue
-                if obj is not None and is_view_function(obj) and e.args:
-                    e = e.args[0]
-                    continue
-                if obj is not None and is_user_function is not None and is_user_function(obj):
-                    # a user function may return (a view of, or a container holding) any argument,
-                    # and, if it returns memory that is not its own, memory nobody here can follow
-                    out = [b for a in e.args for b in bases(a)]
-                    out += [b for k in e.keywords for b in bases(k.value)]
-                    return out + ([UNTRACKED] if returns_untracked(obj) else [])
-                if obj in (list, tuple, dict):
-                    return [b for a in e.args for b in bases(a)]
-                return []
-            elif isinstance(e, gast.Attribute):
-                return [UNTRACKED]  # an object's attribute: memory the generated code cannot follow
-            else:
-                return []
+    def bases_of(e):
+        return bases(e, resolve, is_user_function)
 
     def bind(target, value):
         if isinstance(target, gast.Name):
-            pairs.extend((target.id, b) for b in bases(value))
+            pairs.extend((target.id, b) for b in bases_of(value))
         elif isinstance(target, (gast.Tuple, gast.List)):
             if isinstance(value, (gast.Tuple, gast.List)) and len(value.elts) == len(target.elts):
                 if not any(isinstance(x, gast.Starred) for x in target.elts + value.elts):
@@ -130,7 +170,7 @@ def aliases(body, resolve=None, is_user_function=None):
         elif isinstance(target, (gast.Subscript, gast.Attribute)):
             root = root_name(target)
             if root is not None:  # c[k] = b: the container now holds b
-                pairs.extend((root, b) for b in bases(value))
+                pairs.extend((root, b) for b in bases_of(value))
 
     def loop(target, it):
         if isinstance(it, gast.Call) and isinstance(target, (gast.Tuple, gast.List)):
@@ -160,7 +200,7 @@ def aliases(body, resolve=None, is_user_function=None):
             f = n.func
             if isinstance(f, gast.Attribute) and f.attr in STORING_METHODS and isinstance(f.value, gast.Name):
                 for a in n.args:
-                    pairs.extend((f.value.id, b) for b in bases(a))
+                    pairs.extend((f.value.id, b) for b in bases_of(a))
         elif isinstance(n, gast.With):
             for item in n.items:
                 if item.optional_vars is not None:
@@ -229,4 +269,17 @@ def untracked_writes(pairs, written, local_names):
         bad = sorted(n for n in reach if n == UNTRACKED or n not in local_names)
         if bad:
             out[name] = bad[0]
+    return out
+
+
+def declared_outside(body):
+    """Names this scope declares ``global`` or ``nonlocal`` (not looking into nested defs)."""
+    out = set()
+    stack = list(body)
+    while stack:
+        s = stack.pop()
+        if isinstance(s, (gast.Global, gast.Nonlocal)):
+            out.update(s.names)
+        elif not isinstance(s, (gast.FunctionDef, gast.AsyncFunctionDef, gast.ClassDef)):
+            stack.extend(c for c in gast.iter_child_nodes(s) if isinstance(c, gast.stmt))
     return out

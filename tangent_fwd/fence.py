@@ -17,14 +17,6 @@ _REJECT = {
     gast.Await: ("'await' is not supported", "differentiate a plain synchronous function"),
     gast.Yield: ("generators ('yield') are not supported", "build and return a list instead"),
     gast.YieldFrom: ("generators ('yield from') are not supported", "build and return a list instead"),
-    gast.Global: (
-        "'global' declarations are not supported: writes to module state are invisible to the tangent",
-        "pass the value in as an argument and return the new value",
-    ),
-    gast.Nonlocal: (
-        "'nonlocal' declarations are not supported",
-        "pass the value in as an argument and return the new value",
-    ),
     gast.ClassDef: (
         "class definitions inside a differentiated function are not supported",
         "define the class at module level, and differentiate functions of arrays",
@@ -48,10 +40,3 @@ def check(info, fnode=None):
             entry = _REJECT.get(type(node))
             if entry is not None:
                 raise info.error(node, entry[0], UnsupportedSyntaxError, hint=entry[1])
-            if isinstance(node, gast.Attribute) and isinstance(node.ctx, gast.Store):
-                raise info.error(
-                    node,
-                    f"assigning to an attribute ('.{node.attr} = ...') is not supported",
-                    UnsupportedSyntaxError,
-                    hint="keep values in local variables, lists or dicts",
-                )

@@ -38,6 +38,7 @@ class FunctionInfo:
         self.first_lineno = start
         self.source_lines = lines
         src = textwrap.dedent("".join(lines))
+        _check_source_matches(func, src, self.filename, start)
         self.col_offset = len(lines[0]) - len(lines[0].lstrip())
         tree = gast.parse(src)
         fdefs = [n for n in tree.body if isinstance(n, (gast.FunctionDef, gast.AsyncFunctionDef))]
@@ -47,12 +48,15 @@ class FunctionInfo:
         self.node.decorator_list = []
         self.globals = func.__globals__
         self.closure = {}
+        self.cells = {}
         if func.__closure__:
             for var, cell in zip(code.co_freevars, func.__closure__):
+                self.cells[var] = cell
                 try:
                     self.closure[var] = cell.cell_contents
                 except ValueError:  # empty cell: not yet assigned
                     pass
+        self.resolved = {}  # name -> (namespace or cell, object) for every non-local name looked up
 
     # ------------------------------------------------------------------ errors
     def error(self, node, message, cls=TransformError, hint=None):
@@ -71,10 +75,26 @@ class FunctionInfo:
     # ------------------------------------------------------------------ name resolution
     def lookup(self, name):
         if name in self.closure:
-            return self.closure[name]
-        if name in self.globals:
-            return self.globals[name]
-        return getattr(builtins, name, _MISSING)
+            obj = self.closure[name]
+            self.resolved[name] = (self.cells[name], obj)
+        elif name in self.globals:
+            obj = self.globals[name]
+            self.resolved[name] = (self.globals, obj)
+        else:
+            obj = getattr(builtins, name, _MISSING)
+            self.resolved[name] = (self.globals, _MISSING)  # must stay unshadowed by a global
+        return obj
+
+    def dependencies(self):
+        """``(namespace or cell, name, object)`` for every non-local name the compiler resolved to code
+        (a function, a module, a class, or nothing: a builtin a later global may shadow): the generated
+        code is valid while each still denotes the same object (see ``still_valid``). Plain values are
+        read live by the generated code, so a global counter that changes does not invalidate it."""
+        return [
+            (ns, name, obj)
+            for name, (ns, obj) in self.resolved.items()
+            if obj is _MISSING or callable(obj) or isinstance(obj, types.ModuleType)
+        ]
 
     def resolve(self, node, local_names):
         """The object an expression (``np.linalg.inv``, ``sin``) denotes, if it is not local; else _MISSING."""
@@ -91,6 +111,54 @@ class FunctionInfo:
 
 
 MISSING = _MISSING
+
+
+def still_valid(dependencies):
+    """Whether every name the generated code was specialised on still denotes the same object (a
+    callee rebound at module level, a closure cell reassigned: the code must be generated again)."""
+    for ns, name, obj in dependencies:
+        if type(ns) is dict:
+            if ns.get(name, _MISSING) is not obj:
+                return False
+        else:
+            try:
+                if ns.cell_contents is not obj:
+                    return False
+            except ValueError:
+                return False
+    return True
+
+
+def _fingerprint(code):
+    consts = tuple(repr(c) for c in code.co_consts if not hasattr(c, "co_code"))
+    nested = tuple(_fingerprint(c) for c in code.co_consts if hasattr(c, "co_code"))
+    names = frozenset(code.co_names) | frozenset(code.co_freevars)
+    return (code.co_argcount, code.co_kwonlyargcount, code.co_varnames, names, consts, nested)
+
+
+def _check_source_matches(func, src, filename, lineno):
+    """Refuse when the source on disk is not the function's code (the file was edited after import):
+    transforming it would differentiate a function other than the one being called."""
+    code = func.__code__
+    try:
+        module = compile(src, filename, "exec", dont_inherit=True)
+    except SyntaxError:
+        return  # gast will report it
+    stack = [module]
+    while stack:
+        c = stack.pop()
+        if c.co_name == code.co_name and c is not module:
+            # names: a closure's free variables compile to globals when the def stands alone
+            if _fingerprint(c) == _fingerprint(code):
+                return
+            break
+        stack.extend(x for x in c.co_consts if hasattr(x, "co_code"))
+    raise SourceUnavailableError(
+        f"the source of {func.__qualname__!r} in {filename}:{lineno} does not match the function's code "
+        "(was the file edited after it was imported?)",
+        hint="reload the module (importlib.reload) or restart the interpreter, then differentiate again",
+    )
+
 
 # Modules whose functions are library code: called with differentiated arguments they need a rule
 # (their source is not transformed). tangent_fwd's own training code is ordinary user code.

@@ -10,7 +10,6 @@ loop-carried value, a join of branches, a container that is mutated or a variabl
 import builtins as _builtins
 import inspect
 import math
-import math as _math
 import operator as _op
 
 import gast
@@ -19,7 +18,7 @@ import numpy as _np
 from . import nodes, optimize, registry
 from .activity import MUTATING_METHODS, Activity
 from .activity import _flatten as _flat
-from .errors import MissingRuleError, TransformError
+from .errors import MissingRuleError, TransformError, UnsupportedSyntaxError
 from .factored import FACTORED, FactoredMixin
 from .fence import check as fence_check
 from .naming import Namer
@@ -309,11 +308,7 @@ class FunctionTransformer(FactoredMixin):
         for n in nodes.nodes_of(body, (gast.Subscript, gast.AugAssign, gast.Call)):  # one pass over the body
             if isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store):
                 has_inplace = True
-                root = n
-                while isinstance(root, gast.Subscript):
-                    root = root.value
-                if isinstance(root, gast.Name):
-                    live.add(root.id)
+                live.update(self.act.written(n))
             elif isinstance(n, gast.AugAssign):
                 has_inplace = True
                 if isinstance(n.target, gast.Name):
@@ -526,6 +521,16 @@ class FunctionTransformer(FactoredMixin):
             self.assign_unpack(target, value, out)
         elif isinstance(target, gast.Subscript):
             self.assign_subscript(target, value, out)
+        elif isinstance(target, gast.Attribute):
+            if self.act.expr(value) or self.act.expr(target.value):
+                raise self.error(
+                    target,
+                    f"assigning to an attribute ('.{target.attr} = ...') of a differentiated value or with one "
+                    "is not supported: the tangent cannot be followed through the object",
+                    UnsupportedSyntaxError,
+                    hint="keep values in local variables, lists or dicts",
+                )
+            out.append(nodes.clone(s))  # an inactive attribute write: the user's statement
         else:
             raise self.error(target, f"cannot assign to {type(target).__name__}")
 
@@ -585,11 +590,19 @@ class FunctionTransformer(FactoredMixin):
             chain.append(root)
             root = root.value
         if not isinstance(root, gast.Name):
-            raise self.error(
-                target,
-                "assignment into a subscript of a non-variable is not supported",
-                hint="assign the container to a variable first",
-            )
+            # Y.T[0] = v, f(B)[:] = v: Python computes v, then the container, then the index; the
+            # container is bound to a temporary whose tangent is the same view of the base's tangent
+            if not (self.act.expr(value) or self.act.expr(root)):
+                out.append(gast.Assign(targets=[nodes.clone(target)], value=nodes.clone(value), type_comment=None))
+                return
+            value = self.atomize(value, out, hoist_inactive=True)
+            tmp = self.namer.temp()
+            self.act.active.add(tmp)
+            self.s_Assign(nodes.assign(tmp, root), out)
+            chain[-1] = gast.Subscript(value=nodes.name(tmp), slice=chain[-1].slice, ctx=chain[-1].ctx)
+            for i in range(len(chain) - 2, -1, -1):
+                chain[i] = gast.Subscript(value=chain[i + 1], slice=chain[i].slice, ctx=chain[i].ctx)
+            return self.assign_subscript(chain[0], value, out)
         active_value = self.act.expr(value)
         new_target = nodes.clone(target)
         node = new_target
@@ -1077,6 +1090,8 @@ class FunctionTransformer(FactoredMixin):
             return self.apply(registry.lookup(UNARYOPS[type(e.op)]), {"x": e.operand}, e)
         if kind is gast.Subscript:
             tv = self.t(e.value)
+            if tv is None and registry.is_index_trick(self.info.resolve(e.value, self.visible_locals)):
+                return self.index_trick_tangent(e)
             if tv is not None and self.vector:
                 return self.rt_call("bget", tv, self.index_node(e.slice))
             return None if tv is None else nodes.subscript(tv, nodes.clone(e.slice))
@@ -1112,6 +1127,36 @@ class FunctionTransformer(FactoredMixin):
         if kind is gast.Call:
             return self.call_tangent(e)
         raise self.error(e, f"cannot differentiate a {kind.__name__} expression")
+
+    def index_trick_tangent(self, e):
+        """``np.r_[...]`` / ``np.c_[...]`` are linear in their pieces: the same concatenation of the
+        pieces' tangents, zeros for constant pieces and ranges (``0:3``), directives (``'0,2'``) kept."""
+        elts = list(e.slice.elts) if isinstance(e.slice, gast.Tuple) else [e.slice]
+        directive = [isinstance(x, gast.Constant) and isinstance(x.value, str) for x in elts]
+        tans = [None if d or isinstance(x, gast.Slice) else self.t(x) for x, d in zip(elts, directive)]
+        active = [i for i, t in enumerate(tans) if t is not None]
+        if not active:
+            return None
+
+        def build(tangent_of):
+            parts = []
+            for i, x in enumerate(elts):
+                if directive[i]:
+                    parts.append(nodes.clone(x))
+                elif isinstance(x, gast.Slice):  # a range: constant
+                    parts.append(self.rt_call("zeros_like", nodes.subscript(nodes.clone(e.value), nodes.clone(x))))
+                elif tans[i] is None:
+                    parts.append(self.rt_call("zeros_like", nodes.clone(x)))
+                else:
+                    parts.append(tangent_of(i))
+            return nodes.subscript(nodes.clone(e.value), nodes.tuple_(parts) if len(parts) > 1 else parts[0])
+
+        if not self.vector:
+            return build(lambda i: tans[i])
+        pack = nodes.tuple_([tans[i] for i in active])
+        return self.per_direction(
+            lambda tk: build(lambda i: nodes.subscript(nodes.clone(tk), nodes.const(active.index(i)))), pack
+        )
 
     # ------------------------------------------------------------------ calls
     def user_callee(self, call):
@@ -1499,7 +1544,7 @@ def _is_elementwise(rule):
         isinstance(op, _np.ufunc)
         or op in _ELEMENTWISE
         or getattr(op, "__module__", None) == "math"
-        or getattr(op, "__self__", None) is _math
+        or getattr(op, "__self__", None) is math
     )
 
 

@@ -15,7 +15,6 @@ X = np.linspace(0.1, 0.9, 4)
         (C.uses_try, "try/except", "move the try block"),
         (C.uses_with, "'with' blocks", "move the with block"),
         (C.uses_yield, "generators", "return a list"),
-        (C.uses_global_write, "'global' declarations", "pass the value in as an argument"),
         (C.uses_class, "class definitions", "module level"),
         (C.uses_lambda, "lambda expressions", "nested def"),
         (C.uses_attr_store, "assigning to an attribute", "local variables"),
@@ -31,6 +30,15 @@ def test_unsupported_syntax_names_file_line_column_and_fix(func, construct, fix)
     assert info.value.col is not None
     assert construct in msg and fix in msg
     assert isinstance(info.value, tf.TransformError)
+
+
+def test_differentiated_value_assigned_to_a_global_is_refused():
+    with pytest.raises(tf.TransformError) as info:
+        tf.jvp(C.uses_global_write, (X,), (X,))
+    msg = str(info.value)
+    assert "api_cases.py:" in msg and "global SCALE" in msg
+    assert "assigned to the global name 'SCALE'" in msg and "return the value instead" in msg
+    assert not hasattr(C, "SCALE") or C.SCALE is not X  # refused before anything ran
 
 
 def test_callable_without_rule_or_source_is_an_error_never_a_constant():

@@ -21,6 +21,14 @@ REFUSAL_OK = {
     "module_buffer_returned_by_callee",
     "attribute_buffer_view_write",
     "object_argument_stats_write",
+    # refused today with a MissingRuleError naming the line (container methods and object methods that
+    # return stored arrays, `.view()` and `.flat` have no rules; issue 13 widens the language)
+    "view_method_write",
+    "flat_iterator_write",
+    "setdefault_returns_the_stored_array",
+    "popped_array_is_the_same_object",
+    "shallow_dict_copies_share_arrays",
+    "method_of_module_level_object",
 }
 
 # Module-level work buffers (as in code that avoids allocations); compared after every run.

@@ -23,6 +23,10 @@ REFUSAL_OK = {
     "closures_in_a_list_late_binding",
     "global_rebound_to_active_value",
     "global_function_shadowed_by_parameter_name",
+    # a differentiated value assigned to a nonlocal name: refused, its tangent cannot leave the def
+    "nonlocal_active_accumulator",
+    # a module bound to a local name (`xnp = np`): its functions are not resolved through the local
+    "numpy_module_alias",
 }
 
 # The trap for factories: a module global with the same name as the factory's parameter.

@@ -45,8 +45,8 @@ def function_stored_in_a_variable(x):
     return f(x)
 
 
-@refuses(args=lambda: (np.array([0.5, -1.0]),), error=tangent_fwd.UnsupportedSyntaxError)
-def nonlocal_declaration(x):
+@refuses(args=lambda: (np.array([0.5, -1.0]),))
+def nonlocal_assigned_a_differentiated_value(x):
     acc = 0.0
 
     def add(v):
