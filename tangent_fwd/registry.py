@@ -3,6 +3,7 @@
 A rule is declared in one line and reads like the math (autograd's table, Tangent's templates):
 
     defjvp(np.sin, "x", "dx * np.cos(x)")               # one partial per differentiable parameter
+    defjvp(np.where, "condition, x, y", None, "...", "...")  # None: not differentiable
     defjvp(np.arctan2, "x1, x2", "dx1 * x2 / (x1**2 + x2**2)", "-dx2 * x1 / (x1**2 + x2**2)")
     deflinear(np.sum, "a, axis=None, dtype=None, out=None, keepdims=False")   # tangent = same call on da
     defzero(np.argmax)                                   # piecewise constant: no tangent
@@ -12,6 +13,13 @@ Templates are Python expressions over the parameter names, their tangents (``d``
 becomes ``xp`` in generated code, so rules never hard-code numpy), ``math`` and ``rt`` (runtime
 helpers in :mod:`tangent_fwd.runtime`). A partial may also be a Python callable
 ``partial(d, ans, *args, **kwargs)`` called at run time with the call's own arguments.
+
+Partials are matched to the parameters in order. Every leading parameter (the positional ones up to
+the first with a default, and a ``*args`` right after them) needs a partial or an explicit ``None``
+("not differentiable"); the options after them (``axis=None``, ``out=None``, keyword-only ones) may be
+left out, which declares them not differentiable. Fewer partials than leading parameters, or more
+partials than parameters, is an :class:`~tangent_fwd.errors.ArgumentError` at registration (a
+forgotten partial would otherwise drop that argument's tangent silently).
 The library's rules in :mod:`tangent_fwd.rules` use exactly this public mechanism.
 """
 
@@ -21,7 +29,7 @@ import inspect
 import gast
 
 from . import nodes
-from .errors import TransformError
+from .errors import ArgumentError, TransformError
 
 MODULE_NAMES = ("np", "math", "rt")
 
@@ -93,7 +101,47 @@ def _check_template(text, allowed, rule_name):
     return expr
 
 
+def _leading(params):
+    """The parameters a jvp rule must give a partial (or an explicit None) for: the positional ones up
+    to the first one with a default, and a ``*args`` right after them. Parameters from the first
+    defaulted or keyword-only one on (``axis=None``, ``out=None``, ``*, dtype=None``) are options:
+    their partials may be left out, which declares them non-differentiable."""
+    out = []
+    for p in params:
+        if p.kind == "pos" and not p.has_default:
+            out.append(p)
+        elif p.kind == "var":
+            out.append(p)
+            break
+        else:
+            break
+    return out
+
+
+def _check_arity(params, partials, rule_name):
+    """Registration-time arity check: a forgotten partial would silently give a zero tangent and an
+    extra one would be silently ignored, so both are errors naming the rule."""
+    names = [p.name for p in params]
+    sig = ", ".join(names)
+    if len(partials) > len(params):
+        raise ArgumentError(
+            f"JVP rule for {rule_name}: {len(partials)} partials given for {len(params)} parameter(s) ({sig})",
+            hint="give one partial per parameter, in order (None for a non-differentiable one), "
+            "or add the missing parameters to the parameter list",
+        )
+    leading = _leading(params)
+    if len(partials) < len(leading):
+        missing = [p.name for p in leading[len(partials) :]]
+        raise ArgumentError(
+            f"JVP rule for {rule_name}: no partial for parameter(s) {', '.join(map(repr, missing))} "
+            f"({len(partials)} given for ({sig})): their tangents would be silently dropped",
+            hint="give a partial for each of them, or None to declare a parameter non-differentiable: "
+            f"partials ({', '.join(['...'] * len(partials) + ['None'] * len(missing))}) for ({sig})",
+        )
+
+
 def _make_partials(params, partials, rule_name):
+    _check_arity(params, partials, rule_name)
     names = [p.name for p in params]
     allowed = set(names) | {"d" + n for n in names} | {"ans"} | set(MODULE_NAMES)
     out = {}
@@ -138,12 +186,29 @@ def defjvp(op, params, *partials, name=None):
     return _register(_RULES, id(op), rule)
 
 
+def _check_linear_in(params, linear_in, rule_name):
+    if isinstance(linear_in, str):
+        raise ArgumentError(
+            f"linear rule for {rule_name}: linear_in must be a tuple of parameter names, got the string {linear_in!r}",
+            hint=f"write linear_in=({linear_in!r},)",
+        )
+    names = [p.name for p in params]
+    unknown = [n for n in linear_in if n not in names]
+    if unknown or not linear_in:
+        raise ArgumentError(
+            f"linear rule for {rule_name}: linear_in {tuple(linear_in)!r} must name parameters of ({', '.join(names)})",
+            hint="list the parameters the op is linear in",
+        )
+    return tuple(linear_in)
+
+
 def deflinear(op, params="x", linear_in=None, name=None):
     """``op`` is linear in each of ``linear_in`` (default: the first parameter), multilinear jointly:
     the tangent is the same call with one active argument replaced by its tangent, summed."""
     ps = parse_params(params)
-    lin = tuple(linear_in) if linear_in is not None else (ps[0].name,)
-    return _register(_RULES, id(op), Rule(op, name or _display_name(op), "linear", ps, linear_in=lin, origin=_caller()))
+    rname = name or _display_name(op)
+    lin = _check_linear_in(ps, linear_in, rname) if linear_in is not None else (ps[0].name,)
+    return _register(_RULES, id(op), Rule(op, rname, "linear", ps, linear_in=lin, origin=_caller()))
 
 
 def defzero(op, name=None):
@@ -162,7 +227,7 @@ def defmethod(method, params, *partials):
 
 def defmethod_linear(method, params="self", linear_in=None):
     ps = parse_params(params)
-    lin = tuple(linear_in) if linear_in is not None else ("self",)
+    lin = _check_linear_in(ps, linear_in, f".{method}()") if linear_in is not None else ("self",)
     return _register(_METHODS, method, Rule(None, f".{method}()", "linear", ps, linear_in=lin, origin=_caller()))
 
 
@@ -199,6 +264,13 @@ def lookup_attribute(attribute):
 
 def version():
     return _version[0]
+
+
+def is_index_trick(obj):
+    """Whether ``obj`` is NumPy's ``r_`` or ``c_`` (an AxisConcatenator): ``np.r_[a, b]`` is a linear
+    function of its pieces written as indexing, differentiated by the transform (not by a rule)."""
+    t = type(obj)
+    return t.__name__ in ("RClass", "CClass") and t.__module__.split(".")[0] == "numpy"
 
 
 def all_rules():

@@ -2,6 +2,7 @@
 too long to be one-line templates. Every helper takes the backend namespace ``xp`` where it needs
 one, so it runs unchanged on NumPy or CuPy and never converts device arrays to host arrays."""
 
+import cmath
 import math
 import numbers
 
@@ -65,13 +66,12 @@ def iset(tangent, value, primal=None):
     """The tangent of an in-place update ``r op= v``: written into ``tangent`` where the primal ``r``
     is an array updated in place (so views of the tangent see the change, as views of ``r`` do),
     else the new value (``r`` a Python number is rebound, not updated)."""
-    if getattr(primal, "ndim", 0) == 0:
-        return value
+    if getattr(primal, "ndim", 0) == 0 and not hasattr(type(primal), "__setitem__"):
+        return value  # a Python or NumPy scalar: rebound, not updated
     if (
         getattr(tangent, "shape", None) is not None
         and not isinstance(tangent, (int, float, complex))
         and tuple(getattr(value, "shape", ())) == tuple(tangent.shape)
-        and tangent.ndim > 0
     ):
         try:
             tangent[...] = value
@@ -106,14 +106,15 @@ def where_like(xp, cond, tangent, ref):
 
 
 def pow_dy(xp, x, ans):
-    """d(x**y)/dy = x**y * log(x), taken as 0 where x**y == 0 (x == 0, y > 0)."""
-    if isinstance(ans, numbers.Real) and not hasattr(ans, "dtype"):
-        return 0.0 if ans == 0 else ans * log(xp, x)
+    """d(x**y)/dy = x**y * log(x), taken as 0 where x == 0 (JAX's convention: 0**y is 0 for y > 0,
+    and at y == 0 the one-sided limits differ, so 0 rather than -inf or nan)."""
+    if isinstance(ans, numbers.Number) and isinstance(x, numbers.Number) and not hasattr(ans, "dtype"):
+        return 0.0 if x == 0 else ans * log(xp, x)
     errstate = getattr(xp, "errstate", None)
     if errstate is not None:
         with errstate(divide="ignore", invalid="ignore"):
-            return xp.where(ans == 0, 0, ans * log(xp, x))
-    return xp.where(ans == 0, 0, ans * log(xp, x))
+            return xp.where(x == 0, 0, ans * log(xp, x))
+    return xp.where(x == 0, 0, ans * log(xp, xp.where(x == 0, 1, x)))
 
 
 def arange_dstart(xp, dstart, ans, stop):
@@ -127,12 +128,14 @@ def arange_dstep(xp, dstep, ans):
     return dstep * xp.arange(ans.shape[0], dtype=ans.dtype)
 
 
-def astype_tangent(tangent, dtype):
-    """Tangent of ``x.astype(dtype)``: cast along for float dtypes; integer casts are piecewise constant."""
+def astype_tangent(tangent, dtype, copy=True):
+    """Tangent of ``x.astype(dtype, copy=copy)``: cast along for float dtypes (with ``copy=False`` the
+    tangent is the same array where the primal is, so writes through it reach both); integer casts are
+    piecewise constant."""
     import numpy
 
     if numpy.dtype(dtype).kind in "fc":
-        return tangent.astype(dtype) if hasattr(tangent, "astype") else tangent
+        return tangent.astype(dtype, copy=copy) if hasattr(tangent, "astype") else tangent
     return 0.0 * tangent
 
 
@@ -145,6 +148,8 @@ def log(xp, x):
     """log(x) that keeps a Python-number base a weak Python float (so float32 stays float32)."""
     if isinstance(x, numbers.Real) and not hasattr(x, "dtype"):
         return math.log(x) if x > 0 else (-math.inf if x == 0 else math.nan)
+    if isinstance(x, complex):
+        return cmath.log(x) if x != 0 else complex(-math.inf, 0.0)
     return xp.log(x)
 
 
@@ -164,6 +169,8 @@ def _expand(xp, ans, axis, keepdims):
 def extremum_jvp(xp, x, dx, ans, axis=None, keepdims=False):
     """Tangent of max/min over ``axis``: the tangent at the first arg-extremum (NumPy's argmax/argmin
     convention, and the backprop baseline's). A length-2 axis (2x2 pooling) is a pairwise blend."""
+    if getattr(x, "ndim", 0) == 0:  # a Python number or a 0-d array: max(x) is x
+        return dx
     if (
         type(axis) is int
         and getattr(x, "ndim", 0) == 2
@@ -243,54 +250,204 @@ def prod_jvp(xp, x, dx, ans, axis=None, keepdims=False):
     return out
 
 
-def cumprod_jvp(xp, x, dx, ans, axis=None):
-    """Tangent of cumprod: sum_j<=i dx_j * prod_{k<=i, k!=j} x_k, exact with zeros (O(n^2) memory)."""
+def _jet_mul(p, q):
+    """Product of two truncated multivariate jets (components indexed by subsets of the directions,
+    as bit masks: c[S] = sum over A subset of S of p[A] * q[S - A]); exact, no division."""
+    out = []
+    for S in range(len(p)):
+        total = None
+        A = S
+        while True:  # every subset A of S
+            term = p[A] * q[S & ~A]
+            total = term if total is None else total + term
+            if A == 0:
+                break
+            A = (A - 1) & S
+        out.append(total)
+    return out
+
+
+def _jet_cumprod(xp, comps):
+    """Inclusive cumulative product of jets along the last axis: a doubling scan (Hillis-Steele),
+    ceil(log2 n) vectorised steps, O(n log n) time and O(n) memory per jet component."""
+    n = comps[0].shape[-1]
+    s = 1
+    while s < n:
+        head = [c[..., :s] for c in comps]
+        tail = _jet_mul([c[..., :-s] for c in comps], [c[..., s:] for c in comps])
+        comps = [xp.concatenate([h, t], axis=-1) for h, t in zip(head, tail)]
+        s *= 2
+    return comps
+
+
+def _jet_prod(xp, comps):
+    """Product of jets along the last axis by pairwise halving (O(n) work, log2 n vectorised steps)."""
+    while comps[0].shape[-1] > 1:
+        n = comps[0].shape[-1]
+        if n % 2:
+            one = [xp.ones_like(comps[0][..., :1])] + [xp.zeros_like(c[..., :1]) for c in comps[1:]]
+            comps = [xp.concatenate([c, o], axis=-1) for c, o in zip(comps, one)]
+        comps = _jet_mul([c[..., 0::2] for c in comps], [c[..., 1::2] for c in comps])
+    return [c[..., 0] for c in comps]
+
+
+def _jet_inputs(xp, x, directions, axis):
+    """x and its directions, broadcast to x's shape, with the reduced axis (or the flattened array
+    for axis None) moved last; also the axes to restore."""
+    dtypes = [v.dtype for v in (x, *directions) if getattr(v, "dtype", None) is not None]
+    dtype = xp.result_type(*dtypes) if dtypes else xp.float64
+    comps = [xp.asarray(x, dtype=dtype)] + [xp.asarray(d, dtype=dtype) for d in directions]
+    shape = comps[0].shape
+    comps = [c if c.shape == shape else xp.broadcast_to(c, shape) for c in comps]
+    m = len(directions)
+    full = [None] * (1 << m)
+    full[0] = comps[0]
+    for i in range(m):
+        full[1 << i] = comps[i + 1]
+    for S in range(1 << m):
+        if full[S] is None:
+            full[S] = xp.zeros_like(comps[0])
+    return full
+
+
+def _jet_reduce(xp, x, directions, axis, keepdims, cumulative):
+    """The top (mixed) component of prod / cumprod of x along ``axis`` in the given directions."""
+    comps = _jet_inputs(xp, x, directions, axis)
+    if comps[0].ndim == 0:
+        return comps[-1]
+    nd = comps[0].ndim
     if axis is None:
-        x, dx, axis = xp.reshape(x, (-1,)), xp.reshape(dx, (-1,)), 0
-    x = xp.moveaxis(x, axis, -1)
-    dx = xp.moveaxis(dx, axis, -1)
-    n = x.shape[-1]
-    tri = xp.tril(xp.ones((n, n), dtype=bool))  # [i, j]: j <= i
-    eye = xp.eye(n, dtype=bool)
-    # factors[..., i, j, k] = x_k for k <= i and k != j, dx_j for k == j <= i, 1 otherwise
-    xk = xp.broadcast_to(x[..., None, None, :], x.shape[:-1] + (n, n, n))
-    dxk = xp.broadcast_to(dx[..., None, :, None], x.shape[:-1] + (n, n, n))
-    k_le_i = tri[:, None, :]
-    k_eq_j = eye[None, :, :]
-    f = xp.where(k_eq_j & k_le_i, dxk, xp.where(k_le_i, xk, 1))
-    f = xp.where(tri[:, :, None], f, 0)
-    out = xp.sum(xp.prod(f, axis=-1), axis=-1)
-    return xp.moveaxis(out, -1, axis)
+        comps = [xp.reshape(c, (-1,)) for c in comps]
+        axes = None
+    elif isinstance(axis, tuple):
+        axes = tuple(sorted(a % nd for a in axis))
+        rest = tuple(comps[0].shape[i] for i in range(nd) if i not in axes)
+        dest = tuple(range(nd - len(axes), nd))
+        comps = [xp.reshape(xp.moveaxis(c, axes, dest), rest + (-1,)) for c in comps]
+    else:
+        axes = (axis % nd,)
+        comps = [xp.moveaxis(c, axes[0], -1) for c in comps]
+    if cumulative:
+        if comps[0].shape[-1] == 0:
+            return comps[-1]
+        out = _jet_cumprod(xp, comps)[-1]
+        return out if axis is None else xp.moveaxis(out, -1, axes[0])
+    if comps[0].shape[-1] == 0:
+        out = xp.zeros(comps[0].shape[:-1], dtype=comps[0].dtype)
+    else:
+        out = _jet_prod(xp, comps)[-1]
+    if keepdims:
+        out = xp.reshape(out, (1,) * nd) if axis is None else xp.expand_dims(out, axes)
+    return out
+
+
+def prod_jvp2(xp, x, t, u, axis=None, keepdims=False):
+    """Second derivative of prod over ``axis`` in directions t and u (forward over forward): the
+    mixed part of the product of the jets x + e1 t + e2 u, exact with zeros in x."""
+    return _jet_reduce(xp, x, (t, u), axis, keepdims, cumulative=False)
+
+
+def cumprod_jvp(xp, x, dx, ans, axis=None):
+    """Tangent of cumprod, exact with zeros in x and without division: the cumulative product of
+    the dual numbers x + e dx by a doubling scan (c_i = c_(i-1) * x_i, dc_i = dc_(i-1) * x_i +
+    c_(i-1) * dx_i), ceil(log2 n) vectorised steps: O(n log n) time, O(n) memory per axis."""
+    return _jet_reduce(xp, x, (dx,), axis, False, cumulative=True)
+
+
+def cumprod_jvp2(xp, x, t, u, axis=None):
+    """Second derivative of cumprod in directions t and u (forward over forward)."""
+    return _jet_reduce(xp, x, (t, u), axis, False, cumulative=True)
+
+
+def unsupported(xp, what):
+    """Stands for a derivative tangent_fwd does not implement (a third derivative of prod, say):
+    refuses at run time rather than returning a guess."""
+    raise NotImplementedError(f"tangent_fwd: {what} is not implemented")
 
 
 def var_jvp(xp, x, dx, axis=None, ddof=0, keepdims=False):
-    """Tangent of var: 2 * sum((x - mean) * dx) / (N - ddof)."""
+    """Tangent of var: 2 * sum(Re(conj(x - mean) * dx)) / (N - ddof) (real: var is real-valued)."""
     xc = x - xp.mean(x, axis=axis, keepdims=True)
     size = x.size if hasattr(x, "size") else 1
     out_size = xp.mean(x, axis=axis).size if axis is not None else 1
     n = size // max(out_size, 1)
+    if getattr(getattr(xc, "dtype", None), "kind", "f") == "c":
+        return 2 * xp.sum(xp.real(xp.conj(xc) * dx), axis=axis, keepdims=keepdims) / (n - ddof)
     return 2 * xp.sum(xc * dx, axis=axis, keepdims=keepdims) / (n - ddof)
+
+
+def std_jvp(xp, x, dx, ans, axis=None, ddof=0, keepdims=False):
+    """Tangent of std = sqrt(var): var's tangent / (2 std), and 0 where std is 0 (one value, or all
+    values equal): there std is not differentiable (|h| * std(dx) along x + h dx), and 0 is the
+    convention of abs at 0 and of norm at 0 (the smallest subgradient)."""
+    return safe_div(xp, var_jvp(xp, x, dx, axis, ddof, keepdims), 2 * ans)
+
+
+def safe_div(xp, num, den):
+    """``num / den``, and 0 where ``den`` is 0 (the kinks of abs, norm and std)."""
+    if isinstance(den, numbers.Number) and isinstance(num, numbers.Number):
+        return num / den if den != 0 else 0.0 * num
+    zero = den == 0
+    return xp.where(zero, 0, num / xp.where(zero, 1, den))
 
 
 def norm_jvp(xp, x, dx, ans, ord=None, axis=None, keepdims=False):
     """Tangent of linalg.norm for the Frobenius / vector p-norms; other orders raise, never guess."""
-    vector = axis is not None and not isinstance(axis, tuple) or (axis is None and getattr(x, "ndim", 1) == 1)
+    vector = _vector_norm(ord, x, axis)
     if ord is None or ord == "fro" or (vector and ord == 2):
-        num = xp.sum(x * dx, axis=axis, keepdims=keepdims)
-        return num / ans
+        if _is_complex(x):
+            num = xp.sum(xp.real(xp.conj(x) * dx), axis=axis, keepdims=keepdims)
+        else:
+            num = xp.sum(x * dx, axis=axis, keepdims=keepdims)
+        return safe_div(xp, num, ans)  # 0 at x == 0, like abs at 0
     if vector and ord not in (0, "nuc"):
         a = _expand(xp, ans, axis, keepdims)
+        dabs = abs_jvp(xp, x, dx)  # the tangent of |x| (Re(conj(x) dx) / |x| for complex x)
         if ord == math.inf or ord == -math.inf:
-            return extremum_jvp(xp, xp.abs(x), xp.sign(x) * dx, ans, axis=axis, keepdims=keepdims)
+            return extremum_jvp(xp, xp.abs(x), dabs, ans, axis=axis, keepdims=keepdims)
         if ord == 1:
-            return xp.sum(xp.sign(x) * dx, axis=axis, keepdims=keepdims)
-        num = xp.sum(xp.sign(x) * xp.abs(x) ** (ord - 1) * dx, axis=axis, keepdims=keepdims)
-        return num / _squeeze_like(xp, a, axis, keepdims) ** (ord - 1)
+            return xp.sum(dabs, axis=axis, keepdims=keepdims)
+        num = xp.sum(xp.abs(x) ** (ord - 1) * dabs, axis=axis, keepdims=keepdims)
+        return safe_div(xp, num, _squeeze_like(xp, a, axis, keepdims) ** (ord - 1))
     if not vector and getattr(x, "ndim", 0) >= 2 and (axis is None or isinstance(axis, tuple) and len(axis) == 2):
         return _matrix_norm_jvp(xp, x, dx, ans, ord, axis, keepdims)
     raise TypeError(
         f"tangent_fwd: no JVP for numpy.linalg.norm with ord={ord!r} over axis={axis!r}; "
         "register one with tangent_fwd.defjvp(numpy.linalg.norm, ...)"
+    )
+
+
+def _vector_norm(ord, x, axis):
+    return axis is not None and not isinstance(axis, tuple) or (axis is None and getattr(x, "ndim", 1) == 1)
+
+
+def norm_power(ord, x, axis=None):
+    """How the norm's tangent scales with the norm itself (it is num / norm**k): k = p - 1 for the
+    Frobenius norm and vector p-norms (1 for the 2-norm), 0 where the norm value is not used."""
+    vector = _vector_norm(ord, x, axis)
+    if ord is None or ord == "fro" or (vector and ord == 2):
+        return 1
+    if vector and ord not in (0, "nuc", 1, math.inf, -math.inf):
+        return ord - 1
+    return 0
+
+
+def norm_jvp2(xp, x, t, u, ans, ord=None, axis=None, keepdims=False):
+    """Derivative of ``norm_jvp(xp, x, t, ans, ...)`` w.r.t. x along u, the norm value ``ans`` held
+    fixed (its own dependence is the separate partial -k * tangent * dans / ans, k = norm_power)."""
+    vector = _vector_norm(ord, x, axis)
+    if ord is None or ord == "fro" or (vector and ord == 2):
+        return norm_jvp(xp, u, t, ans, ord, axis, keepdims)  # sum(Re(conj(u) t)) / ans
+    if vector and ord not in (0, "nuc") and not _is_complex(x):
+        if ord in (1, math.inf, -math.inf):  # piecewise linear in x
+            return xp.zeros_like(norm_jvp(xp, x, t, ans, ord, axis, keepdims))
+        a = _squeeze_like(xp, _expand(xp, ans, axis, keepdims), axis, keepdims)
+        num = xp.sum((ord - 1) * xp.abs(x) ** (ord - 2) * u * t, axis=axis, keepdims=keepdims)
+        return safe_div(xp, num, a ** (ord - 1))
+    raise NotImplementedError(
+        f"tangent_fwd: the second derivative of numpy.linalg.norm with ord={ord!r} over axis={axis!r}"
+        + (" of a complex array" if _is_complex(x) else "")
+        + " is not implemented"
     )
 
 
@@ -302,8 +459,12 @@ def _matrix_norm_jvp(xp, x, dx, ans, ord, axis, keepdims):
     dm = xp.moveaxis(dx, (a0, a1), (-2, -1)) if (a0, a1) != (x.ndim - 2, x.ndim - 1) else dx
     if ord in ("nuc", 2, -2):
         u, s, vt = xp.linalg.svd(xm, full_matrices=False)
-        proj = xp.einsum("...ij,...ik,...kl->...jl", u, dm, xp.swapaxes(vt, -1, -2))  # U^T dX V
-        diag = xp.diagonal(proj, axis1=-2, axis2=-1)
+        if _is_complex(xm):  # U^H dX V, real part of its diagonal
+            proj = xp.einsum("...ij,...ik,...kl->...jl", xp.conj(u), dm, xp.conj(xp.swapaxes(vt, -1, -2)))
+            diag = xp.real(xp.diagonal(proj, axis1=-2, axis2=-1))
+        else:
+            proj = xp.einsum("...ij,...ik,...kl->...jl", u, dm, xp.swapaxes(vt, -1, -2))  # U^T dX V
+            diag = xp.diagonal(proj, axis1=-2, axis2=-1)
         if ord == "nuc":
             out = xp.sum(diag, axis=-1)
         else:
@@ -312,7 +473,7 @@ def _matrix_norm_jvp(xp, x, dx, ans, ord, axis, keepdims):
     elif ord in (1, -1, math.inf, -math.inf):
         col = ord in (1, -1)
         sums = xp.sum(xp.abs(xm), axis=-2 if col else -1)
-        dsums = xp.sum(xp.sign(xm) * dm, axis=-2 if col else -1)
+        dsums = xp.sum(abs_jvp(xp, xm, dm), axis=-2 if col else -1)
         pick = xp.max(sums, axis=-1, keepdims=True) if ord in (1, math.inf) else xp.min(sums, axis=-1, keepdims=True)
         mask = (sums == pick).astype(dsums.dtype)
         out = xp.sum(dsums * mask, axis=-1) / xp.sum(mask, axis=-1)
@@ -593,11 +754,96 @@ def hypot_jvp(coordinates, tangents, ans):
     return total / ans
 
 
+def _is_complex(x):
+    kind = getattr(getattr(x, "dtype", None), "kind", None)
+    return kind == "c" if kind is not None else isinstance(x, complex)
+
+
 def abs_jvp(xp, x, dx):
-    """Tangent of ``abs(x)``: sign(x) * dx for real x, Re(conj(x) * dx) / |x| for complex x."""
-    if getattr(getattr(x, "dtype", None), "kind", "f") == "c":
-        return xp.real(xp.conj(xp.sign(x)) * dx)
+    """Tangent of ``abs(x)``: sign(x) * dx for real x, Re(conj(x) * dx) / |x| for complex x (the
+    directional derivative along dx, a complex number being a pair of reals; 0 at x == 0)."""
+    if _is_complex(x):
+        if not hasattr(x, "dtype"):  # a Python complex
+            r = abs(x)
+            return (x.conjugate() * dx).real / r if r != 0 else 0.0 * abs(dx)
+        return safe_div(xp, xp.real(xp.conj(x) * dx), xp.abs(x))
+    if isinstance(x, numbers.Real) and not hasattr(x, "dtype"):
+        return dx * sign(x)  # a Python number stays a (weak) Python float
     return dx * xp.sign(x)
+
+
+def sign_jvp(xp, x, dx):
+    """Tangent of ``sign(x)``: 0 for real x (piecewise constant); for complex x, sign(z) = z / |z| is
+    smooth away from 0 with tangent (dz - s Re(conj(s) dz)) / |z|, s = z / |z| (0 at z == 0)."""
+    if not _is_complex(x):
+        return 0.0 * dx if not hasattr(dx, "shape") else xp.zeros_like(dx)
+    if not hasattr(x, "dtype"):
+        r = abs(x)
+        if r == 0:
+            return 0.0 * dx
+        s = x / r
+        return (dx - s * (s.conjugate() * dx).real) / r
+    r = xp.abs(x)
+    zero = r == 0
+    r1 = xp.where(zero, 1, r)
+    s = x / r1
+    return xp.where(zero, 0, (dx - s * xp.real(xp.conj(s) * dx)) / r1)
+
+
+def sign_jvp_dx(xp, x, t, u):
+    """The derivative of ``sign_jvp(xp, x, t)`` w.r.t. x along u (forward over forward): 0 for real x;
+    for complex x, with s = x / |x| and f = sign_jvp(x, t):
+    -(ds Re(conj(s) t) + s Re(conj(ds) t) + f Re(conj(s) u)) / |x|, ds = sign_jvp(x, u) (0 at x == 0)."""
+    if not _is_complex(x):
+        return xp.zeros_like(u * t) if hasattr(u * t, "shape") else 0.0 * u * t
+    r = abs(x) if not hasattr(x, "dtype") else xp.abs(x)
+    zero = r == 0
+    r1 = (r if r != 0 else 1.0) if not hasattr(x, "dtype") else xp.where(zero, 1, r)
+    s = x / r1
+    ds, f = sign_jvp(xp, x, u), sign_jvp(xp, x, t)
+    re = (lambda v: v.real) if not hasattr(x, "dtype") else xp.real
+    cj = (lambda v: v.conjugate()) if not hasattr(x, "dtype") else xp.conj
+    out = -(ds * re(cj(s) * t) + s * re(cj(ds) * t) + f * re(cj(s) * u)) / r1
+    if not hasattr(x, "dtype"):
+        return out if r != 0 else 0.0 * out
+    return xp.where(zero, 0, out)
+
+
+def zero_unless_complex(xp, x, like, what):
+    """Zeros like ``like`` for real ``x``; for complex ``x`` a refusal (``what`` is not implemented)."""
+    if _is_complex(x):
+        raise NotImplementedError(f"tangent_fwd: {what} of a complex value is not implemented")
+    return xp.zeros_like(like) if hasattr(like, "shape") else 0.0 * like
+
+
+def angle_jvp(xp, z, dz, deg=False):
+    """Tangent of ``angle(z)`` = atan2(Im z, Re z): Im(conj(z) dz) / |z|^2 for complex z (0 at z == 0);
+    0 for real z (the angle is 0 or pi there: piecewise constant)."""
+    if not _is_complex(z):
+        return xp.zeros_like(dz * z) if hasattr(dz * z, "shape") else 0.0 * dz
+    out = safe_div(xp, xp.imag(xp.conj(z) * dz), xp.real(xp.conj(z) * z))
+    return out * (180.0 / math.pi) if deg else out
+
+
+def angle_jvp_dz(xp, z, t, u, deg=False):
+    """The derivative of ``angle_jvp(xp, z, t)`` w.r.t. z along u: with q = |z|^2,
+    Im(conj(u) t) / q - 2 Im(conj(z) t) Re(conj(z) u) / q^2 (0 for real z)."""
+    if not _is_complex(z):
+        return xp.zeros_like(u * t * z) if hasattr(u * t * z, "shape") else 0.0 * u * t
+    q = xp.real(xp.conj(z) * z)
+    zero = q == 0
+    q1 = xp.where(zero, 1, q)
+    out = xp.imag(xp.conj(u) * t) / q1 - 2 * xp.imag(xp.conj(z) * t) * xp.real(xp.conj(z) * u) / (q1 * q1)
+    out = xp.where(zero, 0, out)
+    return out * (180.0 / math.pi) if deg else out
+
+
+def solve_jvp_a(xp, a, t, x, b):
+    """Tangent of ``x = solve(a, b)`` w.r.t. ``a`` along ``t``: -solve(a, t @ x), where ``b`` (so ``x``)
+    is a vector exactly when b.ndim == 1 (NumPy 2), also for stacked ``a``."""
+    if getattr(b, "ndim", 0) == 1:
+        return -xp.linalg.solve(a, (t @ x[..., None]))[..., 0]
+    return -xp.linalg.solve(a, t @ x)
 
 
 def median_jvp(xp, a, da, axis=None, keepdims=False):
@@ -655,3 +901,54 @@ def zip_tangent(tangents):
 def enumerate_tangent(tangent):
     """Tangent of ``enumerate(iterable)`` as a value: (zero, tangent) pairs (the index has none)."""
     return [(0.0, t) for t in tangent]
+
+
+def _data_pointer(a):
+    iface = getattr(a, "__array_interface__", None)
+    if iface is not None:
+        return iface["data"][0]
+    data = getattr(a, "data", None)  # CuPy: a MemoryPointer
+    return getattr(data, "ptr", None)
+
+
+def _as_strided(xp, a, shape, strides):
+    tricks = getattr(getattr(xp, "lib", None), "stride_tricks", None)
+    if tricks is None or not hasattr(tricks, "as_strided"):
+        return None
+    return tricks.as_strided(a, shape=shape, strides=strides)
+
+
+def _batched_view(xp, tangent, outs):
+    """One array with a leading direction axis over ``outs`` (``outs[k]`` computed from ``tangent[k]``):
+    a view of ``tangent`` where every ``outs[k]`` is a view at the same place in each direction's slice,
+    so that writes through it reach ``tangent``; else the outputs stacked (a copy)."""
+    first = outs[0]
+    step = tangent.strides[0] if getattr(tangent, "ndim", 0) else None
+    p0 = _data_pointer(first)
+    if (
+        step is not None
+        and p0 is not None
+        and getattr(first, "base", None) is not None
+        and all(
+            o.shape == first.shape and o.strides == first.strides and _data_pointer(o) == p0 + k * step
+            for k, o in enumerate(outs)
+        )
+    ):
+        view = _as_strided(xp, first, (len(outs),) + tuple(first.shape), (step,) + tuple(first.strides))
+        if view is not None:
+            return view
+    return xp.stack(outs)
+
+
+def bview(xp, func, tangent, *args, **kwargs):
+    """Vector mode: ``func(x, *args, **kwargs)`` (a function, or a method name, that may return a view
+    of ``x``: transpose, expand_dims, squeeze, split, astype(copy=False)...) on a batched tangent,
+    direction by direction, joined into one batched view where each result is a view (a list of them for
+    split), so that a write through the result reaches the tangent as the primal's reaches ``x``."""
+    if isinstance(func, str):
+        outs = [getattr(tangent[k], func)(*args, **kwargs) for k in range(tangent.shape[0])]
+    else:
+        outs = [func(tangent[k], *args, **kwargs) for k in range(tangent.shape[0])]
+    if isinstance(outs[0], (list, tuple)):
+        return type(outs[0])(_batched_view(xp, tangent, [o[i] for o in outs]) for i in range(len(outs[0])))
+    return _batched_view(xp, tangent, outs)

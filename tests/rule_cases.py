@@ -2115,6 +2115,151 @@ _NAN = a(3, 4)
 _NAN[1, 2] = np.nan
 _NAN[0, 0] = np.nan
 
+# ------------------------------------------------------------------ issue 12 (soundness): complex, edge values, runtime helpers
+# (inputs from their own generator, so the cases above keep their values)
+_rng12 = np.random.default_rng(12)
+
+
+def a12(*shape, lo=-1.0, hi=1.0):
+    return _rng12.uniform(lo, hi, shape)
+
+
+def c12(*shape):
+    return a12(*shape) + 1j * a12(*shape)
+
+
+def n_sign(x):
+    return np.sign(x) * x
+
+
+def n_var_c(z):
+    return np.var(z, axis=0)
+
+
+def n_std_c(z):
+    return np.std(z, axis=1, ddof=1)
+
+
+def n_std_one(x):
+    return np.std(x[:1]) + np.var(x[1:2])
+
+
+def me_std_c(z):
+    return z.std()
+
+
+def l_norm_c(z):
+    return np.linalg.norm(z)
+
+
+def l_norm_c_ord(z):
+    return np.linalg.norm(z, ord=1) + np.linalg.norm(z, ord=3) + np.linalg.norm(z, ord=np.inf)
+
+
+def l_norm_c_mat(z):
+    return np.linalg.norm(z, ord="nuc") + np.linalg.norm(z, ord=2) + np.linalg.norm(z, ord=1)
+
+
+def l_einsum_sublist(A, B):
+    return np.einsum(A, [0, 1], B, [1, 2], [0, 2])
+
+
+def l_solve_stacked(A, b):
+    return np.linalg.solve(A, b)
+
+
+def r_max_float(x):
+    return np.max(x) + np.amin(x) + np.min(x) + np.amax(x)
+
+
+def r_cumprod_long(x):
+    return np.cumprod(x, axis=1)
+
+
+def r_cumprod_axes(x):
+    return np.cumprod(x, axis=0) + x.cumprod(axis=1)
+
+
+def n_angle(z):
+    return np.angle(z) + np.angle(z, deg=True) + np.angle(z.real)
+
+
+def t_angle_jvp(z, t):
+    return rt.angle_jvp(np, z, t)
+
+
+def t_angle_jvp_dz(z, t, u):
+    return rt.angle_jvp_dz(np, z, t, u, True)
+
+
+def t_pow_dy(x, p):
+    return rt.pow_dy(np, x, p)
+
+
+def t_safe_div(n, d):
+    return rt.safe_div(np, n, d)
+
+
+def t_sign_jvp(x, t):
+    return rt.sign_jvp(np, x, t)
+
+
+def t_sign_jvp_dx(x, t, u):
+    return rt.sign_jvp_dx(np, x, t, u)
+
+
+def t_zero_unless_complex(x):
+    return rt.zero_unless_complex(np, x, x, "nothing")
+
+
+def t_norm_power(x):
+    return rt.norm_power(None, x)
+
+
+def t_std_jvp(x, t):
+    return rt.std_jvp(np, x, t, np.std(x, axis=0), axis=0)
+
+
+def t_norm_jvp(x, t):
+    return rt.norm_jvp(np, x, t, np.linalg.norm(x))
+
+
+def t_norm_jvp_p(x, t):
+    return rt.norm_jvp(np, x, t, np.linalg.norm(x, ord=3), 3)
+
+
+def t_norm_jvp2(x, t, u):
+    return rt.norm_jvp2(np, x, t, u, np.linalg.norm(x))
+
+
+def t_solve_jvp_a(A, t, b):
+    return rt.solve_jvp_a(np, A, t, np.linalg.solve(A, b), b)
+
+
+def t_prod_jvp(x, t):
+    return rt.prod_jvp(np, x, t, np.prod(x, axis=1), axis=1)
+
+
+def t_prod_jvp2(x, t, u):
+    return rt.prod_jvp2(np, x, t, u, axis=0)
+
+
+def t_cumprod_jvp(x, t):
+    return rt.cumprod_jvp(np, x, t, np.cumprod(x, axis=1), axis=1)
+
+
+def t_cumprod_jvp2(x, t, u):
+    return rt.cumprod_jvp2(np, x, t, u)
+
+
+def t_arange_dstart(d, start):
+    return rt.arange_dstart(np, d, np.arange(start, 4.0), 4.0)
+
+
+def t_arange_dstep(d, step):
+    return rt.arange_dstep(np, d, np.arange(0.0, 2.0, step))
+
+
 RULE_CASES = {
     # -------------------------------------------------------------- operators
     operator.add: [C(op_add, a(2, 3), a(2, 3)), C(op_add_fn, a(3), a(3)), C(op_add, s(), s())],
@@ -2143,7 +2288,13 @@ RULE_CASES = {
     operator.lshift: [Z(op_lshift, 5)],
     operator.rshift: [Z(op_rshift, 5)],
     # -------------------------------------------------------------- builtins
-    builtins.abs: [C(b_abs, s(0.2, 1.0)), C(b_abs, -s(0.2, 1.0)), C(b_abs, a(2, 3))],
+    builtins.abs: [
+        C(b_abs, s(0.2, 1.0)),
+        C(b_abs, -s(0.2, 1.0)),
+        C(b_abs, a(2, 3)),
+        C(b_abs, complex(0.3, -0.8)),
+        C(b_abs, c12(2, 3)),
+    ],
     builtins.pow: [C(b_pow, s(0.5, 2.0), s()), C(b_pow_int, a(3))],
     builtins.sum: [
         C(b_sum, a(3), a(3)),
@@ -2299,6 +2450,7 @@ RULE_CASES = {
         C(n_clip_kw, np.array([-2.0, 0.1, 2.0, -0.1]), np.full(4, -0.5), np.full(4, 0.5)),
     ],
     np.conjugate: [C(n_conj, cplx(2, 3)), C(n_conjugate, a(2, 3))],
+    np.angle: [C(n_angle, c12(2, 3))],
     np.real: [C(n_real, cplx(2, 3)), C(n_real, a(3))],
     np.imag: [C(n_imag, cplx(2, 3))],
     # -------------------------------------------------------------- reductions
@@ -2322,7 +2474,13 @@ RULE_CASES = {
         C(r_diff_prepend_const, a(4)),
         C(r_diff_prepend_append, a(2, 3), a(2, 1), a(2, 2)),
     ],
-    np.max: [C(r_max, distinct(2, 3)), C(r_max_axis, distinct(2, 3)), C(r_max_keep, distinct(2, 3))],
+    np.max: [
+        C(r_max, distinct(2, 3)),
+        C(r_max_axis, distinct(2, 3)),
+        C(r_max_keep, distinct(2, 3)),
+        C(r_max_float, 0.7),
+        C(r_max_float, np.float64(-0.2)),
+    ],
     np.min: [C(r_min, distinct(2, 3)), C(r_min_axis, distinct(2, 3))],
     np.amax: [C(r_amax, distinct(2, 3))],
     np.amin: [C(r_amin, distinct(2, 3))],
@@ -2346,9 +2504,16 @@ RULE_CASES = {
         C(r_prod, np.array([1.5, 0.0, -0.7, 2.0])),
         C(r_prod, np.array([0.0, 0.0, 0.5])),
     ],
-    np.cumprod: [C(r_cumprod, a(5)), C(r_cumprod_axis, a(2, 3)), C(r_cumprod, np.array([1.5, 0.0, -0.7, 2.0]))],
-    np.var: [C(r_var, a(2, 3)), C(r_var_kw, a(3, 4))],
-    np.std: [C(r_std, a(2, 3)), C(r_std_kw, a(3, 4))],
+    np.cumprod: [
+        C(r_cumprod, a(5)),
+        C(r_cumprod_axis, a(2, 3)),
+        C(r_cumprod, np.array([1.5, 0.0, -0.7, 2.0])),
+        C(r_cumprod, np.array([0.0, 1.5, 0.0, -0.7, 2.0, 0.0, 1.1])),
+        C(r_cumprod_long, a12(2, 11, lo=0.7, hi=1.3)),
+        C(r_cumprod_axes, a12(3, 4)),
+    ],
+    np.var: [C(r_var, a(2, 3)), C(r_var_kw, a(3, 4)), C(n_var_c, c12(3, 2))],
+    np.std: [C(r_std, a(2, 3)), C(r_std_kw, a(3, 4)), C(n_std_c, c12(2, 4)), C(n_std_one, a12(3))],
     # -------------------------------------------------------------- linear algebra
     np.dot: [C(l_dot, a(2, 3), a(3)), C(l_dot_mm, a(2, 3), a(3, 2)), C(l_dot, a(3), a(3))],
     np.matmul: [C(l_matmul, a(2, 3), a(3, 4)), C(l_matmul, a(2, 2, 3), a(3, 2))],
@@ -2359,9 +2524,14 @@ RULE_CASES = {
     np.convolve: [C(l_convolve, a(4), a(3)), C(l_convolve_valid, a(5), a(3))],
     np.cross: [C(l_cross, a(3), a(3)), C(l_cross, a(2, 3), a(2, 3))],
     np.tensordot: [C(l_tensordot, a(2, 3), a(3, 4))],
-    np.einsum: [C(l_einsum, a(2, 3), a(3, 4)), C(l_einsum_one, a(3, 3))],
+    np.einsum: [C(l_einsum, a(2, 3), a(3, 4)), C(l_einsum_one, a(3, 3)), C(l_einsum_sublist, a12(2, 3), a12(3, 4))],
     np.linalg.inv: [C(l_inv, _W)],
-    np.linalg.solve: [C(l_solve, wellcond(3), a(3)), C(l_solve_mat, wellcond(3), a(3, 2))],
+    np.linalg.solve: [
+        C(l_solve, wellcond(3), a(3)),
+        C(l_solve_mat, wellcond(3), a(3, 2)),
+        C(l_solve_stacked, np.stack([wellcond(3), wellcond(3)]), a12(3)),
+        C(l_solve_stacked, np.stack([wellcond(3), wellcond(3)]), a12(2, 3, 2)),
+    ],
     np.linalg.det: [
         C(l_det, wellcond(3)),
         C(l_det, a(2, 3, 3)),
@@ -2386,6 +2556,10 @@ RULE_CASES = {
         C(l_norm_batched, a(3, 2, 4)),
         C(l_norm_batched_keep, a(3, 2, 4)),
         C(l_norm_mat_keep, a(3, 4)),
+        C(l_norm_c, c12(4)),
+        C(l_norm_c, c12(2, 3)),
+        C(l_norm_c_ord, c12(4)),
+        C(l_norm_c_mat, c12(3, 2)),
     ],
     # -------------------------------------------------------------- shapes and indexing
     np.reshape: [C(sh_reshape, a(2, 3)), C(sh_reshape_flat, a(2, 3))],
@@ -2447,7 +2621,7 @@ RULE_CASES = {
     np.argmax: [Z(z_argmax, distinct(5))],
     np.argmin: [Z(z_argmin, distinct(2, 3))],
     np.argsort: [Z(z_argsort, distinct(5))],
-    np.sign: [Z(z_sign, a(5))],
+    np.sign: [Z(z_sign, a(5)), C(z_sign, c12(5)), C(n_sign, c12(2, 3))],
     np.floor: [Z(z_floor, a(5, lo=-3, hi=3))],
     np.ceil: [Z(z_ceil, a(5, lo=-3, hi=3))],
     np.round: [Z(z_round, a(5, lo=-3, hi=3))],
@@ -2540,7 +2714,28 @@ RULE_CASES = {
     rt.pad_values_jvp: [C(t_pad_values_jvp, a(3), s())],
     rt.sort_jvp: [C(t_sort_jvp, distinct(5), a(5))],
     rt.median_jvp: [C(t_median_jvp, distinct(4), a(4)), C(t_median_jvp, distinct(5), a(5))],
-    rt.abs_jvp: [C(t_abs_jvp, distinct(4), a(4))],
+    rt.abs_jvp: [C(t_abs_jvp, distinct(4), a(4)), C(t_abs_jvp, c12(4), c12(4))],
+    rt.angle_jvp: [C(t_angle_jvp, c12(4), c12(4)), C(t_angle_jvp, a12(3), a12(3))],
+    rt.angle_jvp_dz: [
+        C(t_angle_jvp_dz, c12(4), c12(4), c12(4), diff=(1, 2)),
+        C(t_angle_jvp_dz, a12(3), a12(3), a12(3)),
+    ],
+    rt.pow_dy: [C(t_pow_dy, a12(4, lo=0.5, hi=2.0), a12(4)), C(t_pow_dy, 1.7, 0.4)],
+    rt.safe_div: [C(t_safe_div, a12(3), a12(3, lo=0.5, hi=2.0)), C(t_safe_div, 0.3, 1.4)],
+    rt.sign_jvp: [C(t_sign_jvp, c12(4), c12(4)), C(t_sign_jvp, a12(4), a12(4))],
+    rt.sign_jvp_dx: [C(t_sign_jvp_dx, a12(4), a12(4), a12(4)), C(t_sign_jvp_dx, c12(4), c12(4), c12(4), diff=(1, 2))],
+    rt.zero_unless_complex: [Z(t_zero_unless_complex, a12(3))],
+    rt.norm_power: [Z(t_norm_power, a12(3))],
+    rt.std_jvp: [C(t_std_jvp, a12(3, 2), a12(3, 2))],
+    rt.norm_jvp: [C(t_norm_jvp, a12(4), a12(4)), C(t_norm_jvp, c12(4), c12(4)), C(t_norm_jvp_p, a12(4), a12(4))],
+    rt.norm_jvp2: [C(t_norm_jvp2, a12(4), a12(4), a12(4), diff=(1, 2))],
+    rt.solve_jvp_a: [C(t_solve_jvp_a, np.stack([wellcond(3), wellcond(3)]), a12(2, 3, 3), a12(3))],
+    rt.prod_jvp: [C(t_prod_jvp, a12(2, 3), a12(2, 3))],
+    rt.prod_jvp2: [C(t_prod_jvp2, np.array([[0.5, 0.0], [0.0, 1.2], [-0.7, 2.0]]), a12(3, 2), a12(3, 2), diff=(1, 2))],
+    rt.cumprod_jvp: [C(t_cumprod_jvp, a12(2, 5), a12(2, 5))],
+    rt.cumprod_jvp2: [C(t_cumprod_jvp2, np.array([0.5, 0.0, 1.3, -0.7, 0.0]), a12(5), a12(5), diff=(1, 2))],
+    rt.arange_dstart: [C(t_arange_dstart, 0.7, 0.3)],
+    rt.arange_dstep: [C(t_arange_dstep, 0.7, 0.45)],
     rt.hypot_jvp: [C(t_hypot_jvp, s(0.2, 1), s(0.2, 1), s(), s())],
     rt.det_jvp: [C(t_det_jvp, wellcond(3), a(3, 3))],
     rt.zip_tangent: [C(t_zip_tangent, a(3), a(3))],
@@ -2572,7 +2767,7 @@ RULE_CASES = {
     "prod": [C(me_prod, a(2, 3)), C(me_prod_all, np.array([1.5, 0.0, -0.7])), C(me_prod_axes, a(2, 3, 4))],
     "cumprod": [C(me_cumprod, a(2, 3))],
     "var": [C(me_var, a(3, 4))],
-    "std": [C(me_std, a(2, 3)), C(me_std_kw, a(2, 3))],
+    "std": [C(me_std, a(2, 3)), C(me_std_kw, a(2, 3)), C(me_std_c, c12(2, 3))],
     "clip": [
         C(me_clip, distinct(6)),
         C(me_clip_bounds, np.array([-2.0, 0.1, 2.0, -0.1]), np.full(4, -0.5), np.full(4, 0.5)),

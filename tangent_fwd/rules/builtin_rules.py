@@ -5,8 +5,13 @@ import builtins
 from ..registry import defjvp, deflinear, defmethod, defmethod_linear, defmethod_zero, defzero
 
 # ------------------------------------------------------------------ arithmetic
-defjvp(builtins.abs, "x", "dx * rt.sign(x)")
-defjvp(builtins.pow, "base, exp, mod=None", "exp * base ** (exp - 1) * dbase", "dexp * rt.pow_dy(np, base, ans)")
+defjvp(builtins.abs, "x", "rt.abs_jvp(np, x, dx)")  # Re(conj(x) dx) / |x| for complex x
+defjvp(
+    builtins.pow,
+    "base, exp, mod=None",
+    "exp * base ** (exp - 1 + 0 ** (exp * exp)) * dbase",
+    "dexp * rt.pow_dy(np, base, ans)",
+)
 defjvp(builtins.sum, "iterable, start=0", "rt.seq_sum(diterable)", "dstart")
 deflinear(builtins.float, "x")
 defjvp(builtins.complex, "real=0, imag=0", "dreal + 0j", "1j * dimag")

@@ -55,8 +55,12 @@ defjvp(np.sqrt, U, "dx / (2 * ans)")
 defjvp(np.cbrt, U, "dx / (3 * ans * ans)")
 defjvp(np.square, U, "2 * x * dx")
 defjvp(np.reciprocal, U, "-dx * ans * ans")
-defjvp(np.power, B, "x2 * x1 ** (x2 - 1) * dx1", "dx2 * rt.pow_dy(np, x1, ans)")
-defjvp(np.float_power, B, "x2 * x1 ** (x2 - 1) * dx1", "dx2 * rt.pow_dy(np, x1, ans)")
+# d(x**y)/dx = y * x**(y - 1), taken as 0 at y == 0 (also at x == 0, where x**-1 is inf; JAX's
+# convention): the exponent y - 1 + 0**(y*y) is y - 1 except at y == 0, where it is 0 (so x**0 == 1
+# and y * 1 == 0). For a constant y it folds away at compile time (x**2 -> 2 * x * dx).
+POW_DX = "x2 * x1 ** (x2 - 1 + 0 ** (x2 * x2)) * dx1"
+defjvp(np.power, B, POW_DX, "dx2 * rt.pow_dy(np, x1, ans)")
+defjvp(np.float_power, B, POW_DX, "dx2 * rt.pow_dy(np, x1, ans)")
 defjvp(np.add, B, "dx1", "dx2")
 defjvp(np.subtract, B, "dx1", "-dx2")
 defjvp(np.multiply, B, "dx1 * x2", "x1 * dx2")
@@ -64,7 +68,7 @@ defjvp(np.divide, B, "dx1 / x2", "-(dx2 * ans) / x2")
 defjvp(np.negative, U, "-dx")
 defjvp(np.positive, U, "dx")
 defjvp(np.absolute, U, "rt.abs_jvp(np, x, dx)")
-defjvp(np.fabs, U, "dx * np.sign(x)")
+defjvp(np.fabs, U, "dx * np.sign(x)")  # fabs has no complex loop: real only
 defjvp(np.mod, B, "dx1", "-dx2 * np.floor_divide(x1, x2)")
 defjvp(np.fmod, B, "dx1", "-dx2 * np.trunc(x1 / x2)")
 defjvp(np.maximum, B, "dx1 * (x1 > x2)", "dx2 * (x1 <= x2)")
@@ -90,8 +94,10 @@ defjvp(
     "rt.where_like(np, a < min, dmin, a)",
     "rt.where_like(np, a > max, dmax, a)",
 )
+defjvp(np.sign, U, "rt.sign_jvp(np, x, dx)")  # 0 for real x; z / |z| is smooth for complex z != 0
 deflinear(np.conj, U)
 deflinear(np.conjugate, U)
+defjvp(np.angle, "z, deg=False", "rt.angle_jvp(np, z, dz, deg)")  # Im(conj(z) dz) / |z|^2; 0 for real z
 deflinear(np.real, "val")
 deflinear(np.imag, "val")
 # ------------------------------------------------------------------ reductions
@@ -129,7 +135,7 @@ defjvp(
 defjvp(
     np.std,
     "a, axis=None, dtype=None, out=None, ddof=0, keepdims=False",
-    "rt.var_jvp(np, a, da, axis, ddof, keepdims) / (2 * ans)",
+    "rt.std_jvp(np, a, da, ans, axis, ddof, keepdims)",
 )
 # ------------------------------------------------------------------ linear algebra
 deflinear(np.dot, "a, b, out=None", linear_in=("a", "b"))
@@ -141,13 +147,15 @@ deflinear(np.kron, "a, b", linear_in=("a", "b"))
 deflinear(np.convolve, "a, v, mode='full'", linear_in=("a", "v"))
 deflinear(np.cross, "a, b, axisa=-1, axisb=-1, axisc=-1, axis=None", linear_in=("a", "b"))
 deflinear(np.tensordot, "a, b, axes=2", linear_in=("a", "b"))
+# linear in "subscripts" too: in the sublist form einsum(a, [0, 1], b, [1, 2], [0, 2]) the first
+# operand binds to it (a subscripts string is never differentiated, so it adds nothing otherwise)
 deflinear(
     np.einsum,
     "subscripts, *operands, out=None, dtype=None, order='K', casting='safe', optimize=False",
-    linear_in=("operands",),
+    linear_in=("subscripts", "operands"),
 )
 defjvp(np.linalg.inv, "a", "-(ans @ da @ ans)")
-defjvp(np.linalg.solve, "a, b", "-np.linalg.solve(a, da @ ans)", "np.linalg.solve(a, db)")
+defjvp(np.linalg.solve, "a, b", "rt.solve_jvp_a(np, a, da, ans, b)", "np.linalg.solve(a, db)")
 defjvp(np.linalg.det, "a", "rt.det_jvp(np, a, da, ans)")
 defjvp(
     np.linalg.slogdet,
@@ -239,7 +247,6 @@ for _f in (
     np.argmax,
     np.argmin,
     np.argsort,
-    np.sign,
     np.floor,
     np.ceil,
     np.round,
@@ -326,7 +333,10 @@ defmethod_linear("copy", "self, order='C'")
 defmethod_linear("squeeze", "self, axis=None")
 defmethod_linear("cumsum", "self, axis=None, dtype=None, out=None")
 defmethod(
-    "astype", "self, dtype, order='K', casting='unsafe', subok=True, copy=True", "rt.astype_tangent(dself, dtype)"
+    "astype",
+    "self, dtype, order='K', casting='unsafe', subok=True, copy=True",
+    "rt.astype_tangent(dself, dtype, copy)",
+    None,
 )
 defmethod_linear("repeat", "self, repeats, axis=None")
 defmethod_linear("take", "self, indices, axis=None, out=None, mode='raise'")
@@ -351,7 +361,7 @@ defmethod(
 defmethod(
     "std",
     "self, axis=None, dtype=None, out=None, ddof=0, keepdims=False",
-    "rt.var_jvp(np, self, dself, axis, ddof, keepdims) / (2 * ans)",
+    "rt.std_jvp(np, self, dself, ans, axis, ddof, keepdims)",
 )
 defmethod(
     "clip",

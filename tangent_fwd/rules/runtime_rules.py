@@ -19,7 +19,7 @@ deflinear(rt.builtin_extremum_jvp, "values, tangents, ans", linear_in=("tangents
 deflinear(rt.var_jvp, "xp, x, dx, axis=None, ddof=0, keepdims=False", linear_in=("x", "dx"))
 deflinear(rt.expand, "tangent, ans")
 deflinear(rt.where_like, "xp, cond, tangent, ref", linear_in=("tangent",))
-deflinear(rt.astype_tangent, "tangent, dtype")
+deflinear(rt.astype_tangent, "tangent, dtype, copy=True")
 deflinear(rt.items_tangent, "tangent_dict")
 # ------------------------------------------------------------------ helpers of the sum/divmod/diff/pad/sort/median/hypot/abs/det rules
 deflinear(rt.seq_sum, "tangents")
@@ -31,7 +31,8 @@ deflinear(rt.pad_jvp, "xp, da, pad_width, mode='constant', stat_length=None, ref
 deflinear(rt.pad_values_jvp, "xp, array, pad_width, mode, dvalues", linear_in=("dvalues",))
 deflinear(rt.sort_jvp, "xp, a, da, axis=-1", linear_in=("da",))
 deflinear(rt.median_jvp, "xp, a, da, axis=None, keepdims=False", linear_in=("da",))
-deflinear(rt.abs_jvp, "xp, x, t", linear_in=("t",))
+# Re(conj(x) t) / |x|: its x-derivative is Re(conj(sign_jvp(x, dx)) t), 0 for real x
+defjvp(rt.abs_jvp, "xp, x, t", None, "np.real(np.conj(rt.sign_jvp(np, x, dx)) * t)", "rt.abs_jvp(np, x, dt)")
 defjvp(
     rt.hypot_jvp,
     "xs, ts, r",
@@ -53,3 +54,97 @@ deflinear(rt.enumerate_tangent, "tangent")
 deflinear(rt.breshape, "tangent, *shape, order='C'", linear_in=("tangent",))
 deflinear(rt.bravel, "tangent, order='C'", linear_in=("tangent",))
 deflinear(rt.basarray, "xp, tangent", linear_in=("tangent",))
+# ------------------------------------------------------------------ helpers of pow/sign/std/norm/solve/prod/cumprod/arange
+# (parameter names here need not match the helpers': templates call them positionally; ``ans`` in a
+# template is the helper's own result, so a parameter holding a primal result is called s or p)
+defjvp(rt.pow_dy, "xp, x, p", None, "rt.safe_div(np, dx * p, x)", "rt.pow_dy(np, x, dp)")  # where(x == 0, 0, p log x)
+defjvp(rt.safe_div, "xp, num, den", None, "rt.safe_div(np, dnum, den)", "-rt.safe_div(np, dden * ans, den)")
+defjvp(rt.sign_jvp, "xp, x, t", None, "rt.sign_jvp_dx(np, x, t, dx)", "rt.sign_jvp(np, x, dt)")
+defjvp(
+    rt.sign_jvp_dx,
+    "xp, x, t, u",
+    None,
+    "rt.zero_unless_complex(np, x, ans, 'the third derivative of sign')",
+    "rt.sign_jvp_dx(np, x, dt, u)",
+    "rt.sign_jvp_dx(np, x, t, du)",
+)
+defzero(rt.zero_unless_complex)  # zeros for real x; raises for complex x, so never a wrong zero
+# (rt.unsupported has no rule: it always raises, and is called with no differentiated argument)
+defzero(rt.norm_power)  # a number from ord and the shape
+defjvp(rt.angle_jvp, "xp, z, t, deg=False", None, "rt.angle_jvp_dz(np, z, t, dz, deg)", "rt.angle_jvp(np, z, dt, deg)")
+defjvp(
+    rt.angle_jvp_dz,
+    "xp, z, t, u, deg=False",
+    None,
+    "rt.zero_unless_complex(np, z, ans, 'the third derivative of angle')",
+    "rt.angle_jvp_dz(np, z, dt, u, deg)",
+    "rt.angle_jvp_dz(np, z, t, du, deg)",
+)
+defjvp(
+    rt.std_jvp,
+    "xp, x, t, s, axis=None, ddof=0, keepdims=False",
+    None,
+    "rt.std_jvp(np, dx, t, s, axis, ddof, keepdims)",  # var_jvp is bilinear in (x, t)
+    "rt.std_jvp(np, x, dt, s, axis, ddof, keepdims)",
+    "-rt.safe_div(np, ds * ans, s)",
+)
+defjvp(
+    rt.norm_jvp,
+    "xp, x, t, s, ord=None, axis=None, keepdims=False",
+    None,
+    "rt.norm_jvp2(np, x, t, dx, s, ord, axis, keepdims)",
+    "rt.norm_jvp(np, x, dt, s, ord, axis, keepdims)",
+    "-rt.norm_power(ord, x, axis) * rt.safe_div(np, ds * ans, s)",
+)
+defjvp(
+    rt.norm_jvp2,
+    "xp, x, t, u, s, ord=None, axis=None, keepdims=False",
+    None,
+    "rt.unsupported(np, 'the third derivative of numpy.linalg.norm')",
+    "rt.norm_jvp2(np, x, dt, u, s, ord, axis, keepdims)",
+    "rt.norm_jvp2(np, x, t, du, s, ord, axis, keepdims)",
+    "rt.unsupported(np, 'the third derivative of numpy.linalg.norm')",
+)
+defjvp(
+    rt.solve_jvp_a,
+    "xp, a, t, x, b",
+    None,
+    "rt.solve_jvp_a(np, a, da, ans, b)",  # -solve(a, t x) moves with a like solve's own a-partial
+    "rt.solve_jvp_a(np, a, dt, x, b)",
+    "rt.solve_jvp_a(np, a, t, dx, b)",
+    None,
+)
+defjvp(
+    rt.prod_jvp,
+    "xp, x, t, s, axis=None, keepdims=False",
+    None,
+    "rt.prod_jvp2(np, x, t, dx, axis, keepdims)",
+    "rt.prod_jvp(np, x, dt, s, axis, keepdims)",
+    None,  # the product itself is used only for its shape
+)
+defjvp(
+    rt.prod_jvp2,
+    "xp, x, t, u, axis=None, keepdims=False",
+    None,
+    "rt.unsupported(np, 'the third derivative of prod')",
+    "rt.prod_jvp2(np, x, dt, u, axis, keepdims)",
+    "rt.prod_jvp2(np, x, t, du, axis, keepdims)",
+)
+defjvp(
+    rt.cumprod_jvp,
+    "xp, x, t, s, axis=None",
+    None,
+    "rt.cumprod_jvp2(np, x, t, dx, axis)",
+    "rt.cumprod_jvp(np, x, dt, s, axis)",
+    None,  # not used
+)
+defjvp(
+    rt.cumprod_jvp2,
+    "xp, x, t, u, axis=None",
+    None,
+    "rt.unsupported(np, 'the third derivative of cumprod')",
+    "rt.cumprod_jvp2(np, x, dt, u, axis)",
+    "rt.cumprod_jvp2(np, x, t, du, axis)",
+)
+deflinear(rt.arange_dstart, "xp, dstart, s, stop", linear_in=("dstart",))  # s (arange's result): its shape only
+deflinear(rt.arange_dstep, "xp, dstep, s", linear_in=("dstep",))
