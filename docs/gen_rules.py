@@ -61,6 +61,8 @@ def _math(rule):
             + ": tangent = the same call on the tangent"
             + ("" if len(rule.linear_in) == 1 else " of each, summed")
         )
+    if getattr(rule, "joint", None) is not None:
+        return f"one expression in all the tangents (a constant one is zeros): {_cell(_src(rule.joint))}"
     parts = []
     for pname, partial in rule.partials.items():
         if callable(partial) and not isinstance(partial, gast.AST):

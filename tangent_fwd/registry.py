@@ -50,7 +50,10 @@ class Param:
 
 
 class Rule:
-    """One primitive's tangent rule. ``kind`` is 'jvp' (per-argument partials), 'linear' or 'zero'."""
+    """One primitive's tangent rule. ``kind`` is 'jvp' (per-argument partials), 'linear' or 'zero'.
+    ``joint`` (jvp rules from :func:`_defjoint` only): one template in all the tangents at once."""
+
+    joint = None
 
     def __init__(self, op, name, kind, params=(), partials=None, linear_in=(), origin=None):
         self.op, self.name, self.kind = op, name, kind
@@ -200,6 +203,22 @@ def _check_linear_in(params, linear_in, rule_name):
             hint="list the parameters the op is linear in",
         )
     return tuple(linear_in)
+
+
+def _defjoint(op, params, template, name=None):
+    """A jvp rule whose tangent is ONE template in the tangents of all its differentiable parameters
+    (those whose ``d`` + name the template uses), an inactive one's tangent being zeros: for ops whose
+    tangent is not a sum of per-argument parts, like ``rt.iset`` (writes the new tangent into the old
+    tangent's array in place, as the first-order code writes into its own)."""
+    ps = parse_params(params)
+    rname = name or _display_name(op)
+    names = [p.name for p in ps]
+    allowed = set(names) | {"d" + n for n in names} | {"ans"} | set(MODULE_NAMES)
+    expr = _check_template(template, allowed, rname)
+    used = {n.id for n in gast.walk(expr) if isinstance(n, gast.Name)}
+    rule = Rule(op, rname, "jvp", ps, {n: expr for n in names if "d" + n in used}, origin=_caller())
+    rule.joint = expr
+    return _register(_RULES, id(op), rule)
 
 
 def deflinear(op, params="x", linear_in=None, name=None):

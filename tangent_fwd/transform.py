@@ -1429,6 +1429,8 @@ class FunctionTransformer(FactoredMixin):
                 "rt": nodes.name(self.unit.rt),
             }
         )
+        if rule.joint is not None:
+            return self._joint_contribution(rule, bound, base)
         contribs = []
         for pname, partial in rule.partials.items():
             entry = bound.get(pname)
@@ -1471,6 +1473,18 @@ class FunctionTransformer(FactoredMixin):
             # operand may broadcast the result to a larger shape than the tangent has
             contribs[0] = self.rt_call("expand", contribs[0], nodes.name(ANS))
         return _sum(contribs)
+
+    def _joint_contribution(self, rule, bound, base):
+        """A rule with one template in all the tangents (registry._defjoint): inactive ones are zeros."""
+        entries = {p: bound.get(p) for p in rule.partials}
+        tans = {p: self.t(e[0]) if e is not None and not isinstance(e, list) else None for p, e in entries.items()}
+        if all(t is None for t in tans.values()):
+            return None
+        m = dict(base)
+        for p, e in entries.items():
+            zero = self.zeros_of(e[0]) if e is not None and not isinstance(e, list) else nodes.const(0.0)
+            m["d" + p] = tans[p] if tans[p] is not None else zero
+        return nodes.substitute(rule.joint, m)
 
     # ------------------------------------------------------------------ vector mode
     def per_direction(self, build, tan):

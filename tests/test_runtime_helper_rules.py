@@ -111,6 +111,13 @@ def _hessian_fd(f, x):
     return np.stack([(grad(x + h * e) - grad(x - h * e)) / (2 * h) for e in np.eye(x.size)], axis=-1)
 
 
+def inplace_view(x):
+    r = x * x
+    v = r[:2]  # a view: the first-order code holds dv = dr[:2], the second-order ddv = ddr[:2]
+    r *= x  # dr = rt.iset(dr, ...) writes into dr; its rule must write into ddr likewise
+    return np.sum(v * v * x[:2])
+
+
 _rng = np.random.default_rng(10)
 CASES = [
     (norm2, _rng.standard_normal(5)),
@@ -125,6 +132,7 @@ CASES = [
     (absolute, _rng.standard_normal(5)),
     (solve, _rng.standard_normal(12)),
     (angle, _rng.standard_normal(6)),
+    (inplace_view, np.array([0.3, -0.7, 1.2])),
 ]
 
 

@@ -2,16 +2,17 @@
 (forward-over-forward: ``forward_diff(forward_diff(f))``)."""
 
 from .. import runtime as rt
-from ..registry import defjvp, deflinear, defzero
+from ..registry import _defjoint, defjvp, deflinear, defzero
 
 # ------------------------------------------------------------------ structural
 defzero(rt.zeros_like)
 defzero(rt.sign)
 deflinear(rt.fresh, "tangent")
 deflinear(rt.snapshot, "value")
-defjvp(
-    rt.iset, "tangent, value, primal=None", None, "rt.iset(rt.zeros_like(tangent), dvalue, primal)", None
-)  # the result is value (written into tangent): not linear in tangent
+# the result is value written into tangent's array: its tangent is dvalue written into dtangent's
+# array in place (views of dtangent see it, as views of tangent see the first-order write); a
+# constant tangent or value contributes zeros
+_defjoint(rt.iset, "tangent, value, primal=None", "rt.iset(dtangent, dvalue, primal)")
 defjvp(rt.log, "xp, x", None, "dx / x")
 # ------------------------------------------------------------------ rules' helpers: linear in the tangent, piecewise constant in x
 deflinear(rt.extremum_jvp, "xp, x, dx, ans, axis=None, keepdims=False", linear_in=("dx",))
