@@ -169,6 +169,8 @@ def _expand(xp, ans, axis, keepdims):
 def extremum_jvp(xp, x, dx, ans, axis=None, keepdims=False):
     """Tangent of max/min over ``axis``: the tangent at the first arg-extremum (NumPy's argmax/argmin
     convention, and the backprop baseline's). A length-2 axis (2x2 pooling) is a pairwise blend."""
+    if isinstance(x, (list, tuple)):  # np.max([a, b, c]): the stacked values and tangents
+        x, dx = xp.asarray(x), xp.asarray(dx)
     if getattr(x, "ndim", 0) == 0:  # a Python number or a 0-d array: max(x) is x
         return dx
     if (

@@ -186,6 +186,15 @@ def test_max_min_of_a_float():
         assert float(t) == 10.0
 
 
+def extrema_of_lists(x, y):
+    return np.max([x, y, 0.5]) + np.min([x, y]) * 2.0 + np.sum(np.cumprod([x, y, 2.0]))
+
+
+def test_max_min_cumprod_of_lists():
+    _check(extrema_of_lists, 0.3, -0.9)
+    _check(extrema_of_lists, 0.9, 0.7)
+
+
 # ------------------------------------------------------------------ cumprod: exact with zeros, O(n log n)
 def cumprod(x):
     return np.cumprod(x)
