@@ -168,6 +168,8 @@ class Activity:
                 names = self.written(n)
             elif isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute) and n.func.attr in MUTATING_METHODS:
                 names = effects.bases(n.func.value, resolve, is_user_function)
+            elif isinstance(n, gast.Call):
+                names = self.library_writes(n)
             for name in names:
                 mutated.add(name)
                 writes.setdefault(name, n)
@@ -229,6 +231,13 @@ class Activity:
             self.active.update(self.written(target))
         elif isinstance(target, gast.Attribute):
             self.active.add(effects.UNTRACKED)  # refused in run(): an object's attribute is not followed
+
+    def library_writes(self, call):
+        """Names whose memory a library callable writes in place (``np.copyto(dst, ...)``,
+        ``rt.iset(tangent, ...)`` in generated code that is differentiated again)."""
+        obj = self.resolve(call.func)
+        positions = effects.writes_of(obj) if obj is not None else ()
+        return [b for i in positions if i < len(call.args) for b in effects.bases(call.args[i], self.resolve)]
 
     def resolve(self, node):
         """The object a non-local expression denotes, or None."""
@@ -301,6 +310,7 @@ class Activity:
             if any(self.expr(a) for a in call.args) or any(self.expr(k.value) for k in call.keywords):
                 for name in self.callee_mutations(call):
                     self.active.add(name)
+                self.active.update(self.library_writes(call))
         if isinstance(s, gast.Expr) and isinstance(s.value, gast.Call):
             f = s.value.func
             if isinstance(f, gast.Attribute) and f.attr in MUTATING_METHODS:

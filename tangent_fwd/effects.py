@@ -61,6 +61,25 @@ UNTRACKED = "<memory of an object attribute or module global>"
 STORING_METHODS = frozenset({"append", "extend", "insert", "setdefault", "update", "add"})
 
 
+def _writers():
+    from . import runtime as rt  # noqa: PLC0415 (runtime imports nothing of the compiler)
+
+    table = {rt.iset: (0,), np.copyto: (0,), np.put: (0,), np.place: (0,), np.putmask: (0,)}
+    table[np.fill_diagonal] = (0,)
+    return {id(f): (f, pos) for f, pos in table.items()}
+
+
+_WRITERS = []
+
+
+def writes_of(obj):
+    """Positions of the arguments that library callable ``obj`` writes in place (empty if none)."""
+    if not _WRITERS:
+        _WRITERS.append(_writers())
+    entry = _WRITERS[0].get(id(obj))
+    return entry[1] if entry is not None and entry[0] is obj else ()
+
+
 def is_view_function(obj):
     return VIEW_FUNCTIONS.get(id(obj)) is obj
 

@@ -15,7 +15,7 @@ import operator as _op
 import gast
 import numpy as _np
 
-from . import nodes, optimize, registry
+from . import effects, nodes, optimize, registry
 from .activity import MUTATING_METHODS, Activity
 from .activity import _flatten as _flat
 from .errors import MissingRuleError, TransformError, UnsupportedSyntaxError
@@ -321,6 +321,10 @@ class FunctionTransformer(FactoredMixin):
                 ):
                     live.add(n.func.value.id)
                 live.update(self.act.callee_mutations(n))
+                written = self.act.library_writes(n)
+                if written:
+                    live.update(written)
+                    has_inplace = True
                 if not has_inplace and self.user_callee(n) is not None:
                     has_inplace = True  # a callee may write into what we pass it
         self.mutated = set(live)
@@ -668,8 +672,18 @@ class FunctionTransformer(FactoredMixin):
         self.state, self.zero_value = dict(s0), dict(z0)
         orelse = self.block(s.orelse)
         s2, z2 = self.state, self.zero_value
+        # a name first bound on one path only may be unbound after the if: a maybe-zero tangent of a user
+        # name is settled on that path (never read where it may be unbound); temporaries are dead
+        one_path = (set(s1) ^ set(s2)) - set(s0)
+        for state, branch in ((s1, body), (s2, orelse)):
+            if not _terminates(branch):
+                self.state = state
+                self.settle([n for n in one_path if n in state and n not in self.namer.temps], branch)
+        self.state = s2
         self.zero_value = {k: v for k, v in z1.items() if z2.get(k) is v}
         self.state = self.join(s1, body, s2, orelse, z1, z2)
+        for n in one_path & self.namer.temps:
+            self.state.pop(n, None)
         out.append(nodes.if_(nodes.clone(s.test), body, orelse))
 
     def join(self, s1, out1, s2, out2, z1, z2):
@@ -1387,6 +1401,10 @@ class FunctionTransformer(FactoredMixin):
                 return self.rt_call("breshape", tan, nodes.clone(call.args[1]))
             if kind == "ravel" and len(call.args) == 1:
                 return self.rt_call("bravel", tan)
+        if self.vector and rule.kind in ("linear", "jvp"):
+            view = self.vector_view(rule, call, receiver)
+            if view is not None:
+                return view
         if rule.kind == "linear":
             contribs = []
             for pname in rule.linear_in:
@@ -1396,7 +1414,9 @@ class FunctionTransformer(FactoredMixin):
                 for node, loc in entry if isinstance(entry, list) else [entry]:
                     tan = self.t(node)
                     if tan is not None:
-                        if self.vector:
+                        if self.vector and rule.op in (list, tuple):  # the same leaves (or rows), not copies
+                            contribs.append(_replace_arg(call, loc, self.rt_call("biter", tan)))
+                        elif self.vector and rule.name not in _BATCH_TRANSPARENT:
                             contribs.append(self.per_direction(lambda tk: _replace_arg(call, loc, tk), tan))
                         else:
                             contribs.append(_replace_arg(call, loc, tan))
@@ -1487,6 +1507,46 @@ class FunctionTransformer(FactoredMixin):
         return nodes.substitute(rule.joint, m)
 
     # ------------------------------------------------------------------ vector mode
+    def vector_view(self, rule, call, receiver):
+        """Vector mode, a function or method that may return a view of its first argument (transpose,
+        expand_dims, split, astype(copy=False)...): the tangent is one batched view of the batched
+        tangent (rt.bview), so writes through it reach the base's tangent as the primal's reach the base."""
+        if receiver is not None:
+            name = rule.name[1:-2] if rule.name.endswith("()") else None
+            if name not in effects.VIEW_METHODS or rule.kind != "linear" or rule.linear_in != ("self",):
+                return None
+            tan = self.t(receiver)
+            if tan is None:
+                return None
+            func = nodes.const(name)
+        else:
+            may_view = effects.is_view_function(rule.op) or (
+                rule.op is _np.array
+                and any(
+                    k.arg == "copy" and not (isinstance(k.value, gast.Constant) and k.value.value)
+                    for k in call.keywords
+                )
+            )
+            if not (may_view and call.args):
+                return None
+            if rule.kind == "linear" and rule.linear_in[:1] != (rule.params[0].name,):
+                return None
+            if rule.kind == "jvp" and (len(call.args) != 1 or list(rule.partials) != [rule.params[0].name]):
+                return None
+            if any(isinstance(a, gast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
+                return None
+            tan = self.t(call.args[0])
+            if tan is None or any(self.t(a) is not None for a in call.args[1:]):
+                return None
+            func = nodes.clone(call.func)
+            call = gast.Call(func=call.func, args=call.args[1:], keywords=call.keywords)
+        return nodes.call(
+            nodes.attr(nodes.name(self.unit.rt), "bview"),
+            [nodes.name(self.unit.xp), func, tan]
+            + [nodes.clone(a) for a in (call.args if receiver is None else call.args)],
+            [(k.arg, nodes.clone(k.value)) for k in call.keywords],
+        )
+
     def per_direction(self, build, tan):
         """``build(tangent_k)`` for each of the K directions, stacked: the form every rule has."""
         kvar = self.namer.fresh("k")
@@ -1533,6 +1593,8 @@ ANS_MAP = {"ans": nodes.name(ANS)}
 
 _MATMUL = (_op.matmul, _np.matmul)
 _VIEW_FUNCS = {_np.asarray: "asarray", _np.reshape: "reshape", _np.ravel: "ravel"}
+# Methods whose rule applies to a batched tangent as it is (containers hold batched leaves).
+_BATCH_TRANSPARENT = frozenset({".clip()", ".get()", ".copy()", ".astype()"})
 _ELEMENTWISE = (
     _op.add,
     _op.sub,
@@ -1553,7 +1615,7 @@ def _is_elementwise(rule):
     """Rules whose templates broadcast over a leading direction axis unchanged."""
     op = rule.op
     if op is None:
-        return rule.name == ".clip()"
+        return rule.name in _BATCH_TRANSPARENT
     return (
         isinstance(op, _np.ufunc)
         or op in _ELEMENTWISE
