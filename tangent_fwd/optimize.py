@@ -54,6 +54,16 @@ def fold(e):
     ):
         same = e.left.value is e.comparators[0].value
         return nodes.const(same if isinstance(e.ops[0], gast.Is) else not same)
+    if (
+        isinstance(e, gast.Compare)
+        and len(e.ops) == 1
+        and _num(e.left)
+        and _num(e.comparators[0])
+        and isinstance(e.ops[0], (gast.Eq, gast.NotEq))
+    ):
+        # as 0/1, so it folds on in arithmetic: x ** (y - 1 + (y == 0)) at y = 2 is x ** 1, then x
+        same = e.left.value == e.comparators[0].value
+        return nodes.const(int(same if isinstance(e.ops[0], gast.Eq) else not same))
     if isinstance(e, gast.IfExp) and isinstance(e.test, gast.Constant):
         return e.body if e.test.value else e.orelse
     return e

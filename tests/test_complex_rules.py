@@ -99,6 +99,10 @@ def holomorphic(z):
     return np.exp(z) * z**3 / (1.0 + z * z) + np.sin(z)
 
 
+def complex_exponent(z):
+    return z ** (0.5 + 1j) + z**1j + np.power(z, 1j * np.ones(np.shape(z)))
+
+
 ARRAY_CASES = [
     (abs_np, (5,)),
     (abs_builtin, (2, 3)),
@@ -117,6 +121,7 @@ ARRAY_CASES = [
     (angle, (5,)),
     (parts, (4,)),
     (holomorphic, (3,)),
+    (complex_exponent, (3,)),
 ]
 
 
@@ -125,7 +130,7 @@ def test_complex_array_matches_finite_differences(f, shape):
     _check(f, _z(np.random.default_rng(len(shape) * 7 + shape[0]), *shape))
 
 
-@pytest.mark.parametrize("f", [abs_builtin, abs_np, sign, angle])
+@pytest.mark.parametrize("f", [abs_builtin, abs_np, sign, angle, complex_exponent])
 def test_python_complex_scalar(f):
     _check(f, complex(0.6, -1.3))
 

@@ -9,7 +9,7 @@ defjvp(builtins.abs, "x", "rt.abs_jvp(np, x, dx)")  # Re(conj(x) dx) / |x| for c
 defjvp(
     builtins.pow,
     "base, exp, mod=None",
-    "exp * base ** (exp - 1 + 0 ** (exp * exp)) * dbase",
+    "exp * base ** (exp - 1 + (exp == 0)) * dbase",
     "dexp * rt.pow_dy(np, base, ans)",
 )
 defjvp(builtins.sum, "iterable, start=0", "rt.seq_sum(diterable)", "dstart")

@@ -56,9 +56,9 @@ defjvp(np.cbrt, U, "dx / (3 * ans * ans)")
 defjvp(np.square, U, "2 * x * dx")
 defjvp(np.reciprocal, U, "-dx * ans * ans")
 # d(x**y)/dx = y * x**(y - 1), taken as 0 at y == 0 (also at x == 0, where x**-1 is inf; JAX's
-# convention): the exponent y - 1 + 0**(y*y) is y - 1 except at y == 0, where it is 0 (so x**0 == 1
-# and y * 1 == 0). For a constant y it folds away at compile time (x**2 -> 2 * x * dx).
-POW_DX = "x2 * x1 ** (x2 - 1 + 0 ** (x2 * x2)) * dx1"
+# convention): the exponent y - 1 + (y == 0) is y - 1 except at y == 0, where it is 0 (so x**0 == 1
+# and y * 1 == 0; real or complex y). For a constant y it folds at compile time (x**2 -> 2 * x * dx).
+POW_DX = "x2 * x1 ** (x2 - 1 + (x2 == 0)) * dx1"
 defjvp(np.power, B, POW_DX, "dx2 * rt.pow_dy(np, x1, ans)")
 defjvp(np.float_power, B, POW_DX, "dx2 * rt.pow_dy(np, x1, ans)")
 defjvp(np.add, B, "dx1", "dx2")

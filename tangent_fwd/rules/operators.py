@@ -9,9 +9,9 @@ defjvp(operator.add, "x, y", "dx", "dy")
 defjvp(operator.sub, "x, y", "dx", "-dy")
 defjvp(operator.mul, "x, y", "dx * y", "x * dy")
 defjvp(operator.truediv, "x, y", "dx / y", "-(dy * ans) / y")
-# y * x**(y - 1), 0 at y == 0 (the exponent's 0**(y*y) is 1 there and 0 elsewhere; it folds away
-# for a constant y): numpy.power's rule, see numpy_rules.py
-defjvp(operator.pow, "x, y", "y * x ** (y - 1 + 0 ** (y * y)) * dx", "dy * rt.pow_dy(np, x, ans)")
+# y * x**(y - 1), 0 at y == 0 (the exponent is 0 there: no 0 * inf at x == 0); for a constant y it
+# folds to y - 1 at compile time: numpy.power's rule, see numpy_rules.py
+defjvp(operator.pow, "x, y", "y * x ** (y - 1 + (y == 0)) * dx", "dy * rt.pow_dy(np, x, ans)")
 defjvp(operator.matmul, "x, y", "dx @ y", "x @ dy")
 defjvp(operator.mod, "x, y", "dx", "-dy * (x // y)")
 defjvp(operator.neg, "x", "-dx")

@@ -4,7 +4,7 @@ def power_sum_jvp(x, n, dx):
     dacc = 0.0
     for i in range(n):
         t1 = x ** i
-        dt1 = i * x ** (i - 1 + 0 ** (i * i)) * dx
+        dt1 = i * x ** (i - 1 + (i == 0)) * dx
         acc = acc + t1
         dacc = dacc + dt1
     return acc, dacc
