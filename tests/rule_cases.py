@@ -2447,7 +2447,12 @@ RULE_CASES = {
     np.clip: [
         C(n_clip, distinct(6)),
         C(n_clip_bounds, np.array([-2.0, 0.1, 2.0, -0.1]), np.full(4, -0.5), np.full(4, 0.5)),
-        C(n_clip_kw, np.array([-2.0, 0.1, 2.0, -0.1]), np.full(4, -0.5), np.full(4, 0.5)),
+        # np.clip's min=/max= keywords exist from NumPy 2.1
+        *(
+            [C(n_clip_kw, np.array([-2.0, 0.1, 2.0, -0.1]), np.full(4, -0.5), np.full(4, 0.5))]
+            if np.lib.NumpyVersion(np.__version__) >= "2.1.0"
+            else []
+        ),
     ],
     np.conjugate: [C(n_conj, cplx(2, 3)), C(n_conjugate, a(2, 3))],
     np.angle: [C(n_angle, c12(2, 3))],

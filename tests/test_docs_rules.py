@@ -1,7 +1,10 @@
 """docs/rules.md is generated from the registry (docs/gen_rules.py) and must not drift from it."""
 
 import importlib.util
+import math
 import os
+
+import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DOC = os.path.join(ROOT, "docs", "rules.md")
@@ -14,6 +17,9 @@ def _gen():
     return mod
 
 
+@pytest.mark.skipif(
+    not hasattr(math, "exp2"), reason="docs/rules.md lists math.exp2 and math.cbrt, registered from Python 3.11"
+)
 def test_rules_md_matches_the_registry():
     expected = _gen().render()
     with open(DOC, encoding="utf-8") as fh:
