@@ -885,6 +885,8 @@ def det_jvp(xp, a, da, ans):
     ones = xp.ones_like(s[..., :1])
     left = xp.cumprod(xp.concatenate([ones, s[..., :-1]], axis=-1), axis=-1)
     right = xp.flip(xp.cumprod(xp.flip(xp.concatenate([s[..., 1:], ones], axis=-1), axis=-1), axis=-1), axis=-1)
+    if _is_complex(u):  # unitary factors: adj(a) = det(u) det(vh) vh^H adj(s) u^H
+        u, vh = xp.conj(u), xp.conj(vh)
     m = xp.swapaxes(u, -1, -2) @ da @ xp.swapaxes(vh, -1, -2)
     return sign * xp.sum(left * right * xp.diagonal(m, axis1=-2, axis2=-1), axis=-1)
 

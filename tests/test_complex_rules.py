@@ -103,6 +103,16 @@ def complex_exponent(z):
     return z ** (0.5 + 1j) + z**1j + np.power(z, 1j * np.ones(np.shape(z)))
 
 
+def det(z):
+    return np.linalg.det(z)
+
+
+def det_singular(z):
+    z = z.copy()
+    z[-1] = 0.0  # exactly singular: the SVD path of rt.det_jvp
+    return np.linalg.det(z)
+
+
 ARRAY_CASES = [
     (abs_np, (5,)),
     (abs_builtin, (2, 3)),
@@ -122,6 +132,8 @@ ARRAY_CASES = [
     (parts, (4,)),
     (holomorphic, (3,)),
     (complex_exponent, (3,)),
+    (det, (3, 3)),
+    (det_singular, (3, 3)),
 ]
 
 
