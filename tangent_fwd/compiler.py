@@ -57,6 +57,7 @@ class Unit:
         self.xp = self.const(self.backend.module, "xp")
         self.rt = self.const(runtime, "rt")
         root = self.request(self.root_func, self.wrt, self.structs)
+        root.is_root = True  # its tangent parameters are the caller's: never written in place
         while True:
             pending = [s for s in self.order if s.node is None]
             if not pending:

@@ -62,6 +62,20 @@ def fresh(tangent):
     return copy() if copy is not None else tangent
 
 
+def own(tangent):
+    """A copy of an input tangent that the generated function writes in place (containers and arrays,
+    all the way down), so that the caller's tangent is never changed."""
+    if isinstance(tangent, dict):
+        return {k: own(v) for k, v in tangent.items()}
+    if isinstance(tangent, list):
+        return [own(v) for v in tangent]
+    if isinstance(tangent, tuple):
+        items = [own(v) for v in tangent]
+        return type(tangent)(*items) if hasattr(tangent, "_fields") else tuple(items)
+    copy = getattr(tangent, "copy", None)
+    return copy() if copy is not None and hasattr(tangent, "shape") else tangent
+
+
 def iset(tangent, value, primal=None):
     """The tangent of an in-place update ``r op= v``: written into ``tangent`` where the primal ``r``
     is an array updated in place (so views of the tangent see the change, as views of ``r`` do),
@@ -838,6 +852,15 @@ def angle_jvp_dz(xp, z, t, u, deg=False):
     out = xp.imag(xp.conj(u) * t) / q1 - 2 * xp.imag(xp.conj(z) * t) * xp.real(xp.conj(z) * u) / (q1 * q1)
     out = xp.where(zero, 0, out)
     return out * (180.0 / math.pi) if deg else out
+
+
+def slogdet_jvp(xp, a, t, sign):
+    """Tangent of ``slogdet(a)`` = (sign, logabsdet), with tr = trace(solve(a, t)): d logabsdet =
+    Re(tr) (real-valued), d sign = sign * i Im(tr) (0 for a real matrix: the sign is piecewise constant)."""
+    tr = xp.trace(xp.linalg.solve(a, t), axis1=-2, axis2=-1)
+    if _is_complex(tr) or _is_complex(sign):
+        return TangentTuple((sign * 1j * xp.imag(tr), xp.real(tr)))
+    return TangentTuple((zeros_like(sign), tr))
 
 
 def solve_jvp_a(xp, a, t, x, b):

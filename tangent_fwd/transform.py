@@ -58,6 +58,7 @@ class Spec:
         self.structs = {}  # parameter -> structure of its factored tangent (see factored.py)
         self.node = None
         self.temps = set()
+        self.is_root = False
 
 
 def _terminates(stmts):
@@ -248,6 +249,13 @@ class FunctionTransformer(FactoredMixin):
             if p.id in self.act.active:
                 self.state[p.id] = LIVE if p.id in self.spec.active_params else ZERO
         out.extend(self.lr_setup())
+        if self.spec.is_root and self.parent is None:
+            # the caller's tangents are directions it may reuse (a forward-gradient step does): where the
+            # function writes a parameter in place, its tangent is written into a copy of its own
+            for p in self.spec.active_params:
+                if p in self.force_live and self.state.get(p) == LIVE:
+                    d = self.tangent_name(p)
+                    out.append(nodes.assign(d, self.rt_call("own", nodes.name(d))))
         for n in sorted(self.force_live):
             self.materialize(n, out)
         tparams = [self.tangent_name(p) for p in self.spec.active_params]

@@ -1986,6 +1986,10 @@ def t_fresh(x):
     return rt.fresh(x)
 
 
+def t_own(x):
+    return rt.own(x) * 2.0
+
+
 def t_log(x):
     return rt.log(np, x)
 
@@ -2190,6 +2194,16 @@ def t_angle_jvp(z, t):
 
 def t_angle_jvp_dz(z, t, u):
     return rt.angle_jvp_dz(np, z, t, u, True)
+
+
+def l_slogdet_c(z):
+    sign, logabs = np.linalg.slogdet(z)
+    return sign * logabs + logabs
+
+
+def t_slogdet_jvp(a, t):
+    sign, _ = np.linalg.slogdet(a)
+    return rt.slogdet_jvp(np, a, t, sign)
 
 
 def t_pow_dy(x, p):
@@ -2543,7 +2557,11 @@ RULE_CASES = {
         C(l_det, np.array([[1.0, 2.0, 0.5], [2.0, 4.0, 1.0], [0.3, -0.7, 1.1]])),  # singular
         C(l_det, np.array([[1.0, 2.0], [2.0, 4.0]])),
     ],
-    np.linalg.slogdet: [C(l_slogdet, wellcond(3)), C(l_slogdet_unpack, -wellcond(3))],
+    np.linalg.slogdet: [
+        C(l_slogdet, wellcond(3)),
+        C(l_slogdet_unpack, -wellcond(3)),
+        C(l_slogdet_c, c12(3, 3) + 2.0 * np.eye(3)),
+    ],
     np.linalg.norm: [
         C(l_norm, a(4)),
         C(l_norm, a(2, 3)),
@@ -2699,6 +2717,7 @@ RULE_CASES = {
     rt.zeros_like: [Z(t_zeros_like, a(3))],
     rt.sign: [Z(t_sign, a(3)), Z(t_sign, -0.5)],
     rt.fresh: [C(t_fresh, a(3))],
+    rt.own: [C(t_own, a(3))],
     rt.log: [C(t_log, pos(3)), C(t_log_float, s(0.5, 2))],
     rt.extremum_jvp: [C(t_extremum_jvp, distinct(2, 3), a(2, 3))],
     rt.builtin_extremum_jvp: [C(t_builtin_extremum_jvp, 0.3, -0.4, s(), s())],
@@ -2725,6 +2744,7 @@ RULE_CASES = {
         C(t_angle_jvp_dz, c12(4), c12(4), c12(4), diff=(1, 2)),
         C(t_angle_jvp_dz, a12(3), a12(3), a12(3)),
     ],
+    rt.slogdet_jvp: [C(t_slogdet_jvp, wellcond(3), a12(3, 3)), C(t_slogdet_jvp, c12(3, 3) + 2 * np.eye(3), c12(3, 3), diff=(1,))],
     rt.pow_dy: [C(t_pow_dy, a12(4, lo=0.5, hi=2.0), a12(4)), C(t_pow_dy, 1.7, 0.4)],
     rt.safe_div: [C(t_safe_div, a12(3), a12(3, lo=0.5, hi=2.0)), C(t_safe_div, 0.3, 1.4)],
     rt.sign_jvp: [C(t_sign_jvp, c12(4), c12(4)), C(t_sign_jvp, a12(4), a12(4))],

@@ -166,6 +166,10 @@ for _name in (
     "__isub__",
     "__imul__",
     "__itruediv__",
+    "__ipow__",
+    "__imatmul__",
+    "__ifloordiv__",
+    "__imod__",
 ):
     setattr(StrictArray, _name, _binary(_name))
 for _name in ("__divmod__", "__rdivmod__"):

@@ -8,6 +8,7 @@ from ..registry import _defjoint, defjvp, deflinear, defzero
 defzero(rt.zeros_like)
 defzero(rt.sign)
 deflinear(rt.fresh, "tangent")
+deflinear(rt.own, "tangent")
 deflinear(rt.snapshot, "value")
 # the result is value written into tangent's array: its tangent is dvalue written into dtangent's
 # array in place (views of dtangent see it, as views of tangent see the first-order write); a
@@ -146,6 +147,15 @@ defjvp(
     "rt.unsupported(np, 'the third derivative of cumprod')",
     "rt.cumprod_jvp2(np, x, dt, u, axis)",
     "rt.cumprod_jvp2(np, x, t, du, axis)",
+)
+defjvp(
+    rt.slogdet_jvp,
+    "xp, a, t, s",
+    None,
+    "rt.slogdet_jvp(np, a, -(da @ np.linalg.solve(a, t)), s)",  # tr(a^-1 t) moves by -tr(a^-1 da a^-1 t)
+    "rt.slogdet_jvp(np, a, dt, s)",
+    "rt.TangentTuple((rt.zero_unless_complex(np, s, ans[0], 'the second derivative of slogdet'), "
+    "rt.zeros_like(ans[1])))",  # the sign is piecewise constant for a real matrix
 )
 deflinear(rt.arange_dstart, "xp, dstart, s, stop", linear_in=("dstart",))  # s (arange's result): its shape only
 deflinear(rt.arange_dstep, "xp, dstep, s", linear_in=("dstep",))
