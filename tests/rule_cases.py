@@ -2744,7 +2744,10 @@ RULE_CASES = {
         C(t_angle_jvp_dz, c12(4), c12(4), c12(4), diff=(1, 2)),
         C(t_angle_jvp_dz, a12(3), a12(3), a12(3)),
     ],
-    rt.slogdet_jvp: [C(t_slogdet_jvp, wellcond(3), a12(3, 3)), C(t_slogdet_jvp, c12(3, 3) + 2 * np.eye(3), c12(3, 3), diff=(1,))],
+    rt.slogdet_jvp: [
+        C(t_slogdet_jvp, wellcond(3), a12(3, 3)),
+        C(t_slogdet_jvp, c12(3, 3) + 2 * np.eye(3), c12(3, 3), diff=(1,)),
+    ],
     rt.pow_dy: [C(t_pow_dy, a12(4, lo=0.5, hi=2.0), a12(4)), C(t_pow_dy, 1.7, 0.4)],
     rt.safe_div: [C(t_safe_div, a12(3), a12(3, lo=0.5, hi=2.0)), C(t_safe_div, 0.3, 1.4)],
     rt.sign_jvp: [C(t_sign_jvp, c12(4), c12(4)), C(t_sign_jvp, a12(4), a12(4))],

@@ -113,6 +113,11 @@ def det_singular(z):
     return np.linalg.det(z)
 
 
+def slogdet(z):
+    sign, logabsdet = np.linalg.slogdet(z + 3.0 * np.eye(3))
+    return logabsdet * sign
+
+
 ARRAY_CASES = [
     (abs_np, (5,)),
     (abs_builtin, (2, 3)),
@@ -134,6 +139,7 @@ ARRAY_CASES = [
     (complex_exponent, (3,)),
     (det, (3, 3)),
     (det_singular, (3, 3)),
+    (slogdet, (3, 3)),
 ]
 
 

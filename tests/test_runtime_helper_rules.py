@@ -111,6 +111,11 @@ def _hessian_fd(f, x):
     return np.stack([(grad(x + h * e) - grad(x - h * e)) / (2 * h) for e in np.eye(x.size)], axis=-1)
 
 
+def logdet(x):
+    sign, logabsdet = np.linalg.slogdet(np.reshape(x, (3, 3)) + 3.0 * np.eye(3))
+    return logabsdet * sign
+
+
 def inplace_view(x):
     r = x * x
     v = r[:2]  # a view: the first-order code holds dv = dr[:2], the second-order ddv = ddr[:2]
@@ -133,6 +138,7 @@ CASES = [
     (solve, _rng.standard_normal(12)),
     (angle, _rng.standard_normal(6)),
     (inplace_view, np.array([0.3, -0.7, 1.2])),
+    (logdet, _rng.standard_normal(9)),
 ]
 
 

@@ -157,11 +157,7 @@ deflinear(
 defjvp(np.linalg.inv, "a", "-(ans @ da @ ans)")
 defjvp(np.linalg.solve, "a, b", "rt.solve_jvp_a(np, a, da, ans, b)", "np.linalg.solve(a, db)")
 defjvp(np.linalg.det, "a", "rt.det_jvp(np, a, da, ans)")
-defjvp(
-    np.linalg.slogdet,
-    "a",
-    "rt.TangentTuple((rt.zeros_like(ans[0]), np.trace(np.linalg.solve(a, da), axis1=-2, axis2=-1)))",
-)
+defjvp(np.linalg.slogdet, "a", "rt.slogdet_jvp(np, a, da, ans[0])")  # real logabsdet: Re tr(a^-1 da)
 defjvp(np.linalg.norm, "x, ord=None, axis=None, keepdims=False", "rt.norm_jvp(np, x, dx, ans, ord, axis, keepdims)")
 # ------------------------------------------------------------------ shape and indexing (all linear)
 deflinear(np.reshape, "a, /, shape=None, order='C', *, newshape=None, copy=None")
