@@ -154,7 +154,7 @@ class Activity:
 
         resolve = self.resolve
         # kept: the transform reuses the function body's aliases
-        aliases = self.aliases = effects.aliases(body, resolve, is_user_function)
+        aliases = self.aliases = effects.aliases(body, resolve)
         mutated = set()
         writes = {}  # name -> the first statement that writes into it in place
         kinds = (gast.AugAssign, gast.Subscript, gast.Attribute, gast.Call)
@@ -167,7 +167,7 @@ class Activity:
             elif isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store):
                 names = self.written(n)
             elif isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute) and n.func.attr in MUTATING_METHODS:
-                names = effects.bases(n.func.value, resolve, is_user_function)
+                names = effects.bases(n.func.value, resolve)
             elif isinstance(n, gast.Call):
                 names = self.library_writes(n)
             for name in names:
@@ -251,7 +251,7 @@ class Activity:
             root = root.value
         if isinstance(root, gast.Name):
             return (root.id,)
-        return tuple(effects.bases(root, self.resolve, is_user_function))
+        return tuple(effects.bases(root, self.resolve))
 
     def _mark_structured(self, target, act):
         if isinstance(act, tuple) and isinstance(target, (gast.Tuple, gast.List)) and len(act) == len(target.elts):

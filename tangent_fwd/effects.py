@@ -19,6 +19,8 @@ import gast
 import numpy as np
 
 from . import nodes
+from . import runtime as rt
+from .parse import MISSING, FunctionInfo, is_user_function, local_names
 
 # Methods and attributes whose result may be a view of the receiver.
 VIEW_METHODS = frozenset(
@@ -62,8 +64,6 @@ STORING_METHODS = frozenset({"append", "extend", "insert", "setdefault", "update
 
 
 def _writers():
-    from . import runtime as rt  # noqa: PLC0415 (runtime imports nothing of the compiler)
-
     table = {rt.iset: (0,), np.copyto: (0,), np.put: (0,), np.place: (0,), np.putmask: (0,)}
     table[np.fill_diagonal] = (0,)
     return {id(f): (f, pos) for f, pos in table.items()}
@@ -96,12 +96,12 @@ ACCESS_METHODS = frozenset({"get", "setdefault", "pop", "popitem", "values", "it
 _CONTAINERS = (list, tuple, dict, set, frozenset)
 
 
-def bases(e, resolve=None, is_user_function=None):
+def bases(e, resolve=None):
     """Names whose memory the value of expression ``e`` may share (``UNTRACKED`` for memory reached
     through an object attribute). ``resolve(node)`` gives the object a non-local expression denotes."""
 
     def rec(x):
-        return bases(x, resolve, is_user_function)
+        return bases(x, resolve)
 
     while True:
         if isinstance(e, gast.Name):
@@ -150,7 +150,7 @@ def bases(e, resolve=None, is_user_function=None):
             ):
                 e = e.args[0]  # np.array(a, copy=False or None) may be a itself
                 continue
-            if obj is not None and is_user_function is not None and is_user_function(obj):
+            if obj is not None and is_user_function(obj):
                 # a user function may return (a view of, or a container holding) any argument,
                 # and, if it returns memory that is not its own, memory nobody here can follow
                 out = [b for a in e.args for b in rec(a)]
@@ -165,13 +165,13 @@ def bases(e, resolve=None, is_user_function=None):
             return []
 
 
-def aliases(body, resolve=None, is_user_function=None):
+def aliases(body, resolve=None):
     """``(name, base)`` pairs: ``name`` may share memory with ``base`` (see the module docstring).
     ``resolve(node)`` gives the object a non-local expression denotes (or None)."""
     pairs = []
 
     def bases_of(e):
-        return bases(e, resolve, is_user_function)
+        return bases(e, resolve)
 
     def bind(target, value):
         if isinstance(target, gast.Name):
@@ -246,8 +246,6 @@ _RETURNS_UNTRACKED = {}
 def returns_untracked(func):
     """Whether user function ``func`` may return memory that is neither fresh nor one of its arguments
     (a module global, an attribute of an object, or a view of one)."""
-    from .parse import FunctionInfo, is_user_function, local_names  # noqa: PLC0415 (parse imports nothing of ours)
-
     code = getattr(func, "__code__", None)
     if code is None:
         return True
@@ -263,20 +261,14 @@ def returns_untracked(func):
 
             def resolve(node):
                 obj = info.resolve(node, local)
-                return None if obj is info_missing() else obj
+                return None if obj is MISSING else obj
 
             ret = "<return value>"
             rets = [nodes.assign(ret, r.value) for r in nodes.nodes_of(info.node, gast.Return) if r.value is not None]
-            pairs = aliases(info.node.body + rets, resolve, is_user_function)
+            pairs = aliases(info.node.body + rets, resolve)
             hit = any(n == UNTRACKED or n not in local for n in closure_of(pairs, {ret}) - {ret})
         _RETURNS_UNTRACKED[code] = hit
     return hit
-
-
-def info_missing():
-    from .parse import MISSING  # noqa: PLC0415
-
-    return MISSING
 
 
 def untracked_writes(pairs, written, local_names):

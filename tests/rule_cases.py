@@ -1206,6 +1206,30 @@ def sh_array_split(x):
     return np.array_split(x, 3)
 
 
+def sh_hsplit(x):
+    return np.hsplit(x, 3)
+
+
+def sh_vsplit(x):
+    return np.vsplit(x, [1])
+
+
+def sh_dsplit(x):
+    return np.dsplit(x, 2)
+
+
+def sh_rollaxis(x):
+    return np.rollaxis(x, 2, 1)
+
+
+def sh_asanyarray(x):
+    return np.asanyarray(x) * 2.0
+
+
+def sh_matrix_transpose(x):
+    return np.matrix_transpose(x)
+
+
 def sh_broadcast_to(x):
     return np.broadcast_to(x, (2, 3))
 
@@ -2601,6 +2625,11 @@ RULE_CASES = {
     np.column_stack: [C(sh_column_stack, a(3), a(3))],
     np.split: [C(sh_split, a(4)), C(sh_split_axis, a(2, 3))],
     np.array_split: [C(sh_array_split, a(5))],
+    np.hsplit: [C(sh_hsplit, a(2, 3))],
+    np.vsplit: [C(sh_vsplit, a(3, 2))],
+    np.dsplit: [C(sh_dsplit, a(2, 1, 4))],
+    np.rollaxis: [C(sh_rollaxis, a(2, 3, 4))],
+    np.asanyarray: [C(sh_asanyarray, a(3))],
     np.broadcast_to: [C(sh_broadcast_to, a(3))],
     np.tile: [C(sh_tile, a(2, 3))],
     np.repeat: [C(sh_repeat, a(2, 3))],
@@ -2854,3 +2883,7 @@ def missing_rules(rule_cases=None, rules=None):
         if not found:
             missing.append(label)
     return missing
+
+
+if hasattr(np, "matrix_transpose"):  # NumPy >= 2.0
+    RULE_CASES[np.matrix_transpose] = [C(sh_matrix_transpose, a(2, 3, 4))]
