@@ -55,12 +55,15 @@ class Rule:
 
     joint = None
 
-    def __init__(self, op, name, kind, params=(), partials=None, linear_in=(), origin=None):
+    def __init__(self, op, name, kind, params=(), partials=None, linear_in=(), origin=None, constant=()):
         self.op, self.name, self.kind = op, name, kind
         self.params = list(params)
         self.partials = dict(partials or {})
         self.linear_in = tuple(linear_in)
         self.origin = origin
+        # parameters declared with an explicit None partial: piecewise constant in them (a zero tangent
+        # is right); any other parameter without a partial is an option that must not be differentiated
+        self.constant = frozenset(constant)
 
     @property
     def differentiable(self):
@@ -185,8 +188,14 @@ def defjvp(op, params, *partials, name=None):
     """Register per-argument partial JVPs for ``op``; the tangent is the sum over active arguments."""
     ps = parse_params(params)
     rname = name or _display_name(op)
-    rule = Rule(op, rname, "jvp", ps, _make_partials(ps, partials, rname), origin=_caller())
+    rule = Rule(
+        op, rname, "jvp", ps, _make_partials(ps, partials, rname), origin=_caller(), constant=_nones(ps, partials)
+    )
     return _register(_RULES, id(op), rule)
+
+
+def _nones(params, partials):
+    return [p.name for p, partial in zip(params, partials) if partial is None]
 
 
 def _check_linear_in(params, linear_in, rule_name):
@@ -221,13 +230,17 @@ def _defjoint(op, params, template, name=None):
     return _register(_RULES, id(op), rule)
 
 
-def deflinear(op, params="x", linear_in=None, name=None):
+def deflinear(op, params="x", linear_in=None, name=None, constant=()):
     """``op`` is linear in each of ``linear_in`` (default: the first parameter), multilinear jointly:
-    the tangent is the same call with one active argument replaced by its tangent, summed."""
+    the tangent is the same call with one active argument replaced by its tangent, summed. ``constant``
+    names parameters the result is piecewise constant in (read for a shape, a mask or an order only): a
+    differentiated value there contributes nothing. Any other parameter is an option, and a
+    differentiated value passed to it is an error."""
     ps = parse_params(params)
     rname = name or _display_name(op)
     lin = _check_linear_in(ps, linear_in, rname) if linear_in is not None else (ps[0].name,)
-    return _register(_RULES, id(op), Rule(op, rname, "linear", ps, linear_in=lin, origin=_caller()))
+    const = _check_linear_in(ps, constant, rname) if constant else ()
+    return _register(_RULES, id(op), Rule(op, rname, "linear", ps, linear_in=lin, origin=_caller(), constant=const))
 
 
 def defzero(op, name=None):
@@ -240,7 +253,11 @@ def defmethod(method, params, *partials):
     ps = parse_params(params)
     rname = f".{method}()"
     return _register(
-        _METHODS, method, Rule(None, rname, "jvp", ps, _make_partials(ps, partials, rname), origin=_caller())
+        _METHODS,
+        method,
+        Rule(
+            None, rname, "jvp", ps, _make_partials(ps, partials, rname), origin=_caller(), constant=_nones(ps, partials)
+        ),
     )
 
 

@@ -252,8 +252,9 @@ class FunctionTransformer(FactoredMixin):
         if self.spec.is_root and self.parent is None:
             # the caller's tangents are directions it may reuse (a forward-gradient step does): where the
             # function writes a parameter in place, its tangent is written into a copy of its own
+            written = effects.closure_of(self.body_aliases, self.mutated)
             for p in self.spec.active_params:
-                if p in self.force_live and self.state.get(p) == LIVE:
+                if p in written and self.state.get(p) == LIVE:
                     d = self.tangent_name(p)
                     out.append(nodes.assign(d, self.rt_call("own", nodes.name(d))))
         for n in sorted(self.force_live):
@@ -1363,6 +1364,7 @@ class FunctionTransformer(FactoredMixin):
         if rule.kind == "zero":
             return None
         bound = self.bind(rule, call, receiver)
+        self.check_options(rule, bound, call)
         if rule.kind == "linear" and self.vector and rule.op in _MATMUL:
             (a, _), (b, _) = bound[rule.params[0].name], bound[rule.params[1].name]
             contribs = []
@@ -1439,6 +1441,26 @@ class FunctionTransformer(FactoredMixin):
             else:
                 mapping[p.name] = nodes.const(p.default)
         return self._contributions(rule, bound, mapping, call)
+
+    def check_options(self, rule, bound, call):
+        """A differentiated value passed to a parameter the rule has no partial for (an option such as
+        ``ord``, ``axis`` or ``decimals``) would lose its tangent: an error, never a silent zero."""
+        if rule.joint is not None:
+            return
+        differentiable = set(rule.differentiable) | rule.constant
+        for pname, entry in bound.items():
+            if entry is None or pname in differentiable:
+                continue
+            for node, _ in entry if isinstance(entry, list) else [entry]:
+                if isinstance(node, gast.AST) and self.act.expr(node):
+                    raise self.error(
+                        call,
+                        f"a differentiated value is passed to {pname!r} of {rule.name}, which its JVP rule "
+                        "treats as a constant option: its derivative would be dropped",
+                        MissingRuleError,
+                        hint=f"pass a value that is not differentiated, or register a rule with a partial for "
+                        f"{pname!r} (tangent_fwd.defjvp)",
+                    )
 
     def apply(self, rule, operands, e):
         mapping = dict(operands)

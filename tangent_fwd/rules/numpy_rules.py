@@ -227,7 +227,12 @@ deflinear(np.asarray, "a, dtype=None, order=None, *, device=None, copy=None, lik
 deflinear(np.ascontiguousarray, "a, dtype=None, *, like=None")
 deflinear(np.copy, "a, order='K', subok=False")
 deflinear(np.full, "shape, fill_value, dtype=None, order='C', *, device=None, like=None", linear_in=("fill_value",))
-deflinear(np.full_like, "a, fill_value, dtype=None, order='K', subok=True, shape=None", linear_in=("fill_value",))
+deflinear(
+    np.full_like,
+    "a, fill_value, dtype=None, order='K', subok=True, shape=None",
+    linear_in=("fill_value",),
+    constant=("a",),
+)
 deflinear(np.float64, "x=0")
 deflinear(np.float32, "x=0")
 deflinear(np.float16, "x=0")

@@ -16,23 +16,26 @@ deflinear(rt.snapshot, "value")
 _defjoint(rt.iset, "tangent, value, primal=None", "rt.iset(dtangent, dvalue, primal)")
 defjvp(rt.log, "xp, x", None, "dx / x")
 # ------------------------------------------------------------------ rules' helpers: linear in the tangent, piecewise constant in x
-deflinear(rt.extremum_jvp, "xp, x, dx, ans, axis=None, keepdims=False", linear_in=("dx",))
-deflinear(rt.builtin_extremum_jvp, "values, tangents, ans", linear_in=("tangents",))
+deflinear(rt.extremum_jvp, "xp, x, dx, ans, axis=None, keepdims=False", linear_in=("dx",), constant=("x", "ans"))
+deflinear(rt.builtin_extremum_jvp, "values, tangents, ans", linear_in=("tangents",), constant=("values", "ans"))
 deflinear(rt.var_jvp, "xp, x, dx, axis=None, ddof=0, keepdims=False", linear_in=("x", "dx"))
-deflinear(rt.expand, "tangent, ans")
-deflinear(rt.where_like, "xp, cond, tangent, ref", linear_in=("tangent",))
+deflinear(rt.expand, "tangent, ans", constant=("ans",))
+deflinear(rt.where_like, "xp, cond, tangent, ref", linear_in=("tangent",), constant=("ref",))
 deflinear(rt.astype_tangent, "tangent, dtype, copy=True")
 deflinear(rt.items_tangent, "tangent_dict")
 # ------------------------------------------------------------------ helpers of the sum/divmod/diff/pad/sort/median/hypot/abs/det rules
 deflinear(rt.seq_sum, "tangents")
 deflinear(rt.TangentTuple, "iterable=()")
 deflinear(
-    rt.diff_jvp, "xp, a, da, n, axis, prepend, dprepend, append, dappend", linear_in=("da", "dprepend", "dappend")
+    rt.diff_jvp,
+    "xp, a, da, n, axis, prepend, dprepend, append, dappend",
+    linear_in=("da", "dprepend", "dappend"),
+    constant=("a", "prepend", "append"),
 )
 deflinear(rt.pad_jvp, "xp, da, pad_width, mode='constant', stat_length=None, reflect_type='even'", linear_in=("da",))
-deflinear(rt.pad_values_jvp, "xp, array, pad_width, mode, dvalues", linear_in=("dvalues",))
-deflinear(rt.sort_jvp, "xp, a, da, axis=-1", linear_in=("da",))
-deflinear(rt.median_jvp, "xp, a, da, axis=None, keepdims=False", linear_in=("da",))
+deflinear(rt.pad_values_jvp, "xp, array, pad_width, mode, dvalues", linear_in=("dvalues",), constant=("array",))
+deflinear(rt.sort_jvp, "xp, a, da, axis=-1", linear_in=("da",), constant=("a",))
+deflinear(rt.median_jvp, "xp, a, da, axis=None, keepdims=False", linear_in=("da",), constant=("a",))
 # Re(conj(x) t) / |x|: its x-derivative is Re(conj(sign_jvp(x, dx)) t), 0 for real x
 defjvp(rt.abs_jvp, "xp, x, t", None, "np.real(np.conj(rt.sign_jvp(np, x, dx)) * t)", "rt.abs_jvp(np, x, dt)")
 defjvp(
@@ -50,7 +53,7 @@ defjvp(
     "rt.det_jvp(np, x, dt, d)",
     "dd * np.trace(np.linalg.solve(x, t), axis1=-2, axis2=-1)",
 )
-deflinear(rt.get_default_tangent, "mapping, key, ddefault", linear_in=("ddefault",))
+deflinear(rt.get_default_tangent, "mapping, key, ddefault", linear_in=("ddefault",), constant=("mapping",))
 deflinear(rt.zip_tangent, "tangents")
 deflinear(rt.enumerate_tangent, "tangent")
 deflinear(rt.breshape, "tangent, *shape, order='C'", linear_in=("tangent",))
@@ -157,5 +160,7 @@ defjvp(
     "rt.TangentTuple((rt.zero_unless_complex(np, s, ans[0], 'the second derivative of slogdet'), "
     "rt.zeros_like(ans[1])))",  # the sign is piecewise constant for a real matrix
 )
-deflinear(rt.arange_dstart, "xp, dstart, s, stop", linear_in=("dstart",))  # s (arange's result): its shape only
-deflinear(rt.arange_dstep, "xp, dstep, s", linear_in=("dstep",))
+deflinear(
+    rt.arange_dstart, "xp, dstart, s, stop", linear_in=("dstart",), constant=("s",)
+)  # s (arange's result): its shape only
+deflinear(rt.arange_dstep, "xp, dstep, s", linear_in=("dstep",), constant=("s",))
