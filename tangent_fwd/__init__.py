@@ -8,7 +8,14 @@
 
 from . import rules as _rules  # noqa: F401  (registers the library's rules)
 from .api import ForwardDiff, forward_diff, jvp, source
-from .errors import ArgumentError, MissingRuleError, SourceUnavailableError, TransformError, UnsupportedSyntaxError
+from .errors import (
+    ArgumentError,
+    InternalError,
+    MissingRuleError,
+    SourceUnavailableError,
+    TransformError,
+    UnsupportedSyntaxError,
+)
 from .jacobian import hessian, jacfwd
 from .lowrank import LowRank
 from .registry import (
@@ -42,6 +49,7 @@ __all__ = [
     "MissingRuleError",
     "SourceUnavailableError",
     "ArgumentError",
+    "InternalError",
     "stop_gradient",
     "jacfwd",
     "hessian",

@@ -16,6 +16,7 @@ import gast
 import numpy
 
 from . import nodes, optimize, registry, runtime
+from .errors import InternalError, TransformError
 from .fuse import fuse_function
 from .naming import Namer
 from .parse import MISSING, FunctionInfo, is_user_function, local_names
@@ -41,10 +42,24 @@ class Unit:
     # ------------------------------------------------------------------ building
     def build(self):
         while True:
+            self.current = None
             try:
                 return self._build()
             except _Restart as r:
                 self.extra_reserved |= r.names
+            except TransformError:
+                raise
+            except RecursionError:
+                raise
+            except Exception as exc:  # a compiler bug: refuse at the statement, with the cause chained
+                info, stmt = self.current if self.current is not None else (self.info(self.root_func), None)
+                raise info.error(
+                    stmt if stmt is not None else info.node,
+                    f"internal error in tangent_fwd while transforming this statement ({type(exc).__name__}: {exc})",
+                    InternalError,
+                    hint="please report it with this function; meanwhile, splitting the statement into simpler "
+                    "ones or registering a rule for the call it makes usually avoids it",
+                ) from exc
 
     def _build(self):
         self.specs, self.order, self.consts = {}, [], {}

@@ -44,3 +44,8 @@ class SourceUnavailableError(TransformError):
 
 class ArgumentError(TransformError, ValueError):
     """Bad arguments to the public API: wrt, tangent shapes or structures, backend names."""
+
+
+class InternalError(TransformError):
+    """A bug in tangent_fwd itself, met while transforming the named statement: reported as a refusal
+    (with the original exception chained), never as a half-built derivative."""

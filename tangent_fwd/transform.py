@@ -358,6 +358,7 @@ class FunctionTransformer(FactoredMixin):
         return out
 
     def stmt(self, s, out):
+        self.unit.current = (self.info, s)  # where an internal error is reported (compiler.Unit.build)
         if self.lr and self.lr_before_stmt(s, out):  # a compound statement: no factored tangents inside
             self.lr_depth += 1
             try:

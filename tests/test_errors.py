@@ -117,3 +117,18 @@ def test_unknown_backend():
     with pytest.raises(tf.ArgumentError) as info:
         tf.forward_diff(C.f_simple, backend="tpu")
     assert "valid backends: auto, numpy, cupy" in str(info.value)
+
+
+def test_a_compiler_bug_is_an_internal_error_at_the_statement(monkeypatch):
+    from tangent_fwd.transform import FunctionTransformer
+
+    def broken(self, s, out):
+        raise KeyError("simulated bug")
+
+    monkeypatch.setattr(FunctionTransformer, "s_Return", broken)
+    with pytest.raises(tf.InternalError) as info:
+        tf.jvp(C.f_float, (0.5,), (1.0,))
+    assert isinstance(info.value, tf.TransformError)
+    assert isinstance(info.value.__cause__, KeyError)
+    assert "api_cases.py:" in str(info.value) and "return" in info.value.source_line
+    assert "KeyError" in str(info.value) and "please report" in str(info.value)
