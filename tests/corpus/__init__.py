@@ -242,6 +242,8 @@ MODULES = [
     "soundness_alias",
     "soundness_scopes",
     "soundness_complex",
+    "soundness_numpy_api",
+    "soundness_realistic",
 ]
 
 
