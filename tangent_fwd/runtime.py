@@ -62,6 +62,22 @@ def fresh(tangent):
     return copy() if copy is not None else tangent
 
 
+def fresh_full(tangent, ans):
+    """Vector mode ``fresh``: a copy of a batched tangent with the full shape ``(K,) + ans.shape``
+    (``balign`` leaves broadcast-sized axes where an inactive operand widened the result), so that an
+    in-place write through it or a view of it lands where the primal's does."""
+    shape = getattr(ans, "shape", None)
+    if shape is None or getattr(tangent, "ndim", 0) == 0:
+        return fresh(tangent)
+    full = (tangent.shape[0],) + tuple(shape)
+    if tuple(tangent.shape) == full:
+        return tangent.copy()
+    xp = namespace_of(tangent)
+    out = xp.empty(full, dtype=tangent.dtype)
+    out[...] = tangent
+    return out
+
+
 def own(tangent):
     """A copy of an input tangent that the generated function writes in place (containers and arrays,
     all the way down), so that the caller's tangent is never changed."""

@@ -1058,7 +1058,10 @@ class FunctionTransformer(FactoredMixin):
         ):
             # a new primal array whose tangent would be another value's tangent: where anything may be
             # written in place, the tangent gets its own copy
-            tan = nodes.call(nodes.attr(nodes.name(self.unit.rt), "fresh"), [tan])
+            if self.vector:  # a broadcast-aligned batched tangent gets the primal's full shape to be written
+                tan = self.rt_call("fresh_full", tan, nodes.name(ANS))
+            else:
+                tan = self.rt_call("fresh", tan)
         used = set(nodes.names_in(tan, gast.Load))
         dname = self.tangent_name(target)
         result_state = (

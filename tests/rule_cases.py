@@ -2010,6 +2010,10 @@ def t_fresh(x):
     return rt.fresh(x)
 
 
+def t_fresh_full(x):
+    return rt.fresh_full(x, np.zeros((4, 3)))
+
+
 def t_own(x):
     return rt.own(x) * 2.0
 
@@ -2747,6 +2751,7 @@ RULE_CASES = {
     rt.sign: [Z(t_sign, a(3)), Z(t_sign, -0.5)],
     rt.fresh: [C(t_fresh, a(3))],
     rt.own: [C(t_own, a(3))],
+    rt.fresh_full: [C(t_fresh_full, a(2, 1, 3))],
     rt.log: [C(t_log, pos(3)), C(t_log_float, s(0.5, 2))],
     rt.extremum_jvp: [C(t_extremum_jvp, distinct(2, 3), a(2, 3))],
     rt.builtin_extremum_jvp: [C(t_builtin_extremum_jvp, 0.3, -0.4, s(), s())],

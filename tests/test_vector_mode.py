@@ -79,3 +79,23 @@ def test_vectorized_tangent_shape_is_checked():
             vectorized=True,
         )
     assert "has 4 directions but an earlier argument has 5" in str(info.value)
+
+
+def _write_after_broadcast(x):
+    y = x + np.zeros((3, 3))  # y's tangent is dx broadcast: made full-shape before the writes below
+    y[0, 0] = 5.0
+    r = y[1]
+    r += x
+    return y
+
+
+def test_in_place_writes_into_a_broadcast_result_in_vector_mode():
+    x = np.arange(3.0)
+    directions = np.array([[1.0, 0.0, 0.0], [0.5, -1.0, 2.0]])
+    value, tangent = tangent_fwd.jvp(_write_after_broadcast, (x,), (directions,), vectorized=True)
+    assert np.array_equal(value, _write_after_broadcast(x))
+    for k, d in enumerate(directions):
+        want = np.broadcast_to(d, (3, 3)).copy()
+        want[0, 0] = 0.0
+        want[1] += d
+        np.testing.assert_allclose(tangent[k], want, rtol=0, atol=0)

@@ -9,6 +9,7 @@ defzero(rt.zeros_like)
 defzero(rt.sign)
 deflinear(rt.fresh, "tangent")
 deflinear(rt.own, "tangent")
+deflinear(rt.fresh_full, "tangent, ans", constant=("ans",))
 deflinear(rt.snapshot, "value")
 # the result is value written into tangent's array: its tangent is dvalue written into dtangent's
 # array in place (views of dtangent see it, as views of tangent see the first-order write); a
