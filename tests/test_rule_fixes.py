@@ -1,6 +1,7 @@
 """Issue 12, class 9: rules that were wrong at their edges. Each is checked against central finite
 differences (or the exact value where the function is not differentiable by finite differences)."""
 
+import math
 import time
 
 import numpy as np
@@ -240,3 +241,14 @@ def test_cumprod_jvp_scales_to_long_axes():
     # exact with the zeros: after the second zero everything vanishes; between them only dx_10 counts
     np.testing.assert_array_equal(t[5001:], 0.0)
     np.testing.assert_allclose(t[11:20], dx[10] * np.cumprod(np.r_[x[:10], 1.0, x[11:20]])[11:20], rtol=1e-12)
+
+
+def _math_pow(x, y):
+    return math.pow(x, y)
+
+
+def test_math_pow_at_zero_follows_the_operator():
+    assert tangent_fwd.jvp(_math_pow, (0.0, 0.0), (1.0, 1.0)) == (1.0, 0.0)
+    assert tangent_fwd.jvp(_math_pow, (0.0, 2.0), (1.0, 1.0)) == (0.0, 0.0)
+    v, t = tangent_fwd.jvp(_math_pow, (2.0, 3.0), (1.0, 1.0))
+    assert v == 8.0 and math.isclose(t, 12.0 + 8.0 * math.log(2.0))

@@ -38,7 +38,8 @@ if hasattr(math, "exp2"):  # Python 3.11+, with math.cbrt
 defjvp(math.sqrt, "x", "dx / (2 * ans)")
 defjvp(math.fmod, "x, y", "dx", "-dy * math.trunc(x / y)")
 deflinear(math.fsum, "seq")
-defjvp(math.pow, "x, y", "y * x ** (y - 1) * dx", "dy * ans * math.log(x)")
+# as operator.pow: at x == 0 the y-partial is 0 (JAX's convention), and x**0 has a zero x-partial
+defjvp(math.pow, "x, y", "y * x ** (y - 1 + (y == 0)) * dx", "dy * rt.pow_dy(math, x, ans)")
 # ------------------------------------------------------------------ special functions
 defjvp(math.erf, "x", "dx * 1.1283791670955126 * math.exp(-x * x)")
 defjvp(math.erfc, "x", "-dx * 1.1283791670955126 * math.exp(-x * x)")
