@@ -1397,3 +1397,8 @@ def nan_reductions_with_real_nans(x):
 def max_tie_first_argmax_convention_equal_tangent_copies(x):
     y = np.concatenate([x[:1], x[:1] * 1.0])
     return np.max(y) + np.min(np.stack([x[1:2], x[1:2]])) + np.median(np.array([x[3], x[3], x[0]]))
+
+
+@case(args=lambda rng: (np.array([[1.0, 2.0], [2.0, 4.0]]),), tags="la_det")
+def det_of_exactly_singular_2x2(a):
+    return np.linalg.det(a) * 3.0
