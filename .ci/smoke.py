@@ -2,15 +2,15 @@
 
 Run in a fresh venv holding only the package and its dependencies: imports tangent_fwd, generates the source
 of a function with an f-string and a loop (the emitter's version-dependent path), runs one jvp through it
-and checks the tangent against a central finite difference.
+and checks the tangent against a central finite difference, with DeprecationWarnings as errors from the
+import on (NumPy's and the standard library's deprecations are what break first on a new version).
 """
 
 import math
 import sys
+import warnings
 
 import numpy as np
-
-import tangent_fwd
 
 
 def f(x, n):
@@ -22,6 +22,9 @@ def f(x, n):
 
 
 def main():
+    warnings.simplefilter("error", DeprecationWarning)
+    import tangent_fwd
+
     src = tangent_fwd.source(f, wrt="x")
     compile(src, "<smoke>", "exec")
     assert 'f"' in src or "f'" in src, src

@@ -6,6 +6,7 @@ Keeping every ``gast.X(...)`` constructor here means a gast upgrade touches one 
 import ast
 import functools
 import types
+import warnings
 
 import gast
 
@@ -254,19 +255,24 @@ def to_source(node):
 
 
 _EMITTER = []  # the emitting function, chosen on first use (astor is imported lazily)
-# Node classes deprecated since Python 3.8 (every literal parses as ast.Constant) and removed in 3.14.
+# Node classes deprecated since Python 3.8 (every literal parses as ast.Constant), reachable only through a
+# DeprecationWarning in 3.12 and 3.13, and removed in 3.14.
 _REMOVED_CONSTANT_NODES = ("Str", "Num", "Bytes", "NameConstant", "Ellipsis")
 
 
 def _load_emitter():
+    # Read before importing astor (its import reads ast.Num, which then stays in ast's namespace on 3.12/3.13):
+    # the names that astor must not be shown, gone (3.14) or behind the deprecation hook (3.12, 3.13).
+    missing = [n for n in _REMOVED_CONSTANT_NODES if n not in vars(ast)]
     try:
-        import astor
-        import astor.code_gen
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # astor 0.8.1 reads ast.Num at import
+            import astor
+            import astor.code_gen
     except (ImportError, AttributeError):  # astor missing, or broken on this Python at import
         emit = _unparse
     else:
-        removed = [n for n in _REMOVED_CONSTANT_NODES if not hasattr(ast, n)]
-        emit = _astor_without(removed, astor) if removed else astor.to_source
+        emit = _astor_without(missing, astor) if missing else astor.to_source
     _EMITTER.append(emit)
     return emit
 
@@ -275,8 +281,15 @@ class _NoSuchNode:
     """Stands in for a removed ``ast`` class in astor's view of ``ast``: nothing is an instance of it."""
 
 
-class _StrPart:
-    """A literal part of an f-string in the form astor's ``ast.Str`` branch reads: the text in ``s``."""
+class _StrPartType(type):
+    def __instancecheck__(cls, obj):
+        # what ast.Str's check was up to 3.13, so that other users of astor see no change on 3.12 and 3.13
+        return type.__instancecheck__(cls, obj) or (type(obj) is ast.Constant and isinstance(obj.value, str))
+
+
+class _StrPart(metaclass=_StrPartType):
+    """A literal part of an f-string in the form astor's ``ast.Str`` branch reads: the text in ``s``
+    (``ast.Constant`` lost its ``s`` alias in 3.14 and warns on reading it in 3.12 and 3.13)."""
 
     __slots__ = ("s",)
 
@@ -285,14 +298,16 @@ class _StrPart:
 
 
 def _astor_without(removed, astor):
-    """``astor.to_source`` where ``ast`` lacks the ``removed`` classes (Python 3.14), emitting what it emits
-    where they exist.
+    """``astor.to_source`` where ``ast`` lacks the ``removed`` classes (Python 3.14) or has them only behind a
+    DeprecationWarning (3.12, 3.13), emitting what it emits where they are plain attributes.
 
     astor 0.8.1 writes each part of an f-string by testing ``isinstance(part, ast.Str)`` (true for a
     string ``ast.Constant`` up to 3.13), reading ``part.s`` and doubling its braces. Without ``ast.Str`` that
-    test raises, and its later ``ast.Constant`` case would not double the braces. So astor's module gets a
-    view of ``ast`` in which ``Str`` is ``_StrPart`` (the other removed names: a class nothing is an instance
-    of), and before astor writes an f-string its literal parts become ``_StrPart``s."""
+    test raises (or warns, on 3.12 and 3.13), and its later ``ast.Constant`` case would not double the
+    braces. So astor's module gets a view of ``ast`` in which ``Str`` is ``_StrPart`` (an instance check
+    like ``ast.Str``'s; the other removed names: a class nothing is an instance of), and before our
+    generator writes an f-string its literal parts become ``_StrPart``s. astor used directly by other code
+    behaves as before (on 3.14 it still fails on f-strings, reading ``Constant.s``)."""
     if astor.code_gen.ast is ast:
         view = types.ModuleType("ast", ast.__doc__)
         view.__dict__.update(vars(ast))
