@@ -5,6 +5,8 @@ import functools
 import inspect
 import sys
 import weakref
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -12,6 +14,9 @@ from . import backends, lowrank, registry
 from .compiler import Unit
 from .errors import ArgumentError
 from .parse import still_valid
+
+# wrt: a parameter index or name, or a tuple of them
+Wrt = int | str | tuple[int | str, ...]
 
 _UNITS = weakref.WeakKeyDictionary()  # func -> {(wrt, backend): (callable, source, filename)}
 _LIVE = weakref.WeakSet()  # ForwardDiff objects: their fast path is reset when rules change
@@ -89,7 +94,7 @@ class ForwardDiff:
     """``forward_diff(f)``: call it with f's arguments followed by one tangent per ``wrt`` parameter;
     it returns ``(value, value_tangent)``. ``.source`` is the generated code."""
 
-    def __init__(self, func, wrt=0, backend="auto", vectorized=False):
+    def __init__(self, func: Callable[..., Any], wrt: Wrt = 0, backend: str = "auto", vectorized: bool = False) -> None:
         if not callable(func):
             raise ArgumentError(f"forward_diff needs a function, got {type(func).__name__}")
         backends.check_name(backend)
@@ -124,7 +129,7 @@ class ForwardDiff:
     def source(self):
         return _compiled(self.func, self.wrt, "numpy" if self.backend == "auto" else self.backend, self.vectorized)[1]
 
-    def __call__(self, *args, **kwargs):
+    def __call__(self, *args: Any, **kwargs: Any) -> tuple[Any, Any]:
         fast = self._fast
         if fast is None or kwargs or _lowrank_used[0]:
             return self._call(args, kwargs)
@@ -219,7 +224,9 @@ def _simple_signature(func):
     return all(p.kind == p.POSITIONAL_OR_KEYWORD and p.default is p.empty for p in sig.parameters.values())
 
 
-def forward_diff(func=None, *, wrt=0, backend="auto", vectorized=False):
+def forward_diff(
+    func: Callable[..., Any] | None = None, *, wrt: Wrt = 0, backend: str = "auto", vectorized: bool = False
+) -> Any:
     """Forward-mode derivative of ``func`` by source transformation.
 
     ``@forward_diff``, ``@forward_diff(wrt=...)`` or ``forward_diff(f, wrt=...)``. ``wrt`` is a
@@ -235,7 +242,9 @@ def forward_diff(func=None, *, wrt=0, backend="auto", vectorized=False):
     return ForwardDiff(func, wrt=wrt, backend=backend, vectorized=vectorized)
 
 
-def source(func, wrt=0, backend="numpy", vectorized=False, tangents=None):
+def source(
+    func: Callable[..., Any], wrt: Wrt = 0, backend: str = "numpy", vectorized: bool = False, tangents: Any = None
+) -> str:
     """The generated source of ``func``'s JVP (and of the user functions it calls), without running it.
     ``backend='cupy'`` shows the code generated for CuPy. ``tangents`` (one example tangent per ``wrt``
     parameter, a tuple when there are several) shows the code specialised to their LowRank leaves."""
@@ -264,7 +273,13 @@ def source(func, wrt=0, backend="numpy", vectorized=False, tangents=None):
     return _compiled(func, names, backend, vectorized, structs)[1]
 
 
-def jvp(func, primals, tangents, backend="auto", vectorized=False):
+def jvp(
+    func: Callable[..., Any],
+    primals: Sequence[Any],
+    tangents: Sequence[Any],
+    backend: str = "auto",
+    vectorized: bool = False,
+) -> tuple[Any, Any]:
     """``(func(*primals), J·tangents)``. ``tangents`` matches ``primals``; ``None`` marks an argument
     that is not differentiated. Dict/list/tuple arguments take tangents of the same structure.
 

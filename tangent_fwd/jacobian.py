@@ -3,10 +3,12 @@ memory stays bounded) and ``hessian`` (forward over forward)."""
 
 import itertools
 import linecache
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
-from .api import ForwardDiff, _wrt_names
+from .api import ForwardDiff, Wrt, _wrt_names
 from .errors import ArgumentError
 from .runtime import namespace_of
 
@@ -32,7 +34,9 @@ def _input_facts(x):
     return scalar, xp, shape, dtype, int(np.prod(shape, dtype=np.int64))
 
 
-def jacfwd(func, wrt=0, *, chunk_size=64, backend="auto"):
+def jacfwd(
+    func: Callable[..., Any], wrt: Wrt = 0, *, chunk_size: int = 64, backend: str = "auto"
+) -> Callable[..., Any]:
     """``jacfwd(f, wrt)(*args)`` -> the Jacobian of ``f`` w.r.t. one array (or float) parameter, with
     shape ``out.shape + x.shape`` (a tuple output gives a tuple of Jacobians).
 
@@ -72,7 +76,9 @@ def _assemble(xp, value, pieces, in_shape):
     return jac.reshape(out_shape + in_shape) if out_shape or in_shape else jac.reshape(())[()]
 
 
-def hessian(func, wrt=0, *, chunk_size=64, backend="auto"):
+def hessian(
+    func: Callable[..., Any], wrt: Wrt = 0, *, chunk_size: int = 64, backend: str = "auto"
+) -> Callable[..., Any]:
     """``hessian(f, wrt)(*args)`` -> the Hessian of a scalar ``f`` w.r.t. one parameter, shape
     ``x.shape + x.shape``, by forward over forward: column j is the Jacobian (vector mode) of the
     generated JVP code along the j-th unit direction."""
