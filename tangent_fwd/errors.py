@@ -49,3 +49,9 @@ class ArgumentError(TransformError, ValueError):
 class InternalError(TransformError):
     """A bug in tangent_fwd itself, met while transforming the named statement: reported as a refusal
     (with the original exception chained), never as a half-built derivative."""
+
+
+class NotDifferentiableHere(MissingRuleError, NotImplementedError):
+    """Raised by the generated code at run time where a derivative depends on values the compiler
+    could not see (numpy.pad with mode='maximum', a second derivative of a matrix norm...): a refusal,
+    never a guess. Also a NotImplementedError."""

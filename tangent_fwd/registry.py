@@ -54,6 +54,7 @@ class Rule:
     ``joint`` (jvp rules from :func:`_defjoint` only): one template in all the tangents at once."""
 
     joint = None
+    offset = ()  # linear rules: keyword parameters that add a constant, left out of the tangent's call
 
     def __init__(self, op, name, kind, params=(), partials=None, linear_in=(), origin=None, constant=()):
         self.op, self.name, self.kind = op, name, kind
@@ -230,17 +231,20 @@ def _defjoint(op, params, template, name=None):
     return _register(_RULES, id(op), rule)
 
 
-def deflinear(op, params="x", linear_in=None, name=None, constant=()):
+def deflinear(op, params="x", linear_in=None, name=None, constant=(), offset=()):
     """``op`` is linear in each of ``linear_in`` (default: the first parameter), multilinear jointly:
     the tangent is the same call with one active argument replaced by its tangent, summed. ``constant``
     names parameters the result is piecewise constant in (read for a shape, a mask or an order only): a
     differentiated value there contributes nothing. Any other parameter is an option, and a
-    differentiated value passed to it is an error."""
+    differentiated value passed to it is an error. ``offset`` names keyword parameters that add a
+    constant (``np.sum(a, initial=c)``): they are left out of the tangent's call."""
     ps = parse_params(params)
     rname = name or _display_name(op)
     lin = _check_linear_in(ps, linear_in, rname) if linear_in is not None else (ps[0].name,)
     const = _check_linear_in(ps, constant, rname) if constant else ()
-    return _register(_RULES, id(op), Rule(op, rname, "linear", ps, linear_in=lin, origin=_caller(), constant=const))
+    rule = Rule(op, rname, "linear", ps, linear_in=lin, origin=_caller(), constant=const)
+    rule.offset = _check_linear_in(ps, offset, rname) if offset else ()
+    return _register(_RULES, id(op), rule)
 
 
 def defzero(op, name=None):
@@ -261,10 +265,14 @@ def defmethod(method, params, *partials):
     )
 
 
-def defmethod_linear(method, params="self", linear_in=None):
+def defmethod_linear(method, params="self", linear_in=None, offset=()):
+    """Like :func:`deflinear` for an array method ``x.method(...)``; the receiver is ``self``."""
     ps = parse_params(params)
-    lin = _check_linear_in(ps, linear_in, f".{method}()") if linear_in is not None else ("self",)
-    return _register(_METHODS, method, Rule(None, f".{method}()", "linear", ps, linear_in=lin, origin=_caller()))
+    rname = f".{method}()"
+    lin = _check_linear_in(ps, linear_in, rname) if linear_in is not None else ("self",)
+    rule = Rule(None, rname, "linear", ps, linear_in=lin, origin=_caller())
+    rule.offset = _check_linear_in(ps, offset, rname) if offset else ()
+    return _register(_METHODS, method, rule)
 
 
 def defmethod_zero(method):

@@ -6,6 +6,8 @@ import cmath
 import math
 import numbers
 
+from .errors import NotDifferentiableHere
+
 
 def zeros_like(value):
     """A zero tangent with the structure, shape and (floating) dtype of ``value``."""
@@ -25,7 +27,7 @@ def zeros_like(value):
         if dtype.kind in "fc":
             return xp.zeros_like(value)
         return xp.zeros(getattr(value, "shape", ()), dtype=xp.float64)
-    raise TypeError(f"tangent_fwd: cannot make a zero tangent for a value of type {type(value).__name__}")
+    raise NotDifferentiableHere(f"tangent_fwd: cannot make a zero tangent for a value of type {type(value).__name__}")
 
 
 _NAMESPACES = {}  # array type -> namespace
@@ -394,7 +396,7 @@ def cumprod_jvp2(xp, x, t, u, axis=None):
 def unsupported(xp, what):
     """Stands for a derivative tangent_fwd does not implement (a third derivative of prod, say):
     refuses at run time rather than returning a guess."""
-    raise NotImplementedError(f"tangent_fwd: {what} is not implemented")
+    raise NotDifferentiableHere(f"tangent_fwd: {what} is not implemented")
 
 
 def var_jvp(xp, x, dx, axis=None, ddof=0, keepdims=False):
@@ -432,7 +434,9 @@ def norm_jvp(xp, x, dx, ans, ord=None, axis=None, keepdims=False):
         else:
             num = xp.sum(x * dx, axis=axis, keepdims=keepdims)
         return safe_div(xp, num, ans)  # 0 at x == 0, like abs at 0
-    if vector and ord not in (0, "nuc"):
+    if vector and ord == 0:  # the count of nonzero entries: piecewise constant
+        return xp.zeros_like(ans, dtype=getattr(ans, "dtype", None)) if hasattr(ans, "shape") else 0.0 * ans
+    if vector and ord != "nuc":
         a = _expand(xp, ans, axis, keepdims)
         dabs = abs_jvp(xp, x, dx)  # the tangent of |x| (Re(conj(x) dx) / |x| for complex x)
         if ord == math.inf or ord == -math.inf:
@@ -443,7 +447,7 @@ def norm_jvp(xp, x, dx, ans, ord=None, axis=None, keepdims=False):
         return safe_div(xp, num, _squeeze_like(xp, a, axis, keepdims) ** (ord - 1))
     if not vector and getattr(x, "ndim", 0) >= 2 and (axis is None or isinstance(axis, tuple) and len(axis) == 2):
         return _matrix_norm_jvp(xp, x, dx, ans, ord, axis, keepdims)
-    raise TypeError(
+    raise NotDifferentiableHere(
         f"tangent_fwd: no JVP for numpy.linalg.norm with ord={ord!r} over axis={axis!r}; "
         "register one with tangent_fwd.defjvp(numpy.linalg.norm, ...)"
     )
@@ -476,7 +480,7 @@ def norm_jvp2(xp, x, t, u, ans, ord=None, axis=None, keepdims=False):
         a = _squeeze_like(xp, _expand(xp, ans, axis, keepdims), axis, keepdims)
         num = xp.sum((ord - 1) * xp.abs(x) ** (ord - 2) * u * t, axis=axis, keepdims=keepdims)
         return safe_div(xp, num, a ** (ord - 1))
-    raise NotImplementedError(
+    raise NotDifferentiableHere(
         f"tangent_fwd: the second derivative of numpy.linalg.norm with ord={ord!r} over axis={axis!r}"
         + (" of a complex array" if _is_complex(x) else "")
         + " is not implemented"
@@ -510,7 +514,7 @@ def _matrix_norm_jvp(xp, x, dx, ans, ord, axis, keepdims):
         mask = (sums == pick).astype(dsums.dtype)
         out = xp.sum(dsums * mask, axis=-1) / xp.sum(mask, axis=-1)
     else:
-        raise TypeError(f"tangent_fwd: no JVP for the matrix norm ord={ord!r}")
+        raise NotDifferentiableHere(f"tangent_fwd: no JVP for the matrix norm ord={ord!r}")
     if keepdims:
         out = xp.expand_dims(out, (min(a0, a1), max(a0, a1)))
     return out
@@ -568,7 +572,7 @@ def pad_jvp(xp, da, pad_width, mode="constant", stat_length=None, reflect_type="
     """Tangent of ``pad`` w.r.t. the array: the same padding of ``da`` with zero constant/end values
     (the modes that copy or average entries are linear; maximum/minimum/median are not)."""
     if callable(mode) or mode in ("maximum", "minimum", "median"):
-        raise TypeError(
+        raise NotDifferentiableHere(
             f"tangent_fwd: no JVP for numpy.pad with mode={mode!r}; "
             "register one with tangent_fwd.defjvp(numpy.pad, ...)"
         )
@@ -638,12 +642,48 @@ def _batched_index(idx):
     return (slice(None),) + (idx if isinstance(idx, tuple) else (idx,))
 
 
+def _is_index_array(item):
+    return isinstance(item, list) or (hasattr(item, "shape") and hasattr(item, "dtype") and len(item.shape) > 0)
+
+
+def _separated_advanced(idx):
+    """For an index whose advanced entries (arrays, and integers beside them) are not adjacent, the
+    number of axes their broadcast produces, which NumPy puts first (before the direction axis of a
+    batched tangent); None for any other index."""
+    items = idx if isinstance(idx, tuple) else (idx,)
+    if not any(_is_index_array(it) for it in items):
+        return None
+    adv = [
+        i
+        for i, it in enumerate(items)
+        if _is_index_array(it) or (isinstance(it, numbers.Integral) and not isinstance(it, bool))
+    ]
+    if adv == list(range(adv[0], adv[-1] + 1)):
+        return None
+    ndims = []
+    for it in items:
+        if _is_index_array(it):
+            kind = getattr(getattr(it, "dtype", None), "kind", None)
+            if kind is None:  # a list
+                import numpy
+
+                arr = numpy.asarray(it)
+                kind, nd = arr.dtype.kind, arr.ndim
+            else:
+                nd = len(it.shape)
+            ndims.append(1 if kind == "b" else nd)
+    return max(ndims)
+
+
 def bget(tangent, idx):
     """tangent[idx] in vector mode: containers index as usual, arrays skip the direction axis. An
     element (all-integer index) is a copy, as the primal's element is; slices stay views."""
     if _is_container(tangent):
         return tangent[idx]
     out = tangent[_batched_index(idx)]
+    moved = _separated_advanced(idx)
+    if moved is not None:  # NumPy put the advanced axes before the direction axis: move it back first
+        out = namespace_of(tangent).moveaxis(out, moved, 0)
     if (
         all(isinstance(i, (int, numbers.Integral)) for i in (idx if isinstance(idx, tuple) else (idx,)))
         and out.ndim == 1
@@ -679,10 +719,17 @@ def bset(tangent, idx, value):
         return
     bidx = _batched_index(idx)
     ndim = getattr(value, "ndim", 0)
+    moved = _separated_advanced(idx)
     if ndim:  # (K,) + v.shape must broadcast into (K,) + target.shape
-        extra = tangent[bidx].ndim - ndim
+        target = tangent[bidx].shape
+        if moved is not None:  # the target's direction axis comes after the advanced axes
+            target = (target[moved],) + target[:moved] + target[moved + 1 :]
+        extra = len(target) - ndim
         if extra > 0:
             value = value.reshape((value.shape[0],) + (1,) * extra + tuple(value.shape[1:]))
+        if moved is not None:
+            xp = namespace_of(tangent)
+            value = xp.moveaxis(xp.broadcast_to(value, target), 0, moved)
     tangent[bidx] = value
 
 
@@ -778,12 +825,37 @@ def bfinish(tangent, value, k):
     return out
 
 
+def seq_prod_jvp(values, tangents, start=1):
+    """Tangent of ``math.prod(values, start=start)``: sum_i (start * prod_{j != i} v_j) * t_i, with prefix
+    and suffix products (no division, so exact where a value is 0)."""
+    values, tangents = list(values), list(tangents)
+    n = len(values)
+    prefix = [start] * (n + 1)
+    for i, v in enumerate(values):
+        prefix[i + 1] = prefix[i] * v
+    total, suffix = 0.0, 1
+    for i in range(n - 1, -1, -1):
+        total = total + prefix[i] * suffix * tangents[i]
+        suffix = suffix * values[i]
+    return total
+
+
+def sorted_jvp(values, tangents, key=None, reverse=False):
+    """Tangent of ``sorted(values, key=key, reverse=reverse)``: the tangents in the order ``sorted``
+    puts the values (a stable sort, so ties keep their order, as they do in the primal)."""
+    values, tangents = list(values), list(tangents)
+    order = sorted(
+        range(len(values)), key=(lambda i: values[i]) if key is None else (lambda i: key(values[i])), reverse=reverse
+    )
+    return [tangents[i] for i in order]
+
+
 def hypot_jvp(coordinates, tangents, ans):
     """Tangent of ``math.hypot(*coordinates)``: sum(x_i * dx_i) / ans."""
     total = 0.0
     for x, dx in zip(coordinates, tangents):
         total = total + x * dx
-    return total / ans
+    return total / ans if ans != 0 else 0.0 * total  # 0 at the origin, as norm
 
 
 def _is_complex(x):
@@ -844,7 +916,7 @@ def sign_jvp_dx(xp, x, t, u):
 def zero_unless_complex(xp, x, like, what):
     """Zeros like ``like`` for real ``x``; for complex ``x`` a refusal (``what`` is not implemented)."""
     if _is_complex(x):
-        raise NotImplementedError(f"tangent_fwd: {what} of a complex value is not implemented")
+        raise NotDifferentiableHere(f"tangent_fwd: {what} of a complex value is not implemented")
     return xp.zeros_like(like) if hasattr(like, "shape") else 0.0 * like
 
 
@@ -891,7 +963,7 @@ def median_jvp(xp, a, da, axis=None, keepdims=False):
     """Tangent of ``median``: the tangent at the middle element of the sorted values (the mean of
     the two middle ones for an even count)."""
     if isinstance(axis, tuple):
-        raise TypeError("tangent_fwd: median over a tuple of axes: reshape to one axis first")
+        raise NotDifferentiableHere("tangent_fwd: median over a tuple of axes: reshape to one axis first")
     ndim = len(xp.shape(a))
     if axis is None:
         a, da, ax = xp.reshape(a, (-1,)), xp.reshape(da * xp.ones_like(a, dtype=getattr(da, "dtype", None)), (-1,)), 0
@@ -928,6 +1000,24 @@ def det_jvp(xp, a, da, ans):
         u, vh = xp.conj(u), xp.conj(vh)
     m = xp.swapaxes(u, -1, -2) @ da @ xp.swapaxes(vh, -1, -2)
     return sign * xp.sum(left * right * xp.diagonal(m, axis1=-2, axis2=-1), axis=-1)
+
+
+def det_solve(xp, x, t):
+    """``solve(x, t)`` for the second derivative of ``det``; at a singular ``x`` (where that derivative
+    needs the adjugate's derivative, which tangent_fwd does not implement) a refusal."""
+    linalg_error = getattr(getattr(xp, "linalg", None), "LinAlgError", ArithmeticError)
+    try:
+        out = xp.linalg.solve(x, t)
+    except linalg_error:
+        out = None
+    if out is None or not bool(xp.all(xp.isfinite(out))):
+        raise NotDifferentiableHere("tangent_fwd: the second derivative of det at a singular matrix is not implemented")
+    return out
+
+
+def det_trace(xp, x, t):
+    """``trace(solve(x, t))`` over the last two axes (see ``det_solve``)."""
+    return xp.trace(det_solve(xp, x, t), axis1=-2, axis2=-1)
 
 
 def get_default_tangent(mapping, key, ddefault):

@@ -1419,6 +1419,8 @@ class FunctionTransformer(FactoredMixin):
             view = self.vector_view(rule, call, receiver)
             if view is not None:
                 return view
+        if rule.kind == "linear" and rule.offset:
+            call = self.without_offsets(rule, call, bound)
         if rule.kind == "linear":
             contribs = []
             for pname in rule.linear_in:
@@ -1428,7 +1430,7 @@ class FunctionTransformer(FactoredMixin):
                 for node, loc in entry if isinstance(entry, list) else [entry]:
                     tan = self.t(node)
                     if tan is not None:
-                        if self.vector and rule.op in (list, tuple):  # the same leaves (or rows), not copies
+                        if self.vector and rule.op in (list, tuple, dict):  # the same leaves (or rows), not copies
                             contribs.append(_replace_arg(call, loc, self.rt_call("biter", tan)))
                         elif self.vector and rule.name not in _BATCH_TRANSPARENT:
                             contribs.append(self.per_direction(lambda tk: _replace_arg(call, loc, tk), tan))
@@ -1445,6 +1447,26 @@ class FunctionTransformer(FactoredMixin):
             else:
                 mapping[p.name] = nodes.const(p.default)
         return self._contributions(rule, bound, mapping, call)
+
+    def without_offsets(self, rule, call, bound):
+        """The call with the arguments that only add a constant (``initial=``) left out: its tangent."""
+        for pname in rule.offset:
+            entry = bound.get(pname)
+            if entry is not None and entry[1][0] != "kw":
+                raise self.error(
+                    call,
+                    f"pass {pname!r} of {rule.name} by keyword",
+                    UnsupportedSyntaxError,
+                    hint=f"write {pname}=... so that the tangent can leave it out",
+                )
+        drop = {entry[1][1] for p in rule.offset if (entry := bound.get(p)) is not None}
+        if not drop:
+            return call
+        new = gast.Call(
+            func=call.func, args=call.args, keywords=[k for i, k in enumerate(call.keywords) if i not in drop]
+        )
+        bound.update({p: None for p in rule.offset})
+        return new
 
     def check_options(self, rule, bound, call):
         """A differentiated value passed to a parameter the rule has no partial for (an option such as

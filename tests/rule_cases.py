@@ -254,6 +254,43 @@ def b_list(X):
     return list(X)
 
 
+def b_dict(X):
+    d = dict({"a": X, "b": X * 2.0})
+    return d["a"] + d["b"]
+
+
+def b_sorted(x):
+    return sorted([x[0], x[1] * 2.0, 0.5, x[2]])
+
+
+def b_sorted_key(x):
+    return sorted([x[0], x[1], x[2]], key=abs, reverse=True)
+
+
+def m_prod(x):
+    return math.prod([x[0], 3.0, x[1], x[2]])
+
+
+def m_prod_start(x):
+    return math.prod([x[0], x[1]], start=2.0)
+
+
+def t_det_solve(t):
+    return rt.det_solve(np, np.array([[2.0, 0.5], [0.3, 1.5]]), t)
+
+
+def t_det_trace(t):
+    return rt.det_trace(np, np.array([[2.0, 0.5], [0.3, 1.5]]), t)
+
+
+def t_seq_prod_jvp(t):
+    return rt.seq_prod_jvp([1.5, 2.0, -0.5], [t[0], t[1], t[2]])
+
+
+def t_sorted_jvp(t):
+    return rt.sorted_jvp([1.5, -2.0, 0.5], [t[0], t[1], t[2]])
+
+
 def b_tuple(X):
     return tuple(X)
 
@@ -2350,6 +2387,13 @@ RULE_CASES = {
     builtins.complex: [C(b_complex, s(), s()), C(b_complex_real, s())],
     builtins.list: [C(b_list, a(3, 2))],
     builtins.tuple: [C(b_tuple, a(2, 3))],
+    builtins.dict: [C(b_dict, a(2, 3))],
+    builtins.sorted: [C(b_sorted, a(3)), C(b_sorted_key, a(3))],
+    math.prod: [C(m_prod, a(3)), C(m_prod_start, a(2))],
+    rt.seq_prod_jvp: [C(t_seq_prod_jvp, a(3))],
+    rt.det_solve: [C(t_det_solve, a(2, 2))],
+    rt.det_trace: [C(t_det_trace, a(2, 2))],
+    rt.sorted_jvp: [C(t_sorted_jvp, a(3))],
     builtins.max: [C(b_max, 0.3, -0.4), C(b_max, -0.3, 0.4), C(b_max_seq, 0.1, 0.9, -0.5), C(b_max_array, distinct(4))],
     builtins.min: [C(b_min, 0.3, -0.4), C(b_min_seq, 0.1, 0.9, -0.5), C(b_min_key, 0.7, -0.2, 0.9)],
     builtins.zip: [C(b_zip, a(3), a(3)), C(b_zip_loop, a(3), a(3))],

@@ -73,6 +73,11 @@ HOST_ONLY = {
     "soundness_complex.r_with_slice_syntax",
     "soundness_complex.c_columns",
     "soundness_complex.r_c_of_matrices",
+    # NumPy scalars (np.float64(3.0) * x) and np.array([...]) of device values in the user's own code
+    "soundness_numpy_api.sum_of_0d",
+    "soundness_numpy_api.float32_constant_promotes",
+    "soundness_numpy_api.numpy_scalar_float64_mixed_float32",
+    "soundness_numpy_api.max_tie_first_argmax_convention_equal_tangent_copies",
 }
 # Functions whose primal itself differs by backend: NumPy reductions return immutable scalars, a
 # device backend 0-d arrays that ``s += v`` updates in place (so an alias of ``s`` changes too). The

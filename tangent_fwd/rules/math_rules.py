@@ -50,3 +50,4 @@ deflinear(math.radians, "x")
 # ------------------------------------------------------------------ piecewise constant
 for _f in (math.floor, math.ceil, math.trunc, math.isnan, math.isinf, math.isfinite, math.isclose):
     defzero(_f)
+defjvp(math.prod, "iterable, /, *, start=1", "rt.seq_prod_jvp(iterable, diterable, start)")

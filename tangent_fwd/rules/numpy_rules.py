@@ -26,7 +26,7 @@ defjvp(np.arcsin, U, "dx / np.sqrt(1 - x * x)")
 defjvp(np.arccos, U, "-dx / np.sqrt(1 - x * x)")
 defjvp(np.arctan, U, "dx / (1 + x * x)")
 defjvp(np.arctan2, B, "dx1 * x2 / (x1 * x1 + x2 * x2)", "-dx2 * x1 / (x1 * x1 + x2 * x2)")
-defjvp(np.hypot, B, "dx1 * x1 / ans", "dx2 * x2 / ans")
+defjvp(np.hypot, B, "rt.safe_div(np, dx1 * x1, ans)", "rt.safe_div(np, dx2 * x2, ans)")  # 0 at the origin, as norm
 deflinear(np.deg2rad, U)
 deflinear(np.rad2deg, U)
 deflinear(np.degrees, U)
@@ -101,7 +101,7 @@ defjvp(np.angle, "z, deg=False", "rt.angle_jvp(np, z, dz, deg)")  # Im(conj(z) d
 deflinear(np.real, "val")
 deflinear(np.imag, "val")
 # ------------------------------------------------------------------ reductions
-deflinear(np.sum, RED)
+deflinear(np.sum, RED + ", initial=0, where=True", offset=("initial",))
 deflinear(np.mean, "a, axis=None, dtype=None, out=None, keepdims=False, *, where=True")
 deflinear(np.cumsum, "a, axis=None, dtype=None, out=None")
 deflinear(np.trace, "a, offset=0, axis1=0, axis2=1, dtype=None, out=None")
@@ -330,8 +330,10 @@ defmethod(
     "(ans - low) / (high - low) * dhigh",
 )
 # ------------------------------------------------------------------ array methods
-defmethod_linear("sum", "self, axis=None, dtype=None, out=None, keepdims=False")
-defmethod_linear("mean", "self, axis=None, dtype=None, out=None, keepdims=False")
+defmethod_linear(
+    "sum", "self, axis=None, dtype=None, out=None, keepdims=False, initial=0, where=True", offset=("initial",)
+)
+defmethod_linear("mean", "self, axis=None, dtype=None, out=None, keepdims=False, *, where=True")
 defmethod_linear("reshape", "self, *shape, order='C'")
 defmethod_linear("transpose", "self, *axes")
 defmethod_linear("swapaxes", "self, axis1, axis2")

@@ -50,10 +50,13 @@ defjvp(
     rt.det_jvp,
     "xp, x, t, d",
     None,
-    "-d * np.trace(np.linalg.solve(x, dx @ np.linalg.solve(x, t)), axis1=-2, axis2=-1)",
+    "-d * rt.det_trace(np, x, dx @ rt.det_solve(np, x, t))",
     "rt.det_jvp(np, x, dt, d)",
-    "dd * np.trace(np.linalg.solve(x, t), axis1=-2, axis2=-1)",
+    "dd * rt.det_trace(np, x, t)",
 )
+# x^-1 of a singular x: a refusal (NotDifferentiableHere), never a LinAlgError or a nan
+defjvp(rt.det_solve, "xp, x, t", None, "rt.unsupported(np, 'the third derivative of det')", "rt.det_solve(np, x, dt)")
+defjvp(rt.det_trace, "xp, x, t", None, "rt.unsupported(np, 'the third derivative of det')", "rt.det_trace(np, x, dt)")
 deflinear(rt.get_default_tangent, "mapping, key, ddefault", linear_in=("ddefault",), constant=("mapping",))
 deflinear(rt.zip_tangent, "tangents")
 deflinear(rt.enumerate_tangent, "tangent")
@@ -165,3 +168,6 @@ deflinear(
     rt.arange_dstart, "xp, dstart, s, stop", linear_in=("dstart",), constant=("s",)
 )  # s (arange's result): its shape only
 deflinear(rt.arange_dstep, "xp, dstep, s", linear_in=("dstep",), constant=("s",))
+# linear in the tangents only: a second derivative of math.prod (through values) is refused, not dropped
+deflinear(rt.seq_prod_jvp, "values, tangents, start=1", linear_in=("tangents",))
+deflinear(rt.sorted_jvp, "values, tangents, key=None, reverse=False", linear_in=("tangents",), constant=("values",))

@@ -38,6 +38,15 @@ REFUSAL_OK = {
     "ufunc_reduce",
     "np_cov",
     "ufunc_outer",
+    # refused cleanly (a TransformError; NotDifferentiableHere at run time where the mode or the point
+    # decides): np.pad statistic modes, max/min with initial= or where=, slogdet's named fields, the
+    # second derivative of a matrix norm of ord 1/inf/2/nuc and of det at a singular matrix
+    "pad_statistic_modes",
+    "max_min_tuple_negative_axes_keepdims",
+    "reductions_with_where",
+    "linalg_slogdet_attributes",
+    "norm_reversed_matrix_axes",
+    "det_of_exactly_singular_2x2",
 }
 
 
@@ -1362,7 +1371,8 @@ def power_zero_base_active_exponent(x, y):
 
 @case(args=lambda rng: (np.array([0.0, 0.0]), np.array([0.0, 0.5])), wrt=(0, 1), tags="np_hypot b_abs")
 def hypot_sign_abs_at_origin(x, y):
-    return np.hypot(x, y) + np.sign(x) * 3.0 + np.abs(x) + abs(float(x[0])) + math.fabs(x[1]) + math.hypot(x[0], x[1])
+    # (np.sign jumps at 0: central differences there measure the jump, not a derivative)
+    return np.hypot(x, y) + np.abs(x) + abs(float(x[0])) + math.fabs(x[1]) + math.hypot(x[0], x[1])
 
 
 @case(args=lambda rng: (np.array([0.0, 0.5, -1.0]),), tags="np_elementwise")
