@@ -82,7 +82,8 @@ class FunctionInfo:
             self.resolved[name] = (self.globals, obj)
         else:
             obj = getattr(builtins, name, _MISSING)
-            self.resolved[name] = (self.globals, _MISSING)  # must stay unshadowed by a global
+            if obj is not _MISSING:
+                self.resolved[name] = (self.globals, _MISSING)  # a builtin: must stay unshadowed by a global
         return obj
 
     def dependencies(self):
