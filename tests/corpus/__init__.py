@@ -244,6 +244,7 @@ MODULES = [
     "soundness_complex",
     "soundness_numpy_api",
     "soundness_realistic",
+    "soundness_program",
 ]
 
 
