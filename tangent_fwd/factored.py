@@ -30,9 +30,10 @@ import numpy as _np
 
 from . import lowrank, nodes, registry
 from .parse import MISSING
+from .states import FACTORED
+from .states import LIVE as _LIVE
+from .states import MAYBE as _MAYBE
 
-FACTORED = "factored"
-_LIVE, _MAYBE = "live", "maybe"  # transform.LIVE / transform.MAYBE
 _MATMUL_OPS = {_np.matmul: "matmul", _np.dot: "dot"}
 _COMPOUND = (
     gast.If,

@@ -19,13 +19,14 @@ from . import effects, nodes, optimize, registry
 from .activity import MUTATING_METHODS, Activity
 from .activity import _flatten as _flat
 from .errors import MissingRuleError, TransformError, UnsupportedSyntaxError
-from .factored import FACTORED, FactoredMixin
+from .factored import FactoredMixin
 from .fence import check as fence_check
 from .naming import Namer
 from .parse import MISSING, is_user_function, local_names
 from .shift import shift_free_names
+from .states import FACTORED, LIVE, MAYBE, ZERO, Fix
+from .states import join as join_states
 
-ZERO, LIVE, MAYBE = "zero", "live", "maybe"  # MAYBE: the tangent variable holds None (zero) or a value
 ANS = "__tangent_fwd_ans__"
 
 BINOPS = {
@@ -705,17 +706,12 @@ class FunctionTransformer(FactoredMixin):
         joined = {}
         for n in sorted(set(s1) | set(s2)):
             a, b = s1.get(n), s2.get(n)
-            if a is None or b is None or a == b:
-                joined[n] = a or b
-                continue
-            if MAYBE in (a, b):
-                if ZERO in (a, b):  # the zero side says so at run time: its tangent is None
-                    (out1 if a == ZERO else out2).append(nodes.assign(self.tangent_name(n), nodes.const(None)))
-                joined[n] = MAYBE
-                continue
+            joined[n], fix = join_states(a, b)
             zero_out, zv = (out1, z1) if a == ZERO else (out2, z2)
-            zero_out.append(nodes.assign(self.tangent_name(n), self.zeros_of(zv.get(n) or nodes.name(n))))
-            joined[n] = LIVE
+            if fix is Fix.SET_NONE:  # the zero side says so at run time: its tangent is None
+                zero_out.append(nodes.assign(self.tangent_name(n), nodes.const(None)))
+            elif fix is Fix.MATERIALIZE:
+                zero_out.append(nodes.assign(self.tangent_name(n), self.zeros_of(zv.get(n) or nodes.name(n))))
         return joined
 
     def loop_prologue(self, body_stmts, extra, out):
