@@ -15,7 +15,7 @@ import operator as _op
 import gast
 import numpy as _np
 
-from . import effects, nodes, optimize, registry
+from . import effects, lower, nodes, optimize, registry
 from .activity import MUTATING_METHODS, Activity
 from .activity import _flatten as _flat
 from .errors import MissingRuleError, TransformError, UnsupportedSyntaxError
@@ -438,21 +438,23 @@ class FunctionTransformer(FactoredMixin):
         if not (value_active or root_active):
             out.append(nodes.clone(s))
             return
-        # c[i] op= v is  t = c[i]; t op= v; c[i] = t  with c and i evaluated once, as Python does: the
-        # in-place update of t reaches c (and every alias of it), and so does the tangent's.
-        container = target.value
-        if not isinstance(container, gast.Name):
-            tmp = self.namer.temp()
-            self.act.active.add(tmp)
-            self.s_Assign(nodes.assign(tmp, container), out)
-            container = nodes.name(tmp)
-        index = self.simple_index(target.slice, out)
-        elem = self.namer.temp()
-        self.act.active.add(elem)
-        self.s_Assign(nodes.assign(elem, nodes.subscript(nodes.clone(container), index)), out)
-        self.aug_assign_name(gast.AugAssign(target=nodes.store(elem), op=s.op, value=s.value), out)
-        store = nodes.subscript(nodes.clone(container), nodes.clone(index), gast.Store())
-        self.s_Assign(gast.Assign(targets=[store], value=nodes.name(elem), type_comment=None), out)
+        # c[i] op= v is  t = c[i]; t op= v; c[i] = t  (lower.py): the in-place update of t reaches c and
+        # every alias of it, and so does the tangent's
+        self.lowered(lower.aug_assign_subscript(s, self.namer.temp), out)
+
+    def lowered(self, stmts, out, shared=False):
+        """Transform statements that lower.py made from one of yours: their temporaries take part in
+        activity (and, for ``shared``, share the force-live status of the names bound from the first)."""
+        for _ in range(2):  # a temporary can become active only through a later statement
+            for st in stmts:
+                self.act._stmt(st)
+        if shared:
+            tmp = stmts[0].targets[0].id
+            names = {n for st in stmts[1:] for n in nodes.names_in(st.targets[0], gast.Store)}
+            if names & self.force_live:  # the targets share one object: so do their tangents
+                self.force_live.add(tmp)
+        for st in stmts:
+            self.stmt(st, out)
 
     def aug_assign_name(self, s, out):
         """``r op= v`` stays in place (an array ``r`` may be a view that others see), and so does its
@@ -509,22 +511,16 @@ class FunctionTransformer(FactoredMixin):
     def s_Assign(self, s, out):
         if len(s.targets) > 1:
             # a = b[a] = value: the value is computed once, then the targets are bound left to right
-            value = s.value
-            if not isinstance(value, (gast.Name, gast.Constant)):
-                tmp = self.namer.temp()
-                names = {n for t in s.targets for n in nodes.names_in(t, gast.Store)}
+            stmts = lower.chained_assign(s, self.namer.temp)
+            if stmts is None:  # the value is a name or a constant
                 for t in s.targets:
-                    if isinstance(t, gast.Subscript):
-                        names |= {n for n in nodes.names_in(t) if n in self.act.active}
-                if self.act.expr(value) or names & self.act.active:
-                    self.act.active.add(tmp)
-                if names & self.force_live:  # the targets share one object: so do their tangents
-                    self.force_live.add(tmp)
-                self.s_Assign(gast.Assign(targets=[nodes.store(tmp)], value=value, type_comment=None), out)
-                value = nodes.name(tmp)
-            for t in s.targets:
-                self.s_Assign(gast.Assign(targets=[t], value=nodes.clone(value), type_comment=None), out)
-            return
+                    self.s_Assign(gast.Assign(targets=[t], value=nodes.clone(s.value), type_comment=None), out)
+                return
+            tmp = stmts[0].targets[0].id
+            names = {n for t in s.targets for n in nodes.names_in(t)}
+            if names & self.act.active:  # one object under all the targets: active if any is
+                self.act.active.add(tmp)
+            return self.lowered(stmts, out, shared=True)
         target, value = s.targets[0], s.value
         if isinstance(target, gast.Name):
             if not self.act.expr(value):
@@ -605,19 +601,15 @@ class FunctionTransformer(FactoredMixin):
             chain.append(root)
             root = root.value
         if not isinstance(root, gast.Name):
-            # Y.T[0] = v, f(B)[:] = v: Python computes v, then the container, then the index; the
-            # container is bound to a temporary whose tangent is the same view of the base's tangent
+            # Y.T[0] = v, f(B)[:] = v: the container is bound to a temporary (lower.py) whose tangent is
+            # the same view of the base's tangent
             if not (self.act.expr(value) or self.act.expr(root)):
                 out.append(gast.Assign(targets=[nodes.clone(target)], value=nodes.clone(value), type_comment=None))
                 return
-            value = self.atomize(value, out, hoist_inactive=True)
-            tmp = self.namer.temp()
-            self.act.active.add(tmp)
-            self.s_Assign(nodes.assign(tmp, root), out)
-            chain[-1] = gast.Subscript(value=nodes.name(tmp), slice=chain[-1].slice, ctx=chain[-1].ctx)
-            for i in range(len(chain) - 2, -1, -1):
-                chain[i] = gast.Subscript(value=chain[i + 1], slice=chain[i].slice, ctx=chain[i].ctx)
-            return self.assign_subscript(chain[0], value, out)
+            stmts = lower.store_into_expression(
+                gast.Assign(targets=[target], value=value, type_comment=None), self.namer.temp
+            )
+            return self.lowered(stmts, out)
         active_value = self.act.expr(value)
         new_target = nodes.clone(target)
         node = new_target
