@@ -130,11 +130,27 @@ def still_valid(dependencies):
     return True
 
 
-def _fingerprint(code):
+def _shape(code):
     consts = tuple(repr(c) for c in code.co_consts if not hasattr(c, "co_code"))
-    nested = tuple(_fingerprint(c) for c in code.co_consts if hasattr(c, "co_code"))
-    names = frozenset(code.co_names) | frozenset(code.co_freevars)
-    return (code.co_argcount, code.co_kwonlyargcount, code.co_varnames, names, consts, nested)
+    nested = tuple(_shape(c) for c in code.co_consts if hasattr(c, "co_code"))
+    return (code.co_argcount, code.co_kwonlyargcount, code.co_varnames, consts, nested)
+
+
+def _names(code):
+    """Every name the code tree reads from outside itself (a def standing alone reads its free
+    variables as globals, and free variables pass through enclosing code objects)."""
+    names, cells = set(code.co_names) | set(code.co_freevars), set(code.co_cellvars)
+    for c in code.co_consts:
+        if hasattr(c, "co_code"):
+            inner, inner_cells = _names(c)
+            names |= inner
+            cells |= inner_cells
+    return names, cells
+
+
+def _fingerprint(code):
+    names, cells = _names(code)
+    return _shape(code), frozenset(names - cells)
 
 
 def _check_source_matches(func, src, filename, lineno):
@@ -212,8 +228,7 @@ def local_names(fnode):
                 names.add(child.id)
             visit(child)
 
-    for stmt in fnode.body:
-        visit(stmt)
+    visit(gast.Module(body=fnode.body, type_ignores=[]))  # the statements themselves: a def binds its name
     return names
 
 

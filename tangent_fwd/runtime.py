@@ -3,6 +3,7 @@ too long to be one-line templates. Every helper takes the backend namespace ``xp
 one, so it runs unchanged on NumPy or CuPy and never converts device arrays to host arrays."""
 
 import cmath
+import collections
 import math
 import numbers
 
@@ -19,6 +20,11 @@ def zeros_like(value):
         return tuple(zeros_like(v) for v in value)
     if isinstance(value, list):
         return [zeros_like(v) for v in value]
+    if isinstance(value, collections.defaultdict):  # a missing key's tangent: the zero of its default
+        factory = value.default_factory
+        out = collections.defaultdict(None if factory is None else lambda: zeros_like(factory()))
+        out.update((k, zeros_like(v)) for k, v in value.items())
+        return out
     if isinstance(value, dict):
         return {k: zeros_like(v) for k, v in value.items()}
     dtype = getattr(value, "dtype", None)
@@ -623,6 +629,11 @@ def zeros_batched(value, k):
         return tuple(zeros_batched(v, k) for v in value)
     if isinstance(value, list):
         return [zeros_batched(v, k) for v in value]
+    if isinstance(value, collections.defaultdict):
+        factory = value.default_factory
+        out = collections.defaultdict(None if factory is None else lambda: zeros_batched(factory(), k))
+        out.update((key, zeros_batched(v, k)) for key, v in value.items())
+        return out
     if isinstance(value, dict):
         return {key: zeros_batched(v, k) for key, v in value.items()}
     dtype = getattr(value, "dtype", None)
@@ -825,6 +836,18 @@ def bfinish(tangent, value, k):
     return out
 
 
+def dict_tangent(mapping, tangent, ans):
+    """Tangent of ``dict(mapping)``: the same keys as the result, each with its value's tangent (a mapping's
+    tangent has the keys already; pairs, possibly from an iterator the primal call consumed, take the
+    result's keys in order)."""
+    if isinstance(tangent, dict):
+        return dict(tangent)
+    pairs = list(tangent)
+    if len(pairs) != len(ans):
+        raise NotDifferentiableHere("tangent_fwd: dict() of pairs with repeated keys is not differentiated")
+    return {k: pair[1] for k, pair in zip(ans, pairs)}
+
+
 def seq_prod_jvp(values, tangents, start=1):
     """Tangent of ``math.prod(values, start=start)``: sum_i (start * prod_{j != i} v_j) * t_i, with prefix
     and suffix products (no division, so exact where a value is 0)."""
@@ -843,6 +866,8 @@ def seq_prod_jvp(values, tangents, start=1):
 def sorted_jvp(values, tangents, key=None, reverse=False):
     """Tangent of ``sorted(values, key=key, reverse=reverse)``: the tangents in the order ``sorted``
     puts the values (a stable sort, so ties keep their order, as they do in the primal)."""
+    if isinstance(values, dict):  # sorted(d) gives the keys: no tangent
+        return [zeros_like(k) for k in sorted(values, key=key, reverse=reverse)]
     values, tangents = list(values), list(tangents)
     order = sorted(
         range(len(values)), key=(lambda i: values[i]) if key is None else (lambda i: key(values[i])), reverse=reverse

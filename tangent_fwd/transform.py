@@ -262,6 +262,7 @@ class FunctionTransformer(FactoredMixin):
             self.materialize(n, out)
         tparams = [self.tangent_name(p) for p in self.spec.active_params]
         self.spec.tangent_params = dict(zip(self.spec.active_params, tparams))
+        self.plan_nested()
         body = self.block(f.body, out)
         if self.uses_k and self.parent is None and tparams:
             body.insert(0, nodes.assign(self.kname, self.rt_call("batch_size", nodes.name(tparams[0]))))
@@ -817,6 +818,48 @@ class FunctionTransformer(FactoredMixin):
             pairs.append((self.rt_call("biter", tan) if self.vector else tan, self.tangent_target(target)))
         return nodes.clone(atom)
 
+    def plan_nested(self):
+        """Before the body is walked, which nested defs get a JVP and for which parameters: from every call
+        in this function, including calls from one nested def to another (defined before or after it),
+        whose arguments are taken as differentiated (their activity is the caller's, not known here)."""
+        module = gast.Module(body=self.fnode.body, type_ignores=[])
+        defs = [d for d in nodes.nodes_of(module, gast.FunctionDef)]
+        inner_calls = set()  # (callee name, call node id) of calls made inside some nested def
+        for d in defs:
+            for c in nodes.nodes_of(gast.Module(body=d.body, type_ignores=[]), gast.Call):
+                if isinstance(c.func, gast.Name):
+                    inner_calls.add(id(c))
+        by_name = {}
+        for d in defs:
+            if d.name in self.locals:  # a def of this function (not of a deeper nested one)
+                by_name.setdefault(d.name, []).append(d)
+        for name, ds in by_name.items():
+            params = []
+            for d in ds:
+                params += [p.id for p in d.args.posonlyargs + d.args.args + d.args.kwonlyargs if p.id not in params]
+            closure_active = bool(self.nested_free.get(name, set()) & self.act.active)
+            active_params = set()
+            for c in nodes.nodes_of(module, gast.Call):
+                if not (isinstance(c.func, gast.Name) and c.func.id == name):
+                    continue
+                if id(c) in inner_calls:  # called from a nested def: any argument may carry a tangent
+                    active_params |= set(params)
+                    continue
+                for p, a in zip(params, c.args):
+                    if self.act.expr(a):
+                        active_params.add(p)
+                for k in c.keywords:
+                    if k.arg in params and self.act.expr(k.value):
+                        active_params.add(k.arg)
+            if not active_params and not closure_active:
+                self.nested[name] = None
+                continue
+            ordered = [p for p in params if p in active_params]
+            spec = Spec(self.info.func, self.info, ordered, self.namer.fresh(name + "_jvp"))
+            # named now: a sibling defined earlier may call it before its own def is transformed
+            spec.tangent_params = {p: self.namer.tangent(p) for p in ordered}
+            self.nested[name] = spec
+
     def s_FunctionDef(self, s, out):
         for d in s.args.defaults + [d for d in s.args.kw_defaults if d is not None]:
             if self.act.expr(d):
@@ -826,26 +869,9 @@ class FunctionTransformer(FactoredMixin):
                     hint="pass the value explicitly at the call instead",
                 )
         out.append(nodes.clone(s))  # the primal def, for calls whose arguments are inactive
-        free = self.nested_free.get(s.name, set())
-        closure_active = bool(free & self.act.active)
-        params = [p.id for p in s.args.posonlyargs + s.args.args + s.args.kwonlyargs]
-        active_params = set()
-        for c in gast.walk(gast.Module(body=self.fnode.body, type_ignores=[])):
-            if isinstance(c, gast.Call) and isinstance(c.func, gast.Name) and c.func.id == s.name:
-                for p, a in zip(params, c.args):
-                    if self.act.expr(a):
-                        active_params.add(p)
-                for k in c.keywords:
-                    if k.arg in params and self.act.expr(k.value):
-                        active_params.add(k.arg)
-        if not active_params and not closure_active:
-            self.nested[s.name] = None
+        spec = self.nested.get(s.name)
+        if spec is None:
             return
-        if s.name in nodes.names_in(s, gast.Load):  # recursive: its own calls may activate any parameter
-            active_params = set(params)
-        ordered = [p for p in params if p in active_params]
-        spec = Spec(self.info.func, self.info, ordered, self.namer.fresh(s.name + "_jvp"))
-        self.nested[s.name] = spec
         child = FunctionTransformer(self.unit, spec, fnode=s, parent=self)
         self.children.append(child)
         spec.node = child.run()
@@ -1418,7 +1444,7 @@ class FunctionTransformer(FactoredMixin):
                 for node, loc in entry if isinstance(entry, list) else [entry]:
                     tan = self.t(node)
                     if tan is not None:
-                        if self.vector and rule.op in (list, tuple, dict):  # the same leaves (or rows), not copies
+                        if self.vector and rule.op in (list, tuple):  # the same leaves (or rows), not copies
                             contribs.append(_replace_arg(call, loc, self.rt_call("biter", tan)))
                         elif self.vector and rule.name not in _BATCH_TRANSPARENT:
                             contribs.append(self.per_direction(lambda tk: _replace_arg(call, loc, tk), tan))

@@ -259,6 +259,16 @@ def b_dict(X):
     return d["a"] + d["b"]
 
 
+def b_dict_pairs(x):
+    d = dict([("w", x[0]), ("b", x[1] * x[2])])
+    e = dict(enumerate([x[0], x[1] * 2.0]))
+    return d["w"] * 2.0 + d["b"] + e[1]
+
+
+def t_dict_tangent(t):
+    return rt.dict_tangent({"a": 1.0, "b": 2.0}, {"a": t[0], "b": t[1]}, {"a": 1.0, "b": 2.0})["b"]
+
+
 def b_sorted(x):
     return sorted([x[0], x[1] * 2.0, 0.5, x[2]])
 
@@ -2387,7 +2397,8 @@ RULE_CASES = {
     builtins.complex: [C(b_complex, s(), s()), C(b_complex_real, s())],
     builtins.list: [C(b_list, a(3, 2))],
     builtins.tuple: [C(b_tuple, a(2, 3))],
-    builtins.dict: [C(b_dict, a(2, 3))],
+    builtins.dict: [C(b_dict, a(2, 3)), C(b_dict_pairs, a(3))],
+    rt.dict_tangent: [C(t_dict_tangent, a(2))],
     builtins.sorted: [C(b_sorted, a(3)), C(b_sorted_key, a(3))],
     math.prod: [C(m_prod, a(3)), C(m_prod_start, a(2))],
     rt.seq_prod_jvp: [C(t_seq_prod_jvp, a(3))],

@@ -17,7 +17,7 @@ deflinear(builtins.float, "x")
 defjvp(builtins.complex, "real=0, imag=0", "dreal + 0j", "1j * dimag")
 deflinear(builtins.list, "iterable=()")
 deflinear(builtins.tuple, "iterable=()")
-deflinear(builtins.dict, "mapping=()")  # a shallow copy: the same tangents under the same keys
+defjvp(builtins.dict, "mapping=()", "rt.dict_tangent(mapping, dmapping, ans)")
 defjvp(builtins.sorted, "iterable, /, *, key=None, reverse=False", "rt.sorted_jvp(iterable, diterable, key, reverse)")
 defjvp(builtins.max, "*args, key=None, default=None", "rt.builtin_extremum_jvp(args, dargs, ans)")
 defjvp(builtins.min, "*args, key=None, default=None", "rt.builtin_extremum_jvp(args, dargs, ans)")

@@ -171,3 +171,4 @@ deflinear(rt.arange_dstep, "xp, dstep, s", linear_in=("dstep",), constant=("s",)
 # linear in the tangents only: a second derivative of math.prod (through values) is refused, not dropped
 deflinear(rt.seq_prod_jvp, "values, tangents, start=1", linear_in=("tangents",))
 deflinear(rt.sorted_jvp, "values, tangents, key=None, reverse=False", linear_in=("tangents",), constant=("values",))
+deflinear(rt.dict_tangent, "mapping, tangent, ans", linear_in=("tangent",), constant=("mapping", "ans"))
