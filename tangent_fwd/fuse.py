@@ -112,7 +112,8 @@ def _fusable(stmt, xp):
 def fuse_function(fdef, xp, namer, min_run=2):
     """Rewrite ``fdef`` in place; returns the new kernel FunctionDefs (to be placed at module level)."""
     kernels = []
-    loads_everywhere = nodes.names_in(fdef, gast.Load)
+    # a name the code deletes (your `del tmp`) must still be bound outside the kernel: it counts as read
+    loads_everywhere = nodes.names_in(fdef, gast.Load) + nodes.names_in(fdef, gast.Del)
     _fuse_block(fdef, "body", xp, namer, kernels, min_run, loads_everywhere)
     return kernels
 
@@ -137,7 +138,9 @@ def _fuse_block(node, field, xp, namer, kernels, min_run, loads_everywhere):
             if isinstance(getattr(s, sub, None), list) and not isinstance(s, gast.FunctionDef):
                 _fuse_block(s, sub, xp, namer, kernels, min_run, loads_everywhere)
         if isinstance(s, gast.FunctionDef):
-            _fuse_block(s, "body", xp, namer, kernels, min_run, nodes.names_in(s, gast.Load))
+            _fuse_block(
+                s, "body", xp, namer, kernels, min_run, nodes.names_in(s, gast.Load) + nodes.names_in(s, gast.Del)
+            )
         out.append(s)
     flush()
     setattr(node, field, out)

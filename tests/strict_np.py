@@ -98,6 +98,9 @@ class StrictArray:
     def __float__(self):
         return builtins.float(self._a)
 
+    def __format__(self, spec):  # f"{x:.3f}" of a device value reads it on the host
+        raise HostFallbackError("formatting a strict-backend array (host fallback)")
+
     def __int__(self):
         return builtins.int(self._a)
 

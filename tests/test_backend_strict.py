@@ -78,6 +78,8 @@ HOST_ONLY = {
     "soundness_numpy_api.float32_constant_promotes",
     "soundness_numpy_api.numpy_scalar_float64_mixed_float32",
     "soundness_numpy_api.max_tie_first_argmax_convention_equal_tangent_copies",
+    "soundness_program.numpy_scalar_type_conversions",
+    "soundness_program.join_of_fstrings_sets_scale",  # formats device values into a string
 }
 # Functions whose primal itself differs by backend: NumPy reductions return immutable scalars, a
 # device backend 0-d arrays that ``s += v`` updates in place (so an alias of ``s`` changes too). The

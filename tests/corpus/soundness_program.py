@@ -39,6 +39,27 @@ REFUSAL_OK = {
     "nested_default_bound_to_active_value",
     "recursion_through_dict_of_functions",
     "map_numpy_function_over_array",
+    # refused cleanly today, with the line (a TransformError): language the compiler does not take yet
+    # (issue 13 widens it): lambdas, *args/**kwargs and starred literals carrying differentiated values,
+    # `with` blocks, reversed(), list.pop/insert and dict.update on differentiated containers, and
+    # callees bound to local names
+    "lambda_bound_to_local_name",
+    "sorted_with_key_lambda",
+    "list_of_tuples_sorted_by_int",
+    "star_args_of_active_values",
+    "star_args_forwarded_through_wrapper",
+    "double_star_kwargs_with_active_value",
+    "transpose_pairs_with_zip_star",
+    "list_with_starred_elements",
+    "dict_merge_with_double_star",
+    "errstate_context_manager",
+    "reversed_list_of_arrays",
+    "list_input_with_enumerate_and_reversed",
+    "list_pop_and_insert_active",
+    "stack_popped_in_while",
+    "dict_update_with_active",
+    "factories_imported_from_scopes",
+    "conditional_callee_by_module_name",
 }
 
 # Module state the cases read (and some change, then restore) at call time.
