@@ -318,9 +318,9 @@ def is_index_trick(obj):
 
 
 def all_rules():
-    """Every registered rule as (table, key, Rule), for docs and the rule-coverage test."""
-    from . import rules  # noqa: F401  (make sure the library's rules are loaded)
-
+    """Every registered rule as (table, key, Rule), for docs and the rule-coverage test. (The library's
+    rules are registered by the package's __init__, which runs before this module is imported: the
+    registry never imports the rules, which import it.)"""
     out = [("function", r.name, r) for r in _RULES.values()]
     out += [("method", k, r) for k, r in _METHODS.items()]
     out += [("attribute", k, r) for k, r in _ATTRIBUTES.items()]

@@ -43,6 +43,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import models as _models
+from .arguments import DEFAULTS, add_training_args
 from .forward_gradient import DirectionSampler, scaled_into
 from .optim import make_optimizer
 from .pytree import leaves, map_tree
@@ -749,22 +750,18 @@ def config_from_train_config(cfg, args):
 
 
 def build_parser():
-    from tangent_fwd.cli import _add_training_args
-
     p = argparse.ArgumentParser(
         prog="mpirun -n N python -m tangent_fwd.training.distributed",
         description="Data-parallel forward-gradient training over MPI: every rank draws the same random "
         "directions from a shared seed, so only K+1 scalars per step are exchanged.",
     )
-    _add_training_args(p, with_method=False)
+    add_training_args(p, with_method=False)
     p.add_argument("--steps", type=int, default=None, dest="steps", help="total steps (same as --max-steps)")
     add_distributed_arguments(p)
     return p
 
 
 def main(argv=None):
-    from tangent_fwd.cli import DEFAULTS
-
     args = build_parser().parse_args(argv)
     defaults = DEFAULTS[args.model]
     max_steps = args.steps if args.steps is not None else args.max_steps
