@@ -1155,3 +1155,52 @@ def test_grid_size():
     assert len(POINTS) >= 1000
     assert set(REFUSED) <= {p.id for p in POINTS}, sorted(set(REFUSED) - {p.id for p in POINTS})
     assert len({p.id for p in POINTS}) == len(POINTS)
+
+
+# ================================================================== float32 inputs
+# The same functions on float32 arrays: the tangent has the value's dtype (no silent widening to float64) and
+# equals the float64 JVP at the float32-rounded point along the float32-rounded direction.
+F32_POINTS = [
+    p.id
+    for p in POINTS
+    if p.id.startswith(("unary:", "binary:", "operator:", "reduce:", "method:"))
+    and any(s == (3, 4) or s == (3, 1) for _, s in p.args)
+    and p.eps == H
+    and "-nan" not in p.id
+]
+F32_RTOL = 2e-3
+
+
+def _f32(a):
+    return np.float32(a) if isinstance(a, float) else np.asarray(a, np.float32)
+
+
+@pytest.mark.parametrize("pid", F32_POINTS)
+def test_float32(module, pid):
+    i = _index(pid)
+    point = POINTS[i]
+    f = getattr(module, f"f_{i}")
+    args = tuple(_f32(a) if isinstance(a, np.ndarray) else a for a in _args(point))
+    rng = np.random.default_rng(_seed(point.id) + 3)
+    tangents = tuple(
+        _f32(_direction(a, rng)) if j in point.wrt and isinstance(a, np.ndarray) else None for j, a in enumerate(args)
+    )
+    if all(t is None for t in tangents):
+        return
+    try:
+        value, tangent = tangent_fwd.jvp(f, copy.deepcopy(args), tangents)
+    except tangent_fwd.TransformError:
+        return  # refusals are reported by test_point
+    except Exception as e:  # noqa: BLE001
+        pytest.fail(f"[CRASH] {pid} float32: {type(e).__name__}: {e} (at {_where(e)})", pytrace=False)
+    expected = f(*copy.deepcopy(args))
+    if not _same_primal(value, expected):
+        pytest.fail(f"[WRONG] {pid} float32 primal: {value!r} != plain call {expected!r}", pytrace=False)
+    for k, (v, t) in enumerate(zip(_leaves(value), _leaves(tangent))):
+        vdt, tdt = np.asarray(v).dtype, np.asarray(t).dtype
+        if vdt.kind == "f" and tdt != vdt:
+            pytest.fail(f"[DTYPE] {pid} float32 leaf {k}: value {vdt} but tangent {tdt}", pytrace=False)
+    args64 = tuple(np.asarray(a, np.float64) if isinstance(a, np.ndarray) else a for a in args)
+    t64 = tuple(None if t is None else np.asarray(t, np.float64) for t in tangents)
+    _, want = tangent_fwd.jvp(f, args64, t64)
+    _check_close(point, "float32-vs-float64", tangent, want, F32_RTOL)
