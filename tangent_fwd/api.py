@@ -167,13 +167,23 @@ class ForwardDiff:
             self._fast = fn
         if not self._positional:
             args, kwargs = self._split(args, kwargs)
-        out = fn(*args, **kwargs)
-        if self.vectorized:
-            from .runtime import batch_size, bfinish
+        if not self.vectorized:
+            return fn(*args, **kwargs)
+        from .runtime import batch_size, bfinish, no_directions
 
-            tangents = [kwargs[t] for t in self._tangent_params.values() if t in kwargs] or list(args[-len(self.wrt) :])
-            out = (out[0], bfinish(out[1], out[0], batch_size(tangents[0])))
-        return out
+        names = [t for t in self._tangent_params.values() if t in kwargs]
+        tangents = [kwargs[t] for t in names] or list(args[-len(self.wrt) :])
+        k = batch_size(tangents[0])
+        if k == 0:  # no directions: run one zero direction for the shapes, keep none of it
+            one = [no_directions(t, grow=True) for t in tangents]
+            if names:
+                kwargs.update(zip(names, one))
+            else:
+                args = tuple(args[: -len(self.wrt)]) + tuple(one)
+            value, tangent = fn(*args, **kwargs)
+            return value, no_directions(bfinish(tangent, value, 1), grow=False)
+        out = fn(*args, **kwargs)
+        return (out[0], bfinish(out[1], out[0], k))
 
     def _structures(self, args, kwargs):
         """Where the tangents hold LowRank leaves: ``((wrt name, signature), ...)`` or None."""

@@ -18,45 +18,36 @@ One module that activity analysis and the transform both read (it imports neithe
 import gast
 import numpy as np
 
-from . import nodes
+from . import nodes, registry
 from . import runtime as rt
 from .parse import MISSING, FunctionInfo, is_user_function, local_names
 
-# Methods and attributes whose result may be a view of the receiver.
-VIEW_METHODS = frozenset(
-    {"reshape", "ravel", "transpose", "swapaxes", "squeeze", "view", "T", "mT", "astype", "real", "imag", "flat"}
-)
-# Functions whose result may be a view of (or be) their first argument.
-VIEW_FUNCTIONS = {
-    id(f): f
-    for f in (
-        np.asarray,
-        np.asanyarray,
-        np.ascontiguousarray,
-        np.reshape,
-        np.ravel,
-        np.transpose,
-        np.permute_dims if hasattr(np, "permute_dims") else np.transpose,
-        np.swapaxes,
-        np.moveaxis,
-        np.rollaxis,
-        np.expand_dims,
-        np.squeeze,
-        np.atleast_1d,
-        np.atleast_2d,
-        np.atleast_3d,
-        np.broadcast_to,
-        np.diagonal,
-        np.real,
-        np.imag,
-        np.matrix_transpose if hasattr(np, "matrix_transpose") else np.transpose,
-        np.split,
-        np.array_split,
-        np.hsplit,
-        np.vsplit,
-        np.dsplit,
-    )
-}
+# What may share memory with what is read from the rule registry: a rule declared with view=True
+# (deflinear(np.reshape, ..., view=True), defmethod_linear("T", ..., view=True)) makes a result that may be
+# a view of its first argument or receiver, so adding a rule cannot open a hole. View makers that have
+# no rule (a differentiated value through them is refused) still make aliases of values that are not:
+_VIEWS_WITHOUT_RULES = frozenset({"view", "flat"})
+_VIEW_CACHE = {}
+
+
+def view_methods():
+    """Method and attribute names whose result may be a view of the receiver."""
+    version = registry.version()
+    if _VIEW_CACHE.get("version") != version:
+        _VIEW_CACHE.update(
+            version=version,
+            methods=frozenset(registry.view_methods()) | _VIEWS_WITHOUT_RULES,
+            functions={id(f): f for f in registry.view_functions()},
+        )
+    return _VIEW_CACHE["methods"]
+
+
+def view_functions():
+    """The callables whose result may be a view of their first argument."""
+    view_methods()
+    return list(_VIEW_CACHE["functions"].values())
+
+
 # The pseudo-name of memory reached through an object's attribute or returned from elsewhere.
 UNTRACKED = "<memory of an object attribute or module global>"
 # Methods that store their (last) argument into the receiver.
@@ -81,7 +72,8 @@ def writes_of(obj):
 
 
 def is_view_function(obj):
-    return VIEW_FUNCTIONS.get(id(obj)) is obj
+    view_methods()
+    return _VIEW_CACHE["functions"].get(id(obj)) is obj
 
 
 def root_name(e):
@@ -108,7 +100,7 @@ def bases(e, resolve=None):
             return [e.id]
         if isinstance(e, gast.Subscript):
             e = e.value
-        elif isinstance(e, gast.Attribute) and e.attr in VIEW_METHODS:
+        elif isinstance(e, gast.Attribute) and e.attr in view_methods():
             e = e.value
         elif isinstance(e, gast.Starred):
             e = e.value
@@ -128,7 +120,7 @@ def bases(e, resolve=None):
             f = e.func
             obj = resolve(f) if resolve is not None else None
             if obj is None and isinstance(f, gast.Attribute):  # a method of a local value
-                if f.attr in VIEW_METHODS or f.attr in ACCESS_METHODS:
+                if f.attr in view_methods() or f.attr in ACCESS_METHODS:
                     e = f.value
                     continue
                 if f.attr == "copy":  # a list's or dict's copy is shallow: it holds the same arrays

@@ -108,6 +108,8 @@ def hessian(
                 f"hessian needs a scalar-valued function; {func.__name__} returns "
                 f"{type(probe[0]).__name__} {getattr(probe[0], 'shape', '')}"
             )
+        if n == 0:  # an empty input: an empty Hessian
+            return xp.zeros(shape + shape, dtype=dtype)
         ns["tangent_fwd_inner"] = inner.generated_function("numpy" if xp is np else _backend_name(xp))
         jac = jacfwd(directional, wrt=name, chunk_size=chunk_size, backend=backend)
         cols = []

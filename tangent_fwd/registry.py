@@ -55,6 +55,7 @@ class Rule:
 
     joint = None
     offset = ()  # linear rules: keyword parameters that add a constant, left out of the tangent's call
+    view = False  # the result may share memory with the first argument (the receiver): effects.py reads it
 
     def __init__(self, op, name, kind, params=(), partials=None, linear_in=(), origin=None, constant=()):
         self.op, self.name, self.kind = op, name, kind
@@ -185,13 +186,15 @@ def _caller():
     return f"{frame.filename}:{frame.lineno}"
 
 
-def defjvp(op, params, *partials, name=None):
-    """Register per-argument partial JVPs for ``op``; the tangent is the sum over active arguments."""
+def defjvp(op, params, *partials, name=None, view=False):
+    """Register per-argument partial JVPs for ``op``; the tangent is the sum over active arguments.
+    ``view=True``: the result may be (a view of) the first argument, so writes through it reach it."""
     ps = parse_params(params)
     rname = name or _display_name(op)
     rule = Rule(
         op, rname, "jvp", ps, _make_partials(ps, partials, rname), origin=_caller(), constant=_nones(ps, partials)
     )
+    rule.view = view
     return _register(_RULES, id(op), rule)
 
 
@@ -231,19 +234,22 @@ def _defjoint(op, params, template, name=None):
     return _register(_RULES, id(op), rule)
 
 
-def deflinear(op, params="x", linear_in=None, name=None, constant=(), offset=()):
+def deflinear(op, params="x", linear_in=None, name=None, constant=(), offset=(), view=False):
     """``op`` is linear in each of ``linear_in`` (default: the first parameter), multilinear jointly:
     the tangent is the same call with one active argument replaced by its tangent, summed. ``constant``
     names parameters the result is piecewise constant in (read for a shape, a mask or an order only): a
     differentiated value there contributes nothing. Any other parameter is an option, and a
     differentiated value passed to it is an error. ``offset`` names keyword parameters that add a
-    constant (``np.sum(a, initial=c)``): they are left out of the tangent's call."""
+    constant (``np.sum(a, initial=c)``): they are left out of the tangent's call. ``view=True``: the
+    result may be (a view of) the first argument (``np.reshape``, ``np.transpose``...): the alias
+    analysis follows writes through it, and vector mode keeps its tangent a view."""
     ps = parse_params(params)
     rname = name or _display_name(op)
     lin = _check_linear_in(ps, linear_in, rname) if linear_in is not None else (ps[0].name,)
     const = _check_linear_in(ps, constant, rname) if constant else ()
     rule = Rule(op, rname, "linear", ps, linear_in=lin, origin=_caller(), constant=const)
     rule.offset = _check_linear_in(ps, offset, rname) if offset else ()
+    rule.view = view
     return _register(_RULES, id(op), rule)
 
 
@@ -252,26 +258,25 @@ def defzero(op, name=None):
     return _register(_RULES, id(op), Rule(op, name or _display_name(op), "zero", origin=_caller()))
 
 
-def defmethod(method, params, *partials):
+def defmethod(method, params, *partials, view=False):
     """Like :func:`defjvp` for an array method ``x.method(...)``; the receiver is the parameter ``self``."""
     ps = parse_params(params)
     rname = f".{method}()"
-    return _register(
-        _METHODS,
-        method,
-        Rule(
-            None, rname, "jvp", ps, _make_partials(ps, partials, rname), origin=_caller(), constant=_nones(ps, partials)
-        ),
+    rule = Rule(
+        None, rname, "jvp", ps, _make_partials(ps, partials, rname), origin=_caller(), constant=_nones(ps, partials)
     )
+    rule.view = view
+    return _register(_METHODS, method, rule)
 
 
-def defmethod_linear(method, params="self", linear_in=None, offset=()):
+def defmethod_linear(method, params="self", linear_in=None, offset=(), view=False):
     """Like :func:`deflinear` for an array method ``x.method(...)``; the receiver is ``self``."""
     ps = parse_params(params)
     rname = f".{method}()"
     lin = _check_linear_in(ps, linear_in, rname) if linear_in is not None else ("self",)
     rule = Rule(None, rname, "linear", ps, linear_in=lin, origin=_caller())
     rule.offset = _check_linear_in(ps, offset, rname) if offset else ()
+    rule.view = view
     return _register(_METHODS, method, rule)
 
 
@@ -279,16 +284,24 @@ def defmethod_zero(method):
     return _register(_METHODS, method, Rule(None, f".{method}()", "zero", origin=_caller()))
 
 
-def defattr_linear(attribute):
-    return _register(
-        _ATTRIBUTES,
-        attribute,
-        Rule(None, f".{attribute}", "linear", parse_params("self"), linear_in=("self",), origin=_caller()),
-    )
+def defattr_linear(attribute, view=False):
+    rule = Rule(None, f".{attribute}", "linear", parse_params("self"), linear_in=("self",), origin=_caller())
+    rule.view = view
+    return _register(_ATTRIBUTES, attribute, rule)
 
 
 def defattr_zero(attribute):
     return _register(_ATTRIBUTES, attribute, Rule(None, f".{attribute}", "zero", origin=_caller()))
+
+
+def view_functions():
+    """The callables whose registered rule says their result may be a view of their first argument."""
+    return [r.op for r in _RULES.values() if r.view]
+
+
+def view_methods():
+    """Method and attribute names whose registered rule says the result may be a view of the receiver."""
+    return {k for k, r in _METHODS.items() if r.view} | {k for k, r in _ATTRIBUTES.items() if r.view}
 
 
 def lookup(op):

@@ -623,6 +623,20 @@ def batch_size(tangent):
     return tangent.shape[0]
 
 
+def no_directions(tangent, grow):
+    """Vector mode with K == 0: ``grow`` makes a batched tangent of one zero direction, else drops it
+    (a leading axis of length 0), through any container structure."""
+    if isinstance(tangent, dict):
+        return {key: no_directions(v, grow) for key, v in tangent.items()}
+    if isinstance(tangent, (list, tuple)):
+        return type(tangent)(no_directions(v, grow) for v in tangent)
+    if not hasattr(tangent, "shape"):
+        return tangent
+    if grow:
+        return namespace_of(tangent).zeros((1,) + tuple(tangent.shape[1:]), dtype=tangent.dtype)
+    return tangent[:0]
+
+
 def zeros_batched(value, k):
     """Zero tangents of shape (K,) + shape(value), with the structure of ``value``."""
     if isinstance(value, tuple):
@@ -797,7 +811,7 @@ _DICT_VIEWS = (type({}.values()), type({}.keys()), type({}.items()))
 
 def bmatmul_left(xp, dx, y, x):
     """Tangent (K,) + x.shape times primal y, as (dx_k @ y) for each k."""
-    if y.ndim == 2 and x.ndim >= 1:
+    if y.ndim == 2 and x.ndim >= 1 and dx.size:
         # one large matrix product over all directions and rows (a stacked matmul runs K smaller ones)
         return (dx.reshape(-1, dx.shape[-1]) @ y).reshape(dx.shape[:-1] + (y.shape[-1],))
     if x.ndim >= 2 and x.ndim >= y.ndim or x.ndim == 1 and y.ndim <= 2:
@@ -846,6 +860,32 @@ def dict_tangent(mapping, tangent, ans):
     if len(pairs) != len(ans):
         raise NotDifferentiableHere("tangent_fwd: dict() of pairs with repeated keys is not differentiated")
     return {k: pair[1] for k, pair in zip(ans, pairs)}
+
+
+def sinc_d(xp, x, s):
+    """sinc'(x) = (cos(pi x) - sinc(x)) / x (``s`` is sinc(x)); near 0, where that difference cancels, its
+    series -pi^2 x / 3 + pi^4 x^3 / 30 (exact to rounding for |x| < 1e-3)."""
+    small = abs(x) < 1e-3
+    series = -(math.pi**2) * x / 3 + math.pi**4 * x**3 / 30
+    return xp.where(small, series, (xp.cos(xp.pi * x) - s) / xp.where(small, 1, x))
+
+
+def sinc_dd(xp, x, s, d):
+    """sinc''(x) = -2 sinc'(x) / x - pi^2 sinc(x) (sin(pi x)/(pi x) solves x y'' + 2 y' + pi^2 x y = 0),
+    -pi^2/3 at x == 0 (``s`` is sinc(x), ``d`` is sinc'(x))."""
+    zero = x == 0
+    return xp.where(zero, -(math.pi**2) / 3, -2 * d / xp.where(zero, 1, x) - math.pi**2 * s)
+
+
+def clip_low(xp, a, low, high):
+    """Where ``clip(a, low, high)`` takes ``low``: a < low, unless the bounds cross (high < low: high wins)."""
+    mask = a < low
+    return mask if high is None else mask & ~(xp.asarray(low) > high)
+
+
+def clip_high(xp, a, low, high):
+    """Where ``clip(a, low, high)`` takes ``high``: max(a, low) > high (NumPy's clip is min(max(a, low), high))."""
+    return (a if low is None else xp.maximum(a, low)) > high
 
 
 def seq_prod_jvp(values, tangents, start=1):

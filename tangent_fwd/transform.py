@@ -1583,7 +1583,7 @@ class FunctionTransformer(FactoredMixin):
         tangent (rt.bview), so writes through it reach the base's tangent as the primal's reach the base."""
         if receiver is not None:
             name = rule.name[1:-2] if rule.name.endswith("()") else None
-            if name not in effects.VIEW_METHODS or rule.kind != "linear" or rule.linear_in != ("self",):
+            if not rule.view or rule.kind != "linear" or rule.linear_in != ("self",):
                 return None
             tan = self.t(receiver)
             if tan is None:

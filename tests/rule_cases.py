@@ -293,6 +293,18 @@ def t_det_trace(t):
     return rt.det_trace(np, np.array([[2.0, 0.5], [0.3, 1.5]]), t)
 
 
+def t_sinc_d(x):
+    return rt.sinc_d(np, x, np.sinc(x))
+
+
+def t_sinc_dd(x, s, d):
+    return rt.sinc_dd(np, x, s, d)
+
+
+def t_clip_masks(x):
+    return rt.clip_low(np, x, 0.2, 0.8) * 1.0 + rt.clip_high(np, x, 0.2, 0.8) * 2.0
+
+
 def t_seq_prod_jvp(t):
     return rt.seq_prod_jvp([1.5, 2.0, -0.5], [t[0], t[1], t[2]])
 
@@ -2402,6 +2414,10 @@ RULE_CASES = {
     builtins.sorted: [C(b_sorted, a(3)), C(b_sorted_key, a(3))],
     math.prod: [C(m_prod, a(3)), C(m_prod_start, a(2))],
     rt.seq_prod_jvp: [C(t_seq_prod_jvp, a(3))],
+    rt.sinc_d: [C(t_sinc_d, a(4))],
+    rt.sinc_dd: [C(t_sinc_dd, np.array([0.0, 0.3, -1.2, 2.5]), a(4), a(4), diff=(1, 2))],
+    rt.clip_low: [C(t_clip_masks, a(5))],
+    rt.clip_high: [C(t_clip_masks, a(5))],
     rt.det_solve: [C(t_det_solve, a(2, 2))],
     rt.det_trace: [C(t_det_trace, a(2, 2))],
     rt.sorted_jvp: [C(t_sorted_jvp, a(3))],

@@ -99,3 +99,14 @@ def test_in_place_writes_into_a_broadcast_result_in_vector_mode():
         want[0, 0] = 0.0
         want[1] += d
         np.testing.assert_allclose(tangent[k], want, rtol=0, atol=0)
+
+
+def _two_outputs(x, W):
+    return (W @ x).sum(), {"y": np.tanh(W @ x)}
+
+
+def test_zero_directions_give_empty_tangents():
+    x, W = np.arange(3.0), np.ones((2, 3))
+    value, tangent = tangent_fwd.jvp(_two_outputs, (x, W), (np.zeros((0, 3)), None), vectorized=True)
+    assert value[0] == _two_outputs(x, W)[0]
+    assert tangent[0].shape == (0,) and tangent[1]["y"].shape == (0, 2)

@@ -60,7 +60,8 @@ defjvp(np.reciprocal, U, "-dx * ans * ans")
 # and y * 1 == 0; real or complex y). For a constant y it folds at compile time (x**2 -> 2 * x * dx).
 POW_DX = "x2 * x1 ** (x2 - 1 + (x2 == 0)) * dx1"
 defjvp(np.power, B, POW_DX, "dx2 * rt.pow_dy(np, x1, ans)")
-defjvp(np.float_power, B, POW_DX, "dx2 * rt.pow_dy(np, x1, ans)")
+# float_power computes in float64: so does its tangent (a float32 dx1 would make it float32)
+defjvp(np.float_power, B, "x2 * np.float_power(x1, x2 - 1 + (x2 == 0)) * dx1", "dx2 * rt.pow_dy(np, x1, ans)")
 defjvp(np.add, B, "dx1", "dx2")
 defjvp(np.subtract, B, "dx1", "-dx2")
 defjvp(np.multiply, B, "dx1 * x2", "x1 * dx2")
@@ -76,7 +77,7 @@ defjvp(np.minimum, B, "dx1 * (x1 < x2)", "dx2 * (x1 >= x2)")
 defjvp(np.fmax, B, "dx1 * (x1 > x2)", "dx2 * (x1 <= x2)")
 defjvp(np.fmin, B, "dx1 * (x1 < x2)", "dx2 * (x1 >= x2)")
 defjvp(np.heaviside, B, None, "rt.where_like(np, x1 == 0, dx2, ans)")
-defjvp(np.sinc, U, "dx * np.where(x == 0, 0, (np.cos(np.pi * x) - ans) / np.where(x == 0, 1, x))")
+defjvp(np.sinc, U, "dx * rt.sinc_d(np, x, ans)")
 defjvp(
     np.where,
     "condition, x=None, y=None, /",
@@ -88,18 +89,18 @@ defjvp(
     np.clip,
     "a, a_min=None, a_max=None, out=None, *, min=None, max=None",
     "da * (ans == a)",
-    "rt.where_like(np, a < a_min, da_min, a)",
-    "rt.where_like(np, a > a_max, da_max, a)",
+    "rt.where_like(np, rt.clip_low(np, a, a_min, a_max), da_min, a)",
+    "rt.where_like(np, rt.clip_high(np, a, a_min, a_max), da_max, a)",
     None,
-    "rt.where_like(np, a < min, dmin, a)",
-    "rt.where_like(np, a > max, dmax, a)",
+    "rt.where_like(np, rt.clip_low(np, a, min, max), dmin, a)",
+    "rt.where_like(np, rt.clip_high(np, a, min, max), dmax, a)",
 )
 defjvp(np.sign, U, "rt.sign_jvp(np, x, dx)")  # 0 for real x; z / |z| is smooth for complex z != 0
 deflinear(np.conj, U)
 deflinear(np.conjugate, U)
 defjvp(np.angle, "z, deg=False", "rt.angle_jvp(np, z, dz, deg)")  # Im(conj(z) dz) / |z|^2; 0 for real z
-deflinear(np.real, "val")
-deflinear(np.imag, "val")
+deflinear(np.real, "val", view=True)
+deflinear(np.imag, "val", view=True)
 # ------------------------------------------------------------------ reductions
 deflinear(np.sum, RED + ", initial=0, where=True", offset=("initial",))
 deflinear(np.mean, "a, axis=None, dtype=None, out=None, keepdims=False, *, where=True")
@@ -160,13 +161,13 @@ defjvp(np.linalg.det, "a", "rt.det_jvp(np, a, da, ans)")
 defjvp(np.linalg.slogdet, "a", "rt.slogdet_jvp(np, a, da, ans[0])")  # real logabsdet: Re tr(a^-1 da)
 defjvp(np.linalg.norm, "x, ord=None, axis=None, keepdims=False", "rt.norm_jvp(np, x, dx, ans, ord, axis, keepdims)")
 # ------------------------------------------------------------------ shape and indexing (all linear)
-deflinear(np.reshape, "a, /, shape=None, order='C', *, newshape=None, copy=None")
-deflinear(np.transpose, "a, axes=None")
-deflinear(np.swapaxes, "a, axis1, axis2")
-deflinear(np.moveaxis, "a, source, destination")
-deflinear(np.expand_dims, "a, axis")
-deflinear(np.squeeze, "a, axis=None")
-deflinear(np.ravel, "a, order='C'")
+deflinear(np.reshape, "a, /, shape=None, order='C', *, newshape=None, copy=None", view=True)
+deflinear(np.transpose, "a, axes=None", view=True)
+deflinear(np.swapaxes, "a, axis1, axis2", view=True)
+deflinear(np.moveaxis, "a, source, destination", view=True)
+deflinear(np.expand_dims, "a, axis", view=True)
+deflinear(np.squeeze, "a, axis=None", view=True)
+deflinear(np.ravel, "a, order='C'", view=True)
 defjvp(
     np.append,
     "arr, values, axis=None",
@@ -179,16 +180,16 @@ deflinear(np.hstack, "tup, *, dtype=None, casting='same_kind'")
 deflinear(np.vstack, "tup, *, dtype=None, casting='same_kind'")
 deflinear(np.dstack, "tup")
 deflinear(np.column_stack, "tup")
-deflinear(np.split, "ary, indices_or_sections, axis=0")
-deflinear(np.array_split, "ary, indices_or_sections, axis=0")
-deflinear(np.hsplit, "ary, indices_or_sections")
-deflinear(np.vsplit, "ary, indices_or_sections")
-deflinear(np.dsplit, "ary, indices_or_sections")
-deflinear(np.rollaxis, "a, axis, start=0")
-deflinear(np.asanyarray, "a, dtype=None, order=None, *, like=None")
+deflinear(np.split, "ary, indices_or_sections, axis=0", view=True)
+deflinear(np.array_split, "ary, indices_or_sections, axis=0", view=True)
+deflinear(np.hsplit, "ary, indices_or_sections", view=True)
+deflinear(np.vsplit, "ary, indices_or_sections", view=True)
+deflinear(np.dsplit, "ary, indices_or_sections", view=True)
+deflinear(np.rollaxis, "a, axis, start=0", view=True)
+deflinear(np.asanyarray, "a, dtype=None, order=None, *, like=None", view=True)
 if hasattr(np, "matrix_transpose"):  # NumPy >= 2.0
-    deflinear(np.matrix_transpose, "x, /")
-deflinear(np.broadcast_to, "array, shape, subok=False")
+    deflinear(np.matrix_transpose, "x, /", view=True)
+deflinear(np.broadcast_to, "array, shape, subok=False", view=True)
 deflinear(np.tile, "A, reps")
 deflinear(np.repeat, "a, repeats, axis=None")
 deflinear(np.flip, "m, axis=None")
@@ -199,7 +200,7 @@ deflinear(np.roll, "a, shift, axis=None")
 deflinear(np.take, "a, indices, axis=None, out=None, mode='raise'")
 deflinear(np.take_along_axis, "arr, indices, axis")
 deflinear(np.diag, "v, k=0")
-deflinear(np.diagonal, "a, offset=0, axis1=0, axis2=1")
+deflinear(np.diagonal, "a, offset=0, axis1=0, axis2=1", view=True)
 deflinear(np.triu, "m, k=0")
 deflinear(np.tril, "m, k=0")
 defjvp(
@@ -207,9 +208,9 @@ defjvp(
     "*xi, copy=True, sparse=False, indexing='xy'",
     "np.meshgrid(*dxi, copy=copy, sparse=sparse, indexing=indexing)",
 )
-defjvp(np.atleast_1d, "*arys", "np.atleast_1d(*darys)")
-defjvp(np.atleast_2d, "*arys", "np.atleast_2d(*darys)")
-defjvp(np.atleast_3d, "*arys", "np.atleast_3d(*darys)")
+defjvp(np.atleast_1d, "*arys", "np.atleast_1d(*darys)", view=True)
+defjvp(np.atleast_2d, "*arys", "np.atleast_2d(*darys)", view=True)
+defjvp(np.atleast_3d, "*arys", "np.atleast_3d(*darys)", view=True)
 defjvp(
     np.pad,
     "array, pad_width, mode='constant', *, stat_length=None, constant_values=0, end_values=0, reflect_type='even'",
@@ -223,8 +224,8 @@ defjvp(
 deflinear(stride_tricks.sliding_window_view, "x, window_shape, axis=None, *, subok=False, writeable=False")
 # ------------------------------------------------------------------ creation and conversion
 deflinear(np.array, "object, dtype=None, *, copy=True, order='K', subok=False, ndmin=0, like=None")
-deflinear(np.asarray, "a, dtype=None, order=None, *, device=None, copy=None, like=None")
-deflinear(np.ascontiguousarray, "a, dtype=None, *, like=None")
+deflinear(np.asarray, "a, dtype=None, order=None, *, device=None, copy=None, like=None", view=True)
+deflinear(np.ascontiguousarray, "a, dtype=None, *, like=None", view=True)
 deflinear(np.copy, "a, order='K', subok=False")
 deflinear(np.full, "shape, fill_value, dtype=None, order='C', *, device=None, like=None", linear_in=("fill_value",))
 deflinear(
@@ -334,19 +335,20 @@ defmethod_linear(
     "sum", "self, axis=None, dtype=None, out=None, keepdims=False, initial=0, where=True", offset=("initial",)
 )
 defmethod_linear("mean", "self, axis=None, dtype=None, out=None, keepdims=False, *, where=True")
-defmethod_linear("reshape", "self, *shape, order='C'")
-defmethod_linear("transpose", "self, *axes")
-defmethod_linear("swapaxes", "self, axis1, axis2")
-defmethod_linear("ravel", "self, order='C'")
+defmethod_linear("reshape", "self, *shape, order='C'", view=True)
+defmethod_linear("transpose", "self, *axes", view=True)
+defmethod_linear("swapaxes", "self, axis1, axis2", view=True)
+defmethod_linear("ravel", "self, order='C'", view=True)
 defmethod_linear("flatten", "self, order='C'")
 defmethod_linear("copy", "self, order='C'")
-defmethod_linear("squeeze", "self, axis=None")
+defmethod_linear("squeeze", "self, axis=None", view=True)
 defmethod_linear("cumsum", "self, axis=None, dtype=None, out=None")
 defmethod(
     "astype",
     "self, dtype, order='K', casting='unsafe', subok=True, copy=True",
     "rt.astype_tangent(dself, dtype, copy)",
     None,
+    view=True,  # astype(dtype, copy=False) of the same dtype is the array itself
 )
 defmethod_linear("repeat", "self, repeats, axis=None")
 defmethod_linear("take", "self, indices, axis=None, out=None, mode='raise'")
@@ -377,15 +379,15 @@ defmethod(
     "clip",
     "self, min=None, max=None, out=None",
     "dself * (ans == self)",
-    "rt.where_like(np, self < min, dmin, self)",
-    "rt.where_like(np, self > max, dmax, self)",
+    "rt.where_like(np, rt.clip_low(np, self, min, max), dmin, self)",
+    "rt.where_like(np, rt.clip_high(np, self, min, max), dmax, self)",
 )
 for _m in ("argmax", "argmin", "argsort", "nonzero", "any", "all", "round"):
     defmethod_zero(_m)
 # ------------------------------------------------------------------ array attributes
-defattr_linear("T")
-defattr_linear("mT")
-defattr_linear("real")
-defattr_linear("imag")
+defattr_linear("T", view=True)
+defattr_linear("mT", view=True)
+defattr_linear("real", view=True)
+defattr_linear("imag", view=True)
 for _a in ("shape", "ndim", "size", "dtype", "itemsize", "nbytes", "strides", "device", "flags"):
     defattr_zero(_a)

@@ -172,3 +172,15 @@ deflinear(rt.arange_dstep, "xp, dstep, s", linear_in=("dstep",), constant=("s",)
 deflinear(rt.seq_prod_jvp, "values, tangents, start=1", linear_in=("tangents",))
 deflinear(rt.sorted_jvp, "values, tangents, key=None, reverse=False", linear_in=("tangents",), constant=("values",))
 deflinear(rt.dict_tangent, "mapping, tangent, ans", linear_in=("tangent",), constant=("mapping", "ans"))
+defzero(rt.clip_low)
+defzero(rt.clip_high)
+# sinc'(x) of x and s = sinc(x): its derivative along dx is sinc''(x) dx (s moves with x)
+_defjoint(rt.sinc_d, "xp, x, s", "dx * rt.sinc_dd(np, x, s, ans)")
+defjvp(
+    rt.sinc_dd,
+    "xp, x, s, d",
+    None,
+    "rt.unsupported(np, 'the third derivative of sinc')",
+    "np.where(x == 0, 0.0, -(np.pi**2) * ds)",
+    "np.where(x == 0, 0.0, -2 * dd / np.where(x == 0, 1, x))",
+)
