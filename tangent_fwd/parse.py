@@ -131,8 +131,15 @@ def still_valid(dependencies):
 
 
 def _shape(code):
-    consts = tuple(repr(c) for c in code.co_consts if not hasattr(c, "co_code"))
-    nested = tuple(_shape(c) for c in code.co_consts if hasattr(c, "co_code"))
+    codes = [c for c in code.co_consts if hasattr(c, "co_code")]
+    inner = {c.co_name for c in codes}
+    # Python 3.10 keeps a nested def's qualified name (which says where the def stood) among the constants
+    consts = tuple(
+        repr(c)
+        for c in code.co_consts
+        if not hasattr(c, "co_code") and not (isinstance(c, str) and c.rsplit(".", 1)[-1] in inner)
+    )
+    nested = tuple(_shape(c) for c in codes)
     return (code.co_argcount, code.co_kwonlyargcount, code.co_varnames, consts, nested)
 
 
