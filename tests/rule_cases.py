@@ -773,6 +773,18 @@ def n_fabs(x):
     return np.fabs(x)
 
 
+def n_copysign(x, y):
+    return np.copysign(x, y)
+
+
+def r_ptp(x):
+    return np.ptp(x)
+
+
+def r_ptp_axis(x):
+    return np.ptp(x, axis=1, keepdims=True)
+
+
 def n_mod(x, y):
     return np.mod(x, y)
 
@@ -2532,6 +2544,8 @@ RULE_CASES = {
     np.positive: [C(n_positive, a(2, 3))],
     np.absolute: [C(n_absolute, distinct(2, 3)), C(n_abs, distinct(4)), C(n_abs, cplx(2, 3)), C(n_abs, s(0.2, 1))],
     np.fabs: [C(n_fabs, distinct(2, 3))],
+    np.copysign: [C(n_copysign, distinct(2, 3), distinct(2, 3)), C(n_copysign, distinct(3), 0.5)],
+    np.ptp: [C(r_ptp, distinct(2, 3)), C(r_ptp_axis, distinct(3, 4))],
     np.remainder: [
         C(n_mod, a(2, 3, lo=2.2, hi=2.8), a(2, 3, lo=0.97, hi=1.03)),
         C(n_remainder, a(3, lo=-2.8, hi=-2.2), 1.0),

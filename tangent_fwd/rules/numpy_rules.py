@@ -70,6 +70,8 @@ defjvp(np.negative, U, "-dx")
 defjvp(np.positive, U, "dx")
 defjvp(np.absolute, U, "rt.abs_jvp(np, x, dx)")
 defjvp(np.fabs, U, "dx * np.sign(x)")  # fabs has no complex loop: real only
+# copysign(x1, x2) = |x1| with x2's sign: dx1 times sign(x1) * sign(result); piecewise constant in x2
+defjvp(np.copysign, B, "dx1 * np.copysign(1, x1) * np.copysign(1, ans)", None)
 defjvp(np.mod, B, "dx1", "-dx2 * np.floor_divide(x1, x2)")
 defjvp(np.fmod, B, "dx1", "-dx2 * np.trunc(x1 / x2)")
 defjvp(np.maximum, B, "dx1 * (x1 > x2)", "dx2 * (x1 <= x2)")
@@ -103,6 +105,13 @@ deflinear(np.real, "val", view=True)
 deflinear(np.imag, "val", view=True)
 # ------------------------------------------------------------------ reductions
 deflinear(np.sum, RED + ", initial=0, where=True", offset=("initial",))
+# ptp = max - min over the axis: the tangents at the first arg-max and the first arg-min
+defjvp(
+    np.ptp,
+    "a, axis=None, out=None, keepdims=False",
+    "rt.extremum_jvp(np, a, da, np.max(a, axis=axis, keepdims=keepdims), axis, keepdims)"
+    " - rt.extremum_jvp(np, a, da, np.min(a, axis=axis, keepdims=keepdims), axis, keepdims)",
+)
 deflinear(np.mean, "a, axis=None, dtype=None, out=None, keepdims=False, *, where=True")
 deflinear(np.cumsum, "a, axis=None, dtype=None, out=None")
 deflinear(np.trace, "a, offset=0, axis1=0, axis2=1, dtype=None, out=None")
