@@ -486,6 +486,9 @@ def norm_jvp2(xp, x, t, u, ans, ord=None, axis=None, keepdims=False):
         a = _squeeze_like(xp, _expand(xp, ans, axis, keepdims), axis, keepdims)
         num = xp.sum((ord - 1) * xp.abs(x) ** (ord - 2) * u * t, axis=axis, keepdims=keepdims)
         return safe_div(xp, num, a ** (ord - 1))
+    if not vector and ord in (1, -1, math.inf, -math.inf) and not _is_complex(x):
+        # the largest/smallest absolute column (row) sum: piecewise linear in x
+        return xp.zeros_like(norm_jvp(xp, x, t, ans, ord, axis, keepdims))
     raise NotDifferentiableHere(
         f"tangent_fwd: the second derivative of numpy.linalg.norm with ord={ord!r} over axis={axis!r}"
         + (" of a complex array" if _is_complex(x) else "")
