@@ -163,7 +163,7 @@ def render():
         "**Forward over forward.** Every `rt.` helper that a template emits has a rule of its own",
         "(`tests/test_runtime_helper_rules.py` checks it), so `hessian` and `jacfwd` of a JVP work through",
         "them. A few third derivatives (of `prod`, `cumprod`, `norm`, and second derivatives of some",
-        "complex kinks) are not implemented: they raise `NotImplementedError` when reached, never a zero.",
+        "complex kinks) are not implemented: they raise `tangent_fwd.NotDifferentiableHere` (a TransformError, and a NotImplementedError) when reached, never a zero.",
         "",
     ]
     total = sum(len(v) for v in groups.values())
