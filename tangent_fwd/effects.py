@@ -10,7 +10,7 @@ One module that activity analysis and the transform both read (it imports neithe
   targets over ``b`` or over a literal of buffers (``for buf in (b1, b2)``), and results of user
   functions, which may return their arguments. Over-approximating is safe: an alias that is not one
   only costs a materialised zero tangent.
-* ``untracked_write(...)``: an in-place write of a differentiated value into memory whose tangent the
+* ``untracked_writes(...)``: an in-place write of a differentiated value into memory whose tangent the
   generated code cannot follow (a module global, an attribute of an object, or a local that may alias
   one): the transform refuses it with the line, never a dropped tangent.
 """
@@ -54,20 +54,23 @@ UNTRACKED = "<memory of an object attribute or module global>"
 STORING_METHODS = frozenset({"append", "extend", "insert", "setdefault", "update", "add"})
 
 
-def _writers():
-    table = {rt.iset: (0,), np.copyto: (0,), np.put: (0,), np.place: (0,), np.putmask: (0,)}
-    table[np.fill_diagonal] = (0,)
-    return {id(f): (f, pos) for f, pos in table.items()}
-
-
-_WRITERS = []
+# Library callables that write into an argument in place: position(s) of the argument written.
+_WRITERS = {
+    id(f): (f, pos)
+    for f, pos in (
+        (rt.iset, (0,)),  # the generated code's own in-place tangent update (seen by forward over forward)
+        (np.copyto, (0,)),
+        (np.put, (0,)),
+        (np.place, (0,)),
+        (np.putmask, (0,)),
+        (np.fill_diagonal, (0,)),
+    )
+}
 
 
 def writes_of(obj):
     """Positions of the arguments that library callable ``obj`` writes in place (empty if none)."""
-    if not _WRITERS:
-        _WRITERS.append(_writers())
-    entry = _WRITERS[0].get(id(obj))
+    entry = _WRITERS.get(id(obj))
     return entry[1] if entry is not None and entry[0] is obj else ()
 
 
