@@ -54,10 +54,10 @@ class Rule:
     ``joint`` (jvp rules from :func:`_defjoint` only): one template in all the tangents at once."""
 
     joint = None
-    offset = ()  # linear rules: keyword parameters that add a constant, left out of the tangent's call
-    view = False  # the result may share memory with the first argument (the receiver): effects.py reads it
 
-    def __init__(self, op, name, kind, params=(), partials=None, linear_in=(), origin=None, constant=()):
+    def __init__(
+        self, op, name, kind, params=(), partials=None, linear_in=(), origin=None, constant=(), offset=(), view=False
+    ):
         self.op, self.name, self.kind = op, name, kind
         self.params = list(params)
         self.partials = dict(partials or {})
@@ -66,6 +66,8 @@ class Rule:
         # parameters declared with an explicit None partial: piecewise constant in them (a zero tangent
         # is right); any other parameter without a partial is an option that must not be differentiated
         self.constant = frozenset(constant)
+        self.offset = tuple(offset)  # linear rules: keyword parameters that add a constant (left out)
+        self.view = view  # the result may share memory with the first argument (the receiver): effects.py
 
     @property
     def differentiable(self):
@@ -189,13 +191,21 @@ def _caller():
 def defjvp(op, params, *partials, name=None, view=False):
     """Register per-argument partial JVPs for ``op``; the tangent is the sum over active arguments.
     ``view=True``: the result may be (a view of) the first argument, so writes through it reach it."""
+    return _register(_RULES, id(op), _jvp_rule(op, name or _display_name(op), params, partials, view, _caller()))
+
+
+def _jvp_rule(op, rname, params, partials, view, origin):
     ps = parse_params(params)
-    rname = name or _display_name(op)
-    rule = Rule(
-        op, rname, "jvp", ps, _make_partials(ps, partials, rname), origin=_caller(), constant=_nones(ps, partials)
+    return Rule(
+        op,
+        rname,
+        "jvp",
+        ps,
+        _make_partials(ps, partials, rname),
+        origin=origin,
+        constant=_nones(ps, partials),
+        view=view,
     )
-    rule.view = view
-    return _register(_RULES, id(op), rule)
 
 
 def _nones(params, partials):
@@ -243,14 +253,16 @@ def deflinear(op, params="x", linear_in=None, name=None, constant=(), offset=(),
     constant (``np.sum(a, initial=c)``): they are left out of the tangent's call. ``view=True``: the
     result may be (a view of) the first argument (``np.reshape``, ``np.transpose``...): the alias
     analysis follows writes through it, and vector mode keeps its tangent a view."""
+    rule = _linear_rule(op, name or _display_name(op), params, linear_in, constant, offset, view, _caller())
+    return _register(_RULES, id(op), rule)
+
+
+def _linear_rule(op, rname, params, linear_in, constant, offset, view, origin):
     ps = parse_params(params)
-    rname = name or _display_name(op)
     lin = _check_linear_in(ps, linear_in, rname) if linear_in is not None else (ps[0].name,)
     const = _check_linear_in(ps, constant, rname) if constant else ()
-    rule = Rule(op, rname, "linear", ps, linear_in=lin, origin=_caller(), constant=const)
-    rule.offset = _check_linear_in(ps, offset, rname) if offset else ()
-    rule.view = view
-    return _register(_RULES, id(op), rule)
+    offset = _check_linear_in(ps, offset, rname) if offset else ()
+    return Rule(op, rname, "linear", ps, linear_in=lin, origin=origin, constant=const, offset=offset, view=view)
 
 
 def defzero(op, name=None):
@@ -260,23 +272,12 @@ def defzero(op, name=None):
 
 def defmethod(method, params, *partials, view=False):
     """Like :func:`defjvp` for an array method ``x.method(...)``; the receiver is the parameter ``self``."""
-    ps = parse_params(params)
-    rname = f".{method}()"
-    rule = Rule(
-        None, rname, "jvp", ps, _make_partials(ps, partials, rname), origin=_caller(), constant=_nones(ps, partials)
-    )
-    rule.view = view
-    return _register(_METHODS, method, rule)
+    return _register(_METHODS, method, _jvp_rule(None, f".{method}()", params, partials, view, _caller()))
 
 
 def defmethod_linear(method, params="self", linear_in=None, offset=(), view=False):
     """Like :func:`deflinear` for an array method ``x.method(...)``; the receiver is ``self``."""
-    ps = parse_params(params)
-    rname = f".{method}()"
-    lin = _check_linear_in(ps, linear_in, rname) if linear_in is not None else ("self",)
-    rule = Rule(None, rname, "linear", ps, linear_in=lin, origin=_caller())
-    rule.offset = _check_linear_in(ps, offset, rname) if offset else ()
-    rule.view = view
+    rule = _linear_rule(None, f".{method}()", params, linear_in, (), offset, view, _caller())
     return _register(_METHODS, method, rule)
 
 
@@ -285,8 +286,7 @@ def defmethod_zero(method):
 
 
 def defattr_linear(attribute, view=False):
-    rule = Rule(None, f".{attribute}", "linear", parse_params("self"), linear_in=("self",), origin=_caller())
-    rule.view = view
+    rule = Rule(None, f".{attribute}", "linear", parse_params("self"), linear_in=("self",), origin=_caller(), view=view)
     return _register(_ATTRIBUTES, attribute, rule)
 
 
