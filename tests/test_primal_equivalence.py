@@ -358,23 +358,34 @@ def test_vector_mode_against_finite_differences(c):
             )
 
 
-@pytest.mark.parametrize("c", _ids(JAC_CASES))
-def test_jacfwd_against_finite_differences(c):
+def _against_reference(c, mode, transform, reference):
+    """``transform(f, wrt=i)(*args)`` as a float array (None where the case may be and is refused) and
+    ``reference(f, args, i)``, both from the module state the case starts in."""
     args = make_args(c)
     i = c.wrt[0]
     s0 = snapshot()
     try:
         restore(s0)
         try:
-            J = tangent_fwd.jacfwd(c.func, wrt=i)(*copy.deepcopy(args))
+            got = transform(c.func, wrt=i)(*copy.deepcopy(args))
         except tangent_fwd.TransformError as e:
-            _refused(c, e, "jacfwd")
-            return
-        J = np.asarray(copy.deepcopy(J), dtype=float)
-        f = _resetting(c, s0).func
-        want = fd_jacobian(lambda *a: f(*copy.deepcopy(a)), args[i], i, copy.deepcopy(args))
+            _refused(c, e, mode)
+            return None
+        got = np.asarray(copy.deepcopy(got), dtype=float)
+        return got, reference(_resetting(c, s0).func, args, i)
     finally:
         restore(s0)
+
+
+@pytest.mark.parametrize("c", _ids(JAC_CASES))
+def test_jacfwd_against_finite_differences(c):
+    def reference(f, args, i):
+        return fd_jacobian(lambda *a: f(*copy.deepcopy(a)), args[i], i, copy.deepcopy(args))
+
+    result = _against_reference(c, "jacfwd", tangent_fwd.jacfwd, reference)
+    if result is None:
+        return
+    J, want = result
     assert J.shape == want.shape, f"jacfwd shape {J.shape} != {want.shape}"
     np.testing.assert_allclose(J, want, rtol=1e-5, atol=1e-6 * max(1.0, np.abs(want).max(initial=0.0)))
 
@@ -400,22 +411,14 @@ def _fd_hessian(f, x, i, args, h=1e-4):
 
 @pytest.mark.parametrize("c", _ids(HESS_CASES))
 def test_hessian_against_finite_differences(c):
-    args = make_args(c)
-    i = c.wrt[0]
-    s0 = snapshot()
-    try:
-        restore(s0)
-        try:
-            H = tangent_fwd.hessian(c.func, wrt=i)(*copy.deepcopy(args))
-        except tangent_fwd.TransformError as e:
-            _refused(c, e, "hessian")
-            return
-        H = np.asarray(copy.deepcopy(H), dtype=float)
-        f = _resetting(c, s0).func
+    def reference(f, args, i):
         value = float(np.asarray(f(*copy.deepcopy(args)), dtype=float))
-        want = _fd_hessian(f, args[i], i, args)
-    finally:
-        restore(s0)
+        return _fd_hessian(f, args[i], i, args), value
+
+    result = _against_reference(c, "hessian", tangent_fwd.hessian, reference)
+    if result is None:
+        return
+    H, (want, value) = result
     assert H.shape == want.shape, f"hessian shape {H.shape} != {want.shape}"
     scale = max(1.0, abs(value), np.abs(want).max(initial=0.0))
     np.testing.assert_allclose(H, want, rtol=1e-4, atol=1e-5 * scale)
