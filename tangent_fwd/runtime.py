@@ -1153,3 +1153,7 @@ def bview(xp, func, tangent, *args, **kwargs):
     if isinstance(outs[0], (list, tuple)):
         return type(outs[0])(_batched_view(xp, tangent, [o[i] for o in outs]) for i in range(len(outs[0])))
     return _batched_view(xp, tangent, outs)
+
+
+# rule families' longer helpers, reached from templates as rt.linalg.*, rt.fft.*, rt.stats.*, rt.special.*
+from .jvp_helpers import fft, linalg, special, stats  # noqa: E402,F401

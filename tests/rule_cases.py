@@ -2977,3 +2977,18 @@ def missing_rules(rule_cases=None, rules=None):
 
 if hasattr(np, "matrix_transpose"):  # NumPy >= 2.0
     RULE_CASES[np.matrix_transpose] = [C(sh_matrix_transpose, a(2, 3, 4))]
+
+
+def _merge_families():
+    import importlib
+
+    from rule_families import FAMILIES
+
+    for family in FAMILIES:
+        for key, cases in importlib.import_module(f"rule_families.{family}").CASES.items():
+            if key in RULE_CASES:
+                raise AssertionError(f"rule_families.{family}: a case for {key!r} is already in RULE_CASES")
+            RULE_CASES[key] = cases
+
+
+_merge_families()

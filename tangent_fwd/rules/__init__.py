@@ -1,3 +1,13 @@
 """The library's JVP rules, one line each, grouped by module; importing this registers them."""
 
-from . import builtin_rules, math_rules, numpy_rules, operators, runtime_rules  # noqa: F401
+from . import (  # noqa: F401
+    builtin_rules,
+    fft_rules,
+    linalg_rules,
+    math_rules,
+    numpy_rules,
+    operators,
+    runtime_rules,
+    scipy_rules,
+    stats_rules,
+)

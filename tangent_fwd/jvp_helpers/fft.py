@@ -1,0 +1,1 @@
+"""Run-time JVP helpers for the fft rules (see the package docstring)."""

@@ -1,0 +1,1 @@
+"""Run-time JVP helpers for the linalg rules (see the package docstring)."""

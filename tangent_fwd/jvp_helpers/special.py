@@ -1,0 +1,1 @@
+"""Run-time JVP helpers for the special rules (see the package docstring)."""

@@ -1,0 +1,1 @@
+"""JVP rules for fft (registered on import by rules/__init__)."""

@@ -1,0 +1,1 @@
+"""JVP rules for scipy (registered on import by rules/__init__)."""

@@ -1,0 +1,1 @@
+"""JVP rules for stats (registered on import by rules/__init__)."""

@@ -1,0 +1,3 @@
+"""Rule cases for the fft rules (see the package docstring)."""
+
+CASES = {}

@@ -1,0 +1,3 @@
+"""Rule cases for the linalg rules (see the package docstring)."""
+
+CASES = {}

@@ -1,0 +1,3 @@
+"""Rule cases for the scipy_special rules (see the package docstring)."""
+
+CASES = {}

@@ -1,0 +1,3 @@
+"""Rule cases for the stats rules (see the package docstring)."""
+
+CASES = {}
