@@ -245,6 +245,11 @@ MODULES = [
     "soundness_numpy_api",
     "soundness_realistic",
     "soundness_program",
+    "coverage_calls",
+    "coverage_statements",
+    "coverage_linalg",
+    "coverage_numpy",
+    "coverage_scipy",
 ]
 
 
