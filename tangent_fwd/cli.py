@@ -8,8 +8,8 @@ tangent-fwd data mnist --download ~/mnist
 import argparse
 import sys
 
-from .training.arguments import DEFAULTS
-from .training.arguments import add_training_args as _add_training_args
+from .training.options import DEFAULTS
+from .training.options import add_training_args as _add_training_args
 
 
 def build_parser():

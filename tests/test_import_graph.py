@@ -85,5 +85,5 @@ def test_the_graph_is_read():
     graph = _graph()
     assert "tangent_fwd.effects" in graph["tangent_fwd.activity"]
     assert "tangent_fwd.transform" in graph["tangent_fwd.compiler"]
-    assert "tangent_fwd.training.arguments" in graph["tangent_fwd.cli"]
+    assert "tangent_fwd.training.options" in graph["tangent_fwd.cli"]
     assert _cycle({"a": {"b"}, "b": {"a"}}) == ["a", "b", "a"]

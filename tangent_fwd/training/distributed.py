@@ -43,7 +43,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import models as _models
-from .arguments import DEFAULTS, add_training_args
+from .options import DEFAULTS, add_training_args
 from .forward_gradient import DirectionSampler, scaled_into
 from .optim import make_optimizer
 from .pytree import leaves, map_tree
