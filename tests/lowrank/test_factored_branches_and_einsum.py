@@ -1,5 +1,5 @@
 """Factored (LowRank) tangents through conditionals, aliases, einsum and the shift-invariance pass.
- Each factored JVP equals the JVP along the same tangent made dense and central
+Each factored JVP equals the JVP along the same tangent made dense and central
 finite differences; each dense-mode case (conditional expressions, and/or) and each shift case equals
 finite differences, and the shift tangent is dropped or kept where named."""
 

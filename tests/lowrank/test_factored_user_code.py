@@ -1,5 +1,5 @@
-"""Factored (LowRank) tangents through user code, and the shift-invariance pass: each function's JVP along a factored tangent equals the JVP along the same tangent made dense and central
-finite differences; each shift case equals finite differences (and, where named, the shift tangent is
+"""Factored (LowRank) tangents through user code, and the shift-invariance pass: each function's
+JVP along a factored tangent equals the JVP along the same tangent made dense and central finite differences; each shift case equals finite differences (and, where named, the shift tangent is
 dropped or kept). Only cases that the compiler handles correctly are here."""
 
 import copy
