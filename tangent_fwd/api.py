@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from . import backends, lowrank, registry
+from . import backends, library, lowrank, registry
 from .compiler import Unit
 from .errors import ArgumentError
 from .parse import still_valid
@@ -99,6 +99,7 @@ class ForwardDiff:
             raise ArgumentError(f"forward_diff needs a function, got {type(func).__name__}")
         backends.check_name(backend)
         functools.update_wrapper(self, func)
+        func = library.entry(func)  # a ufunc, operator.mul...: a one-call wrapper compiled like user code
         self.func = func
         self.wrt = _wrt_names(func, wrt)
         self.backend = backend
@@ -260,6 +261,7 @@ def source(
     parameter, a tuple when there are several) shows the code specialised to their LowRank leaves."""
     if isinstance(func, ForwardDiff):
         func, wrt = func.func, func.wrt
+    func = library.entry(func)
     backends.check_name(backend)
     names = _wrt_names(func, wrt)
     structs = None
@@ -305,38 +307,64 @@ def jvp(
         )
     if isinstance(func, ForwardDiff):
         func = func.func
-    try:
-        sig = inspect.signature(func)
-        names = [p.name for p in sig.parameters.values()]
-    except (TypeError, ValueError):
-        names = [f"arg{i}" for i in range(len(primals))]
-    wrt = tuple(i for i, t in enumerate(tangents) if t is not None)
+    func = library.entry(func, len(primals))  # a ufunc, operator.mul...: its one-call wrapper
+    record = _JVP.get(func)
+    if record is None:
+        record = _JVP[func] = _JvpRecord(func)
+    names = record.names
+    wrt = tuple([i for i, t in enumerate(tangents) if t is not None])
     checked = []
-    batch = [None]
+    batch = [None] if vectorized else None
     for i in wrt:
+        p, t = primals[i], tangents[i]
+        if (
+            batch is None
+            and p.__class__ is _ndarray
+            and t.__class__ is _ndarray
+            and p.shape == t.shape
+            and p.dtype == t.dtype
+        ):
+            checked.append(t)  # the common case, already valid
+            continue
         pname = names[i] if i < len(names) else f"argument {i}"
-        checked.append(_check_tangent(primals[i], tangents[i], pname, batch if vectorized else None))
-    backends.check_name(backend)
+        checked.append(_check_tangent(p, t, pname, batch))
     if backend == "auto":
-        backend = backends.detect(primals, names)
+        if _modules_seen[0] or "cupy" in _sys_modules:
+            backend = backends.detect(primals, names)
+        else:
+            backend = "numpy"
+    else:
+        backends.check_name(backend)
     if not wrt:
         value = func(*primals)
         from .runtime import zeros_like
 
         return value, zeros_like(value)
-    fd = _jvp_cache(func, wrt, backend, vectorized)
+    key = (wrt, backend, vectorized)
+    fd = record.fds.get(key)
+    if fd is None:
+        fd = record.fds[key] = ForwardDiff(func, wrt=wrt, backend=backend, vectorized=vectorized)
     return fd(*primals, *checked)
 
 
-_JVP = weakref.WeakKeyDictionary()
+_ndarray = np.ndarray
 
 
-def _jvp_cache(func, wrt, backend, vectorized=False):
-    per = _JVP.setdefault(func, {})
-    fd = per.get((wrt, backend, vectorized))
-    if fd is None:
-        fd = per[(wrt, backend, vectorized)] = ForwardDiff(func, wrt=wrt, backend=backend, vectorized=vectorized)
-    return fd
+class _JvpRecord:
+    """What ``jvp`` needs per function, found once: its parameter names and a ForwardDiff per
+    (wrt, backend, vectorized)."""
+
+    __slots__ = ("names", "fds", "__weakref__")
+
+    def __init__(self, func):
+        try:
+            self.names = [p.name for p in inspect.signature(func).parameters.values()]
+        except (TypeError, ValueError):
+            self.names = []
+        self.fds = {}
+
+
+_JVP = weakref.WeakKeyDictionary()  # func (a user function or a library wrapper) -> _JvpRecord
 
 
 def _check_tangent(primal, tangent, path, batch=None):

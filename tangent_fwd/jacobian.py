@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from . import library
 from .api import ForwardDiff, Wrt, _wrt_names
 from .errors import ArgumentError
 from .runtime import namespace_of
@@ -45,6 +46,9 @@ def jacfwd(
     """
     if chunk_size < 1:
         raise ArgumentError(f"chunk_size must be positive, got {chunk_size}")
+    if isinstance(func, ForwardDiff):
+        func = func.func
+    func = library.entry(func)  # a ufunc, np.linalg.inv...: its one-call wrapper
     index, name = _param_index(func, wrt)
     fd = ForwardDiff(func, wrt=name, backend=backend, vectorized=True)
 
@@ -82,6 +86,9 @@ def hessian(
     """``hessian(f, wrt)(*args)`` -> the Hessian of a scalar ``f`` w.r.t. one parameter, shape
     ``x.shape + x.shape``, by forward over forward: column j is the Jacobian (vector mode) of the
     generated JVP code along the j-th unit direction."""
+    if isinstance(func, ForwardDiff):
+        func = func.func
+    func = library.entry(func)
     index, name = _param_index(func, wrt)
     inner = ForwardDiff(func, wrt=name, backend=backend)
     import inspect
