@@ -133,7 +133,7 @@ class Unit:
             info = self.info(func)
             self._add_names(info)
             suffix = "_jvp" if active_params else "_primal"
-            spec = Spec(func, info, active_params, self.namer.fresh(func.__name__ + suffix))
+            spec = Spec(func, info, active_params, self.namer.fresh(info.node.name + suffix))
             spec.structs = structs
             tnamer = Namer(set(nodes.names_in(info.node)) | self.reserved_for(info.node))
             spec.tangent_params = {p: tnamer.tangent(p) for p in active_params}

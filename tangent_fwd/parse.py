@@ -8,6 +8,7 @@ import types
 
 import gast
 
+from . import lambdas
 from .errors import SourceUnavailableError, TransformError
 
 _MISSING = object()
@@ -22,13 +23,29 @@ class FunctionInfo:
         self.name = func.__name__
         code = func.__code__
         self.filename = code.co_filename
-        if func.__name__ == "<lambda>":
-            raise SourceUnavailableError(
-                f"cannot differentiate the lambda defined at {self.filename}:{code.co_firstlineno}",
-                hint="define the function with def in a .py file",
-            )
+        if code.co_name == "<lambda>":  # located in its file by its code (lambdas.py)
+            self.node, self.source_lines = lambdas.locate(func)
+            self.first_lineno, self.col_offset = 1, 0
+        else:
+            self._parse_def(func)
+        lambdas.hoist(self.node)  # lambdas in the body become nested defs
+        self.globals = func.__globals__
+        self.closure = {}
+        self.cells = {}
+        if func.__closure__:
+            for var, cell in zip(code.co_freevars, func.__closure__):
+                self.cells[var] = cell
+                try:
+                    self.closure[var] = cell.cell_contents
+                except ValueError:  # empty cell: not yet assigned
+                    pass
+        self.resolved = {}  # name -> (namespace or cell, object) for every non-local name looked up
+        self.namespaces = _array_namespaces(self)  # local name -> numpy, for `xp = array_namespace(x)`
+
+    def _parse_def(self, func):
         try:
-            lines, start = inspect.getsourcelines(func)
+            # a functools.wraps wrapper is transformed as the code that runs (not the __wrapped__ source)
+            lines, start = inspect.getsourcelines(func.__code__ if hasattr(func, "__wrapped__") else func)
         except (OSError, TypeError) as exc:
             raise SourceUnavailableError(
                 f"no Python source for {func.__qualname__!r} (defined in {self.filename!r}): {exc}",
@@ -46,17 +63,6 @@ class FunctionInfo:
             raise SourceUnavailableError(f"could not find the definition of {func.__qualname__!r} in its source")
         self.node = fdefs[0]
         self.node.decorator_list = []
-        self.globals = func.__globals__
-        self.closure = {}
-        self.cells = {}
-        if func.__closure__:
-            for var, cell in zip(code.co_freevars, func.__closure__):
-                self.cells[var] = cell
-                try:
-                    self.closure[var] = cell.cell_contents
-                except ValueError:  # empty cell: not yet assigned
-                    pass
-        self.resolved = {}  # name -> (namespace or cell, object) for every non-local name looked up
 
     # ------------------------------------------------------------------ errors
     def error(self, node, message, cls=TransformError, hint=None):
@@ -101,7 +107,7 @@ class FunctionInfo:
         """The object an expression (``np.linalg.inv``, ``sin``) denotes, if it is not local; else _MISSING."""
         if isinstance(node, gast.Name):
             if node.id in local_names:
-                return _MISSING
+                return self.namespaces.get(node.id, _MISSING)
             return self.lookup(node.id)
         if isinstance(node, gast.Attribute):
             base = self.resolve(node.value, local_names)
@@ -112,6 +118,70 @@ class FunctionInfo:
 
 
 MISSING = _MISSING
+
+# Functions returning the array API namespace of their arguments (scipy's and array_api_compat's
+# array_namespace; tangent_fwd.library registers them). A local assigned only from one of them, or from
+# ``x.__array_namespace__()``, denotes the array backend: ``xp.sin`` resolves to ``numpy.sin`` for rule
+# lookup (the generated primal still calls the user's ``xp.sin``; the rule's template uses the backend).
+NAMESPACE_FUNCTIONS = []
+
+
+def _array_namespaces(info):
+    """``{local name: numpy}`` for the locals that hold an array namespace (see NAMESPACE_FUNCTIONS);
+    in library modules (SciPy, NumPy) a parameter named ``xp`` too, by their convention."""
+    library = _is_library_module(info.func)
+    code = info.func.__code__
+    names = _names(code)[0]
+    ids = {id(g) for g in NAMESPACE_FUNCTIONS}
+    if not (
+        "__array_namespace__" in names
+        or any(id(info.func.__globals__.get(n)) in ids or id(info.closure.get(n)) in ids for n in names)
+        or (library and "xp" in code.co_varnames)
+    ):
+        return {}  # the common case, decided without walking the tree
+    values, assigned = {}, set()
+    for n in gast.walk(info.node):
+        if isinstance(n, gast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], gast.Name):
+            values.setdefault(n.targets[0].id, []).append(n.value)
+            assigned.add(id(n.targets[0]))
+    for n in gast.walk(info.node):
+        if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store) and id(n) not in assigned:
+            values.setdefault(n.id, []).append(None)  # bound some other way: not known to be a namespace
+        elif isinstance(n, gast.Name) and isinstance(n.ctx, gast.Param):
+            values.setdefault(n.id, []).append("param" if n.id == "xp" and library else None)
+    import numpy
+
+    found = {}
+
+    def is_ns(v):
+        if v == "param":
+            return True
+        if isinstance(v, gast.Call):
+            f = v.func
+            if isinstance(f, gast.Attribute) and f.attr == "__array_namespace__":
+                return True
+            obj = info.resolve(f, set(values))
+            return any(obj is g for g in NAMESPACE_FUNCTIONS)
+        if isinstance(v, gast.IfExp):
+            return all(is_ns(b) or (isinstance(b, gast.Constant) and b.value is None) for b in (v.body, v.orelse))
+        return isinstance(v, gast.Name) and v.id in found
+
+    for _ in range(2):  # `xp = array_namespace(x) if xp is None else xp` needs the parameter first
+        for name, vs in values.items():
+            if name not in found and vs and all(is_ns(v) for v in vs):
+                found[name] = numpy
+    return found
+
+
+def _is_library_module(func):
+    mod = getattr(func, "__module__", None) or ""
+    return mod.split(".")[0] in ("numpy", "scipy")
+
+
+def is_library_source(obj):
+    """A pure-Python function of NumPy or SciPy: without a rule, transformed through its source (its
+    checks, conversions and decorators included), where the user's own functions are."""
+    return isinstance(obj, types.FunctionType) and _is_library_module(obj)
 
 
 def still_valid(dependencies):

@@ -22,7 +22,7 @@ from .errors import MissingRuleError, TransformError, UnsupportedSyntaxError
 from .factored import FactoredMixin
 from .fence import check as fence_check
 from .naming import Namer
-from .parse import MISSING, is_user_function, local_names
+from .parse import MISSING, is_library_source, is_user_function, local_names
 from .shift import shift_free_names
 from .states import FACTORED, LIVE, MAYBE, ZERO, Fix
 from .states import join as join_states
@@ -307,7 +307,7 @@ class FunctionTransformer(FactoredMixin):
     def _default_value(self, value, func, pname):
         if value is None or type(value) in (bool, int, str) or (type(value) is float and math.isfinite(value)):
             return nodes.const(value)  # shown as written; immutable, so the same value
-        return nodes.name(self.unit.const(value, f"{func.__name__}_{pname}_default"))
+        return nodes.name(self.unit.const(value, f"{self.info.node.name}_{pname}_default"))
 
     def _init_force_live(self):
         """Names whose tangent must exist whenever they do: containers and arrays written in place
@@ -405,12 +405,68 @@ class FunctionTransformer(FactoredMixin):
                         )
                     )
                 return
+        if isinstance(v, gast.Call) and self.act.expr(v) and self.writer_call(v, out):
+            return
         if self.act.expr(v):
             tmp = self.namer.temp()
             self.act.active.add(tmp)
             self.assign_name(tmp, self.simplify(v, out), out)
             return
         out.append(nodes.clone(s))
+
+    def writer_call(self, call, out):
+        """A library call that writes into an argument in place (a writer rule, registry.defwriter:
+        ``np.add.at(K, idx, v)``, ``x.sort()``): the rule's template applies the same write to that
+        argument's tangent buffer (live: activity.library_writes made it force-live), emitted before
+        the call, so that it may read the old values; then the user's call itself."""
+        f = call.func
+        obj = self.info.resolve(f, self.visible_locals)
+        if obj is not MISSING:
+            rule, receiver = registry.lookup(obj), None
+        elif isinstance(f, gast.Attribute):
+            rule, receiver = registry.lookup_method(f.attr), f.value
+        else:
+            return False
+        if rule is None or not rule.writes:
+            return False
+        new = self.simplify_call(call, out)
+        if receiver is not None:
+            receiver = new.func.value
+        bound = self.bind(rule, new, receiver)
+        for w in rule.writes:
+            node = bound.get(w, (None,))[0]
+            if isinstance(node, gast.Name):
+                self.materialize(node.id, out)
+            if node is None or self.t(node) is None:
+                raise self.error(
+                    call,
+                    f"{rule.name} writes a differentiated value into {nodes.to_source(node).strip() if node else w!r}"
+                    ", whose tangent buffer cannot be followed here",
+                    hint="write into a local array (np.zeros(...) or a .copy()) passed by its name",
+                )
+        mapping = {p.name: bound[p.name][0] if bound.get(p.name) else nodes.const(p.default) for p in rule.params}
+        entries = {p: bound.get(p) for p in rule.partials}
+        tans = {p: (self.t(e[0]) if e is not None else None) for p, e in entries.items()}
+        zeros = {p: (self.zeros_of(e[0]) if e is not None else nodes.const(0.0)) for p, e in entries.items()}
+        base = dict(mapping)
+        base.update({"np": nodes.name(self.unit.xp), "math": nodes.name(self.unit.module("math"))})
+        base["rt"] = nodes.name(self.unit.rt)
+        if not self.vector:
+            base.update({"d" + p: tans[p] if tans[p] is not None else zeros[p] for p in entries})
+            out.append(nodes.expr_stmt(nodes.substitute(rule.joint, base)))
+        else:
+            kvar = self.namer.fresh("k")
+            for p in entries:
+                t = tans[p] if tans[p] is not None else zeros[p]
+                base["d" + p] = self.rt_call("bslice", t, nodes.name(kvar))
+            loop = nodes.listcomp(
+                nodes.substitute(rule.joint, base),
+                nodes.store(kvar),
+                nodes.call(nodes.name(self.unit.builtin("range")), [self.k()]),
+            )
+            out.append(nodes.expr_stmt(loop))
+        out.append(nodes.expr_stmt(new))
+        return True
 
     def s_AugAssign(self, s, out):
         """``t op= v`` keeps Python's meaning on every target kind: an array (or a view of one, or an
@@ -1209,7 +1265,7 @@ class FunctionTransformer(FactoredMixin):
             generated = getattr(obj, "generated_function", None)
             if generated is not None:  # a forward_diff object: differentiate its generated code
                 obj = generated(self.unit.backend.name)
-            if is_user_function(obj):
+            if is_user_function(obj) or is_library_source(obj):  # NumPy/SciPy Python code: through its source
                 return ("user", obj)
         return None
 

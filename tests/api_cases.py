@@ -68,8 +68,9 @@ def uses_class(x):
 
 
 def uses_lambda(x):
-    g = lambda v: v * 2  # noqa: E731
-    return g(x)
+    # a lambda made inside a comprehension reads the comprehension's names: it cannot become a def
+    gs = [lambda v, k=k: v * k for k in range(2)]
+    return gs[1](x)
 
 
 def uses_expit(x):

@@ -70,10 +70,11 @@ def test_no_source_from_exec():
     assert "no Python source for 'h'" in str(info.value) and ".py file" in str(info.value)
 
 
-def test_lambda_is_rejected_with_workaround():
+def test_lambda_without_source_is_rejected_with_workaround():
+    f = eval("lambda x: x * 2")  # no file to read it from
     with pytest.raises(tf.SourceUnavailableError) as info:
-        tf.jvp(lambda x: x * 2, (1.0,), (1.0,))
-    assert "lambda" in str(info.value) and "def" in str(info.value)
+        tf.jvp(f, (1.0,), (1.0,))
+    assert "lambda" in str(info.value) and ".py file" in str(info.value)
 
 
 @pytest.mark.parametrize(
