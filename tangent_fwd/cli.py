@@ -3,13 +3,22 @@
 tangent-fwd train --model logreg --method forward --optimizer sgd --epochs 5 --lr 1e-3
 tangent-fwd compare --model logreg --epochs 20
 tangent-fwd data mnist --download ~/mnist
+
+Exit status: 0 ok; 1 the run diverged, or a data / distributed error; 2 a usage error (including an output
+folder that cannot be written and a checkpoint that would be overwritten), reported before any work;
+128 + N when signal N stopped the run (130 for Ctrl-C) after its results were saved.
 """
 
 import argparse
 import sys
 
-from .training.options import DEFAULTS
-from .training.options import add_training_args as _add_training_args
+from .training.options import (
+    add_distributed_arguments,
+    add_training_args,
+    check_distributed_usage,
+    distributed_options_given,
+    train_config_kwargs,
+)
 
 
 def build_parser():
@@ -20,17 +29,15 @@ def build_parser():
     sub = parser.add_subparsers(dest="command", metavar="{train,compare,data}")
     sub.required = True
     t = sub.add_parser("train", help="train one model with forward gradients or backprop")
-    _add_training_args(t, with_method=True)
+    add_training_args(t, with_method=True)
     t.add_argument(
         "--distributed",
         action="store_true",
         help="data-parallel over MPI (mpirun -n N tangent-fwd train --distributed ...); see docs/distributed.md",
     )
-    from .training.distributed import add_distributed_arguments
-
     add_distributed_arguments(t)
     c = sub.add_parser("compare", help="forward gradients vs backprop at the same settings, plotted together")
-    _add_training_args(c, with_method=False)
+    add_training_args(c, with_method=False)
     d = sub.add_parser("data", help="datasets")
     d.add_argument("dataset", choices=["mnist"])
     d.add_argument(
@@ -39,39 +46,9 @@ def build_parser():
         default=None,
         help="download the full MNIST (60k/10k) into DIR, verifying sha256 sums",
     )
-    d.add_argument("--base-url", default=None, help="mirror to download from")
+    d.add_argument("--base-url", default=None, help="mirror to download from (http://, https:// or file://)")
+    parser.commands = {"train": t, "compare": c, "data": d}  # usage errors print the command's own usage
     return parser
-
-
-def _config(args, method):
-    from .training.runner import TrainConfig
-
-    defaults = DEFAULTS[args.model]
-    return TrainConfig(
-        model=args.model,
-        method=method,
-        optimizer=args.optimizer,
-        backend=args.backend,
-        epochs=args.epochs or defaults["epochs"],
-        lr=args.lr if args.lr is not None else defaults["lr"],
-        decay=_resolve_decay_arg(args.decay if args.decay is not None else defaults["decay"]),
-        batch_size=args.batch_size,
-        directions=args.directions,
-        distribution=args.distribution,
-        seed=args.seed,
-        data_dir=args.data_dir,
-        out_dir=args.out_dir,
-        width=args.width,
-        channels=args.channels,
-        hidden=args.hidden,
-        max_steps=args.max_steps,
-        vectorized=args.vectorized,
-        rank=args.rank,
-    )
-
-
-def _resolve_decay_arg(value):
-    return None if value == "auto" else value  # None: the runner computes ln(100) / total steps
 
 
 def _summary(label, r, out):
@@ -81,79 +58,125 @@ def _summary(label, r, out):
     print(f"{label}: test accuracy {acc_s} after {r['steps']} steps, {r['train_time']:.1f} s training, {st}", file=out)
 
 
+def _error(message, status):
+    print(f"tangent-fwd: {message}", file=sys.stderr, flush=True)
+    return status
+
+
 def main(argv=None):
-    """Entry point of the ``tangent-fwd`` command. Returns the exit status (0 ok, 1 diverged / data
-    error, 2 usage error)."""
+    """Entry point of the ``tangent-fwd`` command; returns the exit status (see the module docstring)."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    out = sys.stdout
+    sub = parser.commands[args.command]
     if args.command == "data":
-        return _data(args, parser)
-    from .data import DataError
+        return _data(args, sub)
+    distributed = args.command == "train" and args.distributed
+    cfg = _config(args, sub, distributed)
 
-    progress = not args.no_progress
+    from .data import DataError
+    from .training.files import OutputError, check_writable_dir
+    from .training.interrupt import STOP, stop_on_signals
+    from .training.runner import plotting_available
+
+    notes = {"progress": not args.no_progress, "malloc_tuning": "off (--no-malloc-tuning)"}
     if not args.no_malloc_tuning:
         from .training.allocator import tune
 
-        tune()  # large per-step temporaries are reused instead of page-faulted each step
+        notes["malloc_tuning"] = tune()  # large per-step temporaries are reused instead of page-faulted each step
+    if distributed:
+        return _distributed(cfg, notes)
     try:
-        if args.command == "train" and args.distributed:
-            from .training.distributed import DistributedError, config_from_train_config, report, run_distributed
+        check_writable_dir(cfg.out_dir, "--out-dir")  # before hours of training, not after
+    except OutputError as e:
+        return _error(f"error: {e}", 2)
+    if not plotting_available():
+        print(
+            "tangent-fwd: warning: matplotlib is not installed, so no plot will be drawn "
+            "(pip install 'tangent_fwd[train]' installs it); the JSON is written as usual",
+            file=sys.stderr,
+            flush=True,
+        )
+    out = sys.stdout
+    progress = not args.no_progress
+    try:
+        with stop_on_signals():
+            if args.command == "train":
+                from .training.runner import run_train
 
-            try:
-                dcfg = config_from_train_config(_config(args, args.method), args)
-                return report(run_distributed(dcfg), dcfg)
-            except (DistributedError, ValueError) as e:
-                print(f"tangent-fwd: {e}", file=sys.stderr)
-                return 1
-        if args.command == "train":
-            from .training.runner import run_train
+                r, jpath, ppath = run_train(cfg, progress=progress, notes=notes)
+                _summary(f"{cfg.model} {cfg.method} {cfg.optimizer}", r, out)
+                status, message = r["status"], r["message"]
+            else:
+                from .training.runner import run_compare
 
-            cfg = _valid(_config(args, args.method), parser)
-            r, jpath, ppath = run_train(cfg, progress=progress)
-            _summary(f"{cfg.model} {cfg.method} {cfg.optimizer}", r, out)
-            status = r["status"]
-            message = r["message"]
-        else:
-            from .training.runner import run_compare
-
-            cfg = _valid(_config(args, "forward"), parser)
-            runs, ratio, jpath, ppath = run_compare(cfg, progress=progress)
-            for m, r in runs.items():
-                _summary(f"{cfg.model} {m:8s}", r, out)
-            if ratio is not None:
-                print(f"T_f/T_b (forward-gradient step time / backprop step time): {ratio:.2f}", file=out)
-            bad = [r for r in runs.values() if r["status"] != "ok"]
-            status = "diverged" if bad else "ok"
-            message = bad[0]["message"] if bad else ""
+                runs, ratio, jpath, ppath = run_compare(cfg, progress=progress, notes=notes)
+                for m, r in runs.items():
+                    _summary(f"{cfg.model} {m:8s}", r, out)
+                if ratio is not None:
+                    print(f"T_f/T_b (forward-gradient step time / backprop step time): {ratio:.2f}", file=out)
+                bad = [r for r in runs.values() if r["status"] != "ok"]
+                status = bad[0]["status"] if bad else "interrupted" if STOP.requested else "ok"
+                message = bad[0]["message"] if bad else STOP.message(runs["forward"]["steps"])
     except DataError as e:
-        print(f"tangent-fwd: data error: {e}", file=sys.stderr)
-        return 1
-    print(f"wrote {jpath} and {ppath}", file=out)
+        return _error(f"data error: {e}", 1)
+    print(f"wrote {jpath}" + (f" and {ppath}" if ppath else " (no plot: matplotlib is not installed)"), file=out)
+    if status == "interrupted":
+        print(f"tangent-fwd: stopped: {message}; the results so far are saved", file=sys.stderr)
+        return STOP.exit_status or 130
     if status != "ok":
-        print(f"tangent-fwd: stopped: {message}", file=sys.stderr)
-        return 1
+        return _error(f"stopped: {message}", 1)
     return 0
 
 
-def _valid(cfg, parser):
-    """The configuration, or a usage error (exit status 2) naming what is inconsistent."""
+def _config(args, sub, distributed):
+    """The run's configuration, or a usage error (exit status 2, with the command's usage) naming what is
+    inconsistent. Options that the run would not use are refused, not ignored."""
+    if args.command == "train" and not distributed:
+        given = distributed_options_given(sub, args)
+        if given:
+            sub.error(f"{', '.join(given)} only apply with --distributed")
+    if distributed:
+        problem = check_distributed_usage(args)
+        if problem:
+            sub.error(problem)
     try:
-        return cfg.validate()
+        if distributed:
+            from .training.distributed import config_from_args
+
+            return config_from_args(args, args.method).validate()
+        from .training.runner import TrainConfig
+
+        method = args.method if args.command == "train" else "forward"
+        return TrainConfig(**train_config_kwargs(args, method)).validate()
     except ValueError as e:
-        parser.error(str(e))
+        sub.error(str(e))
 
 
-def _data(args, parser):
+def _distributed(cfg, notes):
+    from .data import DataError
+    from .training.distributed import DistributedError, SetupError, report, run_distributed
+
+    try:
+        return report(run_distributed(cfg, notes=notes), cfg)
+    except SetupError as e:
+        return _error(f"error: {e}", 2)
+    except DataError as e:
+        return _error(f"data error: {e}", 1)
+    except (DistributedError, ValueError) as e:
+        return _error(str(e), 1)
+
+
+def _data(args, sub):
     from .data import DataError, download_mnist, load_mnist
     from .data.download import DEFAULT_BASE_URL
 
     if args.download is None:
+        if args.base_url is not None:
+            sub.error("--base-url only applies with --download DIR")
         try:
             x, y, xt, yt = load_mnist()
         except DataError as e:
-            print(f"tangent-fwd: data error: {e}", file=sys.stderr)
-            return 1
+            return _error(f"data error: {e}", 1)
         print(
             f"bundled MNIST subset: {len(x)} train / {len(xt)} test images, checksums OK "
             f"(use --download DIR for the full 60,000 / 10,000)"
@@ -165,8 +188,7 @@ def _data(args, parser):
         )
         x, y, xt, yt = load_mnist(dest)
     except DataError as e:
-        print(f"tangent-fwd: data error: {e}", file=sys.stderr)
-        return 1
+        return _error(f"data error: {e}", 1)
     print(f"MNIST in {dest}: {len(x)} train / {len(xt)} test images, sha256 verified; train with --data-dir {dest}")
     return 0
 

@@ -98,8 +98,9 @@ def test_directions_depend_only_on_seed_step_k():
 
 
 def test_bytes_per_step():
-    assert D.bytes_per_step(7850, 1) == (16, 31400)
-    assert D.bytes_per_step(100, 4, 8) == (40, 800)
+    # K + 1 float64 values and the stop flag
+    assert D.bytes_per_step(7850, 1) == (24, 31400)
+    assert D.bytes_per_step(100, 4, 8) == (48, 800)
 
 
 def test_atomic_write_leaves_no_temp(tmp_path):
@@ -260,13 +261,13 @@ def reference(mpi_ok, tmp_path_factory):
 
 
 def _tiny_cfg(out, **kw):
-    """TINY as a config (``--steps`` alone means epochs=1_000_000 in main)."""
+    """TINY as a config (``--steps`` is ``--max-steps``; logreg's default is 1000 epochs)."""
     return D.DistributedConfig(
         model="logreg",
         lr=0.05,
         batch_size=48,
         max_steps=20,
-        epochs=1_000_000,
+        epochs=1000,
         n_train=384,
         evaluate=False,
         out_dir=str(out),
@@ -284,7 +285,7 @@ def test_two_ranks_match_one_rank(reference):
         assert np.abs(single[k]).max() > 0  # it did train
     res = json.loads((d / "n2" / "distributed_logreg_sgd.json").read_text())
     one = json.loads((d / "n1" / "distributed_logreg_sgd.json").read_text())
-    assert res["ranks"] == 2 and res["steps"] == 20 and res["bytes_per_step"] == 16
+    assert res["ranks"] == 2 and res["steps"] == 20 and res["bytes_per_step"] == 24
     assert res["consistency_checks"] >= 4
     np.testing.assert_allclose(res["losses"], one["losses"], rtol=1e-5)
 
@@ -373,7 +374,7 @@ def test_two_ranks_adam_three_directions_uneven_shards(mpi_ok, tmp_path):
     for k, v in one["params"].items():
         np.testing.assert_allclose(got[k], v, rtol=1e-4, atol=1e-6)
     res = json.loads((tmp_path / "distributed_logreg_adam.json").read_text())
-    assert res["bytes_per_step"] == 32
+    assert res["bytes_per_step"] == 40 and res["vectorized"] is True  # K = 3: one vector-mode pass
     np.testing.assert_allclose(res["losses"], one["losses"], rtol=1e-5)
 
 

@@ -43,11 +43,22 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import models as _models
-from .options import DEFAULTS, add_training_args
+from .files import OutputError, atomic_write_bytes, check_writable_dir
 from .forward_gradient import DirectionSampler, scaled_into
+from .interrupt import STOP, stop_on_signals
 from .optim import make_optimizer
+from .options import (
+    FAIL_MODES,
+    _positive_int,
+    add_distributed_arguments,
+    add_training_args,
+    check_distributed_usage,
+    distributed_kwargs,
+    train_config_kwargs,
+)
+from .progress import Progress
 from .pytree import leaves, map_tree
-from .runner import AUTO_ANNEAL, TrainConfig
+from .runner import AUTO_ANNEAL, TrainConfig, effective_batch_size
 
 CHECKPOINT_NAME = "checkpoint"
 CHECKPOINT_FORMAT = 1
@@ -75,11 +86,14 @@ _RESUME_KEYS = (
 )
 
 
-FAIL_MODES = ("exit", "hang", "corrupt")
-
-
 class DistributedError(RuntimeError):
     """A distributed-training failure (replica mismatch, unresponsive rank, bad checkpoint)."""
+
+
+class SetupError(DistributedError):
+    """A problem found before the first step (an output folder that cannot be written, a checkpoint that
+    would be overwritten, one that cannot be resumed), decided on rank 0 and raised on every rank alike, so
+    the job ends cleanly instead of being aborted."""
 
 
 @dataclass
@@ -94,9 +108,12 @@ class DistributedConfig(TrainConfig):
     checkpoint_every: int = 0  # steps between checkpoints (0: only at exit)
     check_every: int = 50  # steps between replica-consistency checks (0: only at the end)
     resume: bool = False  # continue from checkpoint_dir
+    overwrite: bool = False  # replace a checkpoint found in checkpoint_dir (without it: refuse to start)
     timeout: float = 120.0  # seconds a rank waits in the allreduce before declaring peers unresponsive
     save_params: str = None  # write the final parameters here (npz; "{rank}" is replaced by the rank)
     evaluate: bool = True  # test accuracy at the end (rank 0)
+    threads_per_rank: int = None  # BLAS/OpenMP threads per rank (None: cores / ranks on the node)
+    progress: bool = True  # rank 0 shows progress (a bar on a terminal, plain lines otherwise)
     fail_at_step: int = None  # TEST ONLY: rank fail_rank fails at the start of this step
     fail_rank: int = 1
     fail_mode: str = "exit"  # "exit": os._exit(3) (a crashed rank); "hang": sleep forever; "corrupt"
@@ -117,7 +134,13 @@ class DistributedConfig(TrainConfig):
         if not (self.timeout > 0 and math.isfinite(self.timeout)):
             raise ValueError(f"timeout must be a positive number of seconds, got {self.timeout!r}")
         if self.resume and not self.checkpoint_dir:
-            raise ValueError("resume needs checkpoint_dir")
+            raise ValueError("resume needs checkpoint_dir (--checkpoint-dir)")
+        if self.resume and self.overwrite:
+            raise ValueError("resume and overwrite exclude each other")
+        if self.threads_per_rank is not None and not (
+            isinstance(self.threads_per_rank, int) and self.threads_per_rank >= 1
+        ):
+            raise ValueError(f"threads_per_rank must be a positive integer or None, got {self.threads_per_rank!r}")
         if self.fail_mode not in FAIL_MODES:
             raise ValueError(f"fail_mode must be one of {', '.join(FAIL_MODES)}, got {self.fail_mode!r}")
         return self
@@ -187,41 +210,6 @@ def optimizer_state(opt):
     """``{name: [arrays]}`` of the optimizer's per-leaf state, plus its step count."""
     state = {name: getattr(opt, name) for name in _OPT_STATE if isinstance(getattr(opt, name, None), list)}
     return state, int(opt.step_count)
-
-
-def _fsync_dir(path):
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def atomic_write_bytes(path, data):
-    """Write ``data`` to ``path`` atomically: a temp file in the same folder, fsync, ``os.replace``, then
-    fsync the folder. A crash at any point leaves either the old file or the new one, never a torn one."""
-    path = pathlib.Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp.{os.getpid()}")
-    try:
-        with open(tmp, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            tmp.unlink()
-        except OSError:
-            pass
-        raise
-    _fsync_dir(path.parent)
-    return path
 
 
 def save_checkpoint(directory, params, opt, step, meta):
@@ -400,11 +388,11 @@ class Comm:
 
 
 # ------------------------------------------------------------------------------------------------- trainer
-def _jvp_for(backend):
+def _jvp_for(backend, vectorized=False):
     from tangent_fwd.api import jvp
 
     def jvp_fn(func, primals, tangents):
-        return jvp(func, primals, tangents, backend=backend)
+        return jvp(func, primals, tangents, backend=backend, vectorized=vectorized)
 
     return jvp_fn
 
@@ -415,9 +403,39 @@ def total_steps(cfg, n_train):
 
 
 def bytes_per_step(n_params, directions, param_bytes=4):
-    """``(scalars, gradient)``: payload bytes per step of this scheme (K + 1 float64) and of a
-    conventional data-parallel gradient allreduce (one ``param_bytes`` number per parameter)."""
-    return 8 * (directions + 1), param_bytes * n_params
+    """``(scalars, gradient)``: payload bytes per step of this scheme (K + 1 float64 values and the stop
+    flag, see :func:`train_distributed`) and of a conventional data-parallel gradient allreduce (one
+    ``param_bytes`` number per parameter)."""
+    return 8 * (directions + 2), param_bytes * n_params
+
+
+def _existing_checkpoint(directory):
+    """``"model M, step S of T"`` for the checkpoint in ``directory``, or None when there is none."""
+    d = pathlib.Path(directory)
+    if not (d / f"{CHECKPOINT_NAME}.npz").exists():
+        return None
+    try:
+        info = json.loads((d / f"{CHECKPOINT_NAME}.json").read_text())
+        return f"model {info['config']['model']}, step {info['step']} of {info['total_steps']}"
+    except (OSError, ValueError, KeyError, TypeError):
+        return "unreadable checkpoint.json"
+
+
+def preflight(cfg):
+    """Checks made before any data is loaded: the output folders can be written to, and a checkpoint is
+    not overwritten by accident (unless ``resume`` or ``overwrite``). Raises :class:`SetupError`."""
+    try:
+        check_writable_dir(cfg.out_dir, "--out-dir")
+        if cfg.checkpoint_dir:
+            found = _existing_checkpoint(cfg.checkpoint_dir)
+            if found and not (cfg.resume or cfg.overwrite):
+                raise SetupError(
+                    f"--checkpoint-dir {cfg.checkpoint_dir} already holds a checkpoint ({found}); pass --resume "
+                    f"to continue it or --overwrite to replace it"
+                )
+            check_writable_dir(cfg.checkpoint_dir, "--checkpoint-dir")
+    except OutputError as e:
+        raise SetupError(str(e)) from None
 
 
 def _meta(cfg, decay, total):
@@ -445,10 +463,14 @@ def train_distributed(config, comm=None, data=None, log=print):
     cfg = config.validate()
     comm = comm or Comm(None, cfg.timeout)
     rank, size = comm.rank, comm.size
+    _agree(comm, lambda: preflight(cfg))
     x, y, xt, yt = data if data is not None else _load(cfg.data_dir)
     if cfg.n_train is not None:
         x, y = x[: cfg.n_train], y[: cfg.n_train]
     n = len(x)
+    batch_size, warning = effective_batch_size(cfg.batch_size, n)
+    if warning and rank == 0 and log is not None:
+        print(f"tangent-fwd: warning: {warning}", file=sys.stderr, flush=True)
     model = _models.get_model(cfg.model)
     params = model.init(cfg.seed, **cfg.size_kwargs())
     total = total_steps(cfg, n)
@@ -476,7 +498,7 @@ def train_distributed(config, comm=None, data=None, log=print):
         if comm.comm is not None:
             payload = comm.comm.bcast(payload, root=0)
         if payload[0] == "error":
-            raise DistributedError(payload[1])
+            raise SetupError(payload[1])
         meta, saved, state = payload[1]
         for p, s in zip(plist, saved):
             np.copyto(p, s)
@@ -495,9 +517,19 @@ def train_distributed(config, comm=None, data=None, log=print):
     gbuf = [np.empty_like(p) for p in plist]
     it = iter(gbuf)
     grads = map_tree(lambda _: next(it), params)  # the params' structure over the gbuf arrays
-    jvp_fn = _jvp_for(cfg.backend)
-    send = np.zeros(K + 1, np.float64)
-    recv = np.zeros(K + 1, np.float64)
+    # vector mode (as in ForwardGradient: the default when K > 1 with dense directions): the K directions of
+    # a step, each drawn from its own (seed, step, k) stream as in K separate passes, stacked on a leading
+    # axis and pushed through ONE vector-mode JVP; the wire still carries the same K + 1 values
+    vectorized = cfg.vectorized if cfg.vectorized is not None else (K > 1 and not cfg.rank)
+    vbat = [np.empty((K,) + b.shape, b.dtype) for b in vflat] if vectorized else None
+    if vectorized:
+        it = iter(vbat)
+        vtree = map_tree(lambda _: next(it), params)
+    jvp_fn = _jvp_for(cfg.backend, vectorized)
+    # [loss, K directional derivatives, stop flag]: the flag is how a Ctrl-C/SIGTERM that reached some
+    # ranks (at slightly different steps) becomes one decision, made after the same step on every rank
+    send = np.zeros(K + 2, np.float64)
+    recv = np.zeros(K + 2, np.float64)
     meta = _meta(cfg, decay, total)
     losses, step_times, checks = [], [], 0
     compute_time = comm_time = 0.0
@@ -531,6 +563,7 @@ def train_distributed(config, comm=None, data=None, log=print):
             )
             comm.abort(f"replica mismatch after step {step}: the ranks' parameters differ ({desc})")
 
+    bar = Progress(total - start, f"{cfg.model}/distributed x{size}", cfg.progress and rank == 0, log=log)
     t_run = time.perf_counter()
     done = start  # steps completed
     status, message = "ok", ""
@@ -541,35 +574,50 @@ def train_distributed(config, comm=None, data=None, log=print):
         _, idx = schedule.batch(step)
         mine = shard(idx, rank, size)
         weight = len(mine) / len(idx)
+        if vectorized:
+            for k in range(K):
+                sample(step, k)
+                for vb, b in zip(vbat, vflat):
+                    vb[k] = b
         if len(mine):
             xb, yb = x[mine], y[mine]
             with np.errstate(over="ignore", invalid="ignore"):
-                for k in range(K):
-                    value, d = jvp_fn(model.loss, (params, xb, yb), (sample(step, k), None, None))
-                    send[1 + k] = weight * float(d)
+                if vectorized:
+                    value, d = jvp_fn(model.loss, (params, xb, yb), (vtree, None, None))
+                    send[1 : K + 1] = weight * np.asarray(d, np.float64)
+                else:
+                    for k in range(K):
+                        value, d = jvp_fn(model.loss, (params, xb, yb), (sample(step, k), None, None))
+                        send[1 + k] = weight * float(d)
             send[0] = weight * float(value)
         else:  # more ranks than examples in this batch: contribute nothing
             send[:] = 0.0
+        send[K + 1] = 1.0 if STOP.requested else 0.0
         t1 = time.perf_counter()
         comm.allreduce_sum(send, recv, step + 1)
         t2 = time.perf_counter()
         loss = float(recv[0])
-        if not np.all(np.isfinite(recv)):
+        if not np.all(np.isfinite(recv[: K + 1])):
             status = "diverged"
             message = (
                 f"loss became {loss} at step {step + 1} ({cfg.optimizer}, lr={cfg.lr:g}); "
                 f"try a smaller --lr, e.g. {cfg.lr / 10:g}"
             )
             break
-        # g = Σ_k (∇f·v_k) v_k / K with the global ∇f·v_k, identical on every rank. The last direction is
-        # still in the sampler's buffers; the others are regenerated from (seed, step, k).
-        order = [K - 1] + list(range(K - 1)) if len(mine) else list(range(K))
-        for j, k in enumerate(order):
-            if j > 0 or not len(mine):
-                sample(step, k)
-            s = recv[1 + k] / K
-            for g, b in zip(gbuf, vflat):  # b: an array, or a LowRank (low-rank directions)
-                scaled_into(g, b, g.dtype.type(s), j == 0)
+        # g = Σ_k (∇f·v_k) v_k / K with the global ∇f·v_k, identical on every rank. Vector mode still has
+        # all K directions stacked; otherwise the last direction is still in the sampler's buffers and the
+        # others are regenerated from (seed, step, k).
+        if vectorized:
+            for g, vb in zip(gbuf, vbat):
+                np.dot((recv[1 : K + 1] / K).astype(vb.dtype), vb.reshape(K, -1), out=g.reshape(-1))
+        else:
+            order = [K - 1] + list(range(K - 1)) if len(mine) else list(range(K))
+            for j, k in enumerate(order):
+                if j > 0 or not len(mine):
+                    sample(step, k)
+                s = recv[1 + k] / K
+                for g, b in zip(gbuf, vflat):  # b: an array, or a LowRank (low-rank directions)
+                    scaled_into(g, b, g.dtype.type(s), j == 0)
         with np.errstate(over="ignore", invalid="ignore"):
             opt.update(grads)
         t3 = time.perf_counter()
@@ -578,12 +626,17 @@ def train_distributed(config, comm=None, data=None, log=print):
         step_times.append(t3 - t0)
         losses.append(loss)
         done = step + 1
+        bar.update(1, loss=loss, ex_s=(done - start) * batch_size / (time.perf_counter() - t_run))
+        if recv[K + 1] > 0:  # a rank was asked to stop: every rank stops after this same step
+            status, message = "interrupted", STOP.message(done) or f"interrupted on another rank after step {done}"
+            break
         if cfg.check_every and done % cfg.check_every == 0 and done != total:
             consistency(done)
         if cfg.checkpoint_every and done % cfg.checkpoint_every == 0 and done != total:
             checkpoint(done)
+    bar.close()
     consistency(done)
-    if status == "ok":
+    if status in ("ok", "interrupted"):
         checkpoint(done)
     run_time = time.perf_counter() - t_run
     result = {
@@ -603,6 +656,8 @@ def train_distributed(config, comm=None, data=None, log=print):
         "compute_time": compute_time,
         "comm_time": comm_time,
         "consistency_checks": checks,
+        "batch_size": batch_size,
+        "vectorized": vectorized,
         "bytes_per_step": bytes_per_step(n_params, K)[0],
         "gradient_allreduce_bytes_per_step": bytes_per_step(n_params, K, plist[0].dtype.itemsize)[1],
         "param_checksum": list(checksum(plist)),
@@ -614,7 +669,9 @@ def train_distributed(config, comm=None, data=None, log=print):
             buf = io.BytesIO()
             np.savez(buf, **{k: v for k, v in zip(_leaf_names(params), plist)})
             atomic_write_bytes(out, buf.getvalue())
-    if cfg.evaluate and rank == 0 and status == "ok":
+    if warning:
+        result["warnings"] = [warning]
+    if cfg.evaluate and rank == 0 and status in ("ok", "interrupted"):
         result["final_test_accuracy"] = _models.accuracy(model, params, xt, yt)
     return result
 
@@ -660,7 +717,7 @@ def _mpi_comm():
     return MPI.COMM_WORLD
 
 
-def run_distributed(config, log=print):
+def run_distributed(config, log=print, notes=None):
     """Entry point for one rank: train over MPI's COMM_WORLD (a single process when not launched with
     mpirun), write ``<out_dir>/distributed_<model>_<optimizer>.json`` on rank 0, return the result.
 
@@ -670,129 +727,166 @@ def run_distributed(config, log=print):
     mpi = _mpi_comm()
     comm = Comm(mpi, cfg.timeout)
     rank_log = log if comm.rank == 0 else None
-    try:
-        result = train_distributed(cfg, comm, log=rank_log)
-    except (KeyboardInterrupt, Exception) as e:
-        if mpi is None or mpi.Get_size() == 1:
-            raise
-        comm.abort(f"{type(e).__name__}: {e}")
-        raise  # not reached
+    multi = mpi is not None and mpi.Get_size() > 1
+    with _rank_prefixed_stderr(comm.rank, multi), stop_on_signals():
+        try:
+            threads, limiter = _limit_threads(cfg, mpi)
+            with limiter:
+                result = train_distributed(cfg, comm, log=rank_log)
+        except SetupError:
+            raise  # decided on rank 0 and raised on every rank: nobody is left waiting
+        except (KeyboardInterrupt, Exception) as e:
+            if not multi:
+                raise
+            comm.abort(f"{type(e).__name__}: {e}")
+            raise  # not reached
+    result.update(threads)
     if comm.rank == 0:
-        out = pathlib.Path(cfg.out_dir)
         payload = {k: v for k, v in result.items() if k != "params"}
-        path = out / f"distributed_{cfg.model}_{cfg.optimizer}.json"
+        payload.update(notes or {})
+        path = pathlib.Path(cfg.out_dir) / f"distributed_{cfg.model}_{cfg.optimizer}.json"
         atomic_write_bytes(path, (json.dumps(payload, indent=1) + "\n").encode())
         result["json_path"] = str(path)
     return result
 
 
-def add_distributed_arguments(parser):
-    """The distributed-only options (for ``tangent-fwd train --distributed`` and this module's main)."""
-    g = parser.add_argument_group("distributed (MPI)")
-    g.add_argument("--checkpoint-dir", default=None, help="folder for checkpoint.npz/.json (default: none)")
-    g.add_argument(
-        "--checkpoint-every",
-        type=int,
-        default=0,
-        metavar="N",
-        help="checkpoint every N steps (and always at exit when --checkpoint-dir is set)",
-    )
-    g.add_argument(
-        "--check-every",
-        type=int,
-        default=50,
-        metavar="N",
-        help="compare the ranks' parameter checksums every N steps (default 50; 0: at the end only)",
-    )
-    g.add_argument("--resume", action="store_true", help="continue from --checkpoint-dir")
-    g.add_argument(
-        "--timeout",
-        type=float,
-        default=120.0,
-        metavar="S",
-        help="seconds to wait for the other ranks in a collective before aborting the job (default 120)",
-    )
-    g.add_argument("--n-train", type=int, default=None, metavar="N", help="use only the first N training images")
-    g.add_argument(
-        "--save-params",
-        default=None,
-        metavar="PATH",
-        help="write the final parameters (npz); '{rank}' in PATH is replaced by the rank, otherwise rank 0 writes it",
-    )
-    g.add_argument("--no-eval", action="store_true", help="skip the final test accuracy")
-    g.add_argument("--fail-at-step", type=int, default=None, help=argparse.SUPPRESS)  # tests only
-    g.add_argument("--fail-rank", type=int, default=1, help=argparse.SUPPRESS)
-    g.add_argument("--fail-mode", choices=FAIL_MODES, default="exit", help=argparse.SUPPRESS)
-    return g
+def _agree(comm, check):
+    """Run ``check`` on rank 0 and raise its :class:`SetupError` on every rank (a collective)."""
+    problem = None
+    if comm.rank == 0:
+        try:
+            check()
+        except SetupError as e:
+            problem = str(e)
+    if comm.comm is not None:
+        problem = comm.comm.bcast(problem, root=0)
+    if problem is not None:
+        raise SetupError(problem)
 
 
-def distributed_kwargs(args):
-    """The :class:`DistributedConfig` fields from parsed :func:`add_distributed_arguments` options."""
-    return dict(
-        checkpoint_dir=args.checkpoint_dir,
-        checkpoint_every=args.checkpoint_every,
-        check_every=args.check_every,
-        resume=args.resume,
-        timeout=args.timeout,
-        n_train=args.n_train,
-        save_params=args.save_params,
-        evaluate=not args.no_eval,
-        fail_at_step=args.fail_at_step,
-        fail_rank=args.fail_rank,
-        fail_mode=args.fail_mode,
+def _limit_threads(cfg, mpi):
+    """``(record, context manager)``: limit this rank's BLAS/OpenMP thread pools to ``threads_per_rank``
+    or, by default, to the cores this process may run on divided by the ranks on its node. Without it
+    every rank's BLAS starts one thread per core: two MLP ranks on 16 cores ran 10x slower per step
+    (docs/distributed.md)."""
+    import contextlib
+
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    local = 1
+    if mpi is not None:
+        from mpi4py import MPI
+
+        node = mpi.Split_type(MPI.COMM_TYPE_SHARED)
+        local = node.Get_size()
+        node.Free()
+    n = cfg.threads_per_rank or max(1, cores // local)
+    record = {"threads_per_rank": n, "cores": cores, "ranks_on_node": local}
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        if cfg.threads_per_rank is not None:
+            raise SetupError("--threads-per-rank needs threadpoolctl: pip install threadpoolctl") from None
+        if local > 1:
+            record["threads_per_rank"] = None
+            record["warnings"] = [
+                "threadpoolctl is not installed, so the ranks' BLAS threads were not limited "
+                "(pip install threadpoolctl, or set OMP_NUM_THREADS)"
+            ]
+            print(f"tangent-fwd: warning: {record['warnings'][0]}", file=sys.stderr, flush=True)
+        return record, contextlib.nullcontext()
+    return record, threadpool_limits(limits=n)
+
+
+class _RankPrefixed(io.TextIOBase):
+    """A text stream that writes each complete line as ONE ``write`` of ``prefix + line`` and flushes it,
+    so that lines from several ranks sharing the launcher's stderr never interleave within a line."""
+
+    def __init__(self, stream, prefix):
+        self.stream, self.prefix, self._buf = stream, prefix, ""
+
+    def write(self, text):
+        self._buf += text
+        *lines, self._buf = self._buf.split("\n")
+        if lines:
+            self.stream.write("".join(f"{self.prefix}{line}\n" for line in lines))
+            self.stream.flush()
+        return len(text)
+
+    def flush(self):
+        if self._buf:
+            self.stream.write(f"{self.prefix}{self._buf}")
+            self._buf = ""
+        self.stream.flush()
+
+    def isatty(self):
+        return False  # plain progress lines, not carriage-return redraws, from every rank
+
+
+def _rank_prefixed_stderr(rank, active):
+    import contextlib
+
+    @contextlib.contextmanager
+    def swap():
+        if not active:
+            yield
+            return
+        old = sys.stderr
+        sys.stderr = _RankPrefixed(old, f"[rank {rank}] ")
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            sys.stderr = old
+
+    return swap()
+
+
+def config_from_args(args, method="forward"):
+    """A :class:`DistributedConfig` from parsed options (``tangent-fwd train --distributed`` and this
+    module's main build it the same way, from :mod:`.options`)."""
+    return DistributedConfig(
+        **train_config_kwargs(args, method), **distributed_kwargs(args), progress=not args.no_progress
     )
-
-
-def config_from_train_config(cfg, args):
-    """A :class:`DistributedConfig` from ``tangent-fwd train``'s TrainConfig and the distributed options."""
-    base = {f.name: getattr(cfg, f.name) for f in dataclasses.fields(TrainConfig)}
-    return DistributedConfig(**base, **distributed_kwargs(args))
 
 
 def build_parser():
     p = argparse.ArgumentParser(
         prog="mpirun -n N python -m tangent_fwd.training.distributed",
         description="Data-parallel forward-gradient training over MPI: every rank draws the same random "
-        "directions from a shared seed, so only K+1 scalars per step are exchanged.",
+        "directions from a shared seed, so only K+1 scalars (and a stop flag) per step are exchanged.",
     )
     add_training_args(p, with_method=False)
-    p.add_argument("--steps", type=int, default=None, dest="steps", help="total steps (same as --max-steps)")
+    p.add_argument(
+        "--steps",
+        type=_positive_int("--steps"),
+        default=None,
+        dest="max_steps",
+        metavar="N",
+        help="same as --max-steps",
+    )
     add_distributed_arguments(p)
     return p
 
 
 def main(argv=None):
-    args = build_parser().parse_args(argv)
-    defaults = DEFAULTS[args.model]
-    max_steps = args.steps if args.steps is not None else args.max_steps
-    # --steps alone: as many epochs as it takes
-    epochs = args.epochs or (defaults["epochs"] if max_steps is None else 1_000_000)
-    # --decay: a number, or "auto" (None: ln(100) / total steps), default per model as in tangent-fwd train
-    decay = args.decay if args.decay is not None else defaults.get("decay", "auto")
-    decay = None if decay == "auto" else decay
-    cfg = DistributedConfig(
-        model=args.model,
-        method="forward",
-        optimizer=args.optimizer,
-        backend=args.backend,
-        epochs=epochs,
-        lr=args.lr if args.lr is not None else defaults["lr"],
-        decay=decay,
-        batch_size=args.batch_size,
-        directions=args.directions,
-        distribution=args.distribution,
-        seed=args.seed,
-        data_dir=args.data_dir,
-        out_dir=args.out_dir,
-        width=args.width,
-        channels=args.channels,
-        hidden=args.hidden,
-        max_steps=max_steps,
-        rank=args.rank,
-        **distributed_kwargs(args),
-    )
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    problem = check_distributed_usage(args)
+    if problem:
+        parser.error(problem)
+    try:
+        cfg = config_from_args(args).validate()
+    except ValueError as e:
+        parser.error(str(e))
+    if not args.no_malloc_tuning:
+        from .allocator import tune
+
+        tune()
     try:
         result = run_distributed(cfg)
+    except SetupError as e:
+        print(f"tangent-fwd distributed: error: {e}", file=sys.stderr, flush=True)
+        return 2
     except (DistributedError, ValueError) as e:
         print(f"tangent-fwd distributed: error: {e}", file=sys.stderr, flush=True)
         return 1
@@ -801,7 +895,8 @@ def main(argv=None):
 
 def report(result, cfg, out=None, err=None):
     """Print rank 0's one-line summary (and the reason when the run stopped early); return the exit
-    status (0 ok, 1 diverged). For ``tangent-fwd train --distributed``."""
+    status: 0 ok, 1 diverged, 128 + the signal's number when interrupted (130 for Ctrl-C, also when the
+    signal reached another rank only). For ``tangent-fwd train --distributed``."""
     out, err = out or sys.stdout, err or sys.stderr
     if result["rank"] == 0:
         st = f"{1000 * result['step_time']:.3f} ms/step" if result["step_time"] else "n/a"
@@ -818,6 +913,8 @@ def report(result, cfg, out=None, err=None):
         )
         if result["status"] != "ok":
             print(f"tangent-fwd distributed: stopped: {result['message']}", file=err, flush=True)
+    if result["status"] == "interrupted":
+        return STOP.exit_status or 130
     return 0 if result["status"] == "ok" else 1
 
 

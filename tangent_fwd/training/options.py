@@ -1,5 +1,7 @@
 """The training options shared by ``tangent-fwd train``/``compare`` (cli.py) and the distributed runner
-(training/distributed.py): one definition, imported by both, so neither imports the other."""
+(training/distributed.py): one definition of each option, its default and how the parsed options become
+a configuration (:func:`train_config_kwargs`, :func:`distributed_kwargs`), imported by both, so the two
+entry points cannot drift apart."""
 
 import argparse
 import math
@@ -51,6 +53,19 @@ def _positive_int(name):
             raise argparse.ArgumentTypeError(f"{name} must be an integer, got {text!r}") from None
         if v < 1:
             raise argparse.ArgumentTypeError(f"{name} must be a positive integer, got {text!r}")
+        return v
+
+    return parse
+
+
+def _nonneg_int(name):
+    def parse(text):
+        try:
+            v = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} must be an integer, got {text!r}") from None
+        if v < 0:
+            raise argparse.ArgumentTypeError(f"{name} must be a non-negative integer, got {text!r}")
         return v
 
     return parse
@@ -111,7 +126,7 @@ def add_training_args(p, with_method):
         default=None,
         help="compute the K directional derivatives in one vector-mode JVP pass (default: when K > 1)",
     )
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=_nonneg_int("--seed"), default=0, help="random seed, >= 0 (default 0)")
     p.add_argument("--data-dir", default=None, help="folder with the 4 MNIST IDX files (default: bundled 5k subset)")
     p.add_argument("--out-dir", default="runs", help="where the JSON and PNG go (default ./runs)")
     p.add_argument("--width", type=_positive_int("--width"), default=None, help="MLP hidden width (default 1024)")
@@ -124,10 +139,142 @@ def add_training_args(p, with_method):
     p.add_argument(
         "--max-steps", type=_positive_int("--max-steps"), default=None, help="stop each run after this many steps"
     )
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--no-progress",
+        action="store_true",
+        help="no progress output (by default: a bar on a terminal, a plain line every few seconds otherwise)",
+    )
     p.add_argument(
         "--no-malloc-tuning",
         action="store_true",
         help="leave glibc's allocator thresholds alone (by default they are raised so that large "
         "per-step temporaries are reused, not page-faulted back every step)",
     )
+
+
+def train_config_kwargs(args, method):
+    """The :class:`~tangent_fwd.training.runner.TrainConfig` fields from parsed :func:`add_training_args`
+    options, with the per-model defaults filled in (the one place that does it)."""
+    defaults = DEFAULTS[args.model]
+    decay = args.decay if args.decay is not None else defaults["decay"]
+    return dict(
+        model=args.model,
+        method=method,
+        optimizer=args.optimizer,
+        backend=args.backend,
+        epochs=args.epochs or defaults["epochs"],
+        lr=args.lr if args.lr is not None else defaults["lr"],
+        decay=None if decay == "auto" else decay,  # None: the runner computes ln(100) / total steps
+        batch_size=args.batch_size,
+        directions=args.directions,
+        distribution=args.distribution,
+        seed=args.seed,
+        data_dir=args.data_dir,
+        out_dir=args.out_dir,
+        width=args.width,
+        channels=args.channels,
+        hidden=args.hidden,
+        max_steps=args.max_steps,
+        vectorized=args.vectorized,
+        rank=args.rank,
+    )
+
+
+# ------------------------------------------------------------------------------------ distributed options
+FAIL_MODES = ("exit", "hang", "corrupt")
+
+
+def add_distributed_arguments(parser):
+    """The distributed-only options (``tangent-fwd train --distributed`` and ``python -m
+    tangent_fwd.training.distributed``). ``tangent-fwd train`` without ``--distributed`` refuses them."""
+    g = parser.add_argument_group("distributed (MPI)")
+    g.add_argument("--checkpoint-dir", default=None, help="folder for checkpoint.npz/.json (default: none)")
+    g.add_argument(
+        "--checkpoint-every",
+        type=_nonneg_int("--checkpoint-every"),
+        default=0,
+        metavar="N",
+        help="checkpoint every N steps (and always at exit when --checkpoint-dir is set)",
+    )
+    g.add_argument(
+        "--check-every",
+        type=_nonneg_int("--check-every"),
+        default=50,
+        metavar="N",
+        help="compare the ranks' parameter checksums every N steps (default 50; 0: at the end only)",
+    )
+    g.add_argument("--resume", action="store_true", help="continue from the checkpoint in --checkpoint-dir")
+    g.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="start afresh even though --checkpoint-dir holds a checkpoint (it is replaced)",
+    )
+    g.add_argument(
+        "--timeout",
+        type=_positive_float("--timeout"),
+        default=120.0,
+        metavar="S",
+        help="seconds to wait for the other ranks in a collective before aborting the job (default 120)",
+    )
+    g.add_argument(
+        "--threads-per-rank",
+        type=_positive_int("--threads-per-rank"),
+        default=None,
+        metavar="N",
+        help="BLAS/OpenMP threads per rank (default: the cores this process may use divided by the ranks "
+        "on its node, so that the ranks do not oversubscribe the cores)",
+    )
+    g.add_argument(
+        "--n-train",
+        type=_positive_int("--n-train"),
+        default=None,
+        metavar="N",
+        help="use only the first N training images",
+    )
+    g.add_argument(
+        "--save-params",
+        default=None,
+        metavar="PATH",
+        help="write the final parameters (npz); '{rank}' in PATH is replaced by the rank, otherwise rank 0 writes it",
+    )
+    g.add_argument("--no-eval", action="store_true", help="skip the final test accuracy")
+    g.add_argument("--fail-at-step", type=_positive_int("--fail-at-step"), default=None, help=argparse.SUPPRESS)
+    g.add_argument("--fail-rank", type=_nonneg_int("--fail-rank"), default=1, help=argparse.SUPPRESS)  # tests only
+    g.add_argument("--fail-mode", choices=FAIL_MODES, default="exit", help=argparse.SUPPRESS)
+    return g
+
+
+def distributed_kwargs(args):
+    """The distributed fields of :class:`~tangent_fwd.training.distributed.DistributedConfig` from parsed
+    :func:`add_distributed_arguments` options."""
+    return dict(
+        checkpoint_dir=args.checkpoint_dir,
+        checkpoint_every=args.checkpoint_every,
+        check_every=args.check_every,
+        resume=args.resume,
+        overwrite=args.overwrite,
+        timeout=args.timeout,
+        threads_per_rank=args.threads_per_rank,
+        n_train=args.n_train,
+        save_params=args.save_params,
+        evaluate=not args.no_eval,
+        fail_at_step=args.fail_at_step,
+        fail_rank=args.fail_rank,
+        fail_mode=args.fail_mode,
+    )
+
+
+def distributed_options_given(parser, args):
+    """The distributed-only options given on the command line (values other than their defaults), as
+    their flags: ``tangent-fwd train`` refuses them without ``--distributed`` instead of ignoring them."""
+    group = next(g for g in parser._action_groups if g.title == "distributed (MPI)")
+    return [a.option_strings[0] for a in group._group_actions if getattr(args, a.dest) != a.default]
+
+
+def check_distributed_usage(args):
+    """Combinations argparse cannot express; returns the message of a usage error, or None."""
+    if args.resume and not args.checkpoint_dir:
+        return "--resume needs --checkpoint-dir (the folder holding the checkpoint to continue from)"
+    if args.resume and args.overwrite:
+        return "--resume and --overwrite exclude each other: continue the checkpoint, or replace it"
+    return None

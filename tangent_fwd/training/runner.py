@@ -1,18 +1,22 @@
 """Training loop behind ``tangent-fwd train`` and ``tangent-fwd compare``: minibatch training on MNIST with
 forward gradients or the hand-written backprop baseline, per-epoch test accuracy, results JSON and plots."""
 
+import io
 import json
 import math
-import os
 import pathlib
+import sys
 import time
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
 from . import models as _models
+from .files import atomic_write_bytes
 from .forward_gradient import DISTRIBUTIONS, check_distribution
+from .interrupt import STOP
 from .optim import OPTIMIZERS, make_optimizer
+from .progress import Progress
 
 METHODS = ("forward", "backprop")
 BACKENDS = ("auto", "numpy")
@@ -101,14 +105,14 @@ def resolve_decay(cfg, n_train):
     return math.log(AUTO_ANNEAL) / total_steps(cfg, n_train)
 
 
-def _progress(total, desc, enabled):
-    if not enabled:
-        return None
-    try:
-        from tqdm.auto import tqdm
-    except ImportError:  # tqdm is optional (the 'train' extra)
-        return None
-    return tqdm(total=total, desc=desc, unit="step", leave=True, dynamic_ncols=True, mininterval=0.5)
+def effective_batch_size(batch_size, n_train):
+    """``(batch size used, warning or None)``: ``batch_size``, or the training set's size when the batch is
+    larger: a batch cannot hold more examples than there are, and the run should say what it used."""
+    if batch_size <= n_train:
+        return batch_size, None
+    return n_train, (
+        f"--batch-size {batch_size} is larger than the training set ({n_train} examples); using batches of {n_train}"
+    )
 
 
 def train(config, data=None, progress=True, log=print):
@@ -117,8 +121,10 @@ def train(config, data=None, progress=True, log=print):
     ``losses`` (minibatch loss, averaged over ``loss_every`` steps so that at most ``MAX_POINTS`` are kept),
     ``iterations`` and ``times`` (step count and cumulative training seconds, evaluation excluded, at the end of
     each of those windows), ``epochs`` (per-epoch ``test_accuracy``, ``train_loss`` mean, ``time``), ``step_time`` (mean
-    seconds per step, first step excluded: it includes code generation), ``status`` ("ok" or "diverged"),
-    ``message``. On a NaN/inf loss the run stops there and the result keeps everything up to that step."""
+    seconds per step, first step excluded: it includes code generation), ``status`` ("ok", "diverged" or
+    "interrupted"), ``message``, ``batch_size`` (the one used: at most the training set's size). On a NaN/inf
+    loss, or a stop request (Ctrl-C, SIGTERM; see :mod:`.interrupt`), the run stops after that step and the
+    result keeps everything up to it."""
     cfg = config.validate()
     x, y, xt, yt = data if data is not None else _load(cfg.data_dir)
     model = _models.get_model(cfg.model)
@@ -140,6 +146,9 @@ def train(config, data=None, progress=True, log=print):
         )
     opt = make_optimizer(cfg.optimizer, model.loss, params, cfg.lr, **kw)
     n = len(x)
+    batch_size, warning = effective_batch_size(cfg.batch_size, n)
+    if warning and log is not None:
+        print(f"tangent-fwd: warning: {warning}", file=sys.stderr, flush=True)
     total = total_steps(cfg, n)
     shuffle = np.random.default_rng([cfg.seed, 2])
     losses, times, iterations, epochs, window = [], [], [], [], []
@@ -155,10 +164,13 @@ def train(config, data=None, progress=True, log=print):
         "losses": losses,
         "times": times,
         "epochs": epochs,
+        "batch_size": batch_size,
         "status": "ok",
         "message": "",
     }
-    bar = _progress(total, f"{cfg.model}/{cfg.method}/{cfg.optimizer}", progress)
+    if warning:
+        result["warnings"] = [warning]
+    bar = Progress(total, f"{cfg.model}/{cfg.method}/{cfg.optimizer}", progress, log=log)
     log_every = max(1, cfg.epochs // 20)  # about 20 per-epoch lines per run
     clock = first_step = 0.0
     step = 0
@@ -166,10 +178,10 @@ def train(config, data=None, progress=True, log=print):
         for epoch in range(cfg.epochs):
             order = shuffle.permutation(n)
             epoch_losses = []
-            for start in range(0, n, cfg.batch_size):
-                if step >= total:
+            for start in range(0, n, batch_size):
+                if step >= total or STOP.requested:
                     break
-                idx = order[start : start + cfg.batch_size]
+                idx = order[start : start + batch_size]
                 xb, yb = x[idx], y[idx]
                 t0 = time.perf_counter()
                 with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported below
@@ -191,10 +203,7 @@ def train(config, data=None, progress=True, log=print):
                     iterations.append(step)
                     window.clear()
                 epoch_losses.append(loss)
-                if bar is not None:
-                    bar.update(1)
-                    if step % 10 == 0 or step == total:
-                        bar.set_postfix(loss=f"{loss:.4f}", ex_s=f"{step * cfg.batch_size / clock:.0f}")
+                bar.update(1, loss=loss, ex_s=step * batch_size / clock)
             if not epoch_losses:
                 break
             acc = _models.accuracy(model, params, xt, yt)
@@ -207,25 +216,25 @@ def train(config, data=None, progress=True, log=print):
                     "train_loss": float(np.mean(epoch_losses)),
                 }
             )
-            if bar is not None:
-                bar.set_postfix(
-                    loss=f"{epoch_losses[-1]:.4f}", ex_s=f"{step * cfg.batch_size / clock:.0f}", test_acc=f"{acc:.4f}"
-                )
-            if (epoch + 1) % log_every == 0 or epoch + 1 == cfg.epochs or step >= total:
+            bar.stats["test_acc"] = acc
+            if STOP.requested:
+                result["status"] = "interrupted"
+                result["message"] = STOP.message(step)
+            if (epoch + 1) % log_every == 0 or epoch + 1 == cfg.epochs or step >= total or STOP.requested:
                 msg = (
                     f"{cfg.model} {cfg.method}: epoch {epoch + 1}/{cfg.epochs}, step {step}, "
                     f"train loss {np.mean(epoch_losses):.4f}, test accuracy {acc:.4f}"
                 )
-                if bar is not None:
-                    bar.write(msg)
-                elif log is not None:
-                    log(msg)
+                bar.write(msg)
+            if STOP.requested:
+                break
     except Diverged as e:
         result["status"] = "diverged"
         result["message"] = str(e)
     finally:
-        if bar is not None:
-            bar.close()
+        bar.close()
+    if STOP.requested and result["status"] == "ok":
+        result["status"], result["message"] = "interrupted", STOP.message(step)
     result["steps"] = step
     result["train_time"] = clock
     result["step_time"] = (clock - first_step) / (step - 1) if step > 1 else None
@@ -252,12 +261,7 @@ def _public(result):
 
 
 def write_json(path, payload):
-    path = pathlib.Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(payload, indent=1, default=_jsonable))
-    os.replace(tmp, path)
-    return path
+    return atomic_write_bytes(path, (json.dumps(payload, indent=1, default=_jsonable) + "\n").encode())
 
 
 def _jsonable(o):
@@ -321,30 +325,57 @@ def plot(runs, path, title):
             ax.legend()
     fig.suptitle(title)
     fig.tight_layout()
-    path = pathlib.Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110)
     plt.close(fig)
-    return path
+    return atomic_write_bytes(path, buf.getvalue())
 
 
-def run_train(cfg, progress=True, log=print, data=None):
-    """``tangent-fwd train``: one run; writes ``<out>/<model>_<method>_<optimizer>.json`` and ``.png``."""
+PLOT_EXTRA_HINT = "pip install 'tangent_fwd[train]'"
+
+
+def plotting_available():
+    """Whether matplotlib imports (it comes with the 'train' extra). Checked before a run, so that a
+    missing plotting library costs the plot (with a warning and a note in the JSON), not the results."""
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _plot_or_skip(runs, path, title, payload):
+    """The plot, or None when matplotlib is missing; either way the JSON says which (``"plot"``)."""
+    if not plotting_available():
+        payload["plot"] = None
+        payload.setdefault("warnings", []).append(
+            f"no plot: matplotlib is not installed ({PLOT_EXTRA_HINT} installs it)"
+        )
+        return None
+    payload["plot"] = pathlib.Path(path).name
+    return plot(runs, path, title)
+
+
+def run_train(cfg, progress=True, log=print, data=None, notes=None):
+    """``tangent-fwd train``: one run; writes ``<out>/<model>_<method>_<optimizer>.json`` and ``.png``
+    (``notes``: more top-level entries for the JSON, e.g. the CLI's output settings). Returns
+    ``(result, json path, png path or None when matplotlib is missing)``."""
     result = train(cfg, data=data, progress=progress, log=log)
     stem = f"{cfg.model}_{cfg.method}_{cfg.optimizer}"
     out = pathlib.Path(cfg.out_dir)
-    payload = _public(result)
-    json_path = write_json(out / f"{stem}.json", payload)
-    png_path = plot(
+    payload = {**_public(result), **(notes or {})}
+    png_path = _plot_or_skip(
         {cfg.method: result},
         out / f"{stem}.png",
         f"{cfg.model}: {cfg.method} ({cfg.optimizer}, lr={cfg.lr:g}, decay={result['decay']:.3g}, "
-        f"batch {cfg.batch_size})",
+        f"batch {result['batch_size']})",
+        payload,
     )
+    json_path = write_json(out / f"{stem}.json", payload)
     return result, json_path, png_path
 
 
-def run_compare(cfg, progress=True, log=print, data=None):
+def run_compare(cfg, progress=True, log=print, data=None, notes=None):
     """``tangent-fwd compare``: forward gradient and backprop with the same model, optimizer, lr, schedule,
     seed and batches; writes ``<out>/compare_<model>.json`` and ``.png`` with T_f/T_b (ratio of mean step
     times)."""
@@ -353,26 +384,32 @@ def run_compare(cfg, progress=True, log=print, data=None):
     for method in METHODS:
         c = TrainConfig(**{**_config_dict(cfg), "method": method})
         runs[method] = train(c, data=data, progress=progress, log=log)
-        if runs[method]["status"] != "ok":
+        if runs[method]["status"] != "ok" or STOP.requested:
             break
     f, b = runs.get("forward"), runs.get("backprop")
     ratio = None
     if f and b and f["step_time"] and b["step_time"]:
         ratio = f["step_time"] / b["step_time"]
+    bad = [r for r in runs.values() if r["status"] != "ok"]
     payload = {
         "config": _config_dict(cfg),
         "decay": resolve_decay(cfg, len(data[0])),
+        "batch_size": f["batch_size"],
         "tf_over_tb": ratio,
+        "status": bad[0]["status"] if bad else "ok",
+        "message": bad[0]["message"] if bad else "",
         "runs": {k: _public(v) for k, v in runs.items()},
+        **(notes or {}),
     }
     out = pathlib.Path(cfg.out_dir)
-    json_path = write_json(out / f"compare_{cfg.model}.json", payload)
-    png_path = plot(
+    png_path = _plot_or_skip(
         runs,
         out / f"compare_{cfg.model}.png",
         f"{cfg.model}: forward gradient vs backprop ({cfg.optimizer}, lr={cfg.lr:g}, "
-        f"decay={payload['decay']:.3g}, batch {cfg.batch_size})",
+        f"decay={payload['decay']:.3g}, batch {f['batch_size']})",
+        payload,
     )
+    json_path = write_json(out / f"compare_{cfg.model}.json", payload)
     return runs, ratio, json_path, png_path
 
 
