@@ -4,6 +4,14 @@
 arrays: ``np.asarray(a)``, ``np.sin(a)``, ``np.sum(a)`` or mixing with an ``np.ndarray`` all raise
 ``HostFallbackError``. Generated code that runs on it therefore never calls NumPy on a device array.
 Inside, each function unwraps, calls the NumPy function of the same name and wraps the result.
+
+Two switches for the training tests (``tests/training``):
+
+* ``guard_host_sync()``: inside it, every implicit device->host read (``float(a)``, ``int(a)``,
+  ``bool(a)``, ``a.item()``, ``a.tolist()``, using ``a`` as an index) raises :class:`HostSyncError`;
+  only the explicit copy ``a.get()`` (CuPy's) passes, and each one is counted in ``GETS``.
+* ``recording()``: collects ``(name, keyword names)`` of every namespace function, array method and
+  random-generator method called, so a test can check each one against CuPy's API.
 """
 
 import builtins
@@ -15,6 +23,65 @@ import numpy as _np
 
 class HostFallbackError(TypeError):
     """A strict-backend array reached NumPy (a host fallback)."""
+
+
+class HostSyncError(HostFallbackError):
+    """An implicit device->host read (float(a), a.item(), ...) while ``guard_host_sync()`` is on."""
+
+
+_GUARD = [0]  # > 0 inside guard_host_sync()
+GETS = [0]  # explicit .get() copies made inside guard_host_sync()
+_RECORD = []  # the active recording() sets
+
+
+class _Switch:
+    def __init__(self, enter, leave):
+        self._enter, self._leave = enter, leave
+
+    def __enter__(self):
+        return self._enter()
+
+    def __exit__(self, *exc):
+        self._leave()
+        return False
+
+
+def guard_host_sync():
+    """Context manager: implicit host reads of strict arrays raise; ``.get()`` is counted in ``GETS``."""
+
+    def enter():
+        _GUARD[0] += 1
+        GETS[0] = 0
+        return GETS
+
+    def leave():
+        _GUARD[0] -= 1
+
+    return _Switch(enter, leave)
+
+
+def recording():
+    """Context manager yielding a set of ``(qualified name, frozenset(keyword names))`` of the calls made."""
+    calls = set()
+
+    def leave():
+        _RECORD.remove(calls)
+
+    def enter():
+        _RECORD.append(calls)
+        return calls
+
+    return _Switch(enter, leave)
+
+
+def _record(name, kwargs):
+    for calls in _RECORD:
+        calls.add((name, frozenset(kwargs)))
+
+
+def _host_read(what):
+    if _GUARD[0]:
+        raise HostSyncError(f"{what} of a strict-backend array reads it on the host (an implicit synchronisation)")
 
 
 def _unwrap(v):
@@ -92,19 +159,23 @@ class StrictArray:
             yield _wrap(row) if isinstance(row, _np.ndarray) else StrictArray(_np.asarray(row))
 
     def __bool__(self):
+        _host_read("bool()")
         # (builtins.bool: this module mirrors numpy, so its own name 'bool' is numpy.bool)
         return builtins.bool(self._a.item()) if self._a.size == 1 else builtins.bool(self._a)
 
     def __float__(self):
+        _host_read("float()")
         return builtins.float(self._a)
 
     def __format__(self, spec):  # f"{x:.3f}" of a device value reads it on the host
         raise HostFallbackError("formatting a strict-backend array (host fallback)")
 
     def __int__(self):
+        _host_read("int()")
         return builtins.int(self._a)
 
     def __index__(self):
+        _host_read("use as an index")
         return self._a.__index__()
 
     def __getitem__(self, idx):
@@ -119,13 +190,25 @@ class StrictArray:
 
     def get(self):
         """Explicit device->host copy, like cupy.ndarray.get()."""
+        _record("ndarray.get", ())
+        if _GUARD[0]:
+            GETS[0] += 1
         return self._a.copy()
 
     def tolist(self):
+        _host_read("tolist()")
         return self._a.tolist()
 
     def item(self, *args):
+        _host_read("item()")
         return self._a.item(*args)
+
+    def view(self, dtype):
+        _record("ndarray.view", ())
+        return StrictArray(self._a.view(dtype))
+
+    nbytes = property(lambda self: self._a.nbytes)
+    flags = property(lambda self: self._a.flags)  # c_contiguous etc., as cupy.ndarray.flags
 
 
 def _binary(name):
@@ -183,6 +266,8 @@ for _name in ("__neg__", "__pos__", "__abs__", "__invert__"):
 
 def _method(name):
     def m(self, *args, **kwargs):
+        if _RECORD:
+            _record("ndarray." + name, kwargs)
         return _wrap(getattr(self._a, name)(*_unwrap(args), **_unwrap(kwargs)))
 
     m.__name__ = name
@@ -229,6 +314,8 @@ for _name in (
 
 def _function(f, name):
     def g(*args, **kwargs):
+        if _RECORD:
+            _record(name, kwargs)
         return _wrap(f(*_unwrap(args), **_unwrap(kwargs)))
 
     g.__name__ = name
@@ -264,29 +351,89 @@ _mirror(lib.stride_tricks, _np.lib.stride_tricks, "lib.stride_tricks.")
 ndarray = StrictArray
 
 
-class _Generator:
-    """random.default_rng() on the strict device: draws come back as strict arrays (like CuPy's)."""
+class _BitGenerator:
+    """CuPy's ``random.XORWOW`` / ``random.Philox4x3210`` on the strict device: seeded like CuPy's (through
+    ``numpy.random.SeedSequence``), with ``random_raw`` giving 32-bit raw draws as a strict array."""
 
-    def __init__(self, gen):
-        self._gen = gen
+    def __init__(self, seed=None, size=None):
+        _record("random." + type(self).__name__, {"size": size} if size is not None else {})
+        self._gen = _np.random.Generator(_np.random.Philox(_np.random.SeedSequence(_unwrap(seed))))
+
+    def random_raw(self, size=None, output=True):
+        _record("random.BitGenerator.random_raw", {"output": output} if output is not True else {})
+        return StrictArray(_np.asarray(self._gen.integers(0, 2**32, size=size, dtype=_np.uint32)))
+
+
+class XORWOW(_BitGenerator):
+    pass
+
+
+class Philox4x3210(_BitGenerator):
+    pass
+
+
+class _Generator:
+    """``random.Generator`` / ``random.default_rng()`` on the strict device (CuPy's API): draws come back
+    as strict arrays, ``out=`` must be a strict array; other methods pass through to NumPy's."""
+
+    def __init__(self, bit_generator):
+        if isinstance(bit_generator, _np.random.Generator):  # default_rng of a corpus function
+            self._gen = bit_generator
+        else:
+            self._gen = bit_generator._gen
+
+    def _draw(self, method, size=None, dtype=_np.float64, out=None):
+        _record("random.Generator." + method, {"dtype": dtype, "out": out, "size": size})
+        if out is not None:
+            if not isinstance(out, StrictArray):
+                raise HostFallbackError("out= of a strict generator must be a strict array")
+            getattr(self._gen, method)(size=size, dtype=dtype, out=out._a)
+            return out
+        return _wrap(getattr(self._gen, method)(size=size, dtype=dtype))
+
+    def random(self, size=None, dtype=_np.float64, out=None):
+        return self._draw("random", size, dtype, out)
+
+    def standard_normal(self, size=None, dtype=_np.float64, out=None):
+        return self._draw("standard_normal", size, dtype, out)
 
     def __getattr__(self, name):
         attr = getattr(self._gen, name)
         if callable(attr):
-            return lambda *a, **k: _wrap(attr(*_unwrap(a), **_unwrap(k)))
+
+            def call(*a, **k):
+                _record("random.Generator." + name, k)
+                return _wrap(attr(*_unwrap(a), **_unwrap(k)))
+
+            return call
         return attr
 
 
-random.default_rng = lambda *a, **k: _Generator(_np.random.default_rng(*a, **k))
+def _default_rng(seed=None):
+    _record("random.default_rng", ())
+    if isinstance(seed, _BitGenerator):
+        return _Generator(seed)
+    return _Generator(_np.random.default_rng(_unwrap(seed)))
+
+
+random.default_rng = _default_rng
+random.Generator = _Generator
+random.XORWOW = XORWOW
+random.Philox4x3210 = Philox4x3210
+del XORWOW, Philox4x3210
 
 
 def asarray(a, dtype=None, **kwargs):
+    if _RECORD:
+        _record("asarray", dict(kwargs, **({"dtype": dtype} if dtype is not None else {})))
     if isinstance(a, StrictArray):
         return a if dtype is None else a.astype(dtype)
     return StrictArray(_np.asarray(_unwrap(a), dtype=dtype))
 
 
 def array(a, dtype=None, copy=True, **kwargs):
+    if _RECORD:
+        _record("array", dict(kwargs, **({"dtype": dtype} if dtype is not None else {})))
     return StrictArray(_np.array(_unwrap(a), dtype=dtype, copy=copy))
 
 

@@ -1,13 +1,18 @@
 """Forward gradients (Baydin et al. 2022): for a random direction ``v`` with E[v vᵀ] = I, the forward
 gradient ``g(θ) = (∇f(θ)·v) v`` is an unbiased estimate of ∇f(θ). ``∇f·v`` is one JVP — one forward-mode
-pass, no backward pass — computed here by ``tangent_fwd.jvp`` on the source of ``f``."""
+pass, no backward pass — computed here by ``tangent_fwd.jvp`` on the source of ``f``.
+
+Everything here runs on the namespace of the parameters (NumPy, or CuPy for device arrays): directions are
+drawn on the device, and the directional derivatives stay device scalars (no host synchronisation) unless
+the parameters are host arrays."""
 
 import inspect
+import math
 
 import numpy as np
 
 from ..lowrank import LowRank
-from .pytree import check_float_leaves, leaves, map_tree
+from .pytree import check_float_leaves, is_array, leaves, map_tree, namespace
 
 DISTRIBUTIONS = ("normal", "rademacher")
 
@@ -18,6 +23,29 @@ def _as_generator(rng):
     if isinstance(rng, np.random.Generator):
         return rng
     raise TypeError(f"rng must be a numpy.random.Generator, an int seed or None; got {type(rng).__name__}")
+
+
+def _device_stream(xp, rng):
+    """``(bit generator, generator)`` on the device namespace ``xp`` for ``rng``: an int seed (or a
+    sequence of ints, a SeedSequence, None), a NumPy Generator (one 63-bit seed is drawn from it on the
+    host, so a seeded host generator gives a reproducible device stream), or one of ``xp``'s bit
+    generators. Philox4x3210 is counter-based: creating one per step (distributed runs) is cheap."""
+    if isinstance(rng, np.random.Generator):
+        rng = int(rng.integers(0, 2**63))
+    if rng is None or isinstance(rng, (int, np.integer, list, tuple, np.random.SeedSequence)):
+        bitgen = xp.random.Philox4x3210(rng if not isinstance(rng, np.integer) else int(rng))
+    elif hasattr(rng, "random_raw") and not isinstance(rng, np.random.BitGenerator):
+        bitgen = rng
+    else:
+        raise TypeError(
+            f"rng for {xp.__name__} arrays must be an int seed, a numpy.random.Generator (it seeds the "
+            f"device stream) or a {xp.__name__}.random bit generator; got {type(rng).__name__}"
+        )
+    return bitgen, xp.random.Generator(bitgen)
+
+
+def _shape(leaf):
+    return tuple(leaf.shape) if is_array(leaf) else np.shape(leaf)
 
 
 def check_distribution(distribution):
@@ -45,7 +73,7 @@ def factored_shape(shape, rank):
     if rank is None or len(shape) < 2:
         return None
     s1, s2 = tuple(shape[:-1]), tuple(shape[-1:])
-    p, q = int(np.prod(s1)), int(np.prod(s2))
+    p, q = math.prod(s1), math.prod(s2)
     if rank * (p + q) >= p * q or p < MIN_INPUT_SIDE * rank:
         return None
     return s1, s2
@@ -72,32 +100,51 @@ class DirectionSampler:
     ``rank=r``: each matrix-shaped leaf (see :func:`factored_shape`) gets a factored direction
     ``v = (1/√r) Σ_k u_k ⊗ w_k`` (a :class:`tangent_fwd.LowRank`), with ``u`` and ``w`` drawn from the
     distribution. Its entries have mean 0, variance 1 and are uncorrelated, so E[v vᵀ] = I still holds
-    and the forward gradient stays unbiased; drawing it costs O(r(m + n)) instead of O(mn)."""
+    and the forward gradient stays unbiased; drawing it costs O(r(m + n)) instead of O(mn).
 
-    def __init__(self, like, distribution="normal", rng=None, batch=None, rank=None):
+    On a device namespace ``xp`` (that of ``like``'s arrays, e.g. CuPy) the buffers live on the device
+    and are filled by ``xp.random``: normals by the generator's ``standard_normal`` in the buffer's
+    precision, Rademacher signs from the raw bits of a Philox4x3210 stream (8 signs per byte, as on the
+    CPU). The same seed gives the same directions on the same backend; CPU and device streams differ."""
+
+    def __init__(self, like, distribution="normal", rng=None, batch=None, rank=None, xp=None):
         check_distribution(distribution)
         check_float_leaves(like, "the differentiated argument")
         self.rank = check_rank(rank)
         if batch and self.rank:
             raise ValueError("low-rank directions cannot be batched (vector mode); use K separate passes")
         self.distribution = distribution
-        self.rng = _as_generator(rng)
+        self.xp = xp = namespace(like) if xp is None else xp
+        self.rng = rng
         self.batch = batch
-        self._scalar = not isinstance(like, (dict, list, tuple, np.ndarray))
+        self._scalar = not (isinstance(like, (dict, list, tuple)) or is_array(like))
         lead = (batch,) if batch else ()
 
         def buffer(leaf):
             dt = _direction_dtype(leaf)
-            fs = factored_shape(np.shape(leaf), self.rank)
+            fs = factored_shape(_shape(leaf), self.rank)
             if fs is None:
-                return np.empty(lead + np.shape(leaf), dt)
-            return LowRank(np.empty(fs[0] + (self.rank,), dt), np.empty(fs[1] + (self.rank,), dt))
+                return xp.empty(lead + _shape(leaf), dt)
+            return LowRank(xp.empty(fs[0] + (self.rank,), dt), xp.empty(fs[1] + (self.rank,), dt))
 
         self.buffers = map_tree(buffer, like)
         self._flat = leaves(self.buffers)
         self._arrays = [x for b in self._flat for x in ((b.u, b.w) if isinstance(b, LowRank) else (b,))]
         self._factor_u = [b.u for b in self._flat if isinstance(b, LowRank)]
         self._size = sum(b.size for b in self._arrays) // (batch or 1)
+
+    @property
+    def rng(self):
+        """The generator the directions come from (a NumPy Generator on the host; on a device, the
+        device generator). Assigning re-seeds: see :func:`_device_stream` for what a device accepts."""
+        return self._rng
+
+    @rng.setter
+    def rng(self, rng):
+        if self.xp is np:
+            self._rng, self._bits = _as_generator(rng), None
+        else:
+            self._bits, self._rng = _device_stream(self.xp, rng)
 
     def _box_muller(self, b):
         """Standard normals by the Box-Muller transform of uniforms, in the buffer's own precision:
@@ -140,12 +187,14 @@ class DirectionSampler:
         self._fill(self._arrays)
         if self.rank and self.rank > 1:
             for u in self._factor_u:
-                u *= u.dtype.type(1 / np.sqrt(self.rank))
+                u *= u.dtype.type(1 / math.sqrt(self.rank))
         if self._scalar:
             return self._flat[0][()]
         return self.buffers
 
     def _fill(self, views):
+        if self.xp is not np:
+            return self._fill_device(views)
         if self.distribution == "normal":
             for b in views:
                 if b.dtype in (np.float32, np.float64):
@@ -163,6 +212,24 @@ class DirectionSampler:
                 np.multiply(chunk, 2, out=b, casting="unsafe")
                 b -= 1
 
+    def _fill_device(self, views):
+        """Fill on the device; nothing is read on the host."""
+        xp = self.xp
+        if self.distribution == "normal":
+            for b in views:
+                dt = b.dtype if b.dtype in (np.float32, np.float64) else np.float64
+                xp.copyto(b, self._rng.standard_normal(size=b.shape, dtype=dt), casting="unsafe")
+            return
+        total = self._size
+        raw = self._bits.random_raw(size=(total + 31) // 32)  # >= 32 raw bits per draw
+        bits = xp.unpackbits(raw.view(xp.uint8))
+        start = 0
+        for b in views:
+            xp.copyto(b, bits[start : start + b.size].reshape(b.shape), casting="unsafe")
+            b *= 2
+            b -= 1
+            start += b.size
+
 
 def sample_directions(like, distribution="normal", rng=None, rank=None):
     """One random direction shaped like ``like`` (a fresh copy; LowRank leaves with ``rank``)."""
@@ -171,7 +238,7 @@ def sample_directions(like, distribution="normal", rng=None, rank=None):
     def copy(b):
         if isinstance(b, LowRank):
             return LowRank(b.u.copy(), b.w.copy())
-        return b.copy() if isinstance(b, np.ndarray) else b
+        return b.copy() if is_array(b) else b
 
     return map_tree(copy, v)
 
@@ -179,27 +246,28 @@ def sample_directions(like, distribution="normal", rng=None, rank=None):
 def scaled_into(o, b, c, first):
     """``o = c·b`` (``first``) or ``o += c·b`` for a direction leaf ``b`` (an array or a LowRank, whose
     product is formed straight into ``o``: a broadcast multiply for rank 1, one matrix product else)."""
+    xp = np if isinstance(o, np.ndarray) else namespace(o)
     if not isinstance(b, LowRank):
         if first:
-            np.multiply(b, c, out=o, casting="unsafe")
+            xp.multiply(b, c, out=o, casting="unsafe")
         else:
             o += b * c
         return
     if not o.flags.c_contiguous:  # a reshape of o would be a copy: work in a C-ordered one
-        tmp = np.ascontiguousarray(o)
+        tmp = xp.ascontiguousarray(o)
         scaled_into(tmp, b, c, first)
-        np.copyto(o, tmp)
+        xp.copyto(o, tmp)
         return
     r = b.rank
     u = b.u.reshape(-1, r) * c
     w = b.w.reshape(-1, r)
     o2 = o.reshape(u.shape[0], w.shape[0])
     if r == 1 and first:
-        np.multiply(u, w[:, 0], out=o2)
+        xp.multiply(u, w[:, 0], out=o2)
     elif r == 1:
         o2 += u * w[:, 0]
     elif first:
-        np.matmul(u, w.T, out=o2)
+        xp.matmul(u, w.T, out=o2)
     else:
         o2 += u @ w.T
 
@@ -210,7 +278,7 @@ def _tree_key(tree):
         return ("d",) + tuple((k, _tree_key(v)) for k, v in tree.items())
     if isinstance(tree, (list, tuple)):
         return (type(tree),) + tuple(_tree_key(v) for v in tree)
-    return (np.shape(tree), getattr(tree, "dtype", type(tree)))
+    return (_shape(tree), getattr(tree, "dtype", type(tree)))
 
 
 def _wrt_index(f, wrt):
@@ -254,7 +322,8 @@ class ForwardGradient:
         self.wrt = _wrt_index(f, wrt)
         self.directions = int(directions)
         self.distribution = distribution
-        self.rng = _as_generator(rng)
+        self._rng_arg = rng
+        self.rng = _as_generator(rng) if not hasattr(rng, "random_raw") else None
         self.jvp_fn = jvp_fn
         self.backend = backend
         # vector mode (one generated pass for the K directions) by default whenever K > 1
@@ -285,10 +354,23 @@ class ForwardGradient:
         key = _tree_key(primal)
         if s is None or key != self._sampler_key:
             s = self._sampler = DirectionSampler(
-                primal, self.distribution, self.rng, batch=self.directions if self.vectorized else None, rank=self.rank
+                primal,
+                self.distribution,
+                self.rng if namespace(primal) is np else self._device_seed(),
+                batch=self.directions if self.vectorized else None,
+                rank=self.rank,
             )
             self._sampler_key = key
         return s
+
+    def _device_seed(self):
+        """The seed of a device sampler: the ``rng`` the user gave (an int seed, a device bit generator),
+        or one 63-bit draw from the host Generator (so ``rng=`` seeds device runs reproducibly too)."""
+        if self._rng_arg is None or isinstance(self._rng_arg, (int, np.integer, list, tuple)):
+            return self._rng_arg
+        if isinstance(self._rng_arg, np.random.Generator):
+            return int(self.rng.integers(0, 2**63))
+        return self._rng_arg
 
     def _vector_jvp(self, args):
         """Vector mode: all K directions in one generated pass; returns (value, dvalues of shape (K,))."""
@@ -299,13 +381,16 @@ class ForwardGradient:
         tangents = [None] * len(args)
         tangents[self.wrt] = sampler.sample()
         value, dvalues = self._jvp(args, tangents)
-        dvalues = np.asarray(dvalues)
-        if dvalues.shape != (self.directions,):
+        host = sampler.xp is np
+        if host:
+            dvalues = np.asarray(dvalues)
+        if tuple(dvalues.shape) != (self.directions,):
             raise ValueError(
                 f"forward gradients need a scalar function; "
-                f"{getattr(self.f, '__name__', 'f')} returned shape {np.shape(value)}"
+                f"{getattr(self.f, '__name__', 'f')} returned shape {_shape(value)}"
             )
-        self.last_jvps = [float(d) for d in dvalues]
+        # on a device the K derivatives stay there (reading them would synchronise every step)
+        self.last_jvps = [float(d) for d in dvalues] if host else dvalues
         return value, dvalues
 
     def directional(self, args):
@@ -319,12 +404,13 @@ class ForwardGradient:
             v = sampler.sample()
             tangents[self.wrt] = v
             value, dvalue = self._jvp(args, tangents)
-            if np.ndim(dvalue) != 0:
+            if len(_shape(dvalue)) != 0:
                 raise ValueError(
                     f"forward gradients need a scalar function; "
-                    f"{getattr(self.f, '__name__', 'f')} returned shape {np.shape(value)}"
+                    f"{getattr(self.f, '__name__', 'f')} returned shape {_shape(value)}"
                 )
-            yield value, float(dvalue), v
+            # a device scalar stays on the device: float() of it would synchronise every step
+            yield value, (float(dvalue) if sampler.xp is np else dvalue), v
 
     def estimate_into(self, args, out, scale=1.0):
         """Write ``scale`` times the estimate into ``out`` (a list of arrays in the order of
@@ -333,19 +419,20 @@ class ForwardGradient:
         k = self.directions
         if self.vectorized:
             value, dvalues = self._vector_jvp(args)
+            xp = self._sampler.xp
             for o, b in zip(out, self._sampler._flat):
                 coef = (dvalues * (scale / k)).astype(b.dtype)
                 if o.dtype == b.dtype and o.flags.c_contiguous:
-                    np.dot(coef, b.reshape(k, -1), out=o.reshape(-1))
+                    xp.dot(coef, b.reshape(k, -1), out=o.reshape(-1))
                 else:  # another layout or precision (e.g. Fortran order, longdouble)
-                    np.copyto(o, np.dot(coef, b.reshape(k, -1)).reshape(o.shape), casting="unsafe")
+                    xp.copyto(o, xp.dot(coef, b.reshape(k, -1)).reshape(o.shape), casting="unsafe")
             return value
         value = None
         self.last_jvps = []
         for i, (value, d, _) in enumerate(self.directional(args)):  # noqa: B007 (value: the last one is returned)
             self.last_jvps.append(d)
             for o, b in zip(out, self._sampler._flat):
-                scaled_into(o, b, o.dtype.type(scale * d / k), i == 0)
+                scaled_into(o, b, _coef(d, scale, k, o.dtype), i == 0)
         return value
 
     def __call__(self, *args):
@@ -356,33 +443,42 @@ class ForwardGradient:
             w = dvalues / k
             if self._sampler._scalar:
                 return value, float(w @ v)
-            return value, map_tree(lambda b: np.tensordot(w.astype(b.dtype), b, axes=1), v)
+            xp = self._sampler.xp
+            return value, map_tree(lambda b: xp.tensordot(w.astype(b.dtype), b, axes=1), v)
         grad = None
         value = None
         self.last_jvps = []
         for value, d, v in self.directional(args):  # noqa: B007 (value: the last one is returned)
             self.last_jvps.append(d)
-            scale = d / k
             if grad is None:
                 grad = (
-                    map_tree(lambda b: _dense_scaled(b, scale), v)
+                    map_tree(lambda b: _dense_scaled(b, _coef(d, 1, k, b.dtype)), v)
                     if not isinstance(v, (float, np.floating))
-                    else v * scale
+                    else v * (d / k)
                 )
             elif isinstance(grad, (float, np.floating)):
-                grad = grad + v * scale
+                grad = grad + v * (d / k)
             else:
-                map_tree(lambda g, b: scaled_into(g, b, g.dtype.type(scale), False), grad, v)
+                map_tree(lambda g, b: scaled_into(g, b, _coef(d, 1, k, g.dtype), False), grad, v)
         return value, grad
 
 
+def _coef(d, scale, k, dtype):
+    """``d·scale/k`` in ``dtype``: a host number for a host ``d``; for a device scalar a device scalar
+    (converting it to a Python number would wait for the device)."""
+    if isinstance(d, (float, int, np.number)):
+        return np.dtype(dtype).type(d * scale / k)
+    return (d * (scale / k)).astype(dtype)
+
+
 def _dense_scaled(b, scale):
+    xp = namespace(b.u if isinstance(b, LowRank) else b)
     if isinstance(b, LowRank):
-        out = np.empty(b.shape, b.dtype)
-        scaled_into(out, b, b.dtype.type(scale), True)
+        out = xp.empty(b.shape, b.dtype)
+        scaled_into(out, b, scale, True)
         return out
-    out = np.empty(np.shape(b), b.dtype)  # a 0-d leaf stays a (writable) 0-d array
-    np.multiply(b, b.dtype.type(scale), out=out)
+    out = xp.empty(_shape(b), b.dtype)  # a 0-d leaf stays a (writable) 0-d array
+    xp.multiply(b, scale, out=out)
     return out
 
 

@@ -103,12 +103,16 @@ def cnn_init(rng=0, channels=16, hidden=128, n_out=10, dtype=np.float32):
 # -------------------------------------------------------------------------------------------- registry
 class Model:
     """A named model: ``init(rng, **size)``, ``loss(params, x, y)``, ``logits(params, x)`` and the
-    hand-written ``loss_and_grad(params, x, y) -> (loss, grads)`` baseline."""
+    hand-written ``loss_and_grad(params, x, y) -> (loss, grads)`` baseline. ``any_logits`` is the same
+    forward pass written against the inputs' namespace (for evaluation on a device: the NumPy-coded
+    ``logits`` is what tangent_fwd differentiates, and calling it on device arrays would go through
+    NumPy)."""
 
-    def __init__(self, name, init, loss, logits, loss_and_grad, defaults, paper):
+    def __init__(self, name, init, loss, logits, loss_and_grad, defaults, paper, any_logits=None):
         self.name, self.init, self.loss, self.logits = name, init, loss, logits
         self.loss_and_grad = loss_and_grad
         self.defaults, self.paper = defaults, paper
+        self.any_logits = any_logits or logits
 
     def __repr__(self):
         return f"<Model {self.name}>"
@@ -118,9 +122,25 @@ def _registry():
     from . import backprop
 
     return {
-        "logreg": Model("logreg", logreg_init, logreg_loss, logreg_logits, backprop.logreg_loss_and_grad, {}, {}),
+        "logreg": Model(
+            "logreg",
+            logreg_init,
+            logreg_loss,
+            logreg_logits,
+            backprop.logreg_loss_and_grad,
+            {},
+            {},
+            backprop.logreg_logits,
+        ),
         "mlp": Model(
-            "mlp", mlp_init, mlp_loss, mlp_logits, backprop.mlp_loss_and_grad, {"width": 1024}, {"width": 1024}
+            "mlp",
+            mlp_init,
+            mlp_loss,
+            mlp_logits,
+            backprop.mlp_loss_and_grad,
+            {"width": 1024},
+            {"width": 1024},
+            backprop.mlp_logits,
         ),
         "cnn": Model(
             "cnn",
@@ -130,6 +150,7 @@ def _registry():
             backprop.cnn_loss_and_grad,
             {"channels": 16, "hidden": 128},
             {"channels": 64, "hidden": 1024},
+            backprop.cnn_logits,
         ),
     }
 
@@ -151,4 +172,14 @@ def predict(model, params, x, batch_size=1000):
 
 
 def accuracy(model, params, x, y, batch_size=1000):
-    return float(np.mean(predict(model, params, x, batch_size) == y))
+    """The fraction of ``x`` classified as ``y``. On a device the count is accumulated there and read
+    back once (one scalar transfer per call)."""
+    if isinstance(x, np.ndarray):
+        return float(np.mean(predict(model, params, x, batch_size) == y))
+    if len(x) == 0:
+        return float("nan")
+    correct = None
+    for i in range(0, len(x), batch_size):
+        hits = (model.any_logits(params, x[i : i + batch_size]).argmax(axis=1) == y[i : i + batch_size]).sum()
+        correct = hits if correct is None else correct + hits
+    return float(correct.get()) / len(x)

@@ -1,4 +1,6 @@
-"""Optimizers over pytrees of NumPy arrays, updating the parameters IN PLACE.
+"""Optimizers over pytrees of arrays (NumPy, or a device backend's such as CuPy's), updating the
+parameters IN PLACE. The optimizer state (momentum, Adam moments) and scratch buffers are allocated in
+the parameters' namespace, so on a device nothing of a step leaves the device.
 
 Each optimizer takes the loss a user writes for backprop, ``loss(params, *batch) -> scalar``, and the
 parameters it updates. By default the gradient is a forward gradient (one JVP per random direction, no
@@ -22,7 +24,7 @@ import math
 import numpy as np
 
 from .forward_gradient import ForwardGradient
-from .pytree import check_float_leaves, leaves, map_tree
+from .pytree import check_float_leaves, leaves, map_tree, namespace
 
 OPTIMIZERS = ("sgd", "momentum", "adam")
 
@@ -76,10 +78,11 @@ class Optimizer:
         )
         self.step_count = 0
         self._leaves = leaves(params)
+        self.xp = xp = namespace(params)
         # reused buffers: the forward-gradient estimate, and scratch space for the updates
         # C-ordered whatever the parameters' layout: the estimate is written through reshaped views
-        self._gbuf = [np.empty(p.shape, p.dtype) for p in self._leaves] if grad_fn is None else None
-        self._scratch = [np.empty(p.shape, p.dtype) for p in self._leaves]
+        self._gbuf = [xp.empty(p.shape, p.dtype) for p in self._leaves] if grad_fn is None else None
+        self._scratch = [xp.empty(p.shape, p.dtype) for p in self._leaves]
 
     @property
     def lr(self):
@@ -117,7 +120,7 @@ class Optimizer:
                 "gradients must have the structure of the parameters "
                 f"({_describe(self.params)}), got {_describe(grads)}"
             ) from None
-        self._update_leaves([np.asarray(gi, dtype=p.dtype) for p, gi in zip(self._leaves, g)])
+        self._update_leaves([self.xp.asarray(gi, dtype=p.dtype) for p, gi in zip(self._leaves, g)])
 
     def _update_leaves(self, g):
         lr = self.lr
@@ -138,7 +141,7 @@ class SGD(Optimizer):
 
     def _apply(self, i, p, g, lr):
         tmp = self._scratch[i]
-        np.multiply(g, p.dtype.type(lr), out=tmp)
+        self.xp.multiply(g, p.dtype.type(lr), out=tmp)
         p -= tmp
 
 
@@ -150,14 +153,14 @@ class Momentum(Optimizer):
         if not 0 <= momentum < 1:
             raise ValueError(f"momentum must be in [0, 1), got {momentum!r}")
         self.momentum = float(momentum)
-        self.buf = [np.zeros_like(p) for p in self._leaves]
+        self.buf = [self.xp.zeros_like(p) for p in self._leaves]
 
     def _apply(self, i, p, g, lr):
         b = self.buf[i]
         b *= p.dtype.type(self.momentum)
         b += g
         tmp = self._scratch[i]
-        np.multiply(b, p.dtype.type(lr), out=tmp)
+        self.xp.multiply(b, p.dtype.type(lr), out=tmp)
         p -= tmp
 
 
@@ -170,8 +173,8 @@ class Adam(Optimizer):
         if not (0 <= b1 < 1 and 0 <= b2 < 1):
             raise ValueError(f"betas must be in [0, 1), got {betas!r}")
         self.b1, self.b2, self.eps = float(b1), float(b2), float(eps)
-        self.m = [np.zeros_like(p) for p in self._leaves]
-        self.s = [np.zeros_like(p) for p in self._leaves]
+        self.m = [self.xp.zeros_like(p) for p in self._leaves]
+        self.s = [self.xp.zeros_like(p) for p in self._leaves]
 
     def _apply(self, i, p, g, lr):
         t = self.step_count + 1
@@ -182,7 +185,7 @@ class Adam(Optimizer):
         s += (1 - self.b2) * (g * g)
         mhat = m / (1 - self.b1**t)
         shat = s / (1 - self.b2**t)
-        p -= p.dtype.type(lr) * mhat / (np.sqrt(shat) + p.dtype.type(self.eps))
+        p -= p.dtype.type(lr) * mhat / (self.xp.sqrt(shat) + p.dtype.type(self.eps))
 
 
 def _describe(tree):

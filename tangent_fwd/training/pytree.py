@@ -1,4 +1,5 @@
-"""Minimal pytrees: nested dicts / lists / tuples whose leaves are NumPy arrays (or numbers)."""
+"""Minimal pytrees: nested dicts / lists / tuples whose leaves are arrays (NumPy, or a device backend's
+such as CuPy's) or numbers."""
 
 import numpy as np
 
@@ -31,15 +32,32 @@ def map_tree(fn, tree, *rest):
     return fn(tree, *rest)
 
 
-def check_float_leaves(tree, what="parameters", inplace=False):
-    """Raise TypeError unless every leaf is a floating ndarray (or, when not ``inplace``, a float)."""
+def is_array(leaf):
+    """An n-dimensional array of any backend (NumPy's, CuPy's, ...), not a scalar."""
+    if isinstance(leaf, np.ndarray):
+        return True
+    return hasattr(leaf, "shape") and hasattr(leaf, "dtype") and not isinstance(leaf, np.generic)
+
+
+def namespace(tree):
+    """The array namespace of the tree's array leaves (NumPy when there are none)."""
+    from ..runtime import namespace_of
+
     for leaf in leaves(tree):
-        if isinstance(leaf, np.ndarray):
+        if is_array(leaf):
+            return np if isinstance(leaf, np.ndarray) else namespace_of(leaf)
+    return np
+
+
+def check_float_leaves(tree, what="parameters", inplace=False):
+    """Raise TypeError unless every leaf is a floating array (or, when not ``inplace``, a float)."""
+    for leaf in leaves(tree):
+        if is_array(leaf):
             if not np.issubdtype(leaf.dtype, np.floating):
                 raise TypeError(f"{what} must be floating-point arrays; found dtype {leaf.dtype}")
         elif inplace:
             raise TypeError(
-                f"{what} must be NumPy arrays to be updated in place; found "
+                f"{what} must be arrays (NumPy or a device backend's) to be updated in place; found "
                 f"{type(leaf).__name__} (wrap scalars as np.array([...]))"
             )
         elif not isinstance(leaf, (float, np.floating)):
