@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from . import backends, library, lowrank, registry
+from . import backends, callables, library, lowrank, registry
 from .compiler import Unit
 from .errors import ArgumentError
 from .parse import still_valid
@@ -82,6 +82,7 @@ def _compiled(func, wrt_names, backend_name, vector=False, structs=None):
     return hit
 
 
+callables.set_compiler(_compiled)  # calls through function values compile through the same cache
 _sys_modules = sys.modules
 _lowrank_used = lowrank._USED  # true once a LowRank tangent exists: calls then check for them
 _modules_seen = backends.OTHERS  # non-empty once a non-NumPy backend has been registered
@@ -100,6 +101,7 @@ class ForwardDiff:
         backends.check_name(backend)
         functools.update_wrapper(self, func)
         func = library.entry(func)  # a ufunc, operator.mul...: a one-call wrapper compiled like user code
+        func = callables.as_function(func)  # a bound method, partial, callable object: a one-call function
         self.func = func
         self.wrt = _wrt_names(func, wrt)
         self.backend = backend
@@ -262,6 +264,7 @@ def source(
     if isinstance(func, ForwardDiff):
         func, wrt = func.func, func.wrt
     func = library.entry(func)
+    func = callables.as_function(func)
     backends.check_name(backend)
     names = _wrt_names(func, wrt)
     structs = None
@@ -308,6 +311,7 @@ def jvp(
     if isinstance(func, ForwardDiff):
         func = func.func
     func = library.entry(func, len(primals))  # a ufunc, operator.mul...: its one-call wrapper
+    func = callables.as_function(func)  # a bound method, partial, callable object: a one-call function
     record = _JVP.get(func)
     if record is None:
         record = _JVP[func] = _JvpRecord(func)

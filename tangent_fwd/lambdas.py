@@ -188,7 +188,9 @@ class _Hoister:
             if _hoistable(e, conditional):
                 name = self.fresh("lam")
                 pre.append(self.as_def(name, e, e))
-                return nodes.name(name)
+                ref = nodes.name(name)
+                ref.lineno, ref.col_offset = e.lineno, e.col_offset  # errors about it point at the lambda
+                return ref
             return e
         if isinstance(e, _SCOPES):
             return e  # a lambda there may read the comprehension's own names: left for the fence

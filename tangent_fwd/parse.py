@@ -3,6 +3,7 @@ they denote (closure cells, then module globals, then builtins) for rule lookup.
 
 import builtins
 import inspect
+import re
 import textwrap
 import types
 
@@ -40,6 +41,7 @@ class FunctionInfo:
                 except ValueError:  # empty cell: not yet assigned
                     pass
         self.resolved = {}  # name -> (namespace or cell, object) for every non-local name looked up
+        self.namespaces = {}
         self.namespaces = _array_namespaces(self)  # local name -> numpy, for `xp = array_namespace(x)`
 
     def _parse_def(self, func):
@@ -178,10 +180,15 @@ def _is_library_module(func):
     return mod.split(".")[0] in ("numpy", "scipy")
 
 
-def is_library_source(obj):
-    """A pure-Python function of NumPy or SciPy: without a rule, transformed through its source (its
-    checks, conversions and decorators included), where the user's own functions are."""
-    return isinstance(obj, types.FunctionType) and _is_library_module(obj)
+def library_source(obj):
+    """The Python function to transform for a NumPy or SciPy callable without a rule: a pure-Python
+    function itself (its checks, conversions and decorators included), NumPy's implementation behind
+    an array-function dispatcher (``np.average``); None for anything else."""
+    if type(obj).__name__ == "_ArrayFunctionDispatcher":
+        obj = getattr(obj, "_implementation", None)
+    if isinstance(obj, types.FunctionType) and _is_library_module(obj):
+        return obj
+    return None
 
 
 def still_valid(dependencies):
@@ -200,12 +207,16 @@ def still_valid(dependencies):
     return True
 
 
+_WS_LINES = re.compile(r"\n[ \t]+(?=\n)")
+
+
 def _shape(code):
     codes = [c for c in code.co_consts if hasattr(c, "co_code")]
     inner = {c.co_name for c in codes}
     # Python 3.10 keeps a nested def's qualified name (which says where the def stood) among the constants
+    # (textwrap.dedent empties whitespace-only lines, inside docstrings too: strings compare without them)
     consts = tuple(
-        repr(c)
+        repr(_WS_LINES.sub("\n", c) if isinstance(c, str) else c)
         for c in code.co_consts
         if not hasattr(c, "co_code") and not (isinstance(c, str) and c.rsplit(".", 1)[-1] in inner)
     )
@@ -269,6 +280,7 @@ LIBRARY_PREFIXES = (
     "tangent_fwd.api",
     "tangent_fwd.jacobian",
     "tangent_fwd.lowrank",
+    "tangent_fwd.callables",
     "_operator",
     "cupyx",
     "array_api_strict",

@@ -15,14 +15,14 @@ import operator as _op
 import gast
 import numpy as _np
 
-from . import effects, lower, nodes, optimize, registry
+from . import callables, contexts, dynamic_calls, effects, lower, nodes, optimize, registry
 from .activity import MUTATING_METHODS, Activity
 from .activity import _flatten as _flat
 from .errors import MissingRuleError, TransformError, UnsupportedSyntaxError
 from .factored import FactoredMixin
 from .fence import check as fence_check
 from .naming import Namer
-from .parse import MISSING, is_library_source, is_user_function, local_names
+from .parse import MISSING, is_user_function, library_source, local_names
 from .shift import shift_free_names
 from .states import FACTORED, LIVE, MAYBE, ZERO, Fix
 from .states import join as join_states
@@ -109,6 +109,7 @@ class FunctionTransformer(FactoredMixin):
         self.zero_value = {}  # name -> the numeric constant it holds while its tangent is zero
         self.vector = unit.vector  # tangents carry a leading axis of K directions
         self.maybe_allowed = set()  # loop-carried names whose tangent may be None inside the loop
+        self.guard_depth = 0  # inside a try body: each primal statement runs before its tangent (contexts.py)
         self.kname = parent.kname if parent else self.namer.fresh("K")
         self.uses_k = False
         self.nested = {}  # nested def name -> Spec of its JVP (or None: never active)
@@ -263,7 +264,10 @@ class FunctionTransformer(FactoredMixin):
         tparams = [self.tangent_name(p) for p in self.spec.active_params]
         self.spec.tangent_params = dict(zip(self.spec.active_params, tparams))
         self.plan_nested()
+        dynamic_calls.check_escapes(self)  # a nested def used as a value must not read differentiated values
         body = self.block(f.body, out)
+        if getattr(self.spec, "guarded", False) and self.parent is None:
+            body = contexts.guard_function(self, body)
         if self.uses_k and self.parent is None and tparams:
             body.insert(0, nodes.assign(self.kname, self.rt_call("batch_size", nodes.name(tparams[0]))))
         defaults, kw_defaults = self._defaults(a)
@@ -536,12 +540,12 @@ class FunctionTransformer(FactoredMixin):
         used = set(nodes.names_in(tan, gast.Load))
         dname = self.tangent_name(r)
         live = self.is_live(r)
-        if ANS in used and r in used:
+        if (ANS in used or self.guard_depth) and r in used:
             old = self.namer.temp()
             out.append(nodes.assign(old, self.rt_call("snapshot", nodes.name(r))))
             tan = nodes.substitute(tan, {r: nodes.name(old)})
             used = {ANS}
-        if ANS in used:
+        if ANS in used or self.guard_depth:
             out.append(primal)
             tan = nodes.substitute(tan, {ANS: nodes.name(r)})
             out.append(
@@ -560,6 +564,12 @@ class FunctionTransformer(FactoredMixin):
                 )
             )
         self.state[r] = LIVE
+
+    def s_With(self, s, out):
+        contexts.transform_with(self, s, out)
+
+    def s_Try(self, s, out):
+        contexts.transform_try(self, s, out)
 
     def s_AnnAssign(self, s, out):
         if s.value is not None:
@@ -1142,7 +1152,7 @@ class FunctionTransformer(FactoredMixin):
         if target not in used:
             out.append(nodes.assign(target, sexpr))
             out.append(nodes.assign(dname, nodes.substitute(tan, {ANS: nodes.name(target)})))
-        elif ANS not in used:
+        elif ANS not in used and not self.guard_depth:
             out.append(nodes.assign(dname, tan))
             out.append(nodes.assign(target, sexpr))
         else:
@@ -1265,9 +1275,22 @@ class FunctionTransformer(FactoredMixin):
             generated = getattr(obj, "generated_function", None)
             if generated is not None:  # a forward_diff object: differentiate its generated code
                 obj = generated(self.unit.backend.name)
-            if is_user_function(obj) or is_library_source(obj):  # NumPy/SciPy Python code: through its source
+            if is_user_function(obj):
                 return ("user", obj)
+            if library_source(obj) is not None:  # NumPy/SciPy Python code without a rule: through its source
+                return ("user", library_source(obj))
+            if callables.is_indirect(obj):  # a bound method, partial or callable object: specialised when called
+                return ("dynamic", None)
+        if obj is MISSING and self.is_function_value(f):
+            return ("dynamic", None)
         return None
+
+    def is_function_value(self, f):
+        """Whether the callee ``f`` is a value the compiler cannot know (a parameter, ``self.forward``,
+        ``layers[i]``) rather than a method of a differentiated value or one with a rule."""
+        if isinstance(f, gast.Attribute):
+            return not self.act.expr(f.value) and registry.lookup_method(f.attr) is None
+        return isinstance(f, (gast.Name, gast.Subscript, gast.Call))
 
     def nested_scope(self):
         scope = dict(self.parent.nested_scope()) if self.parent else {}
@@ -1276,6 +1299,8 @@ class FunctionTransformer(FactoredMixin):
 
     def emit_user_call(self, target, call, callee, out):
         kind, obj = callee
+        if kind == "dynamic":
+            return dynamic_calls.emit(self, target, call, out)
         if kind == "nested":
             spec = obj
             if spec is None:
@@ -1323,7 +1348,8 @@ class FunctionTransformer(FactoredMixin):
                 out.append(nodes.assign(target, call))
                 self.set_zero(target, out)
                 return
-            spec = self.unit.request(obj, params, structs)
+            guarded = self.guard_depth or getattr(self.spec, "guarded", False)
+            spec = self.unit.request(obj, params, structs, guarded=guarded)
         kws = [
             (
                 spec.tangent_params[p],

@@ -1,0 +1,226 @@
+"""Function values: bound methods, partials, callable objects and functions only known when called.
+
+The compiler transforms Python functions. Everything else a user calls through a value is reduced to
+one: a bound method is its class's function with the instance as first argument, a
+``functools.partial`` its function with the stored arguments in front, an object with ``__call__``
+its class's ``__call__``. Two entry points use that:
+
+- :func:`as_function` (the API): ``jvp(model.loss, ...)``, ``forward_diff(partial(f, X=X))`` differentiate
+  a generated one-call function with the callable's own signature, ``def loss(params, x): return
+  target(params, x)``, which the compiler then follows into ``M.loss``.
+- :func:`jvp_of` (generated code): a call whose function is a value the compiler cannot know
+  (``fn(x)`` for a parameter ``fn``, ``self.forward(x)``, ``layers[i](h)``) is specialised when it runs,
+  on the function object actually passed: ``jvp_of(fn, site)`` returns the generated JVP of a one-call
+  function around it (cached per function object and call shape, and checked for staleness as the API
+  checks its own cache), which the generated code calls with the arguments and their tangents.
+
+This module is library code for the compiler (never transformed); its one-call functions are user code.
+"""
+
+import functools
+import inspect
+import itertools
+import keyword
+import linecache
+import types
+import weakref
+from typing import Any
+
+from .errors import TransformError
+
+TARGET = "__tangent_fwd_target__"
+_counter = itertools.count()
+
+
+def unwrap(fn):
+    """``(function, leading arguments, stored keywords)`` for a bound method, partial or callable
+    object (nested ones included); ``(fn, (), {})`` for anything else."""
+    if isinstance(fn, types.MethodType):
+        inner, args, kws = unwrap(fn.__func__)
+        return inner, (fn.__self__,) + args, kws
+    if isinstance(fn, functools.partial):
+        inner, args, kws = unwrap(fn.func)
+        return inner, args + tuple(fn.args), {**kws, **fn.keywords}
+    if isinstance(fn, (staticmethod, classmethod)):
+        return unwrap(fn.__func__)
+    if not isinstance(fn, (types.FunctionType, types.BuiltinFunctionType, type)) and callable(fn):
+        call = type(fn).__dict__.get("__call__") or getattr(type(fn), "__call__", None)  # noqa: B004
+        if isinstance(call, types.FunctionType):
+            return call, (fn,), {}
+    return fn, (), {}
+
+
+def is_indirect(fn):
+    """Whether ``fn`` reaches a Python function through a bound instance, stored arguments or ``__call__``."""
+    core, args, kws = unwrap(fn)
+    return (args or kws or core is not fn) and isinstance(core, types.FunctionType)
+
+
+# ---------------------------------------------------------------- one-call functions
+
+
+def _one_call(name, params, call, namespace, where):
+    """A real function with source (registered with linecache, so the compiler reads it) that makes one call."""
+    if not name.isidentifier() or keyword.iskeyword(name):
+        name = "call"
+    src = f"def {name}({params}):\n    return {call}\n"
+    filename = f"<tangent_fwd call of {where} {next(_counter)}>"
+    linecache.cache[filename] = (len(src), None, src.splitlines(True), filename)
+    ns = dict(namespace)
+    ns.setdefault("__name__", "tangent_fwd_calls")
+    exec(compile(src, filename, "exec"), ns)
+    return ns[name]
+
+
+_ROOTS = {}  # (id of the instance or partial, function) -> (callable, one-call function); bounded
+_ROOTS_MAX = 64
+
+
+def as_function(fn: Any) -> Any:
+    """The function the API compiles for ``fn``: ``fn`` itself unless it is a bound method, partial
+    or callable object of user code; then a one-call function with ``fn``'s signature calling it."""
+    if not is_indirect(fn):
+        return fn
+    core = unwrap(fn)[0]
+    key = (id(getattr(fn, "__self__", fn)), core)
+    hit = _ROOTS.get(key)
+    if hit is not None and hit[0] == fn:
+        return hit[1]
+    sig = inspect.signature(fn)
+    params, args, ns = [], [], {TARGET: fn}
+    star = False
+    for p in sig.parameters.values():
+        text = p.name
+        if p.kind is p.VAR_POSITIONAL:
+            text, star = "*" + p.name, True
+            args.append(text)
+        elif p.kind is p.VAR_KEYWORD:
+            text = "**" + p.name
+            args.append(text)
+        elif p.kind is p.KEYWORD_ONLY:
+            if not star:
+                params.append("*")
+                star = True
+            args.append(f"{p.name}={p.name}")
+        else:
+            args.append(p.name)
+        if p.default is not p.empty:
+            ns[f"__tangent_fwd_default_{p.name}__"] = p.default
+            text += f"=__tangent_fwd_default_{p.name}__"
+        params.append(text)
+        if p.kind is p.POSITIONAL_ONLY and (
+            len(params) == len(sig.parameters)
+            or list(sig.parameters.values())[len(params)].kind is not p.POSITIONAL_ONLY
+        ):
+            params.append("/")
+    wrapper = _one_call(core.__name__, ", ".join(params), f"{TARGET}({', '.join(args)})", ns, core.__qualname__)
+    wrapper.__qualname__ = getattr(fn, "__qualname__", core.__qualname__)
+    if len(_ROOTS) >= _ROOTS_MAX:
+        _ROOTS.pop(next(iter(_ROOTS)))
+    _ROOTS[key] = (fn, wrapper)
+    return wrapper
+
+
+# ---------------------------------------------------------------- calls specialised when they run
+
+
+class Site:
+    """A call site in generated code: how many positional arguments, which keywords, which of them
+    carry tangents (positions and keyword names), the mode, and where it stands (for errors)."""
+
+    __slots__ = ("nargs", "keywords", "active", "vector", "backend", "where", "line")
+
+    def __init__(self, nargs, keywords, active, vector, backend, where, line):
+        self.nargs, self.keywords, self.active = nargs, tuple(keywords), tuple(active)
+        self.vector, self.backend, self.where, self.line = vector, backend, where, line
+
+    def key(self):
+        return (self.nargs, self.keywords, self.active, self.vector, self.backend)
+
+    def __repr__(self):
+        return f"<call site {self.where}>"
+
+
+_COMPILE = [None]  # api._compiled (set by the API, which imports this module: the reverse is a cycle)
+
+
+def set_compiler(compiled):
+    """Called once by the API with its cached compile function ``(func, wrt, backend, vector) -> entry``."""
+    _COMPILE[0] = compiled
+
+
+_DYNAMIC = weakref.WeakKeyDictionary()  # function -> {(site key, leading, stored keys): (generated, deps)}
+_STRONG = {}  # the same for functions that refuse weak references, keyed by id (kept alive here)
+
+
+def _slot(i):
+    return f"a{i}"
+
+
+def _refuse(site, message, hint):
+    return TransformError(message, filename=site.where[0], lineno=site.where[1], source_line=site.line, hint=hint)
+
+
+def jvp_of(fn: Any, site: Site) -> Any:
+    """The generated JVP for calling ``fn`` as ``site`` describes: called with the call's positional
+    arguments, its keyword arguments (in ``site.keywords`` order, positionally) and then the tangents of
+    the active ones, it returns ``(value, tangent)``."""
+    from .parse import mutated_params, still_valid
+
+    core, lead, stored = unwrap(fn)
+    stored = {k: v for k, v in stored.items() if k not in site.keywords}
+    per = _cache_for(core)
+    key = (site.key(), len(lead), tuple(stored))
+    hit = per.get(key)
+    if hit is None or not still_valid(hit[1]):
+        if not callable(fn):
+            raise _refuse(site, f"the value called here is a {type(fn).__name__}, not a function", "call a function")
+        n, m = len(lead), site.nargs
+        # the bound instance and stored arguments first, so that a partial of the generated code passes them
+        params = [f"s{i}" for i in range(n)] + [f"p_{k}" for k in stored] + [_slot(i) for i in range(m)]
+        params += [f"k_{k}" for k in site.keywords]
+        args = [f"s{i}" for i in range(n)] + [_slot(i) for i in range(m)]
+        args += [f"{k}=k_{k}" for k in site.keywords] + [f"{k}=p_{k}" for k in stored]
+        wrt = [_slot(a) if isinstance(a, int) else f"k_{a}" for a in site.active]
+        name = getattr(core, "__name__", "call")
+        _check_writes(core, lead, site, mutated_params)
+        wrapper = _one_call(name, ", ".join(params), f"{TARGET}({', '.join(args)})", {TARGET: core}, name)
+        try:
+            generated, _, _, _, deps = _COMPILE[0](wrapper, tuple(wrt), site.backend, site.vector)
+        except TransformError as exc:
+            raise _refuse(
+                site,
+                f"the function called here ({getattr(fn, '__qualname__', type(fn).__name__)}), specialised when "
+                f"called, cannot be differentiated: {exc}",
+                "see the error above; a rule or a rewrite of that function makes this call work",
+            ) from exc
+        hit = per[key] = (generated, deps, wrapper)
+    generated = hit[0]
+    if lead or stored:  # differentiable again (forward over forward): a partial of generated code
+        return functools.partial(generated, *lead, *stored.values())
+    return generated
+
+
+def _cache_for(core):
+    try:
+        return _DYNAMIC.setdefault(core, {})
+    except TypeError:
+        hit = _STRONG.get(id(core))
+        if hit is None or hit[0] is not core:
+            hit = _STRONG[id(core)] = (core, {})
+        return hit[1]
+
+
+def _check_writes(core, lead, site, mutated_params):
+    """A function that writes into one of its arguments cannot be specialised here: the caller's
+    tangent of that argument would not see the write (refused rather than guessed)."""
+    if not isinstance(core, types.FunctionType):
+        return
+    written = mutated_params(core)
+    if written:
+        raise _refuse(
+            site,
+            f"the function called here ({core.__qualname__}) writes into its argument(s) {', '.join(sorted(written))}, "
+            "and is only known when the call runs: the write's tangent cannot be followed",
+            "call the function by its name (a module-level def or a nested def), so the compiler sees it",
+        )
