@@ -236,6 +236,9 @@ class Activity:
         """Names whose memory a library callable writes in place (``np.copyto(dst, ...)``,
         ``rt.iset(tangent, ...)`` in generated code that is differentiated again)."""
         obj = self.resolve(call.func)
+        f = call.func
+        if obj is None and isinstance(f, gast.Attribute) and effects.method_writes(f.attr):
+            return list(effects.bases(f.value, self.resolve))  # x.sort(), x.fill(v): writes x
         positions = effects.writes_of(obj) if obj is not None else ()
         return [b for i in positions if i < len(call.args) for b in effects.bases(call.args[i], self.resolve)]
 
@@ -280,6 +283,10 @@ class Activity:
                 self._stmt(b)
         elif isinstance(s, (gast.While, gast.If)):
             for b in s.body + s.orelse:
+                self._stmt(b)
+        elif isinstance(s, (gast.With, gast.Try)):  # see contexts.py
+            handlers = [b for h in getattr(s, "handlers", ()) for b in h.body]
+            for b in s.body + getattr(s, "orelse", []) + handlers + getattr(s, "finalbody", []):
                 self._stmt(b)
         elif isinstance(s, gast.FunctionDef):
             # a nested def that appends to / writes into a list of ours makes that list active when the

@@ -69,9 +69,20 @@ _WRITERS = {
 
 
 def writes_of(obj):
-    """Positions of the arguments that library callable ``obj`` writes in place (empty if none)."""
+    """Positions of the arguments that library callable ``obj`` writes in place (empty if none): a
+    writer rule's (registry.defwriter) parameters, else the table above."""
+    rule = registry.lookup(obj)
+    if rule is not None and rule.writes:
+        names = [p.name for p in rule.params]
+        return tuple(names.index(w) for w in rule.writes)
     entry = _WRITERS.get(id(obj))
     return entry[1] if entry is not None and entry[0] is obj else ()
+
+
+def method_writes(attr):
+    """Whether the array method ``.attr()`` writes into its receiver in place (a writer rule: ``.sort()``)."""
+    rule = registry.lookup_method(attr)
+    return rule is not None and "self" in rule.writes
 
 
 def is_view_function(obj):

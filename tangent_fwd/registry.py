@@ -25,6 +25,7 @@ The library's rules in :mod:`tangent_fwd.rules` use exactly this public mechanis
 
 import ast
 import inspect
+import types
 
 import gast
 
@@ -33,7 +34,7 @@ from .errors import ArgumentError, TransformError
 
 MODULE_NAMES = ("np", "math", "rt")
 
-_RULES = {}  # id(op) -> Rule  (the op is kept alive in Rule.op)
+_RULES = {}  # op_key(op) -> Rule  (the op is kept alive in Rule.op)
 _METHODS = {}  # method name -> Rule (receiver is the parameter 'self')
 _ATTRIBUTES = {}  # attribute name -> Rule ('T', 'real', ... linear; 'shape', ... zero)
 _version = [0]  # bumped on every registration: compiled functions are cached per version
@@ -54,6 +55,7 @@ class Rule:
     ``joint`` (jvp rules from :func:`_defjoint` only): one template in all the tangents at once."""
 
     joint = None
+    writes = ()  # defwriter rules: the parameters the op writes into in place (their tangents get the write)
 
     def __init__(
         self, op, name, kind, params=(), partials=None, linear_in=(), origin=None, constant=(), offset=(), view=False
@@ -191,7 +193,7 @@ def _caller():
 def defjvp(op, params, *partials, name=None, view=False):
     """Register per-argument partial JVPs for ``op``; the tangent is the sum over active arguments.
     ``view=True``: the result may be (a view of) the first argument, so writes through it reach it."""
-    return _register(_RULES, id(op), _jvp_rule(op, name or _display_name(op), params, partials, view, _caller()))
+    return _register(_RULES, op_key(op), _jvp_rule(op, name or _display_name(op), params, partials, view, _caller()))
 
 
 def _jvp_rule(op, rname, params, partials, view, origin):
@@ -241,7 +243,7 @@ def _defjoint(op, params, template, name=None):
     used = {n.id for n in gast.walk(expr) if isinstance(n, gast.Name)}
     rule = Rule(op, rname, "jvp", ps, {n: expr for n in names if "d" + n in used}, origin=_caller())
     rule.joint = expr
-    return _register(_RULES, id(op), rule)
+    return _register(_RULES, op_key(op), rule)
 
 
 def deflinear(op, params="x", linear_in=None, name=None, constant=(), offset=(), view=False):
@@ -254,7 +256,7 @@ def deflinear(op, params="x", linear_in=None, name=None, constant=(), offset=(),
     result may be (a view of) the first argument (``np.reshape``, ``np.transpose``...): the alias
     analysis follows writes through it, and vector mode keeps its tangent a view."""
     rule = _linear_rule(op, name or _display_name(op), params, linear_in, constant, offset, view, _caller())
-    return _register(_RULES, id(op), rule)
+    return _register(_RULES, op_key(op), rule)
 
 
 def _linear_rule(op, rname, params, linear_in, constant, offset, view, origin):
@@ -267,7 +269,7 @@ def _linear_rule(op, rname, params, linear_in, constant, offset, view, origin):
 
 def defzero(op, name=None):
     """``op`` is piecewise constant (argmax, floor, comparisons, random draws): its result has no tangent."""
-    return _register(_RULES, id(op), Rule(op, name or _display_name(op), "zero", origin=_caller()))
+    return _register(_RULES, op_key(op), Rule(op, name or _display_name(op), "zero", origin=_caller()))
 
 
 def defmethod(method, params, *partials, view=False):
@@ -304,11 +306,53 @@ def view_methods():
     return {k for k, r in _METHODS.items() if r.view} | {k for k, r in _ATTRIBUTES.items() if r.view}
 
 
+def op_key(op):
+    """The registry key of a callable: its id, or for a method bound to an object other than a module
+    the pair (id of the object, method name). ``np.add.reduce`` is a fresh bound-method object at each
+    attribute access, so it is found by (np.add, "reduce"); ``math.sin`` (bound to its module) by id."""
+    owner = getattr(op, "__self__", None)
+    if owner is not None and not isinstance(owner, types.ModuleType) and isinstance(op, types.BuiltinMethodType):
+        return (id(owner), op.__name__)
+    return id(op)
+
+
+def same_op(a, b):
+    """Whether two callables are the same op for the registry (``np.add.reduce`` read twice is)."""
+    if a is b:
+        return True
+    key = op_key(a)
+    return isinstance(key, tuple) and key == op_key(b) and a.__self__ is b.__self__
+
+
 def lookup(op):
-    rule = _RULES.get(id(op))
-    if rule is not None and rule.op is op:
+    rule = _RULES.get(op_key(op))
+    if rule is not None and same_op(rule.op, op):
         return rule
     return None
+
+
+def defwriter(op, params, template, writes, name=None, method=False):
+    """``op`` writes into its parameters ``writes`` in place (``np.add.at(a, indices, b)``,
+    ``np.copyto(dst, src)``, ``x.sort()`` with ``method=True`` and the receiver ``self``). ``template``
+    is a statement-expression in all the tangents at once (``d`` + name; an inactive one is zeros) that
+    applies the same write to the written parameters' tangent buffers. The transform emits it before
+    the call, so it may read the primal's values as they are before the write (the permutation of a
+    sort). The effects analysis reads ``writes``: a write into memory it cannot follow is refused."""
+    ps = parse_params(params)
+    rname = name or (f".{op}()" if method else _display_name(op))
+    names = [p.name for p in ps]
+    allowed = set(names) | {"d" + n for n in names} | set(MODULE_NAMES)
+    expr = _check_template(template, allowed, rname)
+    used = {n.id for n in gast.walk(expr) if isinstance(n, gast.Name)}
+    unknown = [w for w in writes if w not in names]
+    if unknown or not writes:
+        raise ArgumentError(f"writer rule for {rname}: writes {tuple(writes)!r} must name parameters of ({params})")
+    rule = Rule(None if method else op, rname, "jvp", ps, {n: expr for n in names if "d" + n in used}, origin=_caller())
+    rule.joint = expr
+    rule.writes = tuple(writes)
+    if method:
+        return _register(_METHODS, op, rule)
+    return _register(_RULES, op_key(op), rule)
 
 
 def lookup_method(method):

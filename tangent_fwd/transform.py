@@ -895,6 +895,12 @@ class FunctionTransformer(FactoredMixin):
             for c in nodes.nodes_of(gast.Module(body=d.body, type_ignores=[]), gast.Call):
                 if isinstance(c.func, gast.Name):
                     inner_calls.add(id(c))
+        # a call inside a comprehension passes the comprehension's own variables, whose activity is
+        # not known here: any argument may carry a tangent (``sum(g(v) for v in xs)``)
+        for comp in nodes.nodes_of(module, (gast.ListComp, gast.SetComp, gast.DictComp, gast.GeneratorExp)):
+            for c in nodes.nodes_of(comp, gast.Call):
+                if isinstance(c.func, gast.Name):
+                    inner_calls.add(id(c))
         by_name = {}
         for d in defs:
             if d.name in self.locals:  # a def of this function (not of a deeper nested one)
@@ -1216,6 +1222,10 @@ class FunctionTransformer(FactoredMixin):
             tv = self.t(e.value)
             if tv is not None and self.vector and e.attr == "T":
                 return self.rt_call("bT", tv)
+            if tv is not None and self.vector and e.attr == "flat":  # a (K, size) view: rt.stats.bflat
+                return nodes.call(
+                    nodes.attr(nodes.attr(nodes.name(self.unit.rt), "stats"), "bflat"), [nodes.name(self.unit.xp), tv]
+                )
             return None if tv is None else nodes.attr(tv, e.attr)
         if kind in (gast.Tuple, gast.List):
             tans = [self.t(x) for x in e.elts]
@@ -1271,6 +1281,9 @@ class FunctionTransformer(FactoredMixin):
         if isinstance(f, gast.Name) and f.id in self.nested_scope():
             return ("nested", self.nested_scope()[f.id])
         obj = self.info.resolve(f, self.visible_locals)
+        python_version = dynamic_calls.builtin_replacement(obj, call)  # sorted(key=), reduce...: pystd.py
+        if python_version is not None:
+            return ("user", python_version)
         if obj is not MISSING and registry.lookup(obj) is None:
             generated = getattr(obj, "generated_function", None)
             if generated is not None:  # a forward_diff object: differentiate its generated code
@@ -1463,6 +1476,12 @@ class FunctionTransformer(FactoredMixin):
     def apply_rule(self, rule, call, receiver):
         if rule.kind == "zero":
             return None
+        if rule.writes:  # registry.defwriter: handled as a statement by writer_call
+            raise self.error(
+                call,
+                f"{rule.name} writes into its argument in place: its result (None) is used here",
+                hint="call it as a statement of its own",
+            )
         bound = self.bind(rule, call, receiver)
         self.check_options(rule, bound, call)
         if rule.kind == "linear" and self.vector and rule.op in _MATMUL:

@@ -129,6 +129,10 @@ class StrictArray:
     __array_struct__ = property(_refuse)
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        # a scipy.special ufunc runs as this backend's own (CuPy runs them as cupyx.scipy.special's)
+        own = getattr(special, ufunc.__name__, None) if method == "__call__" and _is_special(ufunc) else None
+        if own is not None:
+            return own(*inputs, **kwargs)
         raise HostFallbackError(f"numpy.{ufunc.__name__} was called on a strict-backend array")
 
     def __array_function__(self, func, types_, args, kwargs):
@@ -321,6 +325,9 @@ def _function(f, name):
     g.__name__ = name
     g.__qualname__ = name
     g.__module__ = __name__
+    if isinstance(f, _np.ufunc):  # CuPy's ufuncs have these methods too (np.add.at writes its first argument)
+        for method in ("reduce", "accumulate", "outer", "at", "reduceat"):
+            setattr(g, method, _function(getattr(f, method), f"{name}.{method}"))
     return g
 
 
@@ -345,6 +352,19 @@ fft = types.ModuleType(__name__ + ".fft")
 _mirror(fft, _np.fft, "fft.")
 random = types.ModuleType(__name__ + ".random")
 _mirror(random, _np.random, "random.")
+special = types.ModuleType(__name__ + ".special")  # the scipy.special of this backend (cupyx.scipy.special)
+try:
+    import scipy.special as _scipy_special
+except ImportError:  # pragma: no cover - SciPy is optional
+    _scipy_special = None
+else:
+    _mirror(special, _scipy_special, "special.")
+
+
+def _is_special(ufunc):
+    return _scipy_special is not None and getattr(_scipy_special, ufunc.__name__, None) is ufunc
+
+
 lib = types.ModuleType(__name__ + ".lib")
 lib.stride_tricks = types.ModuleType(__name__ + ".lib.stride_tricks")
 _mirror(lib.stride_tricks, _np.lib.stride_tricks, "lib.stride_tricks.")
@@ -428,6 +448,8 @@ def asarray(a, dtype=None, **kwargs):
         _record("asarray", dict(kwargs, **({"dtype": dtype} if dtype is not None else {})))
     if isinstance(a, StrictArray):
         return a if dtype is None else a.astype(dtype)
+    if isinstance(a, _np.ndarray):  # a host->device upload (cupy.asarray of a NumPy array): a copy
+        return StrictArray(_np.array(a, dtype=dtype, copy=True))
     return StrictArray(_np.asarray(_unwrap(a), dtype=dtype))
 
 

@@ -124,28 +124,53 @@ defjvp(
     "rt.diff_jvp(np, a, None, n, axis, prepend, dprepend, append, None)",
     "rt.diff_jvp(np, a, None, n, axis, prepend, None, append, dappend)",
 )
-defjvp(np.max, "a, axis=None, out=None, keepdims=False", "rt.extremum_jvp(np, a, da, ans, axis, keepdims)")
-defjvp(np.min, "a, axis=None, out=None, keepdims=False", "rt.extremum_jvp(np, a, da, ans, axis, keepdims)")
-defjvp(np.amax, "a, axis=None, out=None, keepdims=False", "rt.extremum_jvp(np, a, da, ans, axis, keepdims)")
-defjvp(np.amin, "a, axis=None, out=None, keepdims=False", "rt.extremum_jvp(np, a, da, ans, axis, keepdims)")
-defjvp(np.nansum, RED, "np.sum(np.where(np.isnan(a), 0, da), axis=axis, keepdims=keepdims)")
-defjvp(np.nanmean, RED, "np.nanmean(np.where(np.isnan(a), np.nan, da), axis=axis, keepdims=keepdims)")
-defjvp(np.sort, "a, axis=-1, kind=None, order=None, *, stable=None", "rt.sort_jvp(np, a, da, axis)")
+# max/min with where= or initial= (a result that is the initial value has a zero tangent): rt.stats
+EXT = "a, axis=None, out=None, keepdims=False, initial=None, where=True"
+EXT_JVP = (
+    "rt.extremum_jvp(np, a, da, ans, axis, keepdims) if where is True and initial is None"
+    " else rt.stats.extremum_jvp(np, a, da, ans, axis, keepdims, where)"
+)
+defjvp(np.max, EXT, EXT_JVP)
+defjvp(np.min, EXT, EXT_JVP)
+defjvp(np.amax, EXT, EXT_JVP)
+defjvp(np.amin, EXT, EXT_JVP)
+defjvp(
+    np.nansum,
+    RED + ", initial=0, where=True",
+    "np.sum(rt.stats.nan_zeroed(np, a, da), axis=axis, keepdims=keepdims, where=where)",
+)
+defjvp(
+    np.nanmean,
+    RED + ", *, where=True",
+    "np.nanmean(np.where(np.isnan(a), np.nan, da), axis=axis, keepdims=keepdims, where=where)",
+)
+# order statistics (rt.stats): ties are broken by a stable sort, any axis form
+defjvp(np.sort, "a, axis=-1, kind=None, order=None, *, stable=None", "rt.stats.sort_jvp(np, a, da, axis)")
 defjvp(
     np.median,
     "a, axis=None, out=None, overwrite_input=False, keepdims=False",
-    "rt.median_jvp(np, a, da, axis, keepdims)",
+    "rt.stats.median_jvp(np, a, da, axis, keepdims)",
 )
 defjvp(np.nan_to_num, "x, copy=True, nan=0.0, posinf=None, neginf=None", "rt.where_like(np, np.isfinite(x), dx, ans)")
-defjvp(np.prod, RED, "rt.prod_jvp(np, a, da, ans, axis, keepdims)")
-defjvp(np.cumprod, "a, axis=None, dtype=None, out=None", "rt.cumprod_jvp(np, a, da, ans, axis)")
 defjvp(
-    np.var, "a, axis=None, dtype=None, out=None, ddof=0, keepdims=False", "rt.var_jvp(np, a, da, axis, ddof, keepdims)"
+    np.prod,
+    RED + ", initial=None, where=True",
+    "rt.prod_jvp(np, a, da, ans, axis, keepdims) if where is True and initial is None"
+    " else rt.prod_jvp(np, rt.stats.masked(np, a, where, 1), rt.stats.masked(np, da, where, 0), ans, axis, keepdims)"
+    " * (1 if initial is None else initial)",
 )
+defjvp(np.cumprod, "a, axis=None, dtype=None, out=None", "rt.stats.cumprod_jvp(np, a, da, axis)")  # O(n)
+VAR = "a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=True"
+VAR_JVP = (
+    "rt.var_jvp(np, a, da, axis, ddof, keepdims) if where is True"
+    " else rt.stats.nanvar_jvp(np, a, da, axis, ddof, keepdims, where, False)"
+)
+defjvp(np.var, VAR, VAR_JVP)
 defjvp(
     np.std,
-    "a, axis=None, dtype=None, out=None, ddof=0, keepdims=False",
-    "rt.std_jvp(np, a, da, ans, axis, ddof, keepdims)",
+    VAR,
+    "rt.std_jvp(np, a, da, ans, axis, ddof, keepdims) if where is True"
+    " else rt.stats.sqrt_jvp(np, rt.stats.nanvar_jvp(np, a, da, axis, ddof, keepdims, where, False), ans)",
 )
 # ------------------------------------------------------------------ linear algebra
 deflinear(np.dot, "a, b, out=None", linear_in=("a", "b"))
@@ -223,7 +248,9 @@ defjvp(np.atleast_3d, "*arys", "np.atleast_3d(*darys)", view=True)
 defjvp(
     np.pad,
     "array, pad_width, mode='constant', *, stat_length=None, constant_values=0, end_values=0, reflect_type='even'",
-    "rt.pad_jvp(np, darray, pad_width, mode, stat_length, reflect_type)",
+    "rt.stats.pad_stat_jvp(np, array, darray, pad_width, mode, stat_length)"
+    " if mode in ('maximum', 'minimum', 'median')"
+    " else rt.pad_jvp(np, darray, pad_width, mode, stat_length, reflect_type)",
     None,
     None,
     None,
@@ -254,11 +281,12 @@ defjvp(
     None,
     "rt.arange_dstep(np, dstep, ans)",
 )
+# linear in (start, stop) jointly; retstep=True: (samples, step), whose partials add as pairs
 defjvp(
     np.linspace,
     "start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0, *, device=None",
-    "np.linspace(dstart, 0 * dstart, num, endpoint=endpoint, axis=axis)",
-    "np.linspace(0 * dstop, dstop, num, endpoint=endpoint, axis=axis)",
+    "rt.stats.linspace_jvp(np, dstart, 0 * dstart, num, endpoint, retstep, dtype, axis)",
+    "rt.stats.linspace_jvp(np, 0 * dstop, dstop, num, endpoint, retstep, dtype, axis)",
 )
 # ------------------------------------------------------------------ piecewise constant, shapes, creation, random draws
 for _f in (
