@@ -7,6 +7,7 @@ then the payload. MNIST uses dtype 0x08 (uint8): magic 2051 (= 0x0803) for image
 
 import gzip
 import hashlib
+import math
 import os
 import pathlib
 import zlib
@@ -30,6 +31,7 @@ BUNDLED_SHA256 = {
     "t10k-labels-idx1-ubyte.gz": "781f881f5f393676a7070f2c6a62e26358221dd0dc6f5cc643abfd647489a88a",
 }
 
+IMAGE_SHAPE = (28, 28)  # the models' input is 784 = 28 x 28 pixels (the CNN's conv layout too)
 IMAGE_MAGIC = 2051
 LABEL_MAGIC = 2049
 _MAGIC_NDIM = {IMAGE_MAGIC: 3, LABEL_MAGIC: 1}
@@ -80,7 +82,8 @@ def load_idx(path, expected_magic=None):
     """Read an IDX file (gzip or raw) with uint8 payload. Returns a uint8 array shaped by its header.
 
     Raises :class:`DataError` naming the file for an unknown/unexpected magic number, a short header,
-    or a payload that is truncated or longer than the header says."""
+    or a payload that is truncated or longer than the header says (sizes are multiplied exactly, so a
+    header whose sizes overflow 64 bits reads as the impossible size it is)."""
     path = pathlib.Path(path)
     raw = _read_bytes(path)
     if len(raw) < 4:
@@ -99,10 +102,13 @@ def load_idx(path, expected_magic=None):
     if len(raw) < header:
         raise DataError(f"{path}: truncated header ({len(raw)} bytes, need {header})")
     shape = tuple(int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
-    need = int(np.prod(shape, dtype=np.int64))
+    need = math.prod(shape)
     have = len(raw) - header
     if have < need:
-        raise DataError(f"{path}: truncated payload: header {shape} needs {need} bytes, file has {have}")
+        raise DataError(
+            f"{path}: truncated or corrupt: the header's sizes {' x '.join(map(str, shape))} need {need:,} "
+            f"bytes of payload, the file has {have:,} (truncated payload)"
+        )
     if have > need:
         raise DataError(f"{path}: {have - need} unexpected trailing bytes after the {shape} payload")
     return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(shape).copy()
@@ -110,6 +116,13 @@ def load_idx(path, expected_magic=None):
 
 def _load_split(d, images_name, labels_name):
     images = load_idx(d / images_name, IMAGE_MAGIC)
+    if images.shape[0] == 0:
+        raise DataError(f"{d / images_name}: holds 0 images; a training or test set needs at least one")
+    if images.shape[1:] != IMAGE_SHAPE:
+        raise DataError(
+            f"{d / images_name}: images are {images.shape[1]}x{images.shape[2]} pixels; the models take MNIST's "
+            f"{IMAGE_SHAPE[0]}x{IMAGE_SHAPE[1]} (resize the images first)"
+        )
     labels = load_idx(d / labels_name, LABEL_MAGIC)
     if images.shape[0] != labels.shape[0]:
         raise DataError(
@@ -135,6 +148,8 @@ def load_mnist(data_dir=None, verify=True):
             verify_bundled()
     else:
         d = pathlib.Path(os.path.expanduser(str(data_dir)))
+        if d.exists() and not d.is_dir():
+            raise DataError(f"{d}: is a file; --data-dir takes the folder that holds the four MNIST IDX files")
         if not d.is_dir():
             raise DataError(f"{d}: data directory not found")
     names = {}

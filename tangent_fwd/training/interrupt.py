@@ -14,14 +14,17 @@ SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 class StopRequest:
-    """Which signal asked the run to stop (None: none yet)."""
+    """Which signal asked the run to stop (None: none yet). ``requested`` only while the handlers are
+    installed: a signal caught by an earlier run never stops a later one (``signal`` stays readable for
+    the exit status)."""
 
     def __init__(self):
         self.signal = None
+        self.active = False
 
     @property
     def requested(self):
-        return self.signal is not None
+        return self.active and self.signal is not None
 
     @property
     def exit_status(self):
@@ -55,8 +58,10 @@ def stop_on_signals():
         return
     STOP.signal = None
     previous = {s: signal.signal(s, STOP._handle) for s in SIGNALS}
+    outer, STOP.active = STOP.active, True
     try:
         yield STOP
     finally:
+        STOP.active = outer
         for s, h in previous.items():
             signal.signal(s, h)

@@ -79,6 +79,15 @@ DEFAULTS = {
 }
 
 
+def _devices(text):
+    from .device import parse_devices
+
+    try:
+        return parse_devices(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
 def add_training_args(p, with_method):
     from .forward_gradient import DISTRIBUTIONS
     from .models import MODEL_NAMES
@@ -94,7 +103,21 @@ def add_training_args(p, with_method):
             help="forward gradients or the hand-written backprop baseline (default forward)",
         )
     p.add_argument("--optimizer", choices=OPTIMIZERS, default="sgd", help="default sgd (the paper's Algorithm 1)")
-    p.add_argument("--backend", choices=BACKENDS, default="auto", help="array backend for the JVP (default auto)")
+    p.add_argument(
+        "--backend",
+        choices=BACKENDS,
+        default="auto",
+        help="array backend of the whole run: numpy (host) or cupy (data, parameters, optimizer state and "
+        "directions on the GPU); auto: numpy for host data (default auto)",
+    )
+    p.add_argument(
+        "--devices",
+        type=_devices,
+        default=None,
+        metavar="I,J,...",
+        help="CUDA devices for --backend cupy: process (MPI rank on a node) r uses the (r mod count)-th; "
+        "default: device r mod the number of devices",
+    )
     p.add_argument("--epochs", type=_positive_int("--epochs"), default=None, help="default: per model")
     p.add_argument("--lr", type=_positive_float("--lr"), default=None, help="η_0 (default: per model)")
     p.add_argument(
@@ -177,6 +200,7 @@ def train_config_kwargs(args, method):
         max_steps=args.max_steps,
         vectorized=args.vectorized,
         rank=args.rank,
+        devices=args.devices,
     )
 
 
@@ -275,6 +299,9 @@ def check_distributed_usage(args):
     """Combinations argparse cannot express; returns the message of a usage error, or None."""
     if args.resume and not args.checkpoint_dir:
         return "--resume needs --checkpoint-dir (the folder holding the checkpoint to continue from)"
+    for flag, given in (("--checkpoint-every", args.checkpoint_every), ("--overwrite", args.overwrite)):
+        if given and not args.checkpoint_dir:
+            return f"{flag} needs --checkpoint-dir (where the checkpoints go)"
     if args.resume and args.overwrite:
         return "--resume and --overwrite exclude each other: continue the checkpoint, or replace it"
     return None

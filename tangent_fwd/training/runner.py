@@ -6,11 +6,11 @@ import json
 import math
 import pathlib
 import sys
-import time
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+from . import device as _device
 from . import models as _models
 from .files import atomic_write_bytes
 from .forward_gradient import DISTRIBUTIONS, check_distribution
@@ -19,7 +19,7 @@ from .optim import OPTIMIZERS, make_optimizer
 from .progress import Progress
 
 METHODS = ("forward", "backprop")
-BACKENDS = ("auto", "numpy")
+BACKENDS = ("auto", "numpy", "cupy")
 
 
 MAX_POINTS = 5000
@@ -52,6 +52,7 @@ class TrainConfig:
     momentum: float = 0.9
     vectorized: object = None  # K directions in one vector-mode JVP pass (default when K > 1) or K passes
     rank: int = None  # low-rank directions for matrix parameters (None: dense directions)
+    devices: tuple = None  # CUDA devices (backend cupy): process/rank r uses devices[r % len]; None: r % count
     model_kwargs: dict = field(default_factory=dict, repr=False)
 
     def validate(self):
@@ -62,7 +63,9 @@ class TrainConfig:
         choice("model", self.model, _models.MODEL_NAMES)
         choice("method", self.method, METHODS)
         choice("optimizer", self.optimizer, OPTIMIZERS)
-        choice("backend", self.backend, BACKENDS)
+        from .. import backends as _backends
+
+        choice("backend", self.backend, tuple(dict.fromkeys(BACKENDS + _backends.names())))
         check_distribution(self.distribution)
         for name in ("epochs", "batch_size", "directions"):
             v = getattr(self, name)
@@ -78,7 +81,28 @@ class TrainConfig:
             raise ValueError("low-rank directions (rank) run one JVP pass per direction: not with vectorized")
         if self.max_steps is not None and self.max_steps < 1:
             raise ValueError(f"max_steps must be a positive integer, got {self.max_steps!r}")
+        self._refuse_unused()
         return self
+
+    def _refuse_unused(self):
+        """Settings this run would not use are errors, not silently ignored: a size of another model, or
+        forward-gradient settings for a backprop run."""
+        for name, model in (("width", "mlp"), ("channels", "cnn"), ("hidden", "cnn")):
+            if getattr(self, name) is not None and self.model != model:
+                raise ValueError(f"{name} (--{name}) applies to the {model} model only, not {self.model}")
+        if self.method == "backprop":
+            unused = [
+                f"--{flag}"
+                for flag, name, default in (
+                    ("directions", "directions", 1),
+                    ("distribution", "distribution", "normal"),
+                    ("rank", "rank", None),
+                    ("vectorized", "vectorized", None),
+                )
+                if getattr(self, name) != default
+            ]
+            if unused:
+                raise ValueError(f"{', '.join(unused)}: forward-gradient settings, not used by --method backprop")
 
     def size_kwargs(self):
         kw = {}
@@ -127,8 +151,11 @@ def train(config, data=None, progress=True, log=print):
     result keeps everything up to it."""
     cfg = config.validate()
     x, y, xt, yt = data if data is not None else _load(cfg.data_dir)
+    device = _device.resolve(cfg.backend, data=(x,), devices=cfg.devices)
     model = _models.get_model(cfg.model)
-    params = model.init(cfg.seed, **cfg.size_kwargs())
+    # initialised on the host from the seed (a CPU and a GPU run start from the same parameters), then
+    # the dataset and the parameters go to the device once and stay there (see training/device.py)
+    (x, y, xt, yt), params = _device.put_training(device, (x, y, xt, yt), model.init(cfg.seed, **cfg.size_kwargs()))
     decay = resolve_decay(cfg, len(x))
     kw = dict(decay=decay)
     if cfg.optimizer == "momentum":
@@ -167,43 +194,58 @@ def train(config, data=None, progress=True, log=print):
         "batch_size": batch_size,
         "status": "ok",
         "message": "",
+        "device": str(device),
     }
     if warning:
         result["warnings"] = [warning]
     bar = Progress(total, f"{cfg.model}/{cfg.method}/{cfg.optimizer}", progress, log=log)
     log_every = max(1, cfg.epochs // 20)  # about 20 per-epoch lines per run
     clock = first_step = 0.0
-    step = 0
+    step = recorded = 0
+    # per-step losses and step times: on a device they wait there and are read FLUSH_EVERY steps at a
+    # time (one transfer); on NumPy every step is recorded at once, as before
+    loss_log = _device.LossLog(device, _device.FLUSH_EVERY)
+
+    def record(epoch):
+        nonlocal clock, first_step, recorded
+        for loss, dt in loss_log.flush():
+            clock += dt
+            recorded += 1
+            if recorded == 1:
+                first_step = dt  # includes generating and compiling the JVP code
+                result["first_loss"] = loss  # before any update: equal on every backend for one seed
+            if not math.isfinite(loss):
+                raise Diverged(
+                    f"loss became {loss} at step {recorded} (epoch {epoch + 1}, {cfg.method} "
+                    f"{cfg.optimizer}, lr={cfg.lr:g}); try a smaller --lr, e.g. {cfg.lr / 10:g}"
+                )
+            window.append(loss)
+            if len(window) == stride or recorded == total:
+                losses.append(float(f"{np.mean(window):.6g}"))
+                times.append(round(clock, 6))
+                iterations.append(recorded)
+                window.clear()
+            epoch_losses.append(loss)
+            bar.update(1, loss=loss, ex_s=recorded * batch_size / clock)
+
     try:
         for epoch in range(cfg.epochs):
-            order = shuffle.permutation(n)
+            order = shuffle.permutation(n)  # the same order on every backend (same seed, same batches)
+            if not device.is_host:
+                order = device.xp.asarray(order)  # one upload per epoch; minibatches are device gathers
             epoch_losses = []
             for start in range(0, n, batch_size):
                 if step >= total or STOP.requested:
                     break
                 idx = order[start : start + batch_size]
                 xb, yb = x[idx], y[idx]
-                t0 = time.perf_counter()
+                t0 = loss_log.clock.start()
                 with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported below
-                    loss = float(opt.step(xb, yb))
-                dt = time.perf_counter() - t0
-                clock += dt
+                    loss = opt.step(xb, yb)
                 step += 1
-                if step == 1:
-                    first_step = dt  # includes generating and compiling the JVP code
-                if not math.isfinite(loss):
-                    raise Diverged(
-                        f"loss became {loss} at step {step} (epoch {epoch + 1}, {cfg.method} "
-                        f"{cfg.optimizer}, lr={cfg.lr:g}); try a smaller --lr, e.g. {cfg.lr / 10:g}"
-                    )
-                window.append(loss)
-                if len(window) == stride or step == total:
-                    losses.append(float(f"{np.mean(window):.6g}"))
-                    times.append(round(clock, 6))
-                    iterations.append(step)
-                    window.clear()
-                epoch_losses.append(loss)
-                bar.update(1, loss=loss, ex_s=step * batch_size / clock)
+                if loss_log.add(loss, t0, loss_log.clock.stop()):
+                    record(epoch)
+            record(epoch)
             if not epoch_losses:
                 break
             acc = _models.accuracy(model, params, xt, yt)
@@ -233,6 +275,10 @@ def train(config, data=None, progress=True, log=print):
         result["message"] = str(e)
     finally:
         bar.close()
+    if window:  # a run stopped early (interrupted, diverged) keeps its last, partial loss window
+        losses.append(float(f"{np.mean(window):.6g}"))
+        times.append(round(clock, 6))
+        iterations.append((iterations[-1] if iterations else 0) + len(window))
     if STOP.requested and result["status"] == "ok":
         result["status"], result["message"] = "interrupted", STOP.message(step)
     result["steps"] = step
@@ -383,6 +429,8 @@ def run_compare(cfg, progress=True, log=print, data=None, notes=None):
     runs = {}
     for method in METHODS:
         c = TrainConfig(**{**_config_dict(cfg), "method": method})
+        if method == "backprop":  # the forward-gradient settings do not apply to it (validate refuses them)
+            c.directions, c.distribution, c.rank, c.vectorized = 1, "normal", None, None
         runs[method] = train(c, data=data, progress=progress, log=log)
         if runs[method]["status"] != "ok" or STOP.requested:
             break
