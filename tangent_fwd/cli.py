@@ -74,6 +74,7 @@ def main(argv=None):
     cfg = _config(args, sub, distributed)
 
     from .data import DataError
+    from .training.device import DeviceError
     from .training.files import OutputError, check_writable_dir
     from .training.interrupt import STOP, stop_on_signals
     from .training.runner import plotting_available
@@ -119,6 +120,8 @@ def main(argv=None):
                 message = bad[0]["message"] if bad else STOP.message(runs["forward"]["steps"])
     except DataError as e:
         return _error(f"data error: {e}", 1)
+    except DeviceError as e:  # --backend cupy without CuPy, without a device, or short of device memory
+        return _error(f"error: {e}", 1)
     print(f"wrote {jpath}" + (f" and {ppath}" if ppath else " (no plot: matplotlib is not installed)"), file=out)
     if status == "interrupted":
         print(f"tangent-fwd: stopped: {message}; the results so far are saved", file=sys.stderr)

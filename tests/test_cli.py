@@ -157,7 +157,7 @@ def test_divergence_stops_with_message(tmp_path, capsys):
         (["train", "--optimizer", "rmsprop"], "choose from 'sgd', 'momentum', 'adam'"),
         (["train", "--method", "both"], "choose from 'forward', 'backprop'"),
         (["compare", "--distribution", "cauchy"], "choose from 'normal', 'rademacher'"),
-        (["train", "--backend", "cupy"], "choose from 'auto', 'numpy'"),
+        (["train", "--backend", "torch"], "choose from 'auto', 'numpy', 'cupy'"),
         (["train", "--lr", "0"], "--lr must be a positive number"),
         (["train", "--lr=-1e-3"], "--lr must be a positive number"),
         (["train", "--lr", "nan"], "--lr must be a positive number"),

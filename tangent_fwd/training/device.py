@@ -268,3 +268,21 @@ class LossLog:
         self._host.clear()
         self._marks.clear()
         return list(zip((float(v) for v in values), seconds))
+
+
+FLUSH_EVERY = 50  # steps whose losses wait on the device before one batched read (LossLog)
+
+
+def put_training(device: Device, data, params):
+    """Copy the dataset ``(x, y, x_test, y_test)`` and the initial parameters to ``device`` once, after
+    checking that they fit in its free memory (the error says how much is needed and how much is free).
+    Returns ``(data, params)`` on the device (NumPy: unchanged)."""
+    if device.is_host:
+        return data, params
+    host = [a for a in data if isinstance(a, np.ndarray)]
+    needed = tree_nbytes(host) + 4 * tree_nbytes(params)  # params, directions/gradient, optimizer state
+    if host:
+        n_train = len(data[0])
+        n_test = len(data[2]) if len(data) > 2 else 0
+        device.check_fits(needed, f"the dataset ({n_train} training + {n_test} test images) and the parameters")
+    return tuple(device.put(a) for a in data), device.put(params)

@@ -185,7 +185,7 @@ class Adam(Optimizer):
         s += (1 - self.b2) * (g * g)
         mhat = m / (1 - self.b1**t)
         shat = s / (1 - self.b2**t)
-        p -= p.dtype.type(lr) * mhat / (self.xp.sqrt(shat) + p.dtype.type(self.eps))
+        p -= mhat * p.dtype.type(lr) / (self.xp.sqrt(shat) + p.dtype.type(self.eps))
 
 
 def _describe(tree):
