@@ -166,3 +166,149 @@ def test_download_http_error(server, tmp_path):
     with pytest.raises(DataError, match="download failed"):
         download_mnist(tmp_path / "dl", base_url=url, checksums=BUNDLED_SHA256)
     assert not (tmp_path / "dl" / "train-images-idx3-ubyte.gz").exists()
+
+
+# ---------------------------------------------------------------------------------------- bad inputs
+def test_zero_images_is_a_data_error_naming_the_file(tmp_path):
+    _write_split(tmp_path, n_img=0, n_lab=0)
+    with pytest.raises(DataError, match=r"train-images-idx3-ubyte.gz: holds 0 images") as e:
+        load_mnist(tmp_path)
+    assert str(tmp_path) in str(e.value)
+
+
+def test_images_of_another_size_are_refused(tmp_path):
+    for prefix in ("train", "t10k"):
+        imgs = np.zeros((2, 32, 32), np.uint8)
+        (tmp_path / f"{prefix}-images-idx3-ubyte.gz").write_bytes(gzip.compress(_idx(2051, imgs.shape, imgs.tobytes())))
+        (tmp_path / f"{prefix}-labels-idx1-ubyte.gz").write_bytes(gzip.compress(_idx(2049, (2,), bytes(2))))
+    with pytest.raises(
+        DataError, match=r"train-images-idx3-ubyte.gz: images are 32x32 pixels; the models take .*28x28"
+    ):
+        load_mnist(tmp_path)
+
+
+def test_overflowing_header_reads_as_truncated_not_trailing_bytes(tmp_path):
+    p = tmp_path / "huge"
+    p.write_bytes(_idx(2051, (0xFFFFFFFF, 0xFFFFFFFF, 0x10000), bytes(100)))  # 2^80 bytes: int64 wraps to 0
+    with pytest.raises(
+        DataError, match=r"truncated or corrupt: the header's sizes 4294967295 x 4294967295 x 65536"
+    ) as e:
+        load_idx(p)
+    assert "trailing" not in str(e.value) and str(p) in str(e.value)
+
+
+def test_data_dir_that_is_a_file(tmp_path):
+    f = tmp_path / "mnist.gz"
+    f.write_bytes(b"x")
+    with pytest.raises(DataError, match="is a file; --data-dir takes the folder"):
+        load_mnist(f)
+
+
+# ------------------------------------------------------------------------------------------ downloader
+def _file_url(root):
+    return root.as_uri() + "/"
+
+
+def _bundled_mirror(tmp_path):
+    root = tmp_path / "mirror"
+    root.mkdir()
+    for name in MNIST_FILES.values():
+        shutil.copy(bundled_dir() / name, root / name)
+    return root
+
+
+class _CutHandler(http.server.BaseHTTPRequestHandler):
+    """Announces the full file, sends half of it and closes the connection."""
+
+    root = None
+
+    def do_GET(self):
+        data = (self.root / self.path.lstrip("/")).read_bytes()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data[: len(data) // 2])
+        self.wfile.flush()
+        self.close_connection = True
+
+    def log_message(self, *args):
+        pass
+
+
+def test_cut_connection_is_reported_as_incomplete(tmp_path):
+    root = _bundled_mirror(tmp_path)
+    handler = type("H", (_CutHandler,), {"root": root})
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        with pytest.raises(DataError, match=r"incomplete download: got ([\d,]+) of ([\d,]+) bytes") as e:
+            download_mnist(
+                tmp_path / "dl", base_url=f"http://127.0.0.1:{httpd.server_address[1]}/", checksums=BUNDLED_SHA256
+            )
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    size = (root / "train-images-idx3-ubyte.gz").stat().st_size
+    assert f"got {size // 2:,} of {size:,} bytes" in str(e.value) and "sha256" not in str(e.value)
+    assert list((tmp_path / "dl").iterdir()) == []
+
+
+@pytest.mark.parametrize("url", ["mirror.example.org/mnist", "ftp://mirror.example.org/", ""])
+def test_bad_base_url_is_a_data_error(tmp_path, url):
+    with pytest.raises(DataError, match="--base-url .*http://, https:// or file://"):
+        download_mnist(tmp_path / "dl", base_url=url, checksums=BUNDLED_SHA256)
+
+
+def test_download_target_that_is_a_file_or_unwritable(tmp_path, monkeypatch):
+    f = tmp_path / "afile"
+    f.write_text("")
+    url = _file_url(_bundled_mirror(tmp_path))
+    with pytest.raises(DataError, match="afile: is a file; --download takes a folder"):
+        download_mnist(f, base_url=url, checksums=BUNDLED_SHA256)
+    with pytest.raises(DataError, match="a part of this path is a file"):
+        download_mnist(f / "sub", base_url=url, checksums=BUNDLED_SHA256)
+    from tangent_fwd.data import download
+
+    monkeypatch.setattr(download.os, "access", lambda *a: False)  # a read-only folder (root writes anywhere)
+    with pytest.raises(DataError, match="the download folder is not writable"):
+        download_mnist(tmp_path / "ro", base_url=url, checksums=BUNDLED_SHA256)
+
+
+def test_downloaded_files_get_the_umask_mode_and_stale_parts_are_removed(tmp_path):
+    import os
+    import stat
+    import subprocess
+
+    dest = tmp_path / "dl"
+    dest.mkdir()
+    name = "train-images-idx3-ubyte.gz"
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    stale = [dest / f".{name}.{dead.pid}.abc123.part", dest / f".{name}.k2j3h4.part"]  # dead writer, no pid
+    live = dest / f".{name}.{os.getppid()}.xyz.part"  # a download still running elsewhere
+    for p in stale + [live]:
+        p.write_bytes(b"partial")
+    notes = []
+    old = os.umask(0o022)
+    try:
+        download_mnist(
+            dest, base_url=_file_url(_bundled_mirror(tmp_path)), checksums=BUNDLED_SHA256, progress=notes.append
+        )
+    finally:
+        os.umask(old)
+    for n in MNIST_FILES.values():
+        assert stat.S_IMODE((dest / n).stat().st_mode) == 0o644
+    assert not any(p.exists() for p in stale) and live.exists()
+    assert sum("left by an interrupted download" in m for m in notes) == 2
+
+
+def test_cli_download_errors_are_clean(tmp_path, capsys):
+    from tangent_fwd import cli
+
+    f = tmp_path / "afile"
+    f.write_text("")
+    assert cli.main(["data", "mnist", "--download", str(tmp_path / "d"), "--base-url", "nonsense"]) == 1
+    assert cli.main(["data", "mnist", "--download", str(f), "--base-url", _file_url(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "--base-url 'nonsense/'" not in err
+    assert "data error: --base-url 'nonsense'" in err and "is a file" in err
