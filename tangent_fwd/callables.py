@@ -224,3 +224,23 @@ def _check_writes(core, lead, site, mutated_params):
             "and is only known when the call runs: the write's tangent cannot be followed",
             "call the function by its name (a module-level def or a nested def), so the compiler sees it",
         )
+
+
+# ---------------------------------------------------------------- orderings (zero rules; see pystd.py)
+
+
+def stable_order(items, key, reverse):
+    """The indices ``sorted(items, key=key, reverse=reverse)`` puts the items in (stable, key called
+    once per item, in order), from the primal values."""
+    keys = [key(v) for v in items] if key is not None else items
+    return sorted(range(len(items)), key=keys.__getitem__, reverse=reverse)
+
+
+def best_index(items, key, largest):
+    """The index of the item ``max`` (``largest``) or ``min`` returns for ``key``: the first of equal extremes."""
+    best, best_key = 0, items[0] if key is None else key(items[0])
+    for i in range(1, len(items)):
+        k = items[i] if key is None else key(items[i])
+        if (k > best_key) if largest else (k < best_key):
+            best, best_key = i, k
+    return best

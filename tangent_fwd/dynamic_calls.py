@@ -14,9 +14,12 @@ its enclosing function being passed around as a value (specialised alone, it wou
 tangents).
 """
 
+import builtins
+import functools
+
 import gast
 
-from . import callables, nodes
+from . import callables, nodes, pystd
 from .states import LIVE
 
 
@@ -104,3 +107,23 @@ def check_escapes(tr):
                 "used as a value: called through that value it is specialised alone, without their tangents",
                 hint=f"pass {', '.join(reads)} to it as argument(s), or call it by its name where it is defined",
             )
+
+
+def builtin_replacement(obj, call):
+    """The Python version (pystd.py) of a builtin that calls a function of the user's, for this call:
+    ``functools.reduce``, and ``sorted``/``min``/``max`` given a ``key``; None for anything else."""
+    if any(isinstance(a, gast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
+        return None
+    if obj is functools.reduce:
+        return pystd.reduce
+    key = [k.value for k in call.keywords if k.arg == "key"]
+    if not key or (isinstance(key[0], gast.Constant) and key[0].value is None):
+        return None
+    n = len(call.args)
+    if obj is builtins.sorted and n == 1:
+        return pystd.sorted_by_key
+    if obj is builtins.min:
+        return {1: pystd.min_by_key, 2: pystd.min_of_two}.get(n)
+    if obj is builtins.max:
+        return {1: pystd.max_by_key, 2: pystd.max_of_two}.get(n)
+    return None

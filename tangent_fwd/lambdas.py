@@ -147,8 +147,9 @@ def _hoistable(lam, conditional):
 
 
 class _Hoister:
-    def __init__(self, taken):
+    def __init__(self, taken, is_builtin):
         self.taken = set(taken)
+        self.is_builtin = is_builtin
 
     def fresh(self, base):
         name, i = base, 1
@@ -206,7 +207,38 @@ class _Hoister:
         if isinstance(e, gast.Call):
             for k in e.keywords:
                 k.value = self.expr(k.value, pre, inner_conditional)
+            return self.map_filter(e)
         return e
+
+    def map_filter(self, e):
+        """``map(f, xs)`` -> ``(f(v) for v in xs)`` and ``filter(f, xs)`` -> ``(v for v in xs if f(v))``:
+        lazy like the builtins, and ``f`` is then called by its name (a nested def reading differentiated
+        values works there). Only when ``f`` is a name or attribute, which reading again changes nothing."""
+        f = e.func
+        if not (isinstance(f, gast.Name) and f.id in ("map", "filter") and self.is_builtin(f.id)):
+            return e
+        if e.keywords or len(e.args) < 2 or any(isinstance(a, gast.Starred) for a in e.args):
+            return e
+        fn, iters = e.args[0], e.args[1:]
+        plain = isinstance(fn, gast.Name) or (isinstance(fn, gast.Attribute) and isinstance(fn.value, gast.Name))
+        if f.id == "filter" and isinstance(fn, gast.Constant) and fn.value is None and len(iters) == 1:
+            v = self.fresh("item")
+            return _genexp(nodes.name(v), v, iters[0], [nodes.name(v)], e)
+        if not plain:
+            return e
+        if f.id == "filter":
+            if len(iters) != 1:
+                return e
+            v = self.fresh("item")
+            return _genexp(nodes.name(v), v, iters[0], [nodes.call(nodes.clone(fn), [nodes.name(v)])], e)
+        names = [self.fresh("item") for _ in iters]
+        call = nodes.call(nodes.clone(fn), [nodes.name(n) for n in names])
+        if len(iters) == 1:
+            return _genexp(call, names[0], iters[0], [], e)
+        if not self.is_builtin("zip"):
+            return e
+        target = nodes.tuple_([nodes.store(n) for n in names], gast.Store())
+        return _genexp(call, target, nodes.call(nodes.name("zip"), iters), [], e)
 
     def as_def(self, name, lam, where):
         self.taken.add(name)
@@ -217,9 +249,20 @@ class _Hoister:
         return fdef
 
 
-def hoist(fdef):
-    """Turn the lambdas of ``fdef``'s body (nested defs included) into nested defs, in place."""
-    if not any(isinstance(n, gast.Lambda) for n in gast.walk(fdef)):
+def _genexp(elt, target, iter_, ifs, where):
+    if isinstance(target, str):
+        target = nodes.store(target)
+    gen = gast.comprehension(target=target, iter=iter_, ifs=ifs, is_async=0)
+    out = gast.GeneratorExp(elt=elt, generators=[gen])
+    out.lineno, out.col_offset = where.lineno, where.col_offset
+    return out
+
+
+def hoist(fdef, is_builtin=lambda name: False):
+    """Turn the lambdas of ``fdef``'s body (nested defs included) into nested defs, and calls of the
+    builtins ``map``/``filter`` (``is_builtin(name)``: the name means the builtin here) into generator
+    expressions, in place."""
+    if not any(isinstance(n, (gast.Lambda, gast.Call)) for n in gast.walk(fdef)):
         return
     taken = nodes.names_in(fdef) + [n.name for n in gast.walk(fdef) if isinstance(n, gast.FunctionDef)]
-    fdef.body = _Hoister(taken).block(fdef.body)
+    fdef.body = _Hoister(taken, is_builtin).block(fdef.body)

@@ -29,7 +29,6 @@ class FunctionInfo:
             self.first_lineno, self.col_offset = 1, 0
         else:
             self._parse_def(func)
-        lambdas.hoist(self.node)  # lambdas in the body become nested defs
         self.globals = func.__globals__
         self.closure = {}
         self.cells = {}
@@ -41,8 +40,13 @@ class FunctionInfo:
                 except ValueError:  # empty cell: not yet assigned
                     pass
         self.resolved = {}  # name -> (namespace or cell, object) for every non-local name looked up
+        lambdas.hoist(self.node, self._means_builtin)  # lambdas become nested defs, map/filter generators
         self.namespaces = {}
         self.namespaces = _array_namespaces(self)  # local name -> numpy, for `xp = array_namespace(x)`
+
+    def _means_builtin(self, name):
+        """Whether ``name`` denotes the builtin of that name in this function (not a local, global or cell)."""
+        return name not in local_names(self.node) and self.lookup(name) is getattr(builtins, name, None)
 
     def _parse_def(self, func):
         try:

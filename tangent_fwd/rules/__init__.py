@@ -2,6 +2,7 @@
 
 from . import (  # noqa: F401
     builtin_rules,
+    call_rules,
     fft_rules,
     linalg_rules,
     math_rules,
