@@ -54,6 +54,7 @@ def test_sigint_saves_json_and_plot_and_exits_130(tiny_mnist, tmp_path):
     assert data["epochs"][-1]["step"] == data["steps"]  # the partial epoch is evaluated too
     assert (tmp_path / "out" / "logreg_forward_sgd.png").stat().st_size > 1000
     assert "results so far are saved" in err
+    assert "\r" not in err  # stderr is a pipe: plain progress lines, no carriage-return redraws
 
 
 @pytest.fixture
