@@ -17,6 +17,7 @@ from .errors import (
     TransformError,
     UnsupportedSyntaxError,
 )
+from .contexts import TangentFailure, register_context_manager
 from .jacobian import hessian, jacfwd
 from .lowrank import LowRank
 from .registry import (
@@ -45,6 +46,8 @@ __all__ = [
     "defmethod_zero",
     "defattr_linear",
     "defattr_zero",
+    "register_context_manager",
+    "TangentFailure",
     "TransformError",
     "UnsupportedSyntaxError",
     "MissingRuleError",

@@ -125,9 +125,12 @@ class Unit:
     def reserved_for(self, fnode):
         return set(self.user_names) | set(self.consts) | {s.name for s in self.order}
 
-    def request(self, func, active_params, structs=None):
+    def request(self, func, active_params, structs=None, guarded=False):
+        """The Spec of ``func`` for these active parameters; ``guarded``: called inside a try body, so its
+        tangent statements run under a contexts.TangentGuard (see contexts.py)."""
         structs = {p: s for p, s in (structs or {}).items() if s is not None and p in active_params}
-        key = (func, tuple(active_params), tuple(sorted(structs.items())))
+        guarded = bool(guarded and active_params)
+        key = (func, tuple(active_params), tuple(sorted(structs.items()))) + (("guarded",) if guarded else ())
         spec = self.specs.get(key)
         if spec is None:
             info = self.info(func)
@@ -135,6 +138,7 @@ class Unit:
             suffix = "_jvp" if active_params else "_primal"
             spec = Spec(func, info, active_params, self.namer.fresh(info.node.name + suffix))
             spec.structs = structs
+            spec.guarded = guarded
             tnamer = Namer(set(nodes.names_in(info.node)) | self.reserved_for(info.node))
             spec.tangent_params = {p: tnamer.tangent(p) for p in active_params}
             self.specs[key] = spec

@@ -5,12 +5,8 @@ import gast
 from . import nodes
 from .errors import UnsupportedSyntaxError
 
+# try/except/finally and with are walked by contexts.py (except* is not: see below)
 _REJECT = {
-    gast.Try: (
-        "try/except/finally is not supported: an exception would skip tangent updates",
-        "move the try block outside the differentiated function, or test the condition with if",
-    ),
-    gast.With: ("'with' blocks are not supported", "move the with block outside the differentiated function"),
     gast.AsyncWith: ("'async with' is not supported", "differentiate a plain synchronous function"),
     gast.AsyncFor: ("'async for' is not supported", "differentiate a plain synchronous function"),
     gast.AsyncFunctionDef: ("async functions are not supported", "differentiate a plain synchronous function"),
@@ -29,7 +25,10 @@ _REJECT = {
 if hasattr(gast, "Match"):
     _REJECT[gast.Match] = ("match statements are not supported", "use if/elif/else")
 if hasattr(gast, "TryStar"):
-    _REJECT[gast.TryStar] = _REJECT[gast.Try]
+    _REJECT[gast.TryStar] = (
+        "try/except* (exception groups) is not supported",
+        "catch the exception group with a plain except clause, or move the try outside the differentiated function",
+    )
 
 
 def check(info, fnode=None):

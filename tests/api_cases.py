@@ -36,18 +36,10 @@ def f_inactive_out(x, y):
     return y * 2.0
 
 
-def uses_try(x):
-    try:
-        y = x * 2
-    except ValueError:
-        y = x
-    return y
-
-
 def uses_with(x):
     with open(__file__) as fh:
-        fh.read()
-    return x
+        y = x * len(fh.read(1))
+    return y
 
 
 def uses_yield(x):

@@ -12,8 +12,7 @@ X = np.linspace(0.1, 0.9, 4)
 @pytest.mark.parametrize(
     "func, construct, fix",
     [
-        (C.uses_try, "try/except", "move the try block"),
-        (C.uses_with, "'with' blocks", "move the with block"),
+        (C.uses_with, "does not know", "register_context_manager"),
         (C.uses_yield, "generators", "return a list"),
         (C.uses_class, "class definitions", "module level"),
         (C.uses_lambda, "lambda expressions", "nested def"),

@@ -63,12 +63,18 @@ def lambda_expression(x):
     return g(x)
 
 
+class _Stopwatch:  # a context manager tangent_fwd does not know (try/except is supported: coverage_statements)
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
 @refuses(args=lambda: (np.array([0.5, -1.0]),), error=tangent_fwd.UnsupportedSyntaxError)
-def try_except(x):
-    try:
+def with_unknown_context_manager(x):
+    with _Stopwatch():
         y = x * 2.0
-    except ValueError:
-        y = x
     return y
 
 
