@@ -288,10 +288,6 @@ class Activity:
             handlers = [b for h in getattr(s, "handlers", ()) for b in h.body]
             for b in s.body + getattr(s, "orelse", []) + handlers + getattr(s, "finalbody", []):
                 self._stmt(b)
-        elif isinstance(s, (gast.With, gast.Try)):  # see contexts.py
-            handlers = [b for h in getattr(s, "handlers", ()) for b in h.body]
-            for b in s.body + getattr(s, "orelse", []) + handlers + getattr(s, "finalbody", []):
-                self._stmt(b)
         elif isinstance(s, gast.FunctionDef):
             # a nested def that appends to / writes into a list of ours makes that list active when the
             # written value may be (its parameters are taken to be active: a conservative choice)

@@ -110,7 +110,6 @@ class FunctionTransformer(FactoredMixin):
         self.vector = unit.vector  # tangents carry a leading axis of K directions
         self.maybe_allowed = set()  # loop-carried names whose tangent may be None inside the loop
         self.guard_depth = 0  # inside a try body: each primal statement runs before its tangent (contexts.py)
-        self.guard_depth = 0  # inside a try body: each primal statement runs before its tangent (contexts.py)
         self.kname = parent.kname if parent else self.namer.fresh("K")
         self.uses_k = False
         self.nested = {}  # nested def name -> Spec of its JVP (or None: never active)
@@ -565,12 +564,6 @@ class FunctionTransformer(FactoredMixin):
                 )
             )
         self.state[r] = LIVE
-
-    def s_With(self, s, out):
-        contexts.transform_with(self, s, out)
-
-    def s_Try(self, s, out):
-        contexts.transform_try(self, s, out)
 
     def s_With(self, s, out):
         contexts.transform_with(self, s, out)
