@@ -24,8 +24,10 @@ import numpy
 
 from . import registry
 from .errors import ArgumentError, MissingRuleError
+from .parse import library_source
 
-_WRAPPERS = {}  # (id(op), arity) -> (op, wrapper); the op is kept alive here
+_WRAPPERS = {}  # (registry key of op, arity) -> (op, wrapper); the op is kept alive here
+_key = getattr(registry, "op_key", id)  # np.add.reduce is a new object at each access: keyed by owner and name
 _WRAPPER_CODES = set()  # the code objects of generated wrappers
 _MODULE_NAME = "tangent_fwd.library"
 
@@ -36,11 +38,14 @@ def entry(func: Any, arity: int | None = None) -> Any:
     the parameters its rule needs). A callable with neither a rule nor Python source is refused."""
     if type(func) is types.FunctionType and registry.lookup(func) is None:
         return func
-    hit = _WRAPPERS.get((id(func), arity))
-    if hit is not None and hit[0] is func:
+    hit = _WRAPPERS.get((_key(func), arity))
+    if hit is not None and (hit[0] is func or _same(hit[0], func)):
         return hit[1]
     rule = registry.lookup(func)
     if rule is None:
+        implementation = library_source(func)
+        if implementation is not None:
+            return implementation  # np.average, scipy.special.logsumexp...: transformed through their source
         if isinstance(func, (types.BuiltinFunctionType, numpy.ufunc)) or _is_dispatcher(func):
             raise MissingRuleError(
                 f"{_display(func)} has no JVP rule and no Python source that tangent_fwd can transform",
@@ -49,8 +54,13 @@ def entry(func: Any, arity: int | None = None) -> Any:
             )
         return func  # another callable (bound method, partial...): the API's usual path decides
     wrapper = _make_wrapper(func, rule, arity)
-    _WRAPPERS[(id(func), arity)] = (func, wrapper)
+    _WRAPPERS[(_key(func), arity)] = (func, wrapper)
     return wrapper
+
+
+def _same(a, b):
+    same = getattr(registry, "same_op", None)
+    return same is not None and same(a, b)
 
 
 def is_wrapper(func: Any) -> bool:
@@ -204,7 +214,7 @@ def defidentity(op: Callable[..., Any], params: str | None = None, name: str | N
     if not ps or ps[0].kind not in ("pos", "var"):
         raise ArgumentError(f"defidentity({rname}): its first parameter must be positional")
     rule = registry.Rule(op, rname, "linear", ps, linear_in=(ps[0].name,), origin=registry._caller())
-    return registry._register(registry._RULES, id(op), rule)
+    return registry._register(registry._RULES, _key(op), rule)
 
 
 def _signature_params(op, rname):
@@ -226,3 +236,87 @@ def _signature_params(op, rname):
         has = p.default is not p.empty
         out.append(registry.Param(p.name, kinds[p.kind], has, p.default if has else None))
     return out
+
+
+def _optional(path):
+    """``module.attr`` if importable (SciPy's private helpers move between releases), else None."""
+    import importlib
+
+    modname, _, attr = path.rpartition(".")
+    try:
+        return getattr(importlib.import_module(modname), attr, None)
+    except Exception:  # not installed, or a private module that moved
+        return None
+
+
+# array API namespaces: `xp = array_namespace(x)` holds the array backend (parse.NAMESPACE_FUNCTIONS)
+NAMESPACE_FUNCTIONS = (
+    "scipy._lib._array_api.array_namespace",
+    "scipy._lib.array_api_compat.array_namespace",
+    "scipy._lib.array_api_compat.get_namespace",
+    "array_api_compat.array_namespace",
+    "array_api_compat.get_namespace",
+)
+
+# Identity-like helpers: they return their first argument validated or converted (asarray), so the
+# tangent is the same call on the tangent. (path, parameters or None to read them from the signature)
+IDENTITY = (
+    ("numpy.asarray_chkfinite", None),
+    ("numpy.asfortranarray", None),
+    ("scipy._lib._util._asarray_validated", None),
+    ("scipy.spatial.distance._validate_vector", None),
+    ("scipy._lib._array_api._asarray", None),
+    ("scipy._lib._array_api.xp_copy", None),
+    # one array only: with several it returns a tuple, which is not one call on one tangent (refused)
+    ("scipy._lib._array_api.xp_promote", "x, /, *, broadcast=False, force_floating=False, xp=None"),
+)
+
+# Helpers whose result carries no tangent: integers, booleans, dtypes, shapes, devices, flags. (Helpers
+# that only ever receive a namespace or a dtype, like is_numpy(xp), need no declaration: no
+# differentiated value reaches them.)
+INACTIVE = (
+    "numpy.iscomplexobj",
+    "numpy.isrealobj",
+    "numpy.isscalar",
+    "numpy.iterable",
+    "numpy.may_share_memory",
+    "numpy.shares_memory",
+    "numpy.min_scalar_type",
+    "numpy.common_type",
+    "numpy.isfortran",
+    "numpy.can_cast",
+    "scipy.linalg.bandwidth",
+    "scipy.linalg.issymmetric",
+    "scipy.linalg.ishermitian",
+    "scipy.linalg._misc._datacopied",
+    "scipy.linalg._decomp._datacopied",
+    "scipy._lib._array_api.is_lazy_array",
+    "scipy._lib._array_api.xp_size",
+    "scipy._lib._array_api.xp_result_type",
+    "scipy._lib._array_api.is_complex",
+    "scipy._lib.array_api_compat.is_lazy_array",
+    "scipy._lib.array_api_compat.device",
+    "scipy._lib.array_api_compat.size",
+)
+
+
+def _declare():
+    from .parse import NAMESPACE_FUNCTIONS as namespace_functions
+
+    for path in NAMESPACE_FUNCTIONS:
+        fn = _optional(path)
+        if fn is not None and registry.lookup(fn) is None:
+            registry.defzero(fn, name=path)
+            namespace_functions.append(fn)
+    registry.defmethod_zero("__array_namespace__")
+    for path, params in IDENTITY:
+        fn = _optional(path)
+        if fn is not None and registry.lookup(fn) is None:
+            defidentity(fn, params, name=path)
+    for path in INACTIVE:
+        fn = _optional(path)
+        if fn is not None and registry.lookup(fn) is None:
+            registry.defzero(fn, name=path)
+
+
+_declare()
