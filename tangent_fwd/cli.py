@@ -17,6 +17,7 @@ from .training.options import (
     add_training_args,
     check_distributed_usage,
     distributed_options_given,
+    run_notes,
     train_config_kwargs,
 )
 
@@ -79,11 +80,7 @@ def main(argv=None):
     from .training.interrupt import STOP, stop_on_signals
     from .training.runner import plotting_available
 
-    notes = {"progress": not args.no_progress, "malloc_tuning": "off (--no-malloc-tuning)"}
-    if not args.no_malloc_tuning:
-        from .training.allocator import tune
-
-        notes["malloc_tuning"] = tune()  # large per-step temporaries are reused instead of page-faulted each step
+    notes = run_notes(args)
     if distributed:
         return _distributed(cfg, notes)
     try:

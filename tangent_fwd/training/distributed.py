@@ -54,6 +54,7 @@ from .options import (
     add_training_args,
     check_distributed_usage,
     distributed_kwargs,
+    run_notes,
     train_config_kwargs,
 )
 from .progress import Progress
@@ -878,12 +879,8 @@ def main(argv=None):
         cfg = config_from_args(args).validate()
     except ValueError as e:
         parser.error(str(e))
-    if not args.no_malloc_tuning:
-        from .allocator import tune
-
-        tune()
     try:
-        result = run_distributed(cfg)
+        result = run_distributed(cfg, notes=run_notes(args))
     except SetupError as e:
         print(f"tangent-fwd distributed: error: {e}", file=sys.stderr, flush=True)
         return 2

@@ -305,3 +305,14 @@ def check_distributed_usage(args):
     if args.resume and args.overwrite:
         return "--resume and --overwrite exclude each other: continue the checkpoint, or replace it"
     return None
+
+
+def run_notes(args):
+    """The output settings a run records next to its configuration (``"progress"``, ``"malloc_tuning"``),
+    after applying the allocator tuning unless ``--no-malloc-tuning``."""
+    notes = {"progress": not args.no_progress, "malloc_tuning": "off (--no-malloc-tuning)"}
+    if not args.no_malloc_tuning:
+        from .allocator import tune
+
+        notes["malloc_tuning"] = tune()  # large per-step temporaries are reused instead of page-faulted each step
+    return notes
