@@ -2965,7 +2965,7 @@ def missing_rules(rule_cases=None, rules=None):
     missing = []
     for table, key, rule in rules:
         if table == "function":
-            found = any(k is rule.op for k in rule_cases if not isinstance(k, str))
+            found = any(registry.same_op(k, rule.op) for k in rule_cases if not isinstance(k, str))
             label = f"function {rule.name}"
         else:
             found = bool(rule_cases.get(key)) if isinstance(key, str) else False

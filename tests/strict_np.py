@@ -312,6 +312,8 @@ for _name in (
     "round",
     "nonzero",
     "fill",
+    "sort",
+    "view",
 ):
     setattr(StrictArray, _name, _method(_name))
 

@@ -101,7 +101,7 @@ def _order_stat(xp, s, pos):
     qshape = tuple(xp.shape(pos))
     pos = xp.broadcast_to(xp.reshape(pos, qshape + (1,) * len(kept)), qshape + kept)
     lo = xp.floor(pos)
-    g = pos - lo
+    g = xp.asarray(pos - lo, dtype=s.dtype)
     lo = xp.clip(lo, 0, n - 1).astype(xp.int64)
     hi = xp.clip(lo + 1, 0, n - 1)
     sb = xp.broadcast_to(s, qshape + kept + (n,))
@@ -126,6 +126,7 @@ def quantile_jvp(xp, a, da, q, axis=None, method="linear", keepdims=False, weigh
     pos = xp.quantile(xp.arange(n, dtype=xp.float64), qq, method=method)
     s = xp.take_along_axis(t, _stable_order(xp, x), axis=-1)
     out = _order_stat(xp, s, pos)
+    out = out.astype(xp.result_type(out.dtype, q if isinstance(q, (int, float)) else xp.asarray(q)))  # as NumPy's
     return _keep(xp, out, nd, axes, keepdims, lead=len(xp.shape(qq)))
 
 
@@ -189,7 +190,7 @@ def nanvar_jvp(xp, a, da, axis=None, ddof=0, keepdims=False, where=True, skipnan
     m = ~xp.isnan(a) if skipnan else xp.ones(xp.shape(a), dtype=bool)
     if where is not True:
         m = m & where
-    n = xp.sum(m, axis=axis, keepdims=True)
+    n = xp.sum(m, axis=axis, keepdims=True).astype(xp.real(xp.zeros((), dtype=a.dtype)).dtype)
     a0 = xp.where(m, a, 0)
     mean = xp.sum(a0, axis=axis, keepdims=True) / n
     c = xp.where(m, a - mean, 0)
@@ -273,11 +274,12 @@ class _Pair(tuple):
 
 def _cov_parts(xp, m, y, rowvar, bias, ddof, fweights, aweights):
     """``cov``'s centred data, weights and normalisation, as NumPy computes them."""
-    X = xp.atleast_2d(xp.asarray(m))
+    dt = xp.result_type(m, xp.float64) if y is None else xp.result_type(m, y, xp.float64)
+    X = xp.atleast_2d(xp.asarray(m, dtype=dt))
     if not rowvar and X.shape[0] != 1:
         X = X.T
     if y is not None:
-        Y = xp.atleast_2d(xp.asarray(y))
+        Y = xp.atleast_2d(xp.asarray(y, dtype=dt))
         if not rowvar and Y.shape[0] != 1:
             Y = Y.T
         X = xp.concatenate((X, Y), axis=0)
@@ -409,8 +411,9 @@ def polyfit_jvp(xp, x, dy, deg, rcond=None, full=False, w=None, cov=False):
 
 def ediff1d_jvp(xp, ary, dary, to_end, dto_end, to_begin, dto_begin):
     """Tangent of ``ediff1d`` for one of its (jointly linear) inputs; the others contribute zeros."""
-    dt = next(t for t in (dary, dto_end, dto_begin) if t is not None)
-    dtype = xp.asarray(dt).dtype
+    dtype = xp.asarray(ary).dtype
+    if dtype.kind not in "fc":
+        dtype = xp.result_type(*[t for t in (dary, dto_end, dto_begin) if t is not None], xp.float64)
     mid = xp.zeros(max(xp.size(ary) - 1, 0), dtype=dtype) if dary is None else xp.diff(xp.reshape(dary, (-1,)))
     parts = []
     if to_begin is not None:

@@ -189,7 +189,15 @@ deflinear(
     linear_in=("da",),
     constant=("a", "ans"),
 )
-deflinear(S.nanvar_jvp, "xp, a, da, axis=None, ddof=0, keepdims=False, where=True, skipnan=True", linear_in=("a", "da"))
+# bilinear in the data and the tangent; the data's tangent keeps the data's nan mask
+_NV = "axis, ddof, keepdims, where, skipnan"
+defjvp(
+    S.nanvar_jvp,
+    "xp, x, t, axis=None, ddof=0, keepdims=False, where=True, skipnan=True",
+    None,
+    f"rt.stats.nanvar_jvp(np, np.where(np.isnan(x), np.nan, dx), t, {_NV})",
+    f"rt.stats.nanvar_jvp(np, x, dt, {_NV})",
+)
 defjvp(
     S.sqrt_jvp,
     "xp, dv, s",
@@ -237,12 +245,12 @@ defjvp(
 deflinear(S.polyder, "xp, p", linear_in=("p",))
 defjvp(
     S.average_jvp,
-    "xp, a, da, weights, dweights, ans, axis=None, returned=False, keepdims=False",
+    "xp, a, t, weights, u, s, axis=None, returned=False, keepdims=False",
     None,
-    "rt.stats.average_jvp(np, da, None, weights, dweights, ans, axis, returned, keepdims)",
-    "rt.stats.average_jvp(np, a, dda, weights, None, ans, axis, returned, keepdims)",
+    "rt.stats.average_jvp(np, da, None, weights, u, s, axis, returned, keepdims)",
+    "rt.stats.average_jvp(np, a, dt, weights, None, s, axis, returned, keepdims)",
     "rt.unsupported(np, 'the second derivative of average w.r.t. weights')",
-    "rt.stats.average_jvp(np, a, None, weights, ddweights, ans, axis, returned, keepdims)",
+    "rt.stats.average_jvp(np, a, None, weights, du, s, axis, returned, keepdims)",
     None,
 )
 # cov_jvp(m, t, y, u) is a symmetric bilinear form in the data (m, y) and its tangent (t, u)
@@ -258,12 +266,12 @@ defjvp(
 )
 defjvp(
     S.corrcoef_jvp,
-    "xp, x, dx, y, dy, ans, rowvar=True, dtype=None",
+    "xp, x, t, y, u, r, rowvar=True, dtype=None",
     None,
     "rt.unsupported(np, 'the second derivative of corrcoef')",
-    "rt.stats.corrcoef_jvp(np, x, ddx, y, None, ans, rowvar, dtype)",
+    "rt.stats.corrcoef_jvp(np, x, dt, y, None, r, rowvar, dtype)",
     "rt.unsupported(np, 'the second derivative of corrcoef')",
-    "rt.stats.corrcoef_jvp(np, x, None, y, ddy, ans, rowvar, dtype)",
+    "rt.stats.corrcoef_jvp(np, x, None, y, du, r, rowvar, dtype)",
     None,
 )
 defzero(S.zeros_or_none)
@@ -283,18 +291,26 @@ deflinear(
 deflinear(S.bflat, "xp, t", linear_in=("t",), view=True)
 deflinear(S.interp_dend, "xp, x, xp_, dend, side, period=None", linear_in=("dend",), constant=("x",))
 deflinear(S.polyfit_jvp, "xp, x, dy, deg, rcond=None, full=False, w=None, cov=False", linear_in=("dy",))
-deflinear(
-    S.ediff1d_jvp,
-    "xp, ary, dary, to_end, dto_end, to_begin, dto_begin",
-    linear_in=("dary", "dto_end", "dto_begin"),
-    constant=("ary", "to_end", "to_begin"),
+defjvp(
+    S.ediff1d_jvp,  # jointly linear in the three tangents (a sum, not a product: one partial each)
+    "xp, ary, t, to_end, u, to_begin, v",
+    None,
+    None,
+    "rt.stats.ediff1d_jvp(np, ary, dt, to_end, None, to_begin, None)",
+    None,
+    "rt.stats.ediff1d_jvp(np, ary, None, to_end, du, to_begin, None)",
+    None,
+    "rt.stats.ediff1d_jvp(np, ary, None, to_end, None, to_begin, dv)",
 )
 deflinear(S.select_default_jvp, "xp, condlist, ddefault, ans", linear_in=("ddefault",), constant=("ans",))
 deflinear(S.real_if_close_jvp, "xp, a, da, ans", linear_in=("da",), constant=("a", "ans"))
-deflinear(
+defjvp(  # jointly linear in (start, stop): one partial each, the other zero
     S.linspace_jvp,
-    "xp, dstart, dstop, num, endpoint=True, retstep=False, dtype=None, axis=0",
-    linear_in=("dstart", "dstop"),
+    "xp, t, u, num, endpoint=True, retstep=False, dtype=None, axis=0",
+    None,
+    "rt.stats.linspace_jvp(np, dt, 0 * dt, num, endpoint, retstep, dtype, axis)",
+    "rt.stats.linspace_jvp(np, 0 * du, du, num, endpoint, retstep, dtype, axis)",
+    None,
 )
 deflinear(S.cumextremum_jvp, "xp, x, dx, ans, axis=0", linear_in=("dx",), constant=("x", "ans"))
 deflinear(S.outer_left, "xp, dA, B", linear_in=("dA",), constant=("B",))
