@@ -263,7 +263,13 @@ def _has_array(case):
     return any(isinstance(v, np.ndarray) for j in case.diff for v in leaves(case.args[j]))
 
 
-STRICT_PARAMS = [p for p in JVP_PARAMS if _has_array(p.values[2]) and p.values[2].seed is None]
+# a case marked ``strict = False`` calls a library function that itself cannot take a device array
+# (scipy.special.logsumexp converts with np.asarray): its derivative helpers have strict cases of their own
+STRICT_PARAMS = [
+    p
+    for p in JVP_PARAMS
+    if _has_array(p.values[2]) and p.values[2].seed is None and getattr(p.values[2], "strict", True)
+]
 
 
 @pytest.mark.parametrize("key, i, case", STRICT_PARAMS)

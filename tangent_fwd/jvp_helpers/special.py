@@ -1,1 +1,248 @@
-"""Run-time JVP helpers for the special rules (see the package docstring)."""
+"""Run-time JVP helpers for the scipy.special rules (tangent_fwd/rules/scipy_rules.py).
+
+The special functions a derivative needs (``digamma`` for ``gammaln``, ``i1`` for ``i0``...) are
+taken from the special-function module that belongs to the backend namespace ``xp``: ``scipy.special``
+for NumPy, ``cupyx.scipy.special`` for CuPy (so CuPy arrays never go to the host), or a module
+registered with :func:`register` for another backend. A function that module lacks is a refusal
+naming it, never a host fallback. Each helper is itself registered with a rule in scipy_rules.py, so
+generated code can be differentiated again (``hessian``).
+
+Conventions at the special points (the derivative is never nan where the function is finite and
+smooth; where it is not differentiable the tangent is the documented one-sided or limiting value):
+
+* ``xlogy(x, y)``, ``xlog1py``: the y-partial is exactly 0 where x == 0 (xlogy(0, y) is 0 for every y),
+  the x-partial is log(y) (-inf at y == 0, 0 times -inf being 0 when the tangent is 0).
+* ``entr``, ``rel_entr``, ``kl_div`` at x == 0: the x-partial is the one-sided -inf / +inf slope times
+  the tangent (0 for a zero tangent); the y-partial of ``rel_entr``/``kl_div`` is that of the x == 0
+  branch (0 and 1).
+* ``logsumexp``: entries at -inf and entries whose weight ``b`` is 0 contribute nothing through ``a``
+  (the derivative with respect to a zero weight is exp(a - result), as it should be); where every
+  weight vanishes (the result is -inf) the tangent is 0.
+"""
+
+import math
+import types
+
+from ..errors import NotDifferentiableHere
+
+_MODULES = {}  # backend namespace name -> its special-function module
+
+
+def register(namespace, module):
+    """Use ``module`` (which mirrors ``scipy.special``) for arrays of the backend ``namespace`` (a
+    module or its name): the derivatives of scipy.special calls on that backend then stay on it."""
+    _MODULES[namespace if isinstance(namespace, str) else namespace.__name__] = module
+
+
+def mod(xp):
+    """The special-function module of the backend namespace ``xp``: one :func:`register` gave, else
+    scipy.special for NumPy, cupyx.scipy.special for CuPy, else the namespace's own ``special``
+    submodule; a backend with none of them is a refusal (never a host fallback)."""
+    name = getattr(xp, "__name__", None) or str(xp)
+    found = _MODULES.get(name)
+    if found is not None:
+        return found
+    if name == "numpy":
+        import scipy.special as found
+    elif name == "cupy":
+        try:
+            import cupyx.scipy.special as found
+        except ImportError:
+            raise NotDifferentiableHere("tangent_fwd: cupyx.scipy.special cannot be imported") from None
+    else:
+        found = getattr(xp, "special", None)
+        if not isinstance(found, types.ModuleType):
+            raise NotDifferentiableHere(
+                f"tangent_fwd: no scipy.special counterpart is known for the backend {name!r}, so the "
+                "derivative of a scipy.special function cannot be computed on it (nor on the host); register "
+                "one with tangent_fwd.runtime.special.register(namespace, module)"
+            )
+    _MODULES[name] = found
+    return found
+
+
+def fn(xp, name):
+    """The function ``name`` of ``xp``'s special-function module; a refusal if it has none."""
+    module = mod(xp)
+    f = getattr(module, name, None)
+    if f is None:
+        raise NotDifferentiableHere(
+            f"tangent_fwd: {module.__name__} has no {name}, which the derivative needs "
+            "(it is not computed on the host instead)"
+        )
+    return f
+
+
+def _like(xp, r, x):
+    """``r`` in the floating dtype of ``x`` (float32 stays float32, as scipy.special's ufuncs keep it)."""
+    dtype = getattr(x, "dtype", None)
+    if dtype is not None and dtype.kind == "f" and getattr(r, "dtype", dtype) != dtype:
+        return xp.asarray(r).astype(dtype)
+    return r
+
+
+def cast_like(xp, t, like):
+    """The tangent ``t`` in the dtype of the primal result ``like`` (polygamma and multigammaln return
+    float64 for float32 input)."""
+    dtype = getattr(like, "dtype", None)
+    if dtype is not None and getattr(t, "dtype", dtype) != dtype:
+        return t.astype(dtype)
+    return t
+
+
+def mul(x, y):
+    """``x * y``, or None (a zero tangent) when either is None."""
+    return None if x is None or y is None else x * y
+
+
+# ------------------------------------------------------------------ the backend's functions (one each)
+def expit(xp, x):
+    return fn(xp, "expit")(x)
+
+
+def erfcx(xp, x):
+    return fn(xp, "erfcx")(x)
+
+
+def gammaln(xp, x):
+    return fn(xp, "gammaln")(x)
+
+
+def betaln(xp, a, b):
+    return fn(xp, "betaln")(a, b)
+
+
+def digamma(xp, x):
+    return fn(xp, "digamma")(x)
+
+
+def polygamma(xp, n, x):
+    """polygamma(n, x) in x's floating dtype (scipy's returns float64 for float32 x)."""
+    return _like(xp, fn(xp, "polygamma")(n, x), x)
+
+
+def mvpolygamma(xp, n, a, d):
+    """sum_{j < d} polygamma(n, a - j / 2): the n-th derivative of multigammaln(a, d) (n >= 1) or its
+    first (n == 0)."""
+    return sum(polygamma(xp, n, a - j / 2) for j in range(int(d)))
+
+
+def xlogy(xp, x, y):
+    return fn(xp, "xlogy")(x, y)
+
+
+def xlog1py(xp, x, y):
+    return fn(xp, "xlog1py")(x, y)
+
+
+def div0(xp, num, den):
+    """``num / den``, exactly 0 where ``num`` is 0 (also where den is 0): the y-partial of
+    xlogy(x, y) = x log y at x == 0, where the function is 0 for every y."""
+    zero = num == 0
+    return xp.where(zero, 0, num / xp.where(zero, 1, den))
+
+
+def ratio0(xp, x, y):
+    """``x / y``, 0 where x is 0: the argument of rel_entr's log, so that at x == 0 (any y >= 0) its
+    x-partial is the one-sided -inf slope, not nan."""
+    return div0(xp, x, y)
+
+
+def i0(xp, x):
+    return fn(xp, "i0")(x)
+
+
+def i1(xp, x):
+    return fn(xp, "i1")(x)
+
+
+def i0e(xp, x):
+    return fn(xp, "i0e")(x)
+
+
+def i1e(xp, x):
+    return fn(xp, "i1e")(x)
+
+
+def iv(xp, v, z):
+    return fn(xp, "iv")(v, z)
+
+
+def ive(xp, v, z):
+    return fn(xp, "ive")(v, z)
+
+
+def jv(xp, v, z):
+    return fn(xp, "jv")(v, z)
+
+
+def yn(xp, n, x):
+    return fn(xp, "yn")(n, x)
+
+
+def j0(xp, x):
+    return fn(xp, "j0")(x)
+
+
+def j1(xp, x):
+    return fn(xp, "j1")(x)
+
+
+def y0(xp, x):
+    return fn(xp, "y0")(x)
+
+
+def y1(xp, x):
+    return fn(xp, "y1")(x)
+
+
+# ------------------------------------------------------------------ derivatives too long for a template
+_TWO_OVER_SQRT_PI = 2 / math.sqrt(math.pi)
+
+
+def erfcx_d(xp, x, s):
+    """erfcx'(x) = 2 x erfcx(x) - 2/sqrt(pi) (``s`` is erfcx(x)). For x > 50 the difference cancels
+    (it is about -1/(sqrt(pi) x^2)): there the asymptotic series (2/sqrt(pi)) sum_n>=1 (-1)^n
+    (2n-1)!! / (2 x^2)^n, six terms (truncation below 1e-17 relative)."""
+    big = x > 50
+    u = 1 / (2 * xp.where(big, x, 1) ** 2)
+    series = -u * (1 - 3 * u * (1 - 5 * u * (1 - 7 * u * (1 - 9 * u * (1 - 11 * u)))))
+    return xp.where(big, _TWO_OVER_SQRT_PI * series, 2 * x * s - _TWO_OVER_SQRT_PI)
+
+
+def lse_jvp(xp, a, t, b, tb, axis=None, keepdims=False):
+    """Tangent of logsumexp(a, axis, b, keepdims) = log|sum b e^a| along (t, tb) (None: zero):
+    sum((b t + tb) e^a) / sum(b e^a), computed with e^(a - m), m the largest a of a nonzero weight
+    (the shift cancels in the ratio; an entry whose weight is 0 can neither overflow nor make nan).
+    0 where every weight vanishes (the result is -inf)."""
+    if getattr(getattr(a, "dtype", None), "kind", "f") == "c":
+        raise NotDifferentiableHere("tangent_fwd: the derivative of logsumexp of complex values is not implemented")
+    live = a if b is None else xp.where(b != 0, a, -xp.inf)
+    m = xp.max(live, axis=axis, keepdims=True)
+    m = xp.where(xp.isfinite(m), m, 0)
+    w = xp.exp(live - m) if b is None else b * xp.exp(live - m)  # 0 where b is 0 or a is -inf
+    num = 0
+    if t is not None:
+        num = num + xp.sum(w * t, axis=axis, keepdims=keepdims)
+    if tb is not None:  # d/db_i is e^(a_i - m) / den also where b_i is 0
+        num = num + xp.sum(tb * xp.exp(a - m), axis=axis, keepdims=keepdims)
+    den = xp.sum(w, axis=axis, keepdims=keepdims)
+    zero = den == 0
+    return xp.where(zero, 0, num / xp.where(zero, 1, den))
+
+
+def lse_out(xp, t, ans, return_sign=False):
+    """logsumexp's tangent in the shape of its result: (t, 0) with ``return_sign`` (the sign is
+    piecewise constant), else t."""
+    if not return_sign:
+        return t
+    return _TangentPair((t, 0 * t))
+
+
+class _TangentPair(tuple):
+    """A (value, sign) tangent: contributions of a and b add elementwise (as runtime.TangentTuple)."""
+
+    def __add__(self, other):
+        return _TangentPair(x + y for x, y in zip(self, other))
+
+    __radd__ = __add__

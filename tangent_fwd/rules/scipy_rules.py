@@ -1,1 +1,202 @@
-"""JVP rules for scipy (registered on import by rules/__init__)."""
+"""JVP rules for scipy.special, registered only when SciPy can be imported (it is not a dependency).
+
+Templates reach the special functions a derivative needs through ``rt.special`` (helpers in
+tangent_fwd/jvp_helpers/special.py that call the backend's own module: scipy.special for NumPy,
+cupyx.scipy.special for CuPy), and every such helper has a rule below, so the derivatives can be
+differentiated again (``hessian``). The conventions at the special points (xlogy(0, y), entr(0),
+logsumexp with -inf entries or zero weights...) are documented in that module.
+
+An order or shape parameter (the order of a Bessel function, polygamma's n, gammainc's a) is
+differentiated by none of these rules: a differentiated value there is refused when the function is
+transformed, naming the parameter (``_refuse``), never given a zero tangent.
+"""
+
+try:
+    import scipy.special as sp
+except ImportError:  # pragma: no cover - exercised by tests/scipy/test_special_points.py in a subprocess
+    sp = None
+
+from .. import runtime as rt
+from ..registry import defjvp, deflinear
+
+U = "x, /, out=None, *, where=True, casting='same_kind', order='K', dtype=None, subok=True"
+B = "x1, x2, /, out=None, *, where=True, casting='same_kind', order='K', dtype=None, subok=True"
+T3 = "x1, x2, x3, /, out=None, *, where=True, casting='same_kind', order='K', dtype=None, subok=True"
+SQRT_PI_2 = "0.886226925452758"  # sqrt(pi) / 2
+SQRT_2PI = "2.5066282746310002"
+INV_SQRT_2PI = "0.3989422804014327"
+TWO_SQRT_PI = "1.1283791670955126"  # 2 / sqrt(pi)
+
+
+def _refuse(rule, *names):
+    """Declare ``names`` (given a None partial for the arity check) not differentiated at all: a
+    differentiated value passed there is then a MissingRuleError naming the parameter and the line
+    (transform.check_options), not the zero tangent a None partial means."""
+    rule.constant = rule.constant - set(names)
+    return rule
+
+
+def _register_user_functions():
+    # ------------------------------------------------------------------ logistic and log-sum-exp
+    defjvp(sp.expit, U, "dx * ans * (1 - ans)")
+    defjvp(sp.logit, U, "dx / (x * (1 - x))")
+    defjvp(sp.log_expit, U, "dx * rt.special.expit(np, -x)")  # 1 - expit(x), exact for large |x|
+    defjvp(
+        sp.logsumexp,
+        "a, axis=None, b=None, keepdims=False, return_sign=False",
+        "rt.special.lse_out(np, rt.special.lse_jvp(np, a, da, b, None, axis, keepdims), ans, return_sign)",
+        None,
+        "rt.special.lse_out(np, rt.special.lse_jvp(np, a, None, b, db, axis, keepdims), ans, return_sign)",
+    )
+    defjvp(sp.softmax, "x, axis=None", "ans * (dx - np.sum(ans * dx, axis=axis, keepdims=True))")
+    defjvp(sp.log_softmax, "x, axis=None", "dx - np.sum(np.exp(ans) * dx, axis=axis, keepdims=True)")
+    # ------------------------------------------------------------------ error function and the normal distribution
+    defjvp(sp.erf, U, f"dx * {TWO_SQRT_PI} * np.exp(-x * x)")
+    defjvp(sp.erfc, U, f"-dx * {TWO_SQRT_PI} * np.exp(-x * x)")
+    defjvp(sp.erfinv, U, f"dx * {SQRT_PI_2} * np.exp(ans * ans)")  # inf at -1 and 1, where ans is infinite
+    defjvp(sp.erfcinv, U, f"-dx * {SQRT_PI_2} * np.exp(ans * ans)")
+    defjvp(sp.erfcx, U, "dx * rt.special.erfcx_d(np, x, ans)")
+    defjvp(sp.ndtr, U, f"dx * {INV_SQRT_2PI} * np.exp(-x * x / 2)")
+    defjvp(sp.ndtri, U, f"dx * {SQRT_2PI} * np.exp(ans * ans / 2)")
+    # phi(x) / Phi(x) = sqrt(2/pi) / erfcx(-x/sqrt(2)): no cancellation for large |x| (about -x far left, 0 far right)
+    defjvp(sp.log_ndtr, U, "dx * 0.7978845608028654 / rt.special.erfcx(np, -0.7071067811865476 * x)")
+    # ------------------------------------------------------------------ gamma and beta
+    defjvp(sp.gamma, U, "dx * ans * rt.special.digamma(np, x)")
+    defjvp(sp.gammaln, U, "dx * rt.special.digamma(np, x)")  # log|gamma|: also for negative x
+    defjvp(sp.digamma, U, "dx * rt.special.polygamma(np, 1, x)")  # psi is digamma
+    _refuse(
+        defjvp(sp.polygamma, "n, x", None, "rt.special.cast_like(np, dx * rt.special.polygamma(np, n + 1, x), ans)"),
+        "n",
+    )
+    _refuse(
+        defjvp(
+            sp.multigammaln, "a, d", "rt.special.cast_like(np, da * rt.special.mvpolygamma(np, 0, a, d), ans)", None
+        ),
+        "d",
+    )
+    defjvp(
+        sp.beta,
+        B,
+        "dx1 * ans * (rt.special.digamma(np, x1) - rt.special.digamma(np, x1 + x2))",
+        "dx2 * ans * (rt.special.digamma(np, x2) - rt.special.digamma(np, x1 + x2))",
+    )
+    defjvp(
+        sp.betaln,
+        B,
+        "dx1 * (rt.special.digamma(np, x1) - rt.special.digamma(np, x1 + x2))",
+        "dx2 * (rt.special.digamma(np, x2) - rt.special.digamma(np, x1 + x2))",
+    )
+    # regularized incomplete gamma and beta, with respect to x: the densities x^(a-1) e^-x / gamma(a) and
+    # x^(a-1) (1-x)^(b-1) / B(a, b) in logs (xlogy: 1 at x == 0 for a == 1, 0 for a > 1, inf for a < 1)
+    gamma_density = "np.exp(rt.special.xlogy(np, x1 - 1, x2) - x2 - rt.special.gammaln(np, x1))"
+    _refuse(defjvp(sp.gammainc, B, None, f"dx2 * {gamma_density}"), "x1")
+    _refuse(defjvp(sp.gammaincc, B, None, f"-dx2 * {gamma_density}"), "x1")
+    beta_density = (
+        "np.exp(rt.special.xlogy(np, x1 - 1, x3) + rt.special.xlog1py(np, x2 - 1, -x3) - rt.special.betaln(np, x1, x2))"
+    )
+    _refuse(defjvp(sp.betainc, T3, None, None, f"dx3 * {beta_density}"), "x1", "x2")
+    # ------------------------------------------------------------------ x log y and the entropies (conventions at x == 0: jvp_helpers/special.py)
+    defjvp(sp.xlogy, B, "rt.special.xlogy(np, dx1, x2)", "rt.special.div0(np, x1 * dx2, x2)")
+    defjvp(sp.xlog1py, B, "rt.special.xlog1py(np, dx1, x2)", "rt.special.div0(np, x1 * dx2, 1 + x2)")
+    defjvp(sp.entr, U, "-rt.special.xlogy(np, dx, x) - dx")
+    defjvp(
+        sp.rel_entr,
+        B,
+        "rt.special.xlogy(np, dx1, rt.special.ratio0(np, x1, x2)) + dx1",
+        "-rt.special.div0(np, x1 * dx2, x2)",
+    )
+    defjvp(
+        sp.kl_div,
+        B,
+        "rt.special.xlogy(np, dx1, rt.special.ratio0(np, x1, x2))",
+        "dx2 - rt.special.div0(np, x1 * dx2, x2)",
+    )
+    # ------------------------------------------------------------------ Bessel functions (with respect to the argument)
+    defjvp(sp.i0, U, "dx * rt.special.i1(np, x)")
+    defjvp(sp.i1, U, f"dx * {I1_D}")
+    defjvp(sp.i0e, U, "dx * (rt.special.i1e(np, x) - np.sign(x) * ans)")  # 0 at the kink x == 0
+    defjvp(sp.i1e, U, f"dx * {I1E_D}")
+    defjvp(sp.j0, U, "-dx * rt.special.j1(np, x)")
+    defjvp(sp.j1, U, f"dx * {J1_D}")
+    defjvp(sp.y0, U, "-dx * rt.special.y1(np, x)")
+    defjvp(sp.y1, U, "dx * (rt.special.y0(np, x) - ans / x)")
+    _refuse(defjvp(sp.iv, B, None, f"dx2 * {IV_D}"), "x1")
+    _refuse(defjvp(sp.ive, B, None, f"dx2 * ({IVE_D} - np.sign(x2) * ans)"), "x1")
+    _refuse(defjvp(sp.jv, B, None, f"dx2 * {JV_D}"), "x1")
+    _refuse(defjvp(sp.yn, B, None, f"dx2 * {YN_D}"), "x1")
+    # ------------------------------------------------------------------ other
+    # spence(z) = int_1^z log(t) / (1 - t) dt: the derivative log(z) / (1 - z), -1 at z == 1
+    defjvp(sp.spence, U, "dx * np.where(x == 1, -1.0, np.log(x) / np.where(x == 1, 1.0, 1 - x))")
+
+
+# derivatives written with registered functions only (np.where guards the removable point 0), so
+# that their own derivatives come from the rules
+I1_D = "np.where(x == 0, 0.5, rt.special.i0(np, x) - rt.special.i1(np, x) / np.where(x == 0, 1, x))"
+I1E_D = (
+    "np.where(x == 0, 0.5, rt.special.i0e(np, x) - rt.special.i1e(np, x) / np.where(x == 0, 1, x)"
+    " - np.sign(x) * rt.special.i1e(np, x))"
+)
+J1_D = "np.where(x == 0, 0.5, rt.special.j0(np, x) - rt.special.j1(np, x) / np.where(x == 0, 1, x))"
+IV_D = "(rt.special.iv(np, x1 - 1, x2) + rt.special.iv(np, x1 + 1, x2)) / 2"
+IVE_D = "(rt.special.ive(np, x1 - 1, x2) + rt.special.ive(np, x1 + 1, x2)) / 2"
+JV_D = "(rt.special.jv(np, x1 - 1, x2) - rt.special.jv(np, x1 + 1, x2)) / 2"
+YN_D = "(rt.special.yn(np, x1 - 1, x2) - rt.special.yn(np, x1 + 1, x2)) / 2"
+
+
+def _register_helpers():
+    """Rules for rt.special's helpers, so the derivatives above can be differentiated again. Their
+    first parameter is the backend namespace; an order parameter is constant (the order the user's
+    call passed, refused there if differentiated)."""
+    S = rt.special
+    defjvp(S.expit, "xp, x", None, "dx * ans * (1 - ans)")
+    defjvp(S.erfcx, "xp, x", None, "dx * rt.special.erfcx_d(np, x, ans)")
+    # erfcx_d(x, s) = 2 x s - 2/sqrt(pi), s = erfcx(x) (moving with x in the generated code)
+    defjvp(S.erfcx_d, "xp, x, s", None, "2 * dx * s", "2 * x * ds")
+    defjvp(S.gammaln, "xp, x", None, "dx * rt.special.digamma(np, x)")
+    defjvp(
+        S.betaln,
+        "xp, a, b",
+        None,
+        "da * (rt.special.digamma(np, a) - rt.special.digamma(np, a + b))",
+        "db * (rt.special.digamma(np, b) - rt.special.digamma(np, a + b))",
+    )
+    defjvp(S.digamma, "xp, x", None, "dx * rt.special.polygamma(np, 1, x)")
+    defjvp(S.polygamma, "xp, n, x", None, None, "dx * rt.special.polygamma(np, n + 1, x)")
+    defjvp(S.mvpolygamma, "xp, n, a, d", None, None, "da * rt.special.mvpolygamma(np, n + 1, a, d)", None)
+    deflinear(S.cast_like, "xp, t, like", linear_in=("t",), constant=("like",))
+    deflinear(S.mul, "x, y", linear_in=("x", "y"))
+    defjvp(S.xlogy, "xp, x, y", None, "rt.special.xlogy(np, dx, y)", "rt.special.div0(np, x * dy, y)")
+    defjvp(S.xlog1py, "xp, x, y", None, "rt.special.xlog1py(np, dx, y)", "rt.special.div0(np, x * dy, 1 + y)")
+    defjvp(S.div0, "xp, num, den", None, "rt.special.div0(np, dnum, den)", "-rt.special.div0(np, dden * ans, den)")
+    defjvp(S.ratio0, "xp, x, y", None, "rt.special.div0(np, dx, y)", "-rt.special.div0(np, dy * ans, y)")
+    defjvp(S.i0, "xp, x", None, "dx * rt.special.i1(np, x)")
+    defjvp(S.i1, "xp, x", None, f"dx * {I1_D}")
+    defjvp(S.i0e, "xp, x", None, "dx * (rt.special.i1e(np, x) - np.sign(x) * ans)")
+    defjvp(S.i1e, "xp, x", None, f"dx * {I1E_D}")
+    defjvp(S.j0, "xp, x", None, "-dx * rt.special.j1(np, x)")
+    defjvp(S.j1, "xp, x", None, f"dx * {J1_D}")
+    defjvp(S.y0, "xp, x", None, "-dx * rt.special.y1(np, x)")
+    defjvp(S.y1, "xp, x", None, "dx * (rt.special.y0(np, x) - ans / x)")
+    defjvp(S.iv, "xp, x1, x2", None, None, f"dx2 * {IV_D}")
+    defjvp(S.ive, "xp, x1, x2", None, None, f"dx2 * ({IVE_D} - np.sign(x2) * ans)")
+    defjvp(S.jv, "xp, x1, x2", None, None, f"dx2 * {JV_D}")
+    defjvp(S.yn, "xp, x1, x2", None, None, f"dx2 * {YN_D}")
+    # logsumexp: T = sum((b t + tb) e^a) / sum(b e^a) (jvp_helpers/special.py). Moving a by u gives
+    # T(t u, tb u) - T * T(u); moving b by v gives T(tb = t v) - T * T(tb = v); linear in t and tb
+    defjvp(
+        S.lse_jvp,
+        "xp, a, t, b, tb, axis=None, keepdims=False",
+        None,
+        "rt.special.lse_jvp(np, a, rt.special.mul(t, da), b, rt.special.mul(tb, da), axis, keepdims)"
+        " - ans * rt.special.lse_jvp(np, a, da, b, None, axis, keepdims)",
+        "rt.special.lse_jvp(np, a, dt, b, None, axis, keepdims)",
+        "rt.special.lse_jvp(np, a, None, b, rt.special.mul(t, db), axis, keepdims)"
+        " - ans * rt.special.lse_jvp(np, a, None, b, db, axis, keepdims)",
+        "rt.special.lse_jvp(np, a, None, b, dtb, axis, keepdims)",
+    )
+    deflinear(S.lse_out, "xp, t, ans, return_sign=False", linear_in=("t",), constant=("ans",))
+
+
+if sp is not None:
+    _register_user_functions()
+    _register_helpers()
