@@ -9,7 +9,9 @@ import importlib.util
 import json
 import os
 import pathlib
+import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -168,6 +170,65 @@ def test_corrupt_checkpoint_is_reported(tmp_path, data):
         D.load_checkpoint(ck)
 
 
+def test_vectorized_matches_separate_passes(tmp_path, data):
+    """--vectorized on the distributed path: the K directions of a step (each from its own (seed, step, k)
+    stream) in one vector-mode JVP give the K separate passes' run, with the same K + 1 values exchanged."""
+    vec = D.train_distributed(_cfg(tmp_path / "v", directions=3, optimizer="adam", lr=0.003), data=data, log=None)
+    sep = D.train_distributed(
+        _cfg(tmp_path / "s", directions=3, optimizer="adam", lr=0.003, vectorized=False), data=data, log=None
+    )
+    assert vec["vectorized"] is True and sep["vectorized"] is False  # vector mode is the default for K > 1
+    assert vec["bytes_per_step"] == sep["bytes_per_step"] == 8 * (3 + 2)
+    np.testing.assert_allclose(vec["losses"], sep["losses"], rtol=1e-5)
+    for a, b in zip(leaves(vec["params"]), leaves(sep["params"])):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
+    assert np.abs(vec["params"]["W"]).max() > 0
+
+
+def test_threads_per_rank_are_limited_and_recorded(tmp_path, data, monkeypatch):
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    seen = []
+    orig = D.checksum
+
+    def spy(arrays):  # runs inside the training loop (consistency checks)
+        seen.append({p["num_threads"] for p in threadpoolctl.threadpool_info()})
+        return orig(arrays)
+
+    monkeypatch.setattr(D, "checksum", spy)
+    monkeypatch.setattr(D, "_mpi_comm", lambda: None)
+    monkeypatch.setattr(D, "_load", lambda d: data)
+    res = D.run_distributed(_cfg(tmp_path, threads_per_rank=1, max_steps=6), log=None)
+    assert res["threads_per_rank"] == 1 and res["ranks_on_node"] == 1
+    assert seen and all(s <= {1} for s in seen)
+    recorded = json.loads((tmp_path / "distributed_logreg_sgd.json").read_text())
+    assert recorded["threads_per_rank"] == 1 and recorded["config"]["threads_per_rank"] == 1
+    auto = D.run_distributed(_cfg(tmp_path / "auto", max_steps=2), log=None)
+    assert auto["threads_per_rank"] == len(os.sched_getaffinity(0)) and auto["config"]["threads_per_rank"] is None
+
+
+def test_rank_prefixed_stderr_writes_whole_lines():
+    class Recorder:
+        def __init__(self):
+            self.writes, self.flushes = [], 0
+
+        def write(self, text):
+            self.writes.append(text)
+
+        def flush(self):
+            self.flushes += 1
+
+    rec = Recorder()
+    s = D._RankPrefixed(rec, "[rank 1] ")
+    s.write("rank 1: step 8")
+    assert rec.writes == []  # nothing until the line is complete
+    s.write(" failed\nsecond ")
+    s.write("line\n")
+    assert rec.writes == ["[rank 1] rank 1: step 8 failed\n", "[rank 1] second line\n"] and rec.flushes == 2
+    s.write("tail")
+    s.flush()
+    assert rec.writes[-1] == "[rank 1] tail"
+
+
 def test_backprop_method_is_rejected(tmp_path):
     with pytest.raises(ValueError, match="method='forward'"):
         _cfg(tmp_path, method="backprop").validate()
@@ -287,6 +348,8 @@ def test_two_ranks_match_one_rank(reference):
     one = json.loads((d / "n1" / "distributed_logreg_sgd.json").read_text())
     assert res["ranks"] == 2 and res["steps"] == 20 and res["bytes_per_step"] == 24
     assert res["consistency_checks"] >= 4
+    # the cores are divided among the ranks on the node (docs/distributed.md, "Threads per rank")
+    assert res["ranks_on_node"] == 2 and res["threads_per_rank"] == max(1, len(os.sched_getaffinity(0)) // 2)
     np.testing.assert_allclose(res["losses"], one["losses"], rtol=1e-5)
 
 
@@ -359,6 +422,9 @@ def test_replica_mismatch_is_detected(mpi_ok, tmp_path):
     out = p.stdout + p.stderr
     assert p.returncode != 0
     assert "replica mismatch after step 10" in out and "rank 0:" in out and "rank 1:" in out, out
+    # each rank's lines arrive whole and prefixed, never interleaved within a line
+    ours = [ln for ln in p.stderr.splitlines() if "tangent-fwd" in ln]
+    assert ours and all(re.match(r"\[rank [01]\] tangent-fwd", ln) for ln in ours), p.stderr
 
 
 def test_two_ranks_adam_three_directions_uneven_shards(mpi_ok, tmp_path):
@@ -376,6 +442,28 @@ def test_two_ranks_adam_three_directions_uneven_shards(mpi_ok, tmp_path):
     res = json.loads((tmp_path / "distributed_logreg_adam.json").read_text())
     assert res["bytes_per_step"] == 40 and res["vectorized"] is True  # K = 3: one vector-mode pass
     np.testing.assert_allclose(res["losses"], one["losses"], rtol=1e-5)
+
+
+def test_ctrl_c_to_mpiexec_stops_every_rank_after_one_step_and_checkpoints(mpi_ok, tmp_path):
+    """mpiexec forwards Ctrl-C to the ranks, which may see it at different steps; the stop flag in the
+    allreduce makes them stop after the same step, write the JSON and a checkpoint, and exit 130."""
+    ck = tmp_path / "ck"
+    args = TINY + ["--steps", "100000", "--checkpoint-dir", str(ck), "--checkpoint-every", "100"]
+    cmd = [_LAUNCHER] + (["--oversubscribe"] if _FLAVOUR == "openmpi" else [])
+    cmd += ["-n", "2", sys.executable, "-m", "tangent_fwd.training.distributed", *args, "--out-dir", str(tmp_path)]
+    p = subprocess.Popen(cmd, cwd=tmp_path, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    end = time.monotonic() + 60
+    while not (ck / "checkpoint.json").exists():
+        assert p.poll() is None and time.monotonic() < end, p.communicate()
+        time.sleep(0.05)
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=60)
+    assert p.returncode == 130, out + err
+    res = json.loads((tmp_path / "distributed_logreg_sgd.json").read_text())
+    assert res["status"] == "interrupted" and res["steps"] >= 100
+    meta, _, _ = D.load_checkpoint(ck)
+    assert meta["step"] == res["steps"]
+    assert re.search(r"\[rank [01]\] tangent-fwd: SIGINT: stopping after this step", err), err
 
 
 # ------------------------------------------------------------------------------------ low-rank directions

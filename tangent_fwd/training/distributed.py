@@ -831,13 +831,13 @@ def _rank_prefixed_stderr(rank, active):
         if not active:
             yield
             return
-        old = sys.stderr
-        sys.stderr = _RankPrefixed(old, f"[rank {rank}] ")
+        old, STOP.prefix = sys.stderr, f"[rank {rank}] "
+        sys.stderr = _RankPrefixed(old, STOP.prefix)
         try:
             yield
         finally:
             sys.stderr.flush()
-            sys.stderr = old
+            sys.stderr, STOP.prefix = old, ""
 
     return swap()
 

@@ -21,6 +21,7 @@ class StopRequest:
     def __init__(self):
         self.signal = None
         self.active = False
+        self.prefix = ""  # "[rank r] " in a multi-rank job, as on every other line of its stderr
 
     @property
     def requested(self):
@@ -37,12 +38,12 @@ class StopRequest:
     def _handle(self, signum, frame):
         sig = signal.Signals(signum)
         if self.signal is not None:
-            os.write(2, f"tangent-fwd: second {sig.name}: exiting now, without saving\n".encode())
+            os.write(2, f"{self.prefix}tangent-fwd: second {sig.name}: exiting now, without saving\n".encode())
             os._exit(128 + int(sig))
         self.signal = sig
         os.write(
             2,
-            f"tangent-fwd: {sig.name}: stopping after this step and saving the results "
+            f"{self.prefix}tangent-fwd: {sig.name}: stopping after this step and saving the results "
             f"(send it again to exit at once)\n".encode(),
         )
 
