@@ -16,8 +16,6 @@ import numpy as np
 from . import case
 
 REFUSAL_OK = {
-    # np.linalg.cholesky has no JVP rule: a Gaussian-process likelihood written with it may be refused
-    "gp_log_marginal_likelihood_cholesky",
     # np.add.at (unbuffered scatter-add, the usual finite-element assembly idiom) has no JVP rule
     "fem_assembly_add_at",
 }
