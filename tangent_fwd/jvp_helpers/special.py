@@ -43,7 +43,10 @@ def mod(xp):
     if found is not None:
         return found
     if name == "numpy":
-        import scipy.special as found
+        try:
+            import scipy.special as found
+        except ImportError:
+            raise NotDifferentiableHere("tangent_fwd: scipy.special cannot be imported") from None
     elif name == "cupy":
         try:
             import cupyx.scipy.special as found

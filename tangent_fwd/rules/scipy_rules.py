@@ -19,9 +19,13 @@ except ImportError:  # pragma: no cover - exercised by tests/scipy/test_special_
 from .. import runtime as rt
 from ..registry import defjvp, deflinear
 
-U = "x, /, out=None, *, where=True, casting='same_kind', order='K', dtype=None, subok=True"
-B = "x1, x2, /, out=None, *, where=True, casting='same_kind', order='K', dtype=None, subok=True"
-T3 = "x1, x2, x3, /, out=None, *, where=True, casting='same_kind', order='K', dtype=None, subok=True"
+
+def _ufunc(args):
+    """A ufunc's parameters, its positional ones named as the math names them (the names a refusal shows)."""
+    return f"{args}, /, out=None, *, where=True, casting='same_kind', order='K', dtype=None, subok=True"
+
+
+U = _ufunc("x")
 SQRT_PI_2 = "0.886226925452758"  # sqrt(pi) / 2
 SQRT_2PI = "2.5066282746310002"
 INV_SQRT_2PI = "0.3989422804014327"
@@ -41,13 +45,14 @@ def _register_user_functions():
     defjvp(sp.expit, U, "dx * ans * (1 - ans)")
     defjvp(sp.logit, U, "dx / (x * (1 - x))")
     defjvp(sp.log_expit, U, "dx * rt.special.expit(np, -x)")  # 1 - expit(x), exact for large |x|
-    defjvp(
+    lse = defjvp(
         sp.logsumexp,
         "a, axis=None, b=None, keepdims=False, return_sign=False",
         "rt.special.lse_out(np, rt.special.lse_jvp(np, a, da, b, None, axis, keepdims), ans, return_sign)",
         None,
         "rt.special.lse_out(np, rt.special.lse_jvp(np, a, None, b, db, axis, keepdims), ans, return_sign)",
     )
+    _refuse(lse, "axis")
     defjvp(sp.softmax, "x, axis=None", "ans * (dx - np.sum(ans * dx, axis=axis, keepdims=True))")
     defjvp(sp.log_softmax, "x, axis=None", "dx - np.sum(np.exp(ans) * dx, axis=axis, keepdims=True)")
     # ------------------------------------------------------------------ error function and the normal distribution
@@ -76,40 +81,40 @@ def _register_user_functions():
     )
     defjvp(
         sp.beta,
-        B,
-        "dx1 * ans * (rt.special.digamma(np, x1) - rt.special.digamma(np, x1 + x2))",
-        "dx2 * ans * (rt.special.digamma(np, x2) - rt.special.digamma(np, x1 + x2))",
+        _ufunc("a, b"),
+        "da * ans * (rt.special.digamma(np, a) - rt.special.digamma(np, a + b))",
+        "db * ans * (rt.special.digamma(np, b) - rt.special.digamma(np, a + b))",
     )
     defjvp(
         sp.betaln,
-        B,
-        "dx1 * (rt.special.digamma(np, x1) - rt.special.digamma(np, x1 + x2))",
-        "dx2 * (rt.special.digamma(np, x2) - rt.special.digamma(np, x1 + x2))",
+        _ufunc("a, b"),
+        "da * (rt.special.digamma(np, a) - rt.special.digamma(np, a + b))",
+        "db * (rt.special.digamma(np, b) - rt.special.digamma(np, a + b))",
     )
     # regularized incomplete gamma and beta, with respect to x: the densities x^(a-1) e^-x / gamma(a) and
     # x^(a-1) (1-x)^(b-1) / B(a, b) in logs (xlogy: 1 at x == 0 for a == 1, 0 for a > 1, inf for a < 1)
-    gamma_density = "np.exp(rt.special.xlogy(np, x1 - 1, x2) - x2 - rt.special.gammaln(np, x1))"
-    _refuse(defjvp(sp.gammainc, B, None, f"dx2 * {gamma_density}"), "x1")
-    _refuse(defjvp(sp.gammaincc, B, None, f"-dx2 * {gamma_density}"), "x1")
+    gamma_density = "np.exp(rt.special.xlogy(np, a - 1, x) - x - rt.special.gammaln(np, a))"
+    _refuse(defjvp(sp.gammainc, _ufunc("a, x"), None, f"dx * {gamma_density}"), "a")
+    _refuse(defjvp(sp.gammaincc, _ufunc("a, x"), None, f"-dx * {gamma_density}"), "a")
     beta_density = (
-        "np.exp(rt.special.xlogy(np, x1 - 1, x3) + rt.special.xlog1py(np, x2 - 1, -x3) - rt.special.betaln(np, x1, x2))"
+        "np.exp(rt.special.xlogy(np, a - 1, x) + rt.special.xlog1py(np, b - 1, -x) - rt.special.betaln(np, a, b))"
     )
-    _refuse(defjvp(sp.betainc, T3, None, None, f"dx3 * {beta_density}"), "x1", "x2")
+    _refuse(defjvp(sp.betainc, _ufunc("a, b, x"), None, None, f"dx * {beta_density}"), "a", "b")
     # ------------------------------------------------------------------ x log y and the entropies (conventions at x == 0: jvp_helpers/special.py)
-    defjvp(sp.xlogy, B, "rt.special.xlogy(np, dx1, x2)", "rt.special.div0(np, x1 * dx2, x2)")
-    defjvp(sp.xlog1py, B, "rt.special.xlog1py(np, dx1, x2)", "rt.special.div0(np, x1 * dx2, 1 + x2)")
+    defjvp(sp.xlogy, _ufunc("x, y"), "rt.special.xlogy(np, dx, y)", "rt.special.div0(np, x * dy, y)")
+    defjvp(sp.xlog1py, _ufunc("x, y"), "rt.special.xlog1py(np, dx, y)", "rt.special.div0(np, x * dy, 1 + y)")
     defjvp(sp.entr, U, "-rt.special.xlogy(np, dx, x) - dx")
     defjvp(
         sp.rel_entr,
-        B,
-        "rt.special.xlogy(np, dx1, rt.special.ratio0(np, x1, x2)) + dx1",
-        "-rt.special.div0(np, x1 * dx2, x2)",
+        _ufunc("x, y"),
+        "rt.special.xlogy(np, dx, rt.special.ratio0(np, x, y)) + dx",
+        "-rt.special.div0(np, x * dy, y)",
     )
     defjvp(
         sp.kl_div,
-        B,
-        "rt.special.xlogy(np, dx1, rt.special.ratio0(np, x1, x2))",
-        "dx2 - rt.special.div0(np, x1 * dx2, x2)",
+        _ufunc("x, y"),
+        "rt.special.xlogy(np, dx, rt.special.ratio0(np, x, y))",
+        "dy - rt.special.div0(np, x * dy, y)",
     )
     # ------------------------------------------------------------------ Bessel functions (with respect to the argument)
     defjvp(sp.i0, U, "dx * rt.special.i1(np, x)")
@@ -120,10 +125,10 @@ def _register_user_functions():
     defjvp(sp.j1, U, f"dx * {J1_D}")
     defjvp(sp.y0, U, "-dx * rt.special.y1(np, x)")
     defjvp(sp.y1, U, "dx * (rt.special.y0(np, x) - ans / x)")
-    _refuse(defjvp(sp.iv, B, None, f"dx2 * {IV_D}"), "x1")
-    _refuse(defjvp(sp.ive, B, None, f"dx2 * ({IVE_D} - np.sign(x2) * ans)"), "x1")
-    _refuse(defjvp(sp.jv, B, None, f"dx2 * {JV_D}"), "x1")
-    _refuse(defjvp(sp.yn, B, None, f"dx2 * {YN_D}"), "x1")
+    _refuse(defjvp(sp.iv, _ufunc("v, z"), None, f"dz * {IV_D}"), "v")
+    _refuse(defjvp(sp.ive, _ufunc("v, z"), None, f"dz * ({IVE_D} - np.sign(z) * ans)"), "v")
+    _refuse(defjvp(sp.jv, _ufunc("v, z"), None, f"dz * {JV_D}"), "v")
+    _refuse(defjvp(sp.yn, _ufunc("n, z"), None, f"dz * {YN_D}"), "n")
     # ------------------------------------------------------------------ other
     # spence(z) = int_1^z log(t) / (1 - t) dt: the derivative log(z) / (1 - z), -1 at z == 1
     defjvp(sp.spence, U, "dx * np.where(x == 1, -1.0, np.log(x) / np.where(x == 1, 1.0, 1 - x))")
@@ -137,10 +142,10 @@ I1E_D = (
     " - np.sign(x) * rt.special.i1e(np, x))"
 )
 J1_D = "np.where(x == 0, 0.5, rt.special.j0(np, x) - rt.special.j1(np, x) / np.where(x == 0, 1, x))"
-IV_D = "(rt.special.iv(np, x1 - 1, x2) + rt.special.iv(np, x1 + 1, x2)) / 2"
-IVE_D = "(rt.special.ive(np, x1 - 1, x2) + rt.special.ive(np, x1 + 1, x2)) / 2"
-JV_D = "(rt.special.jv(np, x1 - 1, x2) - rt.special.jv(np, x1 + 1, x2)) / 2"
-YN_D = "(rt.special.yn(np, x1 - 1, x2) - rt.special.yn(np, x1 + 1, x2)) / 2"
+IV_D = "(rt.special.iv(np, v - 1, z) + rt.special.iv(np, v + 1, z)) / 2"
+IVE_D = "(rt.special.ive(np, v - 1, z) + rt.special.ive(np, v + 1, z)) / 2"
+JV_D = "(rt.special.jv(np, v - 1, z) - rt.special.jv(np, v + 1, z)) / 2"
+YN_D = "(rt.special.yn(np, n - 1, z) - rt.special.yn(np, n + 1, z)) / 2"
 
 
 def _register_helpers():
@@ -177,10 +182,10 @@ def _register_helpers():
     defjvp(S.j1, "xp, x", None, f"dx * {J1_D}")
     defjvp(S.y0, "xp, x", None, "-dx * rt.special.y1(np, x)")
     defjvp(S.y1, "xp, x", None, "dx * (rt.special.y0(np, x) - ans / x)")
-    defjvp(S.iv, "xp, x1, x2", None, None, f"dx2 * {IV_D}")
-    defjvp(S.ive, "xp, x1, x2", None, None, f"dx2 * ({IVE_D} - np.sign(x2) * ans)")
-    defjvp(S.jv, "xp, x1, x2", None, None, f"dx2 * {JV_D}")
-    defjvp(S.yn, "xp, x1, x2", None, None, f"dx2 * {YN_D}")
+    defjvp(S.iv, "xp, v, z", None, None, f"dz * {IV_D}")
+    defjvp(S.ive, "xp, v, z", None, None, f"dz * ({IVE_D} - np.sign(z) * ans)")
+    defjvp(S.jv, "xp, v, z", None, None, f"dz * {JV_D}")
+    defjvp(S.yn, "xp, n, z", None, None, f"dz * {YN_D}")
     # logsumexp: T = sum((b t + tb) e^a) / sum(b e^a) (jvp_helpers/special.py). Moving a by u gives
     # T(t u, tb u) - T * T(u); moving b by v gives T(tb = t v) - T * T(tb = v); linear in t and tb
     defjvp(
