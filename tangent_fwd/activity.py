@@ -235,6 +235,9 @@ class Activity:
     def library_writes(self, call):
         """Names whose memory a library callable writes in place (``np.copyto(dst, ...)``,
         ``rt.iset(tangent, ...)`` in generated code that is differentiated again)."""
+        outs = [b for k in call.keywords if k.arg == "out" for b in effects.bases(k.value, self.resolve)]
+        if outs:  # np.add(a, b, out=c), x.sum(axis=0, out=buf): writes c (outarg.py)
+            return outs
         obj = self.resolve(call.func)
         f = call.func
         if obj is None and isinstance(f, gast.Attribute) and effects.method_writes(f.attr):
@@ -314,7 +317,8 @@ class Activity:
             self.active = saved
         if isinstance(s, (gast.Expr, gast.Assign)) and isinstance(s.value, gast.Call):
             call = s.value
-            if any(self.expr(a) for a in call.args) or any(self.expr(k.value) for k in call.keywords):
+            receiver = isinstance(call.func, gast.Attribute) and self.expr(call.func.value)  # x.sum(out=buf)
+            if receiver or any(self.expr(a) for a in call.args) or any(self.expr(k.value) for k in call.keywords):
                 for name in self.callee_mutations(call):
                     self.active.add(name)
                 self.active.update(self.library_writes(call))

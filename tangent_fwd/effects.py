@@ -223,7 +223,9 @@ def aliases(body, resolve=None):
             loop(n.target, n.iter)
         elif isinstance(n, gast.Call):
             f = n.func
-            if isinstance(f, gast.Attribute) and f.attr in STORING_METHODS and isinstance(f.value, gast.Name):
+            # c.add(b) stores b in the local c; np.add(a, b) does not
+            local = isinstance(f, gast.Attribute) and isinstance(f.value, gast.Name)
+            if local and f.attr in STORING_METHODS and (resolve is None or resolve(f.value) is None):
                 for a in n.args:
                     pairs.extend((f.value.id, b) for b in bases_of(a))
         elif isinstance(n, gast.With):

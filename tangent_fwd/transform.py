@@ -15,7 +15,7 @@ import operator as _op
 import gast
 import numpy as _np
 
-from . import callables, contexts, dynamic_calls, effects, lower, nodes, optimize, registry
+from . import callables, contexts, dynamic_calls, effects, lower, nodes, optimize, outarg, registry
 from .activity import MUTATING_METHODS, Activity
 from .activity import _flatten as _flat
 from .errors import MissingRuleError, TransformError, UnsupportedSyntaxError
@@ -1034,14 +1034,8 @@ class FunctionTransformer(FactoredMixin):
         )
 
     def simplify_call(self, e, out):
-        for k in e.keywords:
-            if k.arg == "out":
-                raise self.error(
-                    e,
-                    "'out=' with differentiated values is not supported: the tangent of the "
-                    "output array would not be written",
-                    hint="assign the result instead: y = f(x)",
-                )
+        if any(k.arg == "out" for k in e.keywords):  # the primal writes in place, the tangent too
+            return outarg.lower_out_call(self, e, out)
         f = e.func
         if isinstance(f, gast.Attribute) and self.info.resolve(f, self.visible_locals) is MISSING:
             f = nodes.attr(self.atomize(f.value, out), f.attr)
