@@ -15,12 +15,10 @@ from ..registry import defjvp, deflinear, defzero
 deflinear(L.ct, "xp, x", linear_in=("x",))
 deflinear(L.ct_if, "xp, x, flag", linear_in=("x",))
 deflinear(L.herm, "xp, t, uplo='L'", linear_in=("t",))
-deflinear(L.herm_if, "xp, t, flag, uplo='L'", linear_in=("t",))
 deflinear(L.phi, "xp, x", linear_in=("x",))
 deflinear(L.tri, "xp, c, lower", linear_in=("c",))
 deflinear(L.other_tri, "xp, c, lower", linear_in=("c",))
 deflinear(L.corner, "xp, m", linear_in=("m",))
-deflinear(L.tangent_of, "like, parts", linear_in=("parts",), constant=("like",))
 defzero(L.svd_cond)
 
 
@@ -143,7 +141,7 @@ if _sl is not None:
     CS_B = "rt.linalg.cho_solve(np, c_and_lower, db, check_finite)"
     defjvp(_sl.cho_solve, "c_and_lower, b, overwrite_b=False, check_finite=True", CS_C, CS_B)
     defjvp(L.cho_solve, "xp, c_and_lower, b, check_finite=True", None, CS_C, CS_B)
-    deflinear(L.cho_dA, "xp, c, t, lower", linear_in=("c", "t"))
+    deflinear(L.cho_dA, "xp, c, t, lower", linear_in=("c", "t"), constant=("lower",))
     # lu_solve: A = P L U, dx = -A^-1 dA x (w.r.t. the packed factors; the pivots are integers)
     LU_F = (
         "-rt.linalg.lu_solve(np, lu_and_piv, rt.linalg.lu_dA_x(np, lu_and_piv[0], dlu_and_piv[0], "
@@ -174,7 +172,7 @@ if _sl is not None:
         f"rt.TangentTuple(({_LL} @ np.tril({_X}, -1) + np.triu({_X}) @ {_UU}, rt.zeros_like(ans[1])))",
     )
     defjvp(L.unit_lower, "xp, lu", None, "np.tril(dlu, -1)")
-    deflinear(L.permute_rows, "xp, x, piv", linear_in=("x",))
+    deflinear(L.permute_rows, "xp, x, piv", linear_in=("x",), constant=("piv",))
     # inv / det / solve: NumPy's rules (solve reads one triangle for the symmetric kinds)
     defjvp(
         _sl.inv,
