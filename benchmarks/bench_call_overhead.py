@@ -6,7 +6,12 @@ modules, builtins a global may shadow) still denote the same objects and that no
 ``__code__`` was swapped; this measures that check on the training models' losses at batch 1 (where the
 call overhead matters most) and at batch 64.
 
-    python benchmarks/bench_call_overhead.py [--repeats 200] [--out benchmarks/results]
+A second table (``library_entry``) times a library callable passed straight to the API,
+``tangent_fwd.jvp(np.sin, (x,), (dx,))``, against the same call through a one-line user function
+``def f(x): return np.sin(x)`` (and likewise ``forward_diff(np.sin)`` against ``forward_diff(f)``), in one
+run; the ratio of medians is the cost of the generated one-call wrapper's lookup (target <= 1).
+
+    python benchmarks/bench_call_overhead.py [--repeats 200] [--out benchmarks/results] [--only library]
 """
 
 import argparse
@@ -35,12 +40,84 @@ def _problem(name, batch, rng):
     return m, params, x, y, v
 
 
+def user_sin(x):
+    return np.sin(x)
+
+
+def bench_library_entry(repeats, number):
+    """``jvp(np.sin, ...)`` vs ``jvp(user_sin, ...)`` and the forward_diff objects, interleaved in one run."""
+    rng = np.random.default_rng(1)
+    rows = []
+    for n in (1, 64):
+        x, dx = rng.standard_normal(n), rng.standard_normal(n)
+        direct = tangent_fwd.jvp(np.sin, (x,), (dx,))
+        user = tangent_fwd.jvp(user_sin, (x,), (dx,))
+        assert np.array_equal(direct[0], user[0]) and np.array_equal(direct[1], user[1])
+        fd_lib, fd_user = tangent_fwd.forward_diff(np.sin), tangent_fwd.forward_diff(user_sin)
+        t = timeit(
+            {
+                "jvp(np.sin)": lambda: tangent_fwd.jvp(np.sin, (x,), (dx,)),  # noqa: B023
+                "jvp(user_sin)": lambda: tangent_fwd.jvp(user_sin, (x,), (dx,)),  # noqa: B023
+                "forward_diff(np.sin)": lambda: fd_lib(x, dx),  # noqa: B023
+                "forward_diff(user_sin)": lambda: fd_user(x, dx),  # noqa: B023
+            },
+            repeats,
+            number=number,
+        )
+        s = {k: summary(v) for k, v in t.items()}
+        med = {k: v["median"] for k, v in s.items()}
+        row = {
+            "n": n,
+            "times": s,
+            "jvp_ratio": med["jvp(np.sin)"] / med["jvp(user_sin)"],
+            "forward_diff_ratio": med["forward_diff(np.sin)"] / med["forward_diff(user_sin)"],
+        }
+        rows.append(row)
+        print(
+            f"n={n:3d}: jvp(np.sin) {med['jvp(np.sin)'] * 1e6:.2f} us, jvp(user_sin) {med['jvp(user_sin)'] * 1e6:.2f} us "
+            f"(ratio {row['jvp_ratio']:.3f}); forward_diff ratio {row['forward_diff_ratio']:.3f}",
+            flush=True,
+        )
+    return rows
+
+
+def _library_markdown(rows, repeats, number):
+    md = [
+        "# A library callable passed straight to the API vs the same call in a one-line user function",
+        "",
+        "Written by `python benchmarks/bench_call_overhead.py --only library`.",
+        "",
+        f"machine: {machine()}",
+        "",
+        "| n | jvp(np.sin) (us) | jvp(user_sin) (us) | ratio | forward_diff(np.sin) (us) "
+        "| forward_diff(user_sin) (us) | ratio |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        t = r["times"]
+        md.append(
+            f"| {r['n']} | {t['jvp(np.sin)']['median'] * 1e6:.2f} | {t['jvp(user_sin)']['median'] * 1e6:.2f} "
+            f"| {r['jvp_ratio']:.3f} | {t['forward_diff(np.sin)']['median'] * 1e6:.2f} "
+            f"| {t['forward_diff(user_sin)']['median'] * 1e6:.2f} | {r['forward_diff_ratio']:.3f} |"
+        )
+    md.append("")
+    md.append(f"Medians over {repeats} samples of {number} calls each, interleaved, after warm-up (ratio of medians).")
+    return "\n".join(md) + "\n"
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=200)
     ap.add_argument("--number", type=int, default=20, help="calls per timed sample")
     ap.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "results"))
+    ap.add_argument("--only", choices=("models", "library"), default=None, help="run one of the two tables")
     a = ap.parse_args()
+    if a.only != "models":
+        rows = bench_library_entry(a.repeats, a.number)
+        payload = {"machine": machine(), "repeats": a.repeats, "number": a.number, "rows": rows}
+        write(a.out, "library_entry", payload, _library_markdown(rows, a.repeats, a.number))
+        if a.only == "library":
+            return
     rng = np.random.default_rng(0)
     rows = []
     for name in ("logreg", "mlp", "cnn"):

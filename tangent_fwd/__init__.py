@@ -8,6 +8,7 @@
 
 from . import rules as _rules  # noqa: F401  (registers the library's rules)
 from .api import ForwardDiff, forward_diff, jvp, source
+from .contexts import TangentFailure, register_context_manager
 from .errors import (
     ArgumentError,
     InternalError,
@@ -17,8 +18,8 @@ from .errors import (
     TransformError,
     UnsupportedSyntaxError,
 )
-from .contexts import TangentFailure, register_context_manager
 from .jacobian import hessian, jacfwd
+from .library import defidentity
 from .lowrank import LowRank
 from .registry import (
     defattr_linear,
@@ -59,6 +60,8 @@ __all__ = [
     "jacfwd",
     "hessian",
     "LowRank",
+    "forward_gradient",
+    "defidentity",
 ]
 
 
@@ -68,3 +71,5 @@ def stop_gradient(x):
 
 
 defzero(stop_gradient)
+
+from .training.forward_gradient import forward_gradient  # noqa: E402  (the forward-gradient method's entry point)

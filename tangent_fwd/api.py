@@ -4,6 +4,7 @@ caching of the generated code."""
 import functools
 import inspect
 import sys
+import types
 import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -12,7 +13,7 @@ import numpy as np
 
 from . import backends, callables, library, lowrank, registry
 from .compiler import Unit
-from .errors import ArgumentError
+from .errors import ArgumentError, TransformError
 from .parse import still_valid
 
 # wrt: a parameter index or name, or a tuple of them
@@ -46,6 +47,19 @@ def _wrt_names(func, wrt):
     ]
     names = [p.name for p in params]
     items = wrt if isinstance(wrt, (tuple, list)) else (wrt,)
+    star = [p.name for p in sig.parameters.values() if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+    for w in items:
+        if star and (
+            (isinstance(w, int) and not isinstance(w, bool) and not -len(names) <= w < len(names)) or w in star
+        ):
+            fname = getattr(func, "__name__", "the function")
+            raise ArgumentError(
+                f"wrt={w!r}: {fname}'s *{star[0].lstrip('*')} parameter cannot be differentiated: tangent_fwd "
+                f"differentiates named parameters ({', '.join(names) or 'it has none'})",
+                hint=f"take the values as one parameter (def {fname}(xs): ... with a tuple or list, whose tangent "
+                "has the same structure), or name them (def f(a, b)); inside your function, calls that pass "
+                "*args on are fine",
+            )
     out = []
     for w in items:
         if isinstance(w, bool) or not isinstance(w, (int, str)):
@@ -74,12 +88,21 @@ def _compiled(func, wrt_names, backend_name, vector=False, structs=None):
     key = (wrt_names, backend_name, vector, structs)
     hit = per.get(key)
     if hit is None or not still_valid(hit[4]):
-        unit = Unit(
-            func, wrt_names, backends.get(backend_name), vector=vector, structs=structs and dict(structs)
-        ).build()
-        fn, filename = unit.compile()
+        try:
+            unit = Unit(
+                func, wrt_names, backends.get(backend_name), vector=vector, structs=structs and dict(structs)
+            ).build()
+            fn, filename = unit.compile()
+        except TransformError as exc:
+            raise _trimmed(exc) from exc.__cause__
         hit = per[key] = (fn, unit.source, filename, unit.root.tangent_params, unit.dependencies)
     return hit
+
+
+def _trimmed(exc):
+    """The refusal without the compiler's internal frames (its message names the user's file:line:col);
+    a cause chained to it (an internal error's original exception) keeps its own traceback."""
+    return exc.with_traceback(None)
 
 
 callables.set_compiler(_compiled)  # calls through function values compile through the same cache
@@ -112,6 +135,7 @@ class ForwardDiff:
         self._positional = _simple_signature(func)
         self._tangent_params = None
         self._deps = ()  # what the generated code was specialised on (parse.still_valid)
+        self._params = None  # the positional parameters, read when a call's argument count is checked
         _LIVE.add(self)
 
     def _get(self, backend_name, structs=None):
@@ -144,7 +168,33 @@ class ForwardDiff:
             for a in args:
                 if a.__class__ not in _HOST_TYPES:
                     return self._call(args, kwargs)
-        return fast(*args)
+        try:
+            return fast(*args)
+        except TypeError:
+            self._check_count(args)  # a missing tangent says so; any other TypeError is the function's own
+            raise
+
+    def _check_count(self, args):
+        """Refuse a positional call whose count is not the function's arguments plus one tangent per wrt."""
+        params = self._params
+        if params is None:
+            params = self._params = [
+                p
+                for p in inspect.signature(self.func).parameters.values()
+                if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+            ]
+        if len(args) == len(params) + len(self.wrt):
+            return
+        want = len(params) + len(self.wrt)
+        if len(args) < want and len(args) >= len(params) - sum(p.default is not p.empty for p in params):
+            given = max(0, len(args) - len(params))
+            missing = [f"d{w}" for w in self.wrt[given:]]
+            raise ArgumentError(
+                f"{self.__name__}: missing the tangent argument(s) {', '.join(missing)}: call it with "
+                f"{', '.join(p.name for p in params)} followed by one tangent per wrt parameter "
+                f"({', '.join('d' + w for w in self.wrt)})",
+                hint=f"use tangent_fwd.jvp({self.__name__}, primals, tangents) to pass them as tuples",
+            ) from None
 
     def _call(self, args, kwargs):
         _check_registry()
@@ -170,6 +220,8 @@ class ForwardDiff:
             self._fast = fn
         if not self._positional:
             args, kwargs = self._split(args, kwargs)
+        elif not kwargs:
+            self._check_count(args)
         if not self.vectorized:
             return fn(*args, **kwargs)
         from .runtime import batch_size, bfinish, no_directions
@@ -311,7 +363,8 @@ def jvp(
     if isinstance(func, ForwardDiff):
         func = func.func
     func = library.entry(func, len(primals))  # a ufunc, operator.mul...: its one-call wrapper
-    func = callables.as_function(func)  # a bound method, partial, callable object: a one-call function
+    if func.__class__ is not _FunctionType:
+        func = callables.as_function(func)  # a bound method, partial, callable object: a one-call function
     record = _JVP.get(func)
     if record is None:
         record = _JVP[func] = _JvpRecord(func)
@@ -341,6 +394,8 @@ def jvp(
         backends.check_name(backend)
     if not wrt:
         value = func(*primals)
+        if isinstance(value, np.generic) and value.dtype.kind in "fc":
+            return value, value.dtype.type(0)  # a NumPy float result: a zero of its own type, not array(0.)
         from .runtime import zeros_like
 
         return value, zeros_like(value)
@@ -352,6 +407,7 @@ def jvp(
 
 
 _ndarray = np.ndarray
+_FunctionType = types.FunctionType
 
 
 class _JvpRecord:

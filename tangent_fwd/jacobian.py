@@ -26,8 +26,14 @@ def _param_index(func, wrt):
     return params.index(names[0]), names[0]
 
 
-def _input_facts(x):
+def _input_facts(x, who="jacfwd"):
     """(is a Python number, array namespace, shape, floating dtype, size) of the input differentiated."""
+    if not hasattr(x, "shape") and not isinstance(x, (int, float, complex)):
+        raise ArgumentError(
+            f"{who} differentiates with respect to an array or a number; got a {type(x).__name__}",
+            hint="pass an array (np.asarray(x)); for a list, tuple or dict of arrays use tangent_fwd.jvp, whose "
+            "tangents take the same structure",
+        )
     scalar = not hasattr(x, "shape")
     xp = np if scalar else namespace_of(x)
     shape = () if scalar else tuple(x.shape)
@@ -108,7 +114,7 @@ def hessian(
 
     def hess(*args):
         x = args[index]
-        scalar, xp, shape, dtype, n = _input_facts(x)
+        scalar, xp, shape, dtype, n = _input_facts(x, "hessian")
         probe = inner(*args, x if scalar else xp.zeros_like(x))
         if isinstance(probe[0], (tuple, list, dict)) or getattr(probe[0], "shape", ()) not in ((), None):
             raise ArgumentError(

@@ -27,6 +27,9 @@ from .errors import ArgumentError, MissingRuleError
 from .parse import library_source
 
 _WRAPPERS = {}  # (registry key of op, arity) -> (op, wrapper); the op is kept alive here
+_BY_ID = {}  # id(op) -> (op, {arity: wrapper}): the fast path for an op passed again
+_FunctionType = types.FunctionType
+_RULE_TABLE = registry._RULES  # a plain function's rule is keyed by its id
 _key = getattr(registry, "op_key", id)  # np.add.reduce is a new object at each access: keyed by owner and name
 _WRAPPER_CODES = set()  # the code objects of generated wrappers
 _MODULE_NAME = "tangent_fwd.library"
@@ -36,10 +39,18 @@ def entry(func: Any, arity: int | None = None) -> Any:
     """The function the compiler transforms for ``func``: ``func`` itself when it is Python code
     without a rule, else a one-call wrapper around it taking ``arity`` positional arguments (default:
     the parameters its rule needs). A callable with neither a rule nor Python source is refused."""
-    if type(func) is types.FunctionType and registry.lookup(func) is None:
-        return func
+    hit = _BY_ID.get(id(func))
+    if hit is not None and hit[0] is func:  # an op passed before: one dict lookup
+        wrapper = hit[1].get(arity)
+        if wrapper is not None:
+            return wrapper
+    elif type(func) is _FunctionType:  # a plain function: transformed itself unless it has a rule
+        rule = _RULE_TABLE.get(id(func))
+        if rule is None or rule.op is not func:
+            return func
     hit = _WRAPPERS.get((_key(func), arity))
     if hit is not None and (hit[0] is func or _same(hit[0], func)):
+        _remember(func, arity, hit[1])
         return hit[1]
     rule = registry.lookup(func)
     if rule is None:
@@ -55,7 +66,15 @@ def entry(func: Any, arity: int | None = None) -> Any:
         return func  # another callable (bound method, partial...): the API's usual path decides
     wrapper = _make_wrapper(func, rule, arity)
     _WRAPPERS[(_key(func), arity)] = (func, wrapper)
+    _remember(func, arity, wrapper)
     return wrapper
+
+
+def _remember(func, arity, wrapper):
+    hit = _BY_ID.get(id(func))
+    if hit is None or hit[0] is not func:
+        hit = _BY_ID[id(func)] = (func, {})
+    hit[1][arity] = wrapper
 
 
 def _same(a, b):

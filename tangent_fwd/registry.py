@@ -103,7 +103,14 @@ def _display_name(op):
 
 
 def _check_template(text, allowed, rule_name):
-    expr = nodes.parse_expr(text)
+    try:
+        expr = nodes.parse_expr(text)
+    except SyntaxError as exc:  # name the rule and the template, not "<unknown>, line 1"
+        raise ArgumentError(
+            f"JVP rule for {rule_name}: template {text!r} is not a Python expression ({exc.msg}, column {exc.offset})",
+            hint="a template is one expression over the parameters, their tangents (d + name), 'ans' and "
+            f"{MODULE_NAMES}",
+        ) from None
     for n in gast.walk(expr):
         if isinstance(n, gast.Name) and n.id not in allowed:
             raise TransformError(
