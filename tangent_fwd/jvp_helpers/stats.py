@@ -159,6 +159,17 @@ def nanmedian_jvp(xp, a, da, axis=None, keepdims=False):
 
 
 # ------------------------------------------------------------------ masked reductions (where=, initial=, nan)
+def plain(where=True, initial=None):
+    """Whether a reduction runs without ``where=`` and ``initial=`` (the rules' fast path); a function,
+    so that templates never compare a literal with ``is``."""
+    return where is True and initial is None
+
+
+def initial_factor(initial):
+    """``prod``'s ``initial`` as the factor it multiplies the product by (1 when not given)."""
+    return 1 if initial is None else initial
+
+
 def _mask(xp, x, where, fill):
     return x if where is True else xp.where(where, x, fill)
 

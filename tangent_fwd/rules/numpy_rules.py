@@ -127,7 +127,7 @@ defjvp(
 # max/min with where= or initial= (a result that is the initial value has a zero tangent): rt.stats
 EXT = "a, axis=None, out=None, keepdims=False, initial=None, where=True"
 EXT_JVP = (
-    "rt.extremum_jvp(np, a, da, ans, axis, keepdims) if where is True and initial is None"
+    "rt.extremum_jvp(np, a, da, ans, axis, keepdims) if rt.stats.plain(where, initial)"
     " else rt.stats.extremum_jvp(np, a, da, ans, axis, keepdims, where)"
 )
 defjvp(np.max, EXT, EXT_JVP)
@@ -155,21 +155,21 @@ defjvp(np.nan_to_num, "x, copy=True, nan=0.0, posinf=None, neginf=None", "rt.whe
 defjvp(
     np.prod,
     RED + ", initial=None, where=True",
-    "rt.prod_jvp(np, a, da, ans, axis, keepdims) if where is True and initial is None"
+    "rt.prod_jvp(np, a, da, ans, axis, keepdims) if rt.stats.plain(where, initial)"
     " else rt.prod_jvp(np, rt.stats.masked(np, a, where, 1), rt.stats.masked(np, da, where, 0), ans, axis, keepdims)"
-    " * (1 if initial is None else initial)",
+    " * rt.stats.initial_factor(initial)",
 )
 defjvp(np.cumprod, "a, axis=None, dtype=None, out=None", "rt.stats.cumprod_jvp(np, a, da, axis)")  # O(n)
 VAR = "a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=True"
 VAR_JVP = (
-    "rt.var_jvp(np, a, da, axis, ddof, keepdims) if where is True"
+    "rt.var_jvp(np, a, da, axis, ddof, keepdims) if rt.stats.plain(where)"
     " else rt.stats.nanvar_jvp(np, a, da, axis, ddof, keepdims, where, False)"
 )
 defjvp(np.var, VAR, VAR_JVP)
 defjvp(
     np.std,
     VAR,
-    "rt.std_jvp(np, a, da, ans, axis, ddof, keepdims) if where is True"
+    "rt.std_jvp(np, a, da, ans, axis, ddof, keepdims) if rt.stats.plain(where)"
     " else rt.stats.sqrt_jvp(np, rt.stats.nanvar_jvp(np, a, da, axis, ddof, keepdims, where, False), ans)",
 )
 # ------------------------------------------------------------------ linear algebra
@@ -193,7 +193,7 @@ defjvp(np.linalg.inv, "a", "-(ans @ da @ ans)")
 defjvp(np.linalg.solve, "a, b", "rt.solve_jvp_a(np, a, da, ans, b)", "np.linalg.solve(a, db)")
 defjvp(np.linalg.det, "a", "rt.det_jvp(np, a, da, ans)")
 defjvp(np.linalg.slogdet, "a", "rt.slogdet_jvp(np, a, da, ans[0])")  # real logabsdet: Re tr(a^-1 da)
-defjvp(np.linalg.norm, "x, ord=None, axis=None, keepdims=False", "rt.norm_jvp(np, x, dx, ans, ord, axis, keepdims)")
+# (np.linalg.norm: rules/linalg_rules.py, with the decompositions it shares the SVD tangent with)
 # ------------------------------------------------------------------ shape and indexing (all linear)
 deflinear(np.reshape, "a, /, shape=None, order='C', *, newshape=None, copy=None", view=True)
 deflinear(np.transpose, "a, axes=None", view=True)

@@ -120,7 +120,7 @@ defjvp(
     np.multiply.reduce,
     UR,
     "rt.prod_jvp(np, rt.stats.masked(np, array, where, 1), rt.stats.masked(np, darray, where, 0), ans, axis, keepdims)"
-    " * (1 if initial is None else initial)",
+    " * rt.stats.initial_factor(initial)",
     name="numpy.multiply.reduce",
 )
 for _uf in (np.maximum, np.minimum, np.fmax, np.fmin):
@@ -275,6 +275,8 @@ defjvp(
     None,
 )
 defzero(S.zeros_or_none)
+defzero(S.plain)
+deflinear(S.initial_factor, "initial")
 defjvp(
     S.cumprod_jvp,
     "xp, x, t, axis=None",

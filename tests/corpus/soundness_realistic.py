@@ -15,10 +15,7 @@ import numpy as np
 
 from . import case
 
-REFUSAL_OK = {
-    # np.add.at (unbuffered scatter-add, the usual finite-element assembly idiom) has no JVP rule
-    "fem_assembly_add_at",
-}
+REFUSAL_OK = set()
 
 
 def spd(rng, n=3):

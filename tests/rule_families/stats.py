@@ -4,7 +4,7 @@ ties; the tie convention is checked in tests/corpus/coverage_numpy.py), nan-func
 the data, in-place writers on a local copy, ufunc methods (see the package docstring)."""
 
 import numpy as np
-from rule_cases import C, a, cplx, distinct, pos
+from rule_cases import C, Z, a, cplx, distinct, pos
 
 from tangent_fwd import runtime as rt
 
@@ -470,6 +470,14 @@ def h_corrcoef(x, t):
     return S.corrcoef_jvp(np, x, t, None, None, np.corrcoef(x))
 
 
+def h_plain(x):
+    return S.plain(x > 0, x[0]) * x
+
+
+def h_initial_factor(x):
+    return S.initial_factor(x) * 2.0
+
+
 def h_zeros_or_none(x):
     return S.zeros_or_none(np, x)
 
@@ -606,6 +614,8 @@ CASES = {
     S.cov_jvp: [C(h_cov, a(2, 5), a(2, 5))],
     S.corrcoef_jvp: [C(h_corrcoef, a(2, 4), a(2, 4), diff=(1,))],
     S.zeros_or_none: [C(h_zeros_or_none, a(3), diff=(0,))],
+    S.plain: [Z(h_plain, a(3))],
+    S.initial_factor: [C(h_initial_factor, a(3))],
     S.cumprod_jvp: [C(h_cumprod, a(2, 4), a(2, 4))],
     S.pad_stat_jvp: [C(h_pad_stat, distinct(3, 4), a(3, 4))],
     S.bflat: [C(h_bflat, a(2, 3))],
