@@ -58,10 +58,6 @@ def herm(xp, t, uplo="L"):
     return off + ct(xp, off) + _eye(xp, t) * xp.real(t)
 
 
-def herm_if(xp, t, flag, uplo="L"):
-    return herm(xp, t, uplo) if flag else t
-
-
 def phi(xp, x):
     """The lower triangle with the diagonal halved (Cholesky's tangent: L phi(L^-1 dA L^-H))."""
     return xp.tril(x) - 0.5 * (_eye(xp, x) * x)
@@ -228,6 +224,12 @@ class _Plain:
 
     def eye_like(self, a):
         return self.xp.eye(a.shape[-1], dtype=a.dtype)
+
+    def moveaxis(self, x, src, dst):
+        return self.xp.moveaxis(x, src, dst)
+
+    def expand_dims(self, x, axis):
+        return self.xp.expand_dims(x, axis)
 
 
 class J:
@@ -411,6 +413,12 @@ class _Jet:
 
     def eye_like(self, a):
         return J(self.plain.eye_like(_j(a).v))
+
+    def moveaxis(self, x, src, dst):
+        return self._lin(self.plain.moveaxis, x, src, dst)
+
+    def expand_dims(self, x, axis):
+        return self._lin(self.plain.expand_dims, x, axis)
 
 
 def _tree_d(out, xp):
@@ -680,6 +688,24 @@ def _qr_mode(a, mode):
         )
 
 
+def svd_norm(x, ord, axis):
+    """Whether ``norm(x, ord, axis)`` is a matrix norm computed from the singular values."""
+    matrix = (axis is None and getattr(x, "ndim", 0) == 2) or (isinstance(axis, tuple) and len(axis) == 2)
+    return matrix and (isinstance(ord, str) and ord == "nuc" or ord in (2, -2) and not isinstance(ord, bool))
+
+
+def _matrix_norm(o, x, t, ord, axis, keepdims):
+    """The nuclear and spectral norms' tangents, Re diag(U^H t V) summed or at the extreme singular value
+    (at a rank-deficient matrix or a tie, the values' convention; their second derivative is refused there)."""
+    nd = x.ndim
+    a0, a1 = (a % nd for a in (axis if axis is not None else (nd - 2, nd - 1)))
+    xm, tm = o.moveaxis(x, (a0, a1), (-2, -1)), o.moveaxis(t, (a0, a1), (-2, -1))
+    u, s, vh = o.svd(xm, False)
+    ds = o.real(o.sum(o.conj(u) * (tm @ o.ct(vh)), -2))
+    out = o.sum(ds, -1) if ord == "nuc" else ds[..., 0 if ord == 2 else -1]
+    return o.expand_dims(out, (min(a0, a1), max(a0, a1))) if keepdims else out
+
+
 def svd_cond(p):
     """cond's orders computed from the singular values (the others: norm(x, p) * norm(inv(x), p))."""
     return p in (None, 2, -2)
@@ -694,6 +720,7 @@ lstsq_jvp, lstsq_jvp2 = _pair("lstsq_jvp", _lstsq, 6, (0, 1, 2, 3, 4))
 matrix_power_jvp, matrix_power_jvp2 = _pair("matrix_power_jvp", _matrix_power, 3, (0, 1))
 multi_dot_jvp, multi_dot_jvp2 = _pair("multi_dot_jvp", _multi_dot, 2, (0, 1))
 cond_jvp, cond_jvp2 = _pair("cond_jvp", _cond, 3, (0, 1))
+matrix_norm_jvp, matrix_norm_jvp2 = _pair("matrix_norm_jvp", _matrix_norm, 5, (0, 1))
 
 # (name, helper pair, its parameters after xp (a primal result is 'res': 'ans' in a template is the helper's own), which are primal / linear tangent arguments): the rule table
 PAIRS = {
@@ -706,6 +733,7 @@ PAIRS = {
     "matrix_power_jvp": ("a, t, n", ("a",), ("t",)),
     "multi_dot_jvp": ("arrays, tangents", ("arrays",), ("tangents",)),
     "cond_jvp": ("x, t, p", ("x",), ("t",)),
+    "matrix_norm_jvp": ("x, t, ord, axis, keepdims", ("x",), ("t",)),
 }
 
 

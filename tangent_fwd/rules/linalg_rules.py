@@ -20,6 +20,7 @@ deflinear(L.tri, "xp, c, lower", linear_in=("c",))
 deflinear(L.other_tri, "xp, c, lower", linear_in=("c",))
 deflinear(L.corner, "xp, m", linear_in=("m",))
 defzero(L.svd_cond)
+defzero(L.svd_norm)
 
 
 def _pair_rules(name, params, primal, linear):
@@ -85,6 +86,13 @@ defjvp(
 )
 defjvp(np.linalg.matrix_power, "a, n", "rt.linalg.matrix_power_jvp(np, a, da, n)", None)
 defjvp(np.linalg.multi_dot, "arrays, *, out=None", "rt.linalg.multi_dot_jvp(np, arrays, darrays)")
+# norm: the nuclear and spectral matrix norms through the singular values (second derivative too); the
+# other orders through rt.norm_jvp
+NORM = (
+    "(rt.linalg.matrix_norm_jvp(np, x, dx, ord, axis, keepdims) if rt.linalg.svd_norm(x, ord, axis)"
+    " else rt.norm_jvp(np, x, dx, ans, ord, axis, keepdims))"
+)
+defjvp(np.linalg.norm, "x, ord=None, axis=None, keepdims=False", NORM)
 # cond(x, p): from the singular values for p in (None, 2, -2), else norm(x, p) * norm(inv(x), p)
 _XI = "np.linalg.inv(x)"
 _N = "np.linalg.norm({}, p, (-2, -1))"

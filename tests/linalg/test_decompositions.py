@@ -171,9 +171,21 @@ def scipy_solvers_loss(x):
     return y @ y + np.sum(scipy.linalg.lu_solve(lu, b) ** 2)
 
 
+def svd_norms_loss(x):
+    A = np.reshape(x, (3, 2)) + np.eye(3, 2)
+    B = np.reshape(x, (2, 3, 1))
+    return (
+        np.linalg.norm(A, "nuc") ** 2
+        + np.linalg.norm(A, 2) * np.linalg.norm(A, -2)
+        + np.linalg.norm(B + 1.0, "nuc", axis=(0, 1)).sum()
+        + np.linalg.norm(A, "fro") ** 3
+    )
+
+
 @pytest.mark.parametrize(
     "f, x",
     [
+        (svd_norms_loss, RNG.standard_normal(6) * 0.3),
         (gp_loss, np.array([-0.3, -1.0])),
         (chol_upper_loss, np.array([0.3, -0.2, 0.5])),
         (eigh_loss, RNG.standard_normal(9) * 0.3),

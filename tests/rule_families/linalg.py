@@ -275,6 +275,20 @@ def t_cond_jvp2(A, t, u, v):
     return L.cond_jvp2(np, A, t, -2, None, u) + L.cond_jvp2(np, A, t, 2, None, v)
 
 
+def t_matrix_norm_jvp(A, t):
+    return L.matrix_norm_jvp(np, A, t, "nuc", None, False) + L.matrix_norm_jvp(np, A, t, 2, None, False)
+
+
+def t_matrix_norm_jvp2(A, t, u, v):
+    return L.matrix_norm_jvp2(np, A, t, -2, (0, 2), True, u, None) + L.matrix_norm_jvp2(
+        np, A, t, "nuc", (2, 0), True, None, v
+    )
+
+
+def t_svd_norm(x):
+    return 1.0 * L.svd_norm(np.ones((2, 2)), "nuc", None) * x
+
+
 # ================================================================== scipy.linalg
 def s_expm(A):
     return sl.expm(A)
@@ -470,6 +484,8 @@ CASES = {
     L.other_tri: [C(t_other_tri, a(3, 3))],
     L.corner: [C(t_corner, a(4, 4))],
     L.svd_cond: [Z(t_svd_cond, 2.0)],
+    L.matrix_norm_jvp: [C(t_matrix_norm_jvp, generic(3, 4), a(3, 4))],
+    L.matrix_norm_jvp2: [C(t_matrix_norm_jvp2, a(3, 2, 4), a(3, 2, 4), a(3, 2, 4), a(3, 2, 4), diff=(1, 2, 3))],
     L.eigh_jvp: [C(t_eigh_jvp, sym_distinct(3), a(3, 3))],
     L.eigh_jvp2: [C(t_eigh_jvp2, sym_distinct(3), a(3, 3), a(3, 3), a(3, 3), diff=(1, 2, 3))],
     L.eigvalsh_jvp: [C(t_eigvalsh_jvp, sym_distinct(3), a(3, 3))],
