@@ -171,6 +171,22 @@ def predict(model, params, x, batch_size=1000):
     return np.concatenate(out) if out else np.zeros(0, np.int64)
 
 
+def loss_on_namespace(model, params, x, y):
+    """``model.loss`` computed with the inputs' own namespace (NumPy or CuPy): the primal ``f`` of a
+    device benchmark, without going through NumPy's dispatch to CuPy."""
+    logits = model.any_logits(params, x)
+    xp = np if isinstance(logits, np.ndarray) else _namespace(logits)
+    s = logits - logits.max(axis=1, keepdims=True)
+    logp = s - xp.log(xp.exp(s).sum(axis=1, keepdims=True))
+    return -logp[xp.arange(logits.shape[0]), y].mean()
+
+
+def _namespace(a):
+    from .pytree import namespace
+
+    return namespace(a)
+
+
 def accuracy(model, params, x, y, batch_size=1000):
     """The fraction of ``x`` classified as ``y``. On a device the count is accumulated there and read
     back once (one scalar transfer per call)."""
