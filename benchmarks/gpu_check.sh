@@ -44,6 +44,10 @@ step() {
 }
 
 do_install() {
+    if ! ls "$WHEELS"/gast-*.whl "$WHEELS"/astor-*.whl >/dev/null 2>&1; then
+        echo "no gast/astor wheels in $WHEELS: run benchmarks/fetch_gpu_wheels.sh $WHEELS where there is network"
+        return 1
+    fi
     "$PY" -m pip install --no-index --find-links "$WHEELS" "gast~=0.7.0" "astor~=0.8.1" || return 1
     "$PY" -m pip install --no-deps --no-build-isolation -e . && return 0
     echo "editable install failed (no setuptools offline?): using PYTHONPATH=$PWD instead"
