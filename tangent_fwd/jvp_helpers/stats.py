@@ -80,14 +80,10 @@ def permuted_jvp(xp, a, da, ans, axis=-1):
 
 
 def sort_inplace_jvp(xp, a, da, axis=-1, key=None, reverse=False):
-    """``a.sort(...)`` in place: permute ``da`` as the sort will permute ``a`` (called before it).
-    A list sorts stably by ``key``/``reverse``, so its permutation is exact."""
-    if isinstance(a, list):
-        order = sorted(range(len(a)), key=(lambda i: key(a[i])) if key is not None else a.__getitem__, reverse=reverse)
-        da[:] = [da[i] for i in order]
-        return None
-    if key is not None or reverse:
-        _refuse("ndarray.sort() has no key= or reverse=")
+    """``a.sort(axis)`` in place: permute ``da`` as the sort will permute ``a`` (called before it). A
+    list's ``.sort()`` of differentiated values is refused (``sorted`` has a rule)."""
+    if isinstance(a, list) or key is not None or reverse:
+        _refuse("list.sort() of differentiated values: use sorted(...), whose tangent is followed")
     da[...] = sort_jvp(xp, a, da, axis)
     return None
 

@@ -173,6 +173,15 @@ defwriter(
     name="numpy.subtract.at",
 )
 # ------------------------------------------------------------------ the helpers' own rules (forward over forward)
+# the writers' helpers write into a tangent buffer: one order up, the same write into its tangent
+defwriter(
+    S.sort_inplace_jvp,
+    "xp, a, da, axis=-1, key=None, reverse=False",
+    "rt.stats.sort_inplace_jvp(np, a, dda, axis, key, reverse)",
+    writes=("da",),
+)
+defwriter(S.fill_jvp, "xp, dself, dvalue", "rt.stats.fill_jvp(np, ddself, ddvalue)", writes=("dself",))
+defwriter(S.at_add, "xp, da, indices, db, sign=1", "rt.stats.at_add(np, dda, indices, ddb, sign)", writes=("da",))
 deflinear(S.sort_jvp, "xp, a, da, axis=-1", linear_in=("da",), constant=("a",))
 deflinear(S.permuted_jvp, "xp, a, da, ans, axis=-1", linear_in=("da",), constant=("a", "ans"))
 deflinear(

@@ -522,6 +522,24 @@ def h_outer_right(b, t):
     return S.outer_right(np, b, t)
 
 
+def h_sort_inplace(x, t):
+    u = t * 1.0
+    S.sort_inplace_jvp(np, x, u, 0)
+    return u
+
+
+def h_fill(t, v):
+    u = t * 1.0
+    S.fill_jvp(np, u, v)
+    return u
+
+
+def h_at_add(t, v):
+    u = t * 1.0
+    S.at_add(np, u, [0, 2, 0], v, -1)
+    return u
+
+
 def h_outer_product(x, y):
     return S.outer_product(np, x, y)
 
@@ -627,6 +645,9 @@ CASES = {
     S.outer_left: [C(h_outer_left, a(2), a(3), diff=(0,))],
     S.outer_right: [C(h_outer_right, a(2), a(3), diff=(1,))],
     S.outer_product: [C(h_outer_product, a(2), a(3))],
+    S.sort_inplace_jvp: [C(h_sort_inplace, distinct(4, 2), a(4, 2))],
+    S.fill_jvp: [C(h_fill, a(2, 3), 0.3)],
+    S.at_add: [C(h_at_add, a(4), a(3))],
 }
 if hasattr(np, "row_stack") and np.row_stack is not np.vstack:
     CASES[np.row_stack] = [C(s_row_stack, a(3), a(3))]
