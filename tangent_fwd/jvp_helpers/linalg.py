@@ -98,6 +98,15 @@ def block(xp, a, b):
     return xp.concatenate([xp.concatenate([a, b], axis=-1), xp.concatenate([zero, a], axis=-1)], axis=-2)
 
 
+def flat_axes(xp, x, axis):
+    """``x`` with the axes a vector norm reduces (all of them for None) moved to the end as one axis."""
+    nd = x.ndim
+    axes = tuple(range(nd)) if axis is None else tuple(a % nd for a in (axis if isinstance(axis, tuple) else (axis,)))
+    rest = tuple(a for a in range(nd) if a not in axes)
+    moved = xp.moveaxis(x, axes, tuple(range(nd - len(axes), nd))) if axes else x
+    return xp.reshape(moved, tuple(x.shape[a] for a in rest) + (-1,))
+
+
 def corner(xp, m):
     """The upper right quarter of a square (stack of) matrix."""
     n = m.shape[-1] // 2

@@ -19,6 +19,7 @@ deflinear(L.phi, "xp, x", linear_in=("x",))
 deflinear(L.tri, "xp, c, lower", linear_in=("c",))
 deflinear(L.other_tri, "xp, c, lower", linear_in=("c",))
 deflinear(L.corner, "xp, m", linear_in=("m",))
+deflinear(L.flat_axes, "xp, x, axis", linear_in=("x",))
 defzero(L.svd_cond)
 defzero(L.svd_norm)
 
@@ -93,6 +94,19 @@ NORM = (
     " else rt.norm_jvp(np, x, dx, ans, ord, axis, keepdims))"
 )
 defjvp(np.linalg.norm, "x, ord=None, axis=None, keepdims=False", NORM)
+if hasattr(np.linalg, "vector_norm"):  # NumPy >= 2.0: the array-API forms
+    _F = "rt.linalg.flat_axes(np, {}, axis)"
+    defjvp(
+        np.linalg.vector_norm,
+        "x, /, *, axis=None, keepdims=False, ord=2",
+        f"np.reshape(rt.norm_jvp(np, {_F.format('x')}, {_F.format('dx')}, "
+        f"np.reshape(ans, np.shape({_F.format('x')})[:-1]), ord, -1, False), np.shape(ans))",
+    )
+    defjvp(
+        np.linalg.matrix_norm,
+        "x, /, *, keepdims=False, ord='fro'",
+        NORM.replace("axis", "(-2, -1)").replace("x, dx, ans", "x, dx, ans"),
+    )
 # cond(x, p): from the singular values for p in (None, 2, -2), else norm(x, p) * norm(inv(x), p)
 _XI = "np.linalg.inv(x)"
 _N = "np.linalg.norm({}, p, (-2, -1))"

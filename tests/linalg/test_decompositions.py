@@ -179,6 +179,8 @@ def svd_norms_loss(x):
         + np.linalg.norm(A, 2) * np.linalg.norm(A, -2)
         + np.linalg.norm(B + 1.0, "nuc", axis=(0, 1)).sum()
         + np.linalg.norm(A, "fro") ** 3
+        + np.linalg.matrix_norm(A, ord=2) ** 2
+        + np.linalg.vector_norm(B + 0.5, ord=3, axis=(0, 1)).sum()
     )
 
 

@@ -168,6 +168,22 @@ def l_cond_norms(A):
     return np.linalg.cond(A, "fro") + np.linalg.cond(A, "nuc") + np.linalg.cond(A, 1) + np.linalg.cond(A, np.inf)
 
 
+def l_vector_norm(x):
+    return np.linalg.vector_norm(x) + np.linalg.vector_norm(x, ord=1, axis=(0, 2)).sum()
+
+
+def l_vector_norm_keepdims(x):
+    return np.linalg.vector_norm(x, ord=3, axis=-1, keepdims=True) + np.linalg.vector_norm(x, keepdims=True)
+
+
+def l_matrix_norm(x):
+    return np.linalg.matrix_norm(x) + np.linalg.matrix_norm(x, ord="nuc") + np.linalg.matrix_norm(x, ord=np.inf)
+
+
+def l_matrix_norm_spectral(x):
+    return np.linalg.matrix_norm(x, ord=2, keepdims=True)
+
+
 # ================================================================== the helpers
 def t_ct(x):
     return L.ct(np, x)
@@ -191,6 +207,10 @@ def t_tri(x):
 
 def t_other_tri(x):
     return L.other_tri(np, x, True) + 3.0 * L.other_tri(np, x, False)
+
+
+def t_flat_axes(x):
+    return L.flat_axes(np, x, (0, 2)) * 2.0, L.flat_axes(np, x, None), L.flat_axes(np, x, 1)
 
 
 def t_corner(x):
@@ -476,6 +496,9 @@ CASES = {
         C(l_cond, generic(4, 3)),
         C(l_cond_norms, spd(3) + 0.3 * a(3, 3)),
     ],
+    np.linalg.vector_norm: [C(l_vector_norm, a(2, 3, 4)), C(l_vector_norm_keepdims, a(3, 4))],
+    np.linalg.matrix_norm: [C(l_matrix_norm, generic(2, 3, 4)), C(l_matrix_norm_spectral, generic(3, 3))],
+    L.flat_axes: [C(t_flat_axes, a(2, 3, 4))],
     L.ct: [C(t_ct, a(2, 3) + 1j * a(2, 3))],
     L.ct_if: [C(t_ct_if, a(3, 3))],
     L.herm: [C(t_herm, a(3, 3) + 1j * a(3, 3))],
