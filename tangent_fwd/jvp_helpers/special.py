@@ -213,6 +213,14 @@ def erfcx_d(xp, x, s):
     return xp.where(big, _TWO_OVER_SQRT_PI * series, 2 * x * s - _TWO_OVER_SQRT_PI)
 
 
+def spence_d(xp, z):
+    """spence'(z) = log(z) / (1 - z) (scipy's spence(z) is int_1^z log(t) / (1 - t) dt): -1 at z == 1,
+    -inf at z == 0 (spence(0) = pi^2/6 is approached with infinite slope), without a log(0) warning."""
+    one, zero = z == 1, z == 0
+    ratio = xp.log(xp.where(zero, 1, z)) / xp.where(one, 1, 1 - z)
+    return xp.where(one, -1.0, xp.where(zero, -xp.inf, ratio))
+
+
 def lse_jvp(xp, a, t, b, tb, axis=None, keepdims=False):
     """Tangent of logsumexp(a, axis, b, keepdims) = log|sum b e^a| along (t, tb) (None: zero):
     sum((b t + tb) e^a) / sum(b e^a), computed with e^(a - m), m the largest a of a nonzero weight

@@ -131,7 +131,7 @@ def _register_user_functions():
     _refuse(defjvp(sp.yn, _ufunc("n, z"), None, f"dz * {YN_D}"), "n")
     # ------------------------------------------------------------------ other
     # spence(z) = int_1^z log(t) / (1 - t) dt: the derivative log(z) / (1 - z), -1 at z == 1
-    defjvp(sp.spence, U, "dx * np.where(x == 1, -1.0, np.log(x) / np.where(x == 1, 1.0, 1 - x))")
+    defjvp(sp.spence, U, "dx * rt.special.spence_d(np, x)")
 
 
 # derivatives written with registered functions only (np.where guards the removable point 0), so
@@ -199,6 +199,8 @@ def _register_helpers():
         " - ans * rt.special.lse_jvp(np, a, None, b, db, axis, keepdims)",
         "rt.special.lse_jvp(np, a, None, b, dtb, axis, keepdims)",
     )
+    # d/dz log(z) / (1 - z) = (1/z + log(z) / (1 - z)) / (1 - z), 1/2 at z == 1
+    defjvp(S.spence_d, "xp, z", None, "dz * np.where(z == 1, 0.5, (1 / z + ans) / np.where(z == 1, 1.0, 1 - z))")
     deflinear(S.lse_out, "xp, t, ans, return_sign=False", linear_in=("t",), constant=("ans",))
 
 

@@ -341,6 +341,10 @@ def sph_y1(x):
     return rt.special.y1(np, x)
 
 
+def sph_spence_d(z):
+    return rt.special.spence_d(np, z)
+
+
 def sph_lse_jvp(a, t, b, tb):
     return rt.special.lse_jvp(np, a, t, b, tb, 1, False)
 
@@ -438,6 +442,7 @@ CASES = {
     rt.special.j1: [C(sph_j1, u(-5, 5, 4))],
     rt.special.y0: [C(sph_y0, u(0.5, 5, 4))],
     rt.special.y1: [C(sph_y1, u(0.5, 5, 4))],
+    rt.special.spence_d: [C(sph_spence_d, u(0.2, 3, 4)), C(sph_spence_d, np.array([0.5, 1.0, 2.0]))],
     rt.special.lse_jvp: [
         C(sph_lse_jvp, u(-2, 2, 2, 3), u(-1, 1, 2, 3), u(0.5, 2, 2, 3), u(-1, 1, 2, 3)),
         C(sph_lse_jvp_all, u(-2, 2, 2, 3), u(-1, 1, 2, 3)),
