@@ -107,6 +107,14 @@ def flat_axes(xp, x, axis):
     return xp.reshape(moved, tuple(x.shape[a] for a in rest) + (-1,))
 
 
+def tensor_axes(xp, a, axes):
+    """``a`` with ``axes`` moved to the end, as ``tensorsolve`` orders its first argument."""
+    if axes is None:
+        return a
+    order = [k for k in range(a.ndim) if k not in axes] + list(axes)
+    return xp.transpose(a, order)
+
+
 def corner(xp, m):
     """The upper right quarter of a square (stack of) matrix."""
     n = m.shape[-1] // 2

@@ -105,8 +105,21 @@ if hasattr(np.linalg, "vector_norm"):  # NumPy >= 2.0: the array-API forms
     defjvp(
         np.linalg.matrix_norm,
         "x, /, *, keepdims=False, ord='fro'",
-        NORM.replace("axis", "(-2, -1)").replace("x, dx, ans", "x, dx, ans"),
+        NORM.replace("axis", "(-2, -1)"),
     )
+    deflinear(np.linalg.outer, "x1, x2, /", linear_in=("x1", "x2"))
+    deflinear(np.linalg.vecdot, "x1, x2, /, *, axis=-1", linear_in=("x1", "x2"))  # sum(conj(x1) x2): real-bilinear
+if hasattr(np, "vecdot"):
+    deflinear(np.vecdot, "x1, x2, /, out=None, *, axis=None, axes=None, keepdims=False", linear_in=("x1", "x2"))
+defzero(np.linalg.matrix_rank)
+# tensorsolve: dx = -tensorsolve(a, da . x) (da's axes ordered as tensorsolve orders a's)
+defjvp(
+    np.linalg.tensorsolve,
+    "a, b, axes=None",
+    "-np.linalg.tensorsolve(a, np.tensordot(rt.linalg.tensor_axes(np, da, axes), ans, ans.ndim), axes)",
+    "np.linalg.tensorsolve(a, db, axes)",
+)
+deflinear(L.tensor_axes, "xp, a, axes", linear_in=("a",))
 # cond(x, p): from the singular values for p in (None, 2, -2), else norm(x, p) * norm(inv(x), p)
 _XI = "np.linalg.inv(x)"
 _N = "np.linalg.norm({}, p, (-2, -1))"

@@ -184,6 +184,30 @@ def l_matrix_norm_spectral(x):
     return np.linalg.matrix_norm(x, ord=2, keepdims=True)
 
 
+def l_outer_vecdot(x, y):
+    return np.linalg.outer(x, y) * np.linalg.vecdot(x, y) + np.vecdot(x, y)
+
+
+def l_vecdot_axis(x, y):
+    return np.linalg.vecdot(x, y, axis=0)
+
+
+def l_matrix_rank(A):
+    return 1.0 * np.linalg.matrix_rank(A)
+
+
+def l_tensorsolve(A, b):
+    return np.linalg.tensorsolve(A, b)
+
+
+def l_tensorsolve_axes(A, b):
+    return np.linalg.tensorsolve(A, b, axes=(0,))
+
+
+def t_tensor_axes(x):
+    return L.tensor_axes(np, x, (1,)) + 0 * L.tensor_axes(np, x, None).sum()
+
+
 # ================================================================== the helpers
 def t_ct(x):
     return L.ct(np, x)
@@ -498,6 +522,15 @@ CASES = {
     ],
     np.linalg.vector_norm: [C(l_vector_norm, a(2, 3, 4)), C(l_vector_norm_keepdims, a(3, 4))],
     np.linalg.matrix_norm: [C(l_matrix_norm, generic(2, 3, 4)), C(l_matrix_norm_spectral, generic(3, 3))],
+    np.linalg.outer: [C(l_outer_vecdot, a(3), a(3))],
+    np.linalg.vecdot: [C(l_vecdot_axis, a(3, 2), a(3, 2)), C(l_vecdot_axis, a(3) + 1j * a(3), a(3) + 1j * a(3))],
+    np.vecdot: [C(l_outer_vecdot, a(4), a(4))],
+    np.linalg.matrix_rank: [Z(l_matrix_rank, a(3, 3))],
+    np.linalg.tensorsolve: [
+        C(l_tensorsolve, np.reshape(_SPD4 + 0.3 * a(4, 4), (2, 2, 4)), a(2, 2)),
+        C(l_tensorsolve_axes, np.reshape(np.swapaxes(_SPD4, 0, 1) + 0.3 * a(4, 4), (4, 4)), a(4)),
+    ],
+    L.tensor_axes: [C(t_tensor_axes, a(2, 3, 2))],
     L.flat_axes: [C(t_flat_axes, a(2, 3, 4))],
     L.ct: [C(t_ct, a(2, 3) + 1j * a(2, 3))],
     L.ct_if: [C(t_ct_if, a(3, 3))],
