@@ -6,7 +6,7 @@ in-place writers and ufunc methods (registered on import by rules/__init__). The
 import numpy as np
 
 from .. import runtime as rt
-from ..registry import defattr_linear, defjvp, deflinear, defmethod_linear, defwriter, defzero
+from ..registry import defattr_linear, defjvp, deflinear, defmethod, defmethod_linear, defwriter, defzero
 
 S = rt.stats
 Q = "a, q, axis=None, out=None, overwrite_input=False, method='linear', keepdims=False, *, weights=None"
@@ -113,6 +113,21 @@ defwriter(
 defwriter("fill", "self, value", "rt.stats.fill_jvp(np, dself, dvalue)", writes=("self",), method=True)
 defattr_linear("flat", view=True)  # a.flat[i], a.flat[i] = v: the same flat view of the tangent
 defmethod_linear("view", "self", view=True)  # .view() only: a view as another dtype reinterprets the bytes
+# ------------------------------------------------------------------ draws with differentiated parameters
+# location-scale families are reparameterised (the same draw, moved and scaled: loc + scale * z); a gamma
+# draw's shape has no such form and is refused. Draws with constant parameters carry no tangent.
+_LOCSCALE = ("rt.expand(dloc, ans)", "(ans - loc) / scale * dscale")
+_LOGNORMAL = ("ans * dmean", "ans * (np.log(ans) - mean) / sigma * dsigma")
+_SHAPE = "rt.unsupported(np, 'the derivative of a gamma draw w.r.t. its shape')"
+for _name in ("laplace", "logistic", "gumbel"):
+    defjvp(getattr(np.random, _name), "loc=0.0, scale=1.0, size=None", *_LOCSCALE)
+    defmethod(_name, "self, loc=0.0, scale=1.0, size=None", None, *_LOCSCALE)
+defjvp(np.random.exponential, "scale=1.0, size=None", "ans / scale * dscale")
+defmethod("exponential", "self, scale=1.0, size=None", None, "ans / scale * dscale")
+defjvp(np.random.gamma, "shape, scale=1.0, size=None", _SHAPE, "ans / scale * dscale")
+defmethod("gamma", "self, shape, scale=1.0, size=None", None, _SHAPE, "ans / scale * dscale")
+defjvp(np.random.lognormal, "mean=0.0, sigma=1.0, size=None", *_LOGNORMAL)
+defmethod("lognormal", "self, mean=0.0, sigma=1.0, size=None", None, *_LOGNORMAL)
 # ------------------------------------------------------------------ ufunc methods, found by (ufunc, method name)
 UR = "array, axis=0, dtype=None, out=None, keepdims=False, initial=None, where=True"
 deflinear(np.add.reduce, UR, offset=("initial",), name="numpy.add.reduce")

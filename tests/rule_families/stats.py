@@ -389,6 +389,58 @@ def u_sub_at(x, v):
     return y
 
 
+# ================================================================== draws with differentiated parameters
+def r_laplace(loc, scale):
+    return np.random.laplace(loc, scale, 3)
+
+
+def r_logistic(loc, scale):
+    return np.random.logistic(loc, scale=scale, size=3)
+
+
+def r_gumbel(loc, scale):
+    return np.random.gumbel(loc, scale, 3)
+
+
+def r_exponential(scale):
+    return np.random.exponential(scale, 4)
+
+
+def r_gamma(scale):
+    return np.random.gamma(2.0, scale, 4)
+
+
+def r_lognormal(mean, sigma):
+    return np.random.lognormal(mean, sigma, 3)
+
+
+def g_laplace(loc, scale):
+    return np.random.default_rng(5).laplace(loc, scale, size=3)
+
+
+def g_logistic(loc, scale):
+    return np.random.default_rng(5).logistic(loc, scale, size=3)
+
+
+def g_gumbel(loc, scale):
+    return np.random.default_rng(5).gumbel(loc, scale=scale)
+
+
+def g_exponential(scale):
+    rng = np.random.default_rng(5)
+    return rng.exponential(scale, size=scale.shape)
+
+
+def g_gamma(scale):
+    rng = np.random.default_rng(5)
+    return rng.gamma(3.0, scale)
+
+
+def g_lognormal(mean, sigma):
+    rng = np.random.default_rng(5)
+    return rng.lognormal(mean, sigma, size=3)
+
+
 # ================================================================== the helpers (forward over forward)
 def h_sort(x, t):
     return S.sort_jvp(np, x, t, -1)
@@ -610,6 +662,19 @@ CASES = {
     np.add.reduceat: [C(u_add_reduceat, a(5))],
     np.add.at: [C(u_add_at, a(5), a(5)), C(u_add_at_2d, a(3))],
     np.subtract.at: [C(u_sub_at, a(5), a(3))],
+    # draws: the same draw (a fixed seed), moved and scaled
+    np.random.laplace: [C(r_laplace, a(3), pos(3), seed=11)],
+    np.random.logistic: [C(r_logistic, 0.3, 1.2, seed=12)],
+    np.random.gumbel: [C(r_gumbel, a(3), pos(3), seed=13)],
+    np.random.exponential: [C(r_exponential, pos(4), seed=14)],
+    np.random.gamma: [C(r_gamma, pos(4), seed=15)],
+    np.random.lognormal: [C(r_lognormal, a(3), pos(3), seed=16)],
+    "laplace": [C(g_laplace, a(3), pos(3))],
+    "logistic": [C(g_logistic, 0.2, 0.9)],
+    "gumbel": [C(g_gumbel, a(2), pos(2))],
+    "exponential": [C(g_exponential, pos(3))],
+    "gamma": [C(g_gamma, pos(3))],
+    "lognormal": [C(g_lognormal, a(3), pos(3))],
     # the helpers
     S.sort_jvp: [C(h_sort, distinct(5), a(5))],
     S.permuted_jvp: [C(h_permuted, distinct(6), a(6))],
