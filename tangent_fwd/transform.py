@@ -15,7 +15,7 @@ import operator as _op
 import gast
 import numpy as _np
 
-from . import callables, contexts, dynamic_calls, effects, lower, nodes, optimize, outarg, registry
+from . import callables, contexts, dynamic_calls, effects, listops, lower, nodes, optimize, outarg, registry
 from .activity import MUTATING_METHODS, Activity
 from .activity import _flatten as _flat
 from .errors import MissingRuleError, TransformError, UnsupportedSyntaxError
@@ -998,22 +998,16 @@ class FunctionTransformer(FactoredMixin):
             return nodes.attr(self.atomize(e.value, out), e.attr)
         if kind is gast.Subscript:
             return nodes.subscript(self.atomize(e.value, out), self.simple_index(e.slice, out))
+        if listops.has_star(e):  # [*xs, a], {**d, k: v}
+            return listops.simplify_display(self, e, out)
         if kind in (gast.Tuple, gast.List):
-            for x in e.elts:
-                if isinstance(x, gast.Starred) and self.act.expr(x):
-                    raise self.error(
-                        x,
-                        "starred elements with differentiated values are not supported",
-                        hint="build the sequence with + or list.extend",
-                    )
             elts = [self.atomize(x, out) for x in e.elts]
             return nodes.tuple_(elts) if kind is gast.Tuple else nodes.list_(elts)
         if kind is gast.Dict:
-            if any(k is None for k in e.keys):
-                raise self.error(e, "'**' in a dict literal with differentiated values is not supported")
             return nodes.dict_([self.atomize(k, out) for k in e.keys], [self.atomize(v, out) for v in e.values])
         if kind is gast.Call:
-            return self.simplify_call(e, out)
+            display = listops.desugar_call(self, e)  # dict(k=v): {"k": v}
+            return self._simplify(display, out) if display is not None else self.simplify_call(e, out)
         if kind is gast.IfExp:
             tmp = self.namer.temp()
             self.act.active.add(tmp)
@@ -1108,6 +1102,8 @@ class FunctionTransformer(FactoredMixin):
         if self.lr and self.lr_assign(target, sexpr, out):
             return
         maybe = sorted({n for n in nodes.names_in(sexpr, gast.Load) if self.state.get(n) == MAYBE})
+        if isinstance(sexpr, gast.Call) and listops.emit_method(self, target, sexpr, out):  # xs.pop(i)
+            return
         if isinstance(sexpr, gast.Call):
             callee = self.user_callee(sexpr)
             if callee is not None:
@@ -1221,6 +1217,8 @@ class FunctionTransformer(FactoredMixin):
                     nodes.attr(nodes.attr(nodes.name(self.unit.rt), "stats"), "bflat"), [nodes.name(self.unit.xp), tv]
                 )
             return None if tv is None else nodes.attr(tv, e.attr)
+        if listops.has_star(e):
+            return listops.display_tangent(self, e)
         if kind in (gast.Tuple, gast.List):
             tans = [self.t(x) for x in e.elts]
             if all(t is None for t in tans):

@@ -61,3 +61,5 @@ defmethod(
 defmethod_zero("keys")
 defmethod_zero("index")
 defmethod_zero("count")
+# ------------------------------------------------------------------ reversed (list.pop/.reverse: listops.py)
+defjvp(builtins.reversed, "seq, /", "rt.sequences.reversed_tangent(seq, dseq)")

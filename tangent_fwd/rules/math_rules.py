@@ -51,3 +51,9 @@ deflinear(math.radians, "x")
 for _f in (math.floor, math.ceil, math.trunc, math.isnan, math.isinf, math.isfinite, math.isclose):
     defzero(_f)
 defjvp(math.prod, "iterable, /, *, start=1", "rt.seq_prod_jvp(iterable, diterable, start)")
+defjvp(
+    math.dist,
+    "p, q, /",
+    "rt.sequences.dist_partial(p, q, dp, ans)",
+    "-rt.sequences.dist_partial(p, q, dq, ans)",
+)

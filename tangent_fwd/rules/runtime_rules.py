@@ -26,6 +26,22 @@ deflinear(rt.astype_tangent, "tangent, dtype, copy=True")
 deflinear(rt.items_tangent, "tangent_dict")
 # ------------------------------------------------------------------ helpers of the sum/divmod/diff/pad/sort/median/hypot/abs/det rules
 deflinear(rt.seq_sum, "tangents")
+deflinear(rt.sequences.reversed_tangent, "seq, tangent", linear_in=("tangent",), constant=("seq",))
+defjvp(
+    rt.sequences.dist_partial,
+    "a, b, t, norm",
+    "rt.sequences.dot_over(t, da, norm)",
+    "-rt.sequences.dot_over(t, db, norm)",
+    "rt.sequences.dist_partial(a, b, dt, norm)",
+    "-rt.sequences.dist_partial(a, b, t, norm) * dnorm / norm",
+)
+defjvp(
+    rt.sequences.dot_over,
+    "u, v, norm",
+    "rt.sequences.dot_over(du, v, norm)",
+    "rt.sequences.dot_over(u, dv, norm)",
+    "-rt.sequences.dot_over(u, v, norm) * dnorm / norm",
+)
 deflinear(rt.TangentTuple, "iterable=()")
 deflinear(
     rt.diff_jvp,
