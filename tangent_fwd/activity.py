@@ -117,7 +117,7 @@ class Activity:
         import inspect
 
         try:
-            params = list(inspect.signature(obj).parameters)
+            params = list(inspect.signature(obj, follow_wrapped=False).parameters)
         except (TypeError, ValueError):
             return []
         out = [a.id for p, a in zip(params, call.args) if p in mutated and isinstance(a, gast.Name)]

@@ -54,11 +54,19 @@ def jacfwd(
         raise ArgumentError(f"chunk_size must be positive, got {chunk_size}")
     if isinstance(func, ForwardDiff):
         func = func.func
-    func = library.entry(func)  # a ufunc, np.linalg.inv...: its one-call wrapper
+    library_op, func = func, library.entry(func)  # a ufunc, np.linalg.inv...: its one-call wrapper
     index, name = _param_index(func, wrt)
     fd = ForwardDiff(func, wrt=name, backend=backend, vectorized=True)
+    by_arity = {}  # a library op called with more arguments than its rule needs (np.clip(x, lo, hi))
 
     def jacobian(*args):
+        fd_ = fd
+        if func is not library_op:
+            wrapper = library.entry(library_op, len(args))
+            if wrapper is not func:
+                fd_ = by_arity.get(len(args))
+                if fd_ is None:
+                    fd_ = by_arity[len(args)] = ForwardDiff(wrapper, wrt=name, backend=backend, vectorized=True)
         x = args[index]
         scalar, xp, shape, dtype, n = _input_facts(x)
         pieces = []
@@ -67,7 +75,7 @@ def jacfwd(
             c = min(chunk_size, n - start)
             basis = xp.zeros((c, n), dtype=dtype)
             basis[xp.arange(c), start + xp.arange(c)] = 1
-            value, tangent = fd(*args, basis.reshape((c,) + shape))
+            value, tangent = fd_(*args, basis.reshape((c,) + shape))
             pieces.append(tangent)
         return _assemble(xp, value, pieces, shape)
 

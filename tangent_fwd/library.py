@@ -29,6 +29,7 @@ from .parse import library_source
 _WRAPPERS = {}  # (registry key of op, arity) -> (op, wrapper); the op is kept alive here
 _BY_ID = {}  # id(op) -> (op, {arity: wrapper}): the fast path for an op passed again
 _FunctionType = types.FunctionType
+_STAR_FLAGS = inspect.CO_VARARGS | inspect.CO_VARKEYWORDS
 _RULE_TABLE = registry._RULES  # a plain function's rule is keyed by its id
 _key = getattr(registry, "op_key", id)  # np.add.reduce is a new object at each access: keyed by owner and name
 _WRAPPER_CODES = set()  # the code objects of generated wrappers
@@ -46,13 +47,20 @@ def entry(func: Any, arity: int | None = None) -> Any:
             return wrapper
     elif type(func) is _FunctionType:  # a plain function: transformed itself unless it has a rule
         rule = _RULE_TABLE.get(id(func))
-        if rule is None or rule.op is not func:
+        if (rule is None or rule.op is not func) and not (
+            func.__code__.co_flags & _STAR_FLAGS and hasattr(func, "__wrapped__")
+        ):
             return func
     hit = _WRAPPERS.get((_key(func), arity))
     if hit is not None and (hit[0] is func or _same(hit[0], func)):
         _remember(func, arity, hit[1])
         return hit[1]
     rule = registry.lookup(func)
+    if rule is None and type(func) is _FunctionType:  # a functools.wraps wrapper taking *args: called with
+        wrapper = _make_wraps_call(func, arity)  # its __wrapped__ signature, so wrt names those parameters
+        _WRAPPERS[(_key(func), arity)] = (func, wrapper)
+        _remember(func, arity, wrapper)
+        return wrapper
     if rule is None:
         implementation = library_source(func)
         if implementation is not None:
@@ -202,6 +210,41 @@ def _make_wrapper(op, rule, arity):
     wrapper = ns[fname]
     wrapper.__doc__ = f"{_display(op)}({args}), as a function tangent_fwd compiles."
     wrapper.__tangent_fwd_wraps__ = op
+    _WRAPPER_CODES.add(wrapper.__code__)
+    return wrapper
+
+
+def _make_wraps_call(func, arity):
+    """``def f(x): return decorated(x)`` for a decorated function whose wrapper takes ``*args``: the
+    parameters are the wrapped function's (``inspect.signature`` follows ``__wrapped__``), and only the
+    positional arguments given (``arity``, default the required ones) are passed on."""
+    try:
+        params = [
+            p
+            for p in inspect.signature(func).parameters.values()
+            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+        ]
+    except (TypeError, ValueError):
+        return func
+    if arity is None:
+        arity = sum(p.default is p.empty for p in params)
+    if arity > len(params):
+        return func  # more arguments than named parameters: the wrapper's own *args decide (refused there)
+    names = [p.name for p in params[:arity]]
+    if any(keyword.iskeyword(n) or n == "decorated" for n in names):
+        return func
+    args = ", ".join(names)
+    fname = _fname(func.__name__)
+    if fname in names:
+        fname += "_call"
+    src = f"def {fname}({args}):\n    return decorated({args})\n"
+    filename = f"<tangent_fwd call {func.__qualname__} {len(_WRAPPERS)}>"
+    linecache.cache[filename] = (len(src), None, src.splitlines(True), filename)
+    ns = {"__name__": _MODULE_NAME, "decorated": func}
+    exec(compile(src, filename, "exec"), ns)
+    wrapper = ns[fname]
+    wrapper.__doc__ = func.__doc__
+    wrapper.__tangent_fwd_wraps__ = func
     _WRAPPER_CODES.add(wrapper.__code__)
     return wrapper
 

@@ -1322,7 +1322,7 @@ class FunctionTransformer(FactoredMixin):
                 )
         else:
             try:
-                sig = inspect.signature(obj)
+                sig = inspect.signature(obj, follow_wrapped=False)  # the code transformed (a wraps wrapper's own)
                 bound = sig.bind(
                     *[_Placeholder(i, a) for i, a in enumerate(call.args)],
                     **{k.arg: _Placeholder(k.arg, k.value) for k in call.keywords if k.arg},

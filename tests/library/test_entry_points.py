@@ -1,0 +1,352 @@
+"""NumPy and SciPy entry points passed straight to the API, as a new user types them:
+``tangent_fwd.jvp(np.sin, (x,), (dx,))``, ``jacfwd(scipy.special.expit)``, ``jvp(scipy.optimize.rosen, ...)``.
+
+Each entry is checked like a rule: the primal equals the library's own call bit for bit, the JVP
+matches float64 central differences along seeded random directions, vector mode (K directions in
+one pass) equals K single JVPs, and ``jacfwd`` (one differentiated argument) equals the JVPs along
+the unit directions. Callables with a rule run through a generated one-call wrapper; NumPy's and
+SciPy's pure-Python functions (``np.average``, ``scipy.special.logsumexp``, ``scipy.optimize.rosen``,
+``scipy.spatial.distance.*``) are transformed through their own source, decorators and array-API
+namespaces included. ``REFUSED`` lists entry points that must be refused with a TransformError that
+names the reason (never a crash, never a silent zero).
+"""
+
+import copy
+import math
+import operator
+
+import numpy as np
+import pytest
+import scipy.integrate as si
+import scipy.linalg as sl
+import scipy.optimize as so
+import scipy.spatial.distance as dist
+import scipy.special as sp
+
+import tangent_fwd
+from tangent_fwd import TransformError, registry
+
+_rng = np.random.default_rng(20261206)
+
+
+def _a(*shape, lo=0.5, hi=1.5):
+    return _rng.uniform(lo, hi, shape)
+
+
+V, W = _a(5), _a(5)
+M = _a(3, 3, lo=-0.3, hi=0.3) + 2.0 * np.eye(3)
+S = M @ M.T
+P = _a(4, 3)
+K = 3  # directions in the vector-mode check
+
+
+class E:
+    """An entry point: ``fn(*args)``; ``diff`` the differentiated arguments (default: every float
+    array or float); ``jac``: also check jacfwd (one differentiated argument, called with the
+    arguments its rule needs); ``rtol``/``atol`` for the finite-difference check."""
+
+    def __init__(self, name, fn, *args, diff=None, jac=True, rtol=1e-6, atol=1e-8):
+        self.name, self.fn, self.args = name, fn, args
+        self.diff = tuple(i for i, x in enumerate(args) if _floaty(x)) if diff is None else diff
+        self.jac = jac and len(self.diff) == 1
+        self.rtol, self.atol = rtol, atol
+
+    def __repr__(self):
+        return self.name
+
+
+def _floaty(x):
+    if isinstance(x, list):
+        return bool(x) and all(_floaty(v) for v in x)
+    return isinstance(x, float) or (isinstance(x, np.ndarray) and x.dtype.kind == "f")
+
+
+ENTRIES = [
+    # ufuncs
+    E("np.sin", np.sin, V),
+    E("np.exp", np.exp, V),
+    E("np.log", np.log, V),
+    E("np.sqrt", np.sqrt, V),
+    E("np.tanh", np.tanh, V),
+    E("np.add", np.add, V, W),
+    E("np.multiply", np.multiply, V, W),
+    E("np.divide", np.divide, V, W),
+    E("np.power", np.power, V, W),
+    E("np.arctan2", np.arctan2, V, W),
+    E("np.hypot", np.hypot, V, W),
+    E("np.logaddexp", np.logaddexp, V, W),
+    # NumPy array functions with rules
+    E("np.sum", np.sum, V),
+    E("np.mean", np.mean, V),
+    E("np.prod", np.prod, V),
+    E("np.std", np.std, V),
+    E("np.var", np.var, V),
+    E("np.max", np.max, V),
+    E("np.cumsum", np.cumsum, V),
+    E("np.cumprod", np.cumprod, V),
+    E("np.diff", np.diff, V),
+    E("np.sort", np.sort, V),
+    E("np.dot", np.dot, V, W),
+    E("np.outer", np.outer, V, W),
+    E("np.inner", np.inner, V, W),
+    E("np.vdot", np.vdot, V, W),
+    E("np.matmul", np.matmul, M, P.T),
+    E("np.trace", np.trace, M),
+    E("np.kron", np.kron, V[:2], W[:3]),
+    E("np.cross", np.cross, V[:3], W[:3]),
+    E("np.convolve", np.convolve, V, W),
+    E("np.clip", np.clip, V, 0.7, 1.3, diff=(0,)),
+    E("np.concatenate", np.concatenate, [V, W], jac=False),
+    E("np.stack", np.stack, [V, W], jac=False),
+    E("np.einsum", np.einsum, "ij,j->i", M, V[:3], jac=False),
+    E("np.tensordot", np.tensordot, M, M),
+    E("np.median", np.median, V),
+    E("np.linalg.inv", np.linalg.inv, M),
+    E("np.linalg.det", np.linalg.det, M),
+    E("np.linalg.norm", np.linalg.norm, V),
+    E("np.linalg.solve", np.linalg.solve, M, V[:3]),
+    E("np.linalg.slogdet", np.linalg.slogdet, M),
+    # NumPy's pure-Python functions, through their source
+    E("np.average", np.average, V),
+    E("np.cov", np.cov, P),
+    E("np.trapezoid", np.trapezoid, V),
+    E("np.polyval", np.polyval, V, 0.7),
+    # operator, math, builtins
+    E("operator.mul", operator.mul, V, W),
+    E("operator.truediv", operator.truediv, V, W),
+    E("operator.neg", operator.neg, V),
+    E("operator.matmul", operator.matmul, M, M),
+    E("math.sin", math.sin, 0.4),
+    E("math.exp", math.exp, 0.4),
+    E("math.log", math.log, 1.4),
+    E("math.hypot", math.hypot, 0.4, 0.3),
+    E("math.atan2", math.atan2, 0.4, 0.3),
+    E("abs", abs, V - 1.0),
+    E("pow", pow, V, 2.0),
+    E("max", max, 0.3, 0.4),
+    # SciPy: ufuncs with rules, pure-Python functions through their source
+    E("scipy.special.gammaln", sp.gammaln, V),
+    E("scipy.special.expit", sp.expit, V),
+    E("scipy.special.erf", sp.erf, V),
+    E("scipy.special.xlogy", sp.xlogy, V, W),
+    E("scipy.special.logsumexp", sp.logsumexp, V),
+    E("scipy.special.logsumexp (2-D)", sp.logsumexp, M),
+    E("scipy.special.softmax", sp.softmax, V),
+    E("scipy.special.log_softmax", sp.log_softmax, V),
+    E("scipy.optimize.rosen", so.rosen, V),
+    E("scipy.optimize.rosen_der", so.rosen_der, V),
+    E("scipy.spatial.distance.sqeuclidean", dist.sqeuclidean, V, W),
+    E("scipy.spatial.distance.cosine", dist.cosine, V, W),
+    E("scipy.spatial.distance.cityblock", dist.cityblock, V, W + 0.7),
+    E("scipy.spatial.distance.chebyshev", dist.chebyshev, V, W + 0.7),
+    E("scipy.spatial.distance.braycurtis", dist.braycurtis, V, W),
+    E("scipy.spatial.distance.correlation", dist.correlation, V, W),
+    E("scipy.spatial.distance.canberra", dist.canberra, V, W + 0.7),
+    E("scipy.integrate.trapezoid", si.trapezoid, V),
+    E("scipy.integrate.simpson", si.simpson, V),
+    E("scipy.linalg.inv", sl.inv, M),
+    E("scipy.linalg.det", sl.det, M),
+    E("scipy.linalg.solve", sl.solve, M, V[:3]),
+    E("scipy.linalg.expm", sl.expm, M / 5, rtol=1e-5),
+    E("scipy.linalg.cholesky", sl.cholesky, S),
+]
+
+# Entry points refused by design, with the reason the message must give (see the guide's
+# "Differentiating library functions").
+REFUSED = {
+    "scipy.linalg.norm (BLAS nrm2 fetched at run time)": (sl.norm, (V,), "cannot be differentiated"),
+    "scipy.spatial.distance.squareform (C helper)": (dist.squareform, (V[:3],), "no JVP rule"),
+    "scipy.signal.lfilter (C filter)": (
+        __import__("scipy.signal").signal.lfilter,
+        (np.array([1.0, 0.5]), np.array([1.0]), V),
+        "no JVP rule",
+    ),
+    "scipy.linalg.block_diag (*arrs)": (sl.block_diag, (M, M), "*arrs parameter cannot be differentiated"),
+    "scipy.linalg.toeplitz (as_strided writes a dtype attribute)": (sl.toeplitz, (V,), "in-place write"),
+}
+
+
+@pytest.fixture
+def restore_registry():
+    """Undo the registrations a test makes (and invalidate the compiled-code caches)."""
+    saved = dict(registry._RULES)
+    yield
+    registry._RULES.clear()
+    registry._RULES.update(saved)
+    registry.changed()
+
+
+# ------------------------------------------------------------------ helpers
+def _leaves(x):
+    if isinstance(x, (tuple, list)):
+        return [v for item in x for v in _leaves(item)]
+    if hasattr(x, "_fields") or type(x).__name__.endswith("Result"):
+        return [v for item in tuple(x) for v in _leaves(item)]
+    return [x]
+
+
+def _direction(x, rng):
+    if isinstance(x, list):
+        return [_direction(v, rng) for v in x]
+    if isinstance(x, float):
+        return float(rng.standard_normal())
+    return rng.standard_normal(x.shape)
+
+
+def _shift(x, t, eps):
+    if isinstance(x, list):
+        return [_shift(a, b, eps) for a, b in zip(x, t)]
+    return x + eps * t
+
+
+def _tangents(entry, rng):
+    return tuple(_direction(x, rng) if i in entry.diff else None for i, x in enumerate(entry.args))
+
+
+def _central(entry, tangents, eps=1e-6):
+    plus = [_shift(x, t, eps) if t is not None else x for x, t in zip(entry.args, tangents)]
+    minus = [_shift(x, t, -eps) if t is not None else x for x, t in zip(entry.args, tangents)]
+    hi, lo = _leaves(entry.fn(*plus)), _leaves(entry.fn(*minus))
+    return [(np.asarray(h) - np.asarray(m)) / (2 * eps) for h, m in zip(hi, lo)]
+
+
+def _same(a, b):
+    a, b = np.asarray(a), np.asarray(b)
+    return a.shape == b.shape and a.dtype == b.dtype and np.array_equal(a, b, equal_nan=True)
+
+
+def _jvp(entry, tangents, **kw):
+    return tangent_fwd.jvp(entry.fn, copy.deepcopy(entry.args), copy.deepcopy(tangents), **kw)
+
+
+# ------------------------------------------------------------------ checks
+def test_the_table_is_large_enough():
+    assert len(ENTRIES) >= 60
+    assert len({e.name for e in ENTRIES}) == len(ENTRIES)
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=repr)
+def test_value_bit_for_bit_and_jvp_matches_finite_differences(entry):
+    rng = np.random.default_rng(abs(hash(entry.name)) % 2**32)
+    tangents = _tangents(entry, rng)
+    value, tangent = _jvp(entry, tangents)
+    expected = _leaves(entry.fn(*copy.deepcopy(entry.args)))
+    got_values = _leaves(value)
+    assert len(got_values) == len(expected)
+    for g, w in zip(got_values, expected):
+        assert _same(g, w), f"{entry.name}: value {g!r} differs from the library's {w!r}"
+    want = _central(entry, tangents)
+    got = _leaves(tangent)
+    assert len(got) == len(want)
+    for g, w in zip(got, want):
+        assert np.shape(g) == np.shape(w), f"{entry.name}: tangent shape {np.shape(g)} vs {np.shape(w)}"
+        scale = max(1.0, float(np.max(np.abs(w))) if np.size(w) else 1.0)
+        np.testing.assert_allclose(np.asarray(g), w, rtol=entry.rtol, atol=entry.atol * scale, err_msg=entry.name)
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=repr)
+def test_vector_mode_equals_single_jvps(entry):
+    rng = np.random.default_rng(abs(hash(entry.name)) % 2**32 + 1)
+    singles = [_tangents(entry, rng) for _ in range(K)]
+    batched = tuple(
+        None
+        if i not in entry.diff
+        else (
+            [np.stack([np.asarray(s[i][j]) for s in singles]) for j in range(len(x))]
+            if isinstance(x, list)
+            else np.stack([np.asarray(s[i]) for s in singles])
+        )
+        for i, x in enumerate(entry.args)
+    )
+    _, tangent = _jvp(entry, batched, vectorized=True)
+    per = [_leaves(_jvp(entry, s)[1]) for s in singles]
+    for j, leaf in enumerate(_leaves(tangent)):
+        want = np.stack([np.asarray(p[j]) for p in per])
+        np.testing.assert_allclose(np.asarray(leaf), want, rtol=1e-9, atol=1e-12, err_msg=f"{entry.name} leaf {j}")
+
+
+JAC = [e for e in ENTRIES if e.jac]
+
+
+@pytest.mark.parametrize("entry", JAC, ids=repr)
+def test_jacfwd_equals_jvps_along_unit_directions(entry):
+    (i,) = entry.diff
+    x = entry.args[i]
+    jac = tangent_fwd.jacfwd(entry.fn, wrt=i)(*copy.deepcopy(entry.args))
+    value = entry.fn(*copy.deepcopy(entry.args))
+    shape = np.shape(x)
+    n = int(np.prod(shape))
+    for k in range(n):
+        e = np.zeros(n)
+        e[k] = 1.0
+        t = tuple(
+            (float(e[0]) if isinstance(x, float) else e.reshape(shape)) if j == i else None
+            for j in range(len(entry.args))
+        )
+        for leaf, col in zip(_leaves(_jvp(entry, t)[1]), _leaves(jac)):
+            col = np.asarray(col).reshape(np.shape(leaf) + (n,))[..., k] if shape else np.asarray(col)
+            np.testing.assert_allclose(col, np.asarray(leaf), rtol=1e-9, atol=1e-12, err_msg=entry.name)
+    assert len(_leaves(jac)) == len(_leaves(value))
+
+
+@pytest.mark.parametrize("name", sorted(REFUSED))
+def test_refused_with_a_reason(name):
+    fn, args, reason = REFUSED[name]
+    tangents = tuple(np.ones_like(a) if isinstance(a, np.ndarray) and a.dtype.kind == "f" else None for a in args)
+    with pytest.raises(TransformError) as info:
+        tangent_fwd.jvp(fn, args, tangents)
+    assert reason in str(info.value)
+
+
+def test_source_of_a_ufunc_is_the_one_call_wrapper():
+    src = tangent_fwd.source(np.sin)
+    assert "def sin_jvp(x, dx):" in src and "xp.sin(x)" in src and "xp.cos(x)" in src
+
+
+def test_forward_diff_and_hessian_of_library_callables():
+    fd = tangent_fwd.forward_diff(np.tanh)
+    value, tangent = fd(V, W)
+    assert _same(value, np.tanh(V))
+    np.testing.assert_allclose(tangent, W / np.cosh(V) ** 2, rtol=1e-12)
+    h = tangent_fwd.hessian(sp.logsumexp)(V)
+    p = sp.softmax(V)
+    np.testing.assert_allclose(h, np.diag(p) - np.outer(p, p), rtol=1e-9, atol=1e-12)
+
+
+def test_weak_reference_refusing_callables_are_cached():
+    first = tangent_fwd.forward_diff(np.exp).generated_function()
+    again = tangent_fwd.forward_diff(np.exp).generated_function()
+    assert first is again  # one compiled wrapper per (callable, arity), cached without a weak reference
+
+
+def test_array_namespace_calls_use_numpys_rules():
+    from tangent_fwd.library import _optional
+
+    array_namespace = _optional("scipy._lib._array_api.array_namespace")
+    if array_namespace is None:
+        pytest.skip("this SciPy has no scipy._lib._array_api.array_namespace")
+    import library_code as xp_code
+
+    value, tangent = tangent_fwd.jvp(xp_code.softplus_sum, (V,), (W,))
+    assert _same(value, xp_code.softplus_sum(V))
+    np.testing.assert_allclose(tangent, np.sum(W * sp.expit(V)), rtol=1e-12)
+    value, tangent = tangent_fwd.jvp(xp_code.dunder_namespace, (V,), (W,))
+    np.testing.assert_allclose(tangent, W * np.cos(V) * 2.0, rtol=1e-12)
+
+
+def test_undeclared_library_helper_is_still_refused():
+    import library_code as xp_code
+
+    with pytest.raises(tangent_fwd.MissingRuleError) as info:
+        tangent_fwd.jvp(xp_code.uses_frexp, (V,), (W,))
+    assert "frexp" in str(info.value)
+
+
+def test_defidentity_declares_a_validator(restore_registry):
+    import library_code as xp_code
+
+    with pytest.raises(TransformError):
+        tangent_fwd.jvp(xp_code.uses_validator, (V,), (W,))
+    tangent_fwd.defidentity(xp_code.opaque_validator, "a, check=True")
+    value, tangent = tangent_fwd.jvp(xp_code.uses_validator, (V,), (W,))
+    np.testing.assert_allclose(tangent, 2.0 * V * W, rtol=1e-12)
