@@ -161,6 +161,13 @@ def plain(where=True, initial=None):
     return where is True and initial is None
 
 
+def as_dtype(xp, t, dtype=None):
+    """A tangent cast as a reduction's ``dtype=`` casts its value (unchanged without one)."""
+    if dtype is None or xp.dtype(dtype).kind not in "fc":
+        return t
+    return xp.asarray(t).astype(dtype)
+
+
 def initial_factor(initial):
     """``prod``'s ``initial`` as the factor it multiplies the product by (1 when not given)."""
     return 1 if initial is None else initial

@@ -137,12 +137,12 @@ defjvp(np.amin, EXT, EXT_JVP)
 defjvp(
     np.nansum,
     RED + ", initial=0, where=True",
-    "np.sum(rt.stats.nan_zeroed(np, a, da), axis=axis, keepdims=keepdims, where=where)",
+    "np.sum(rt.stats.nan_zeroed(np, a, da), axis=axis, dtype=dtype, keepdims=keepdims, where=where)",
 )
 defjvp(
     np.nanmean,
     RED + ", *, where=True",
-    "np.nanmean(np.where(np.isnan(a), np.nan, da), axis=axis, keepdims=keepdims, where=where)",
+    "np.nanmean(np.where(np.isnan(a), np.nan, da), axis=axis, dtype=dtype, keepdims=keepdims, where=where)",
 )
 # order statistics (rt.stats): ties are broken by a stable sort, any axis form
 defjvp(np.sort, "a, axis=-1, kind=None, order=None, *, stable=None", "rt.stats.sort_jvp(np, a, da, axis)")
@@ -152,26 +152,48 @@ defjvp(
     "rt.stats.median_jvp(np, a, da, axis, keepdims)",
 )
 defjvp(np.nan_to_num, "x, copy=True, nan=0.0, posinf=None, neginf=None", "rt.where_like(np, np.isfinite(x), dx, ans)")
+
+
+# prod/cumprod/var/std (functions and methods): where=, initial=, and dtype= (the tangent cast as the value)
+def _prod(x):
+    return (
+        f"rt.stats.as_dtype(np, rt.prod_jvp(np, {x}, d{x}, ans, axis, keepdims) if rt.stats.plain(where, initial)"
+        f" else rt.prod_jvp(np, rt.stats.masked(np, {x}, where, 1), rt.stats.masked(np, d{x}, where, 0), ans, axis,"
+        " keepdims) * rt.stats.initial_factor(initial), dtype)"
+    )
+
+
+def _var(x):
+    return (
+        f"rt.stats.as_dtype(np, rt.var_jvp(np, {x}, d{x}, axis, ddof, keepdims) if rt.stats.plain(where)"
+        f" else rt.stats.nanvar_jvp(np, {x}, d{x}, axis, ddof, keepdims, where, False), dtype)"
+    )
+
+
+def _std(x):
+    return (
+        f"rt.stats.as_dtype(np, rt.std_jvp(np, {x}, d{x}, ans, axis, ddof, keepdims) if rt.stats.plain(where)"
+        f" else rt.stats.sqrt_jvp(np, rt.stats.nanvar_jvp(np, {x}, d{x}, axis, ddof, keepdims, where, False), ans),"
+        " dtype)"
+    )
+
+
+def _ext(x):
+    return (
+        f"rt.extremum_jvp(np, {x}, d{x}, ans, axis, keepdims) if rt.stats.plain(where, initial)"
+        f" else rt.stats.extremum_jvp(np, {x}, d{x}, ans, axis, keepdims, where)"
+    )
+
+
+defjvp(np.prod, RED + ", initial=None, where=True", _prod("a"))
 defjvp(
-    np.prod,
-    RED + ", initial=None, where=True",
-    "rt.prod_jvp(np, a, da, ans, axis, keepdims) if rt.stats.plain(where, initial)"
-    " else rt.prod_jvp(np, rt.stats.masked(np, a, where, 1), rt.stats.masked(np, da, where, 0), ans, axis, keepdims)"
-    " * rt.stats.initial_factor(initial)",
+    np.cumprod,
+    "a, axis=None, dtype=None, out=None",
+    "rt.stats.as_dtype(np, rt.stats.cumprod_jvp(np, a, da, axis), dtype)",
 )
-defjvp(np.cumprod, "a, axis=None, dtype=None, out=None", "rt.stats.cumprod_jvp(np, a, da, axis)")  # O(n)
 VAR = "a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=True"
-VAR_JVP = (
-    "rt.var_jvp(np, a, da, axis, ddof, keepdims) if rt.stats.plain(where)"
-    " else rt.stats.nanvar_jvp(np, a, da, axis, ddof, keepdims, where, False)"
-)
-defjvp(np.var, VAR, VAR_JVP)
-defjvp(
-    np.std,
-    VAR,
-    "rt.std_jvp(np, a, da, ans, axis, ddof, keepdims) if rt.stats.plain(where)"
-    " else rt.stats.sqrt_jvp(np, rt.stats.nanvar_jvp(np, a, da, axis, ddof, keepdims, where, False), ans)",
-)
+defjvp(np.var, VAR, _var("a"))
+defjvp(np.std, VAR, _std("a"))
 # ------------------------------------------------------------------ linear algebra
 deflinear(np.dot, "a, b, out=None", linear_in=("a", "b"))
 deflinear(np.matmul, B, linear_in=("x1", "x2"))
@@ -396,22 +418,18 @@ defmethod_linear("conjugate", "self")
 defmethod_linear("item", "self, *args")
 defmethod_linear("tolist", "self")
 defmethod_linear("dot", "self, b, out=None", linear_in=("self", "b"))
-defmethod("max", "self, axis=None, out=None, keepdims=False", "rt.extremum_jvp(np, self, dself, ans, axis, keepdims)")
-defmethod("min", "self, axis=None, out=None, keepdims=False", "rt.extremum_jvp(np, self, dself, ans, axis, keepdims)")
+MEXT = "self, axis=None, out=None, keepdims=False, initial=None, where=True"
+MVAR = "self, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=True"
+defmethod("max", MEXT, _ext("self"))
+defmethod("min", MEXT, _ext("self"))
+defmethod("prod", "self, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=True", _prod("self"))
 defmethod(
-    "prod", "self, axis=None, dtype=None, out=None, keepdims=False", "rt.prod_jvp(np, self, dself, ans, axis, keepdims)"
+    "cumprod",
+    "self, axis=None, dtype=None, out=None",
+    "rt.stats.as_dtype(np, rt.stats.cumprod_jvp(np, self, dself, axis), dtype)",
 )
-defmethod("cumprod", "self, axis=None, dtype=None, out=None", "rt.cumprod_jvp(np, self, dself, ans, axis)")
-defmethod(
-    "var",
-    "self, axis=None, dtype=None, out=None, ddof=0, keepdims=False",
-    "rt.var_jvp(np, self, dself, axis, ddof, keepdims)",
-)
-defmethod(
-    "std",
-    "self, axis=None, dtype=None, out=None, ddof=0, keepdims=False",
-    "rt.std_jvp(np, self, dself, ans, axis, ddof, keepdims)",
-)
+defmethod("var", MVAR, _var("self"))
+defmethod("std", MVAR, _std("self"))
 defmethod(
     "clip",
     "self, min=None, max=None, out=None",

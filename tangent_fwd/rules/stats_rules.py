@@ -35,8 +35,12 @@ defwriter(
 # ------------------------------------------------------------------ nan-functions (nan values are left out)
 defjvp(np.nanmax, NANRED, "rt.stats.extremum_jvp(np, a, da, ans, axis, keepdims, where)")
 defjvp(np.nanmin, NANRED, "rt.stats.extremum_jvp(np, a, da, ans, axis, keepdims, where)")
-defjvp(np.nanvar, NANVAR, "rt.stats.nanvar_jvp(np, a, da, axis, ddof, keepdims, where)")
-defjvp(np.nanstd, NANVAR, "rt.stats.sqrt_jvp(np, rt.stats.nanvar_jvp(np, a, da, axis, ddof, keepdims, where), ans)")
+defjvp(np.nanvar, NANVAR, "rt.stats.as_dtype(np, rt.stats.nanvar_jvp(np, a, da, axis, ddof, keepdims, where), dtype)")
+defjvp(
+    np.nanstd,
+    NANVAR,
+    "rt.stats.as_dtype(np, rt.stats.sqrt_jvp(np, rt.stats.nanvar_jvp(np, a, da, axis, ddof, keepdims, where), ans), dtype)",
+)
 # ------------------------------------------------------------------ weighted statistics
 defjvp(
     np.average,
@@ -300,6 +304,7 @@ defjvp(
 )
 defzero(S.zeros_or_none)
 defzero(S.plain)
+deflinear(S.as_dtype, "xp, t, dtype=None", linear_in=("t",))
 deflinear(S.initial_factor, "initial")
 defjvp(
     S.cumprod_jvp,

@@ -143,6 +143,16 @@ def masked_reductions(x):
     return np.sum(hi) + np.sum(sd) + np.sum(pr) + np.sum(x, where=m, initial=1.0)
 
 
+@case(args=lambda rng: (rng.standard_normal((3, 4)),), tags="array")
+def masked_reduction_methods(x):
+    """The array-method forms with where=, initial=, dtype= and keepdims=."""
+    m = x < 0.9
+    a = x.max(axis=0, where=m, initial=-3.0) + x.min(axis=0, keepdims=True, where=m, initial=3.0)[0]
+    b = (1.0 + 0.2 * x).prod(axis=1, dtype=np.float64, where=m) + x.var(axis=1, where=m) + x.std(where=m)
+    c = np.cumprod(1.0 + 0.1 * x, axis=1, dtype=np.float64) + (1.0 + 0.1 * x).cumprod(axis=1)
+    return np.sum(a) + np.sum(b) + np.sum(c) + np.nansum(x, dtype=np.float64) + np.var(x, dtype=np.float64)
+
+
 # ------------------------------------------------------------------ densities, interpolation, quadrature
 @case(args=lambda rng: (rng.standard_normal(12),), tags="array")
 def gaussian_kde_normalised(samples):

@@ -526,6 +526,10 @@ def h_plain(x):
     return S.plain(x > 0, x[0]) * x
 
 
+def h_as_dtype(x):
+    return S.as_dtype(np, x * 2.0, np.complex128).real + S.as_dtype(np, x, None)
+
+
 def h_initial_factor(x):
     return S.initial_factor(x) * 2.0
 
@@ -699,6 +703,7 @@ CASES = {
     S.zeros_or_none: [C(h_zeros_or_none, a(3), diff=(0,))],
     S.plain: [Z(h_plain, a(3))],
     S.initial_factor: [C(h_initial_factor, a(3))],
+    S.as_dtype: [C(h_as_dtype, a(3))],
     S.cumprod_jvp: [C(h_cumprod, a(2, 4), a(2, 4))],
     S.pad_stat_jvp: [C(h_pad_stat, distinct(3, 4), a(3, 4))],
     S.bflat: [C(h_bflat, a(2, 3))],
