@@ -128,11 +128,36 @@ class Site:
     """A call site in generated code: how many positional arguments, which keywords, which of them
     carry tangents (positions and keyword names), the mode, and where it stands (for errors)."""
 
-    __slots__ = ("nargs", "keywords", "active", "vector", "backend", "where", "line")
+    __slots__ = ("nargs", "keywords", "active", "vector", "backend", "where", "line", "pattern", "kwstar", "_expanded")
 
     def __init__(self, nargs, keywords, active, vector, backend, where, line):
         self.nargs, self.keywords, self.active = nargs, tuple(keywords), tuple(active)
         self.vector, self.backend, self.where, self.line = vector, backend, where, line
+        # per positional argument (is it a *value, does it carry tangents); whether the call ends with **value
+        self.pattern = tuple((False, a in self.active) for a in range(nargs))
+        self.kwstar = False
+        self._expanded = {}
+
+    def expand(self, expansion):
+        """The site once the forwarded values are known: the length of each ``*value`` (in order), then
+        the keys of the ``**value``; every value a forwarded differentiated sequence holds is active."""
+        hit = self._expanded.get(expansion)
+        if hit is None:
+            rest = list(expansion)
+            pos, active = 0, []
+            for star, act in self.pattern:
+                n = rest.pop(0) if star else 1
+                if act:
+                    active += range(pos, pos + n)
+                pos += n
+            keys = tuple(rest.pop(0)) if self.kwstar else ()
+            for k in keys:
+                if not isinstance(k, str) or not k.isidentifier() or keyword.iskeyword(k) or k in self.keywords:
+                    raise TransformError(f"cannot forward the keyword {k!r} here", filename=self.where[0])
+            active += [a for a in self.active if not isinstance(a, int)] + list(keys)
+            hit = Site(pos, self.keywords + keys, active, self.vector, self.backend, self.where, self.line)
+            self._expanded[expansion] = hit
+        return hit
 
     def key(self):
         return (self.nargs, self.keywords, self.active, self.vector, self.backend)
@@ -161,12 +186,14 @@ def _refuse(site, message, hint):
     return TransformError(message, filename=site.where[0], lineno=site.where[1], source_line=site.line, hint=hint)
 
 
-def jvp_of(fn: Any, site: Site) -> Any:
+def jvp_of(fn: Any, site: Site, *expansion: Any) -> Any:
     """The generated JVP for calling ``fn`` as ``site`` describes: called with the call's positional
     arguments, its keyword arguments (in ``site.keywords`` order, positionally) and then the tangents of
     the active ones, it returns ``(value, tangent)``."""
     from .parse import mutated_params, still_valid
 
+    if expansion:
+        site = site.expand(expansion)
     core, lead, stored = unwrap(fn)
     stored = {k: v for k, v in stored.items() if k not in site.keywords}
     per = _cache_for(core)
@@ -244,3 +271,16 @@ def best_index(items, key, largest):
         if (k > best_key) if largest else (k < best_key):
             best, best_key = i, k
     return best
+
+
+class WithDirections:
+    """Vector mode: the JVP of a function value passed as its tangent (see dynamic_calls.py), with the
+    number of directions K, which a callee whose only tangent is this function reads (runtime.batch_size)."""
+
+    __slots__ = ("jvp", "directions")
+
+    def __init__(self, jvp, directions):
+        self.jvp, self.directions = jvp, directions
+
+    def __call__(self, *args):
+        return self.jvp(*args)

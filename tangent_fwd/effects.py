@@ -15,6 +15,8 @@ One module that activity analysis and the transform both read (it imports neithe
   one): the transform refuses it with the line, never a dropped tangent.
 """
 
+import types
+
 import gast
 import numpy as np
 
@@ -166,9 +168,19 @@ def bases(e, resolve=None):
                 return [b for a in e.args for b in rec(a)]
             return []
         elif isinstance(e, gast.Attribute):
+            if resolve is not None and _is_code(resolve(e)):
+                return []  # a function passed as a value (np.matmul, mod.loss): it holds no arrays
             return [UNTRACKED]  # an object's attribute: memory the generated code cannot follow
         else:
             return []
+
+
+def _is_code(obj):
+    """A function, class or module (what ``np.matmul`` or ``scipy.special`` denotes): no array memory."""
+    return isinstance(obj, _CODE) or type(obj).__name__ == "_ArrayFunctionDispatcher"
+
+
+_CODE = (types.FunctionType, types.BuiltinFunctionType, types.ModuleType, type, np.ufunc)
 
 
 def aliases(body, resolve=None):

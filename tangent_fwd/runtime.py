@@ -8,6 +8,7 @@ import math
 import numbers
 
 from .errors import NotDifferentiableHere
+from .jvp_helpers import records  # dataclass/namedtuple tangents (rt.records.*)
 
 
 def zeros_like(value):
@@ -16,6 +17,8 @@ def zeros_like(value):
         return 0.0
     if isinstance(value, numbers.Number) and not hasattr(value, "dtype"):
         return 0.0 if not isinstance(value, complex) else 0j
+    if records.is_record(value):  # a dataclass or namedtuple: a record of the same type
+        return records.rebuild(value, [zeros_like(v) for v in records.values(value)])
     if isinstance(value, tuple):
         return tuple(zeros_like(v) for v in value)
     if isinstance(value, list):
@@ -89,6 +92,8 @@ def fresh_full(tangent, ans):
 def own(tangent):
     """A copy of an input tangent that the generated function writes in place (containers and arrays,
     all the way down), so that the caller's tangent is never changed."""
+    if records.is_record(tangent):
+        return records.rebuild(tangent, [own(v) for v in records.values(tangent)])
     if isinstance(tangent, dict):
         return {k: own(v) for k, v in tangent.items()}
     if isinstance(tangent, list):
@@ -623,6 +628,8 @@ def batch_size(tangent):
         return batch_size(tangent)
     if isinstance(tangent, (list, tuple)):
         return batch_size(tangent[0])
+    if not hasattr(tangent, "shape") and hasattr(tangent, "directions"):
+        return tangent.directions  # the JVP of a function value (callables.WithDirections)
     return tangent.shape[0]
 
 
@@ -642,6 +649,8 @@ def no_directions(tangent, grow):
 
 def zeros_batched(value, k):
     """Zero tangents of shape (K,) + shape(value), with the structure of ``value``."""
+    if records.is_record(value):
+        return records.rebuild(value, [zeros_batched(v, k) for v in records.values(value)])
     if isinstance(value, tuple):
         return tuple(zeros_batched(v, k) for v in value)
     if isinstance(value, list):
@@ -783,6 +792,8 @@ def balign(tangent, primal, ans):
 
 def bslice(tangent, k):
     """Direction k of a (possibly structured) tangent."""
+    if records.is_record(tangent):
+        return records.rebuild(tangent, [bslice(v, k) for v in records.values(tangent)])
     if isinstance(tangent, dict):
         return {key: bslice(v, k) for key, v in tangent.items()}
     if isinstance(tangent, (list, tuple)):
@@ -798,6 +809,9 @@ def bstack(xp, tangents):
     if isinstance(first, _DICT_VIEWS):
         tangents = [list(t) for t in tangents]
         first = tangents[0]
+    if records.is_record(first):
+        columns = zip(*[records.values(t) for t in tangents])
+        return records.rebuild(first, [bstack(xp, list(c)) for c in columns])
     if isinstance(first, dict):
         return {key: bstack(xp, [t[key] for t in tangents]) for key in first}
     if isinstance(first, (list, tuple)):
@@ -833,6 +847,9 @@ def bmatmul_right(xp, x, dy, y):
 
 def bfinish(tangent, value, k):
     """At the API boundary: give every output tangent leaf its full (K,) + shape(value)."""
+    if records.is_record(value):
+        items = zip(records.values(tangent), records.values(value))
+        return records.rebuild(value, [bfinish(t, v, k) for t, v in items])
     if isinstance(value, dict):
         return {key: bfinish(tangent[key], v, k) for key, v in value.items()}
     if isinstance(value, (list, tuple)):

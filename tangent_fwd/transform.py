@@ -15,14 +15,26 @@ import operator as _op
 import gast
 import numpy as _np
 
-from . import callables, contexts, dynamic_calls, effects, listops, lower, nodes, optimize, outarg, registry
+from . import (
+    callables,
+    contexts,
+    dynamic_calls,
+    effects,
+    listops,
+    lower,
+    nodes,
+    optimize,
+    outarg,
+    records,
+    registry,
+)
 from .activity import MUTATING_METHODS, Activity
 from .activity import _flatten as _flat
 from .errors import MissingRuleError, TransformError, UnsupportedSyntaxError
 from .factored import FactoredMixin
 from .fence import check as fence_check
 from .naming import Namer
-from .parse import MISSING, is_user_function, library_source, local_names
+from .parse import MISSING, code_signature, is_user_function, library_source, local_names
 from .shift import shift_free_names
 from .states import FACTORED, LIVE, MAYBE, ZERO, Fix
 from .states import join as join_states
@@ -263,8 +275,12 @@ class FunctionTransformer(FactoredMixin):
             self.materialize(n, out)
         tparams = [self.tangent_name(p) for p in self.spec.active_params]
         self.spec.tangent_params = dict(zip(self.spec.active_params, tparams))
+        # nested defs reading active values and used as values: active, their tangent is their JVP
+        self.escaping = dynamic_calls.escaping(self)
+        if self.escaping - self.act.active:
+            self.act.active |= self.escaping
+            self.act.run(self.fnode.body)
         self.plan_nested()
-        dynamic_calls.check_escapes(self)  # a nested def used as a value must not read differentiated values
         body = self.block(f.body, out)
         if getattr(self.spec, "guarded", False) and self.parent is None:
             body = contexts.guard_function(self, body)
@@ -923,6 +939,8 @@ class FunctionTransformer(FactoredMixin):
                 for k in c.keywords:
                     if k.arg in params and self.act.expr(k.value):
                         active_params.add(k.arg)
+            if name in self.escaping:  # passed on as a value: called from anywhere, with any argument active
+                active_params |= set(params)
             if not active_params and not closure_active:
                 self.nested[name] = None
                 continue
@@ -948,6 +966,8 @@ class FunctionTransformer(FactoredMixin):
         self.children.append(child)
         spec.node = child.run()
         out.append(spec.node)
+        if s.name in self.escaping:  # used as a value: its tangent is its JVP (dynamic_calls.emit_active)
+            dynamic_calls.function_tangent(self, s.name, spec, out)
 
     # ------------------------------------------------------------------ expressions to simple form
     def atomize(self, e, out, hoist_inactive=False):
@@ -1036,22 +1056,15 @@ class FunctionTransformer(FactoredMixin):
         args = []
         for a in e.args:
             if isinstance(a, gast.Starred):
-                if self.act.expr(a):
-                    raise self.error(
-                        a, "'*args' with differentiated values is not supported", hint="pass the arguments one by one"
-                    )
+                if self.act.expr(a):  # forwarded: the call is specialised when it runs (dynamic_calls.py)
+                    a = dynamic_calls.starred(a, self.atomize(a.value, out))
                 args.append(a)
             else:
                 args.append(self.atomize(a, out))
         kws = []
         for k in e.keywords:
-            if k.arg is None and self.act.expr(k.value):
-                raise self.error(
-                    k.value,
-                    "'**kwargs' with differentiated values is not supported",
-                    hint="pass the keyword arguments one by one",
-                )
-            kws.append((k.arg, self.atomize(k.value, out) if k.arg is not None else k.value))
+            forwarded = k.arg is None and self.act.expr(k.value)  # '**kw': specialised when the call runs
+            kws.append((k.arg, self.atomize(k.value, out) if k.arg is not None or forwarded else k.value))
         return nodes.call(f, args, kws)
 
     def lower_comprehension(self, e, out):
@@ -1200,6 +1213,9 @@ class FunctionTransformer(FactoredMixin):
             return None if tv is None else nodes.subscript(tv, nodes.clone(e.slice))
         if kind is gast.Attribute:
             rule = registry.lookup_attribute(e.attr)
+            if rule is None and records.may_be_field(e.attr):  # a dataclass's or namedtuple's field
+                tv = self.t(e.value)
+                return None if tv is None else records.field_tangent(self, e, tv)
             if rule is None:
                 raise self.error(
                     e,
@@ -1270,6 +1286,8 @@ class FunctionTransformer(FactoredMixin):
     # ------------------------------------------------------------------ calls
     def user_callee(self, call):
         f = call.func
+        if dynamic_calls.forwards_active(self, call):  # f(*args) / f(**kw) with differentiated values
+            return ("dynamic", None)
         if isinstance(f, gast.Name) and f.id in self.nested_scope():
             return ("nested", self.nested_scope()[f.id])
         obj = self.info.resolve(f, self.visible_locals)
@@ -1322,7 +1340,7 @@ class FunctionTransformer(FactoredMixin):
                 )
         else:
             try:
-                sig = inspect.signature(obj, follow_wrapped=False)  # the code transformed (a wraps wrapper's own)
+                sig = code_signature(obj)  # the code transformed (a wraps wrapper's own, not __wrapped__'s)
                 bound = sig.bind(
                     *[_Placeholder(i, a) for i, a in enumerate(call.args)],
                     **{k.arg: _Placeholder(k.arg, k.value) for k in call.keywords if k.arg},
@@ -1337,16 +1355,12 @@ class FunctionTransformer(FactoredMixin):
                     for v in val.values() if isinstance(val, dict) else val:
                         if isinstance(getattr(v, "node", None), gast.Name):
                             self.densify(v.node.id, out)
-            for val in bound.arguments.values():
+            for pname, val in bound.arguments.items():
                 if isinstance(val, (tuple, dict)) and any(
                     self.t(getattr(v, "node", None)) is not None
                     for v in (val.values() if isinstance(val, dict) else val)
-                ):
-                    raise self.error(
-                        call,
-                        f"differentiated values passed through *args/**kwargs of {obj.__qualname__} are not supported",
-                        hint="name the parameters",
-                    )
+                ):  # *args / **kwargs of the callee receive differentiated values: a tuple / dict of tangents
+                    binding[pname] = dynamic_calls.pack(self, val, out)
             structs = self.lr_call_structs(binding)
             params = [p for p in sig.parameters if p in binding and (p in structs or self.t(binding[p]) is not None)]
             if not params:
@@ -1397,6 +1411,9 @@ class FunctionTransformer(FactoredMixin):
         return binding
 
     def call_tangent(self, call):
+        record = records.call_tangent(self, call)  # State(pos=x), dataclasses.replace(s, ...)
+        if record is not False:
+            return record
         f = call.func
         obj = self.info.resolve(f, self.visible_locals)
         if obj is not MISSING:

@@ -5,3 +5,4 @@ from ..registry import defzero
 
 defzero(callables.stable_order)  # sorted(..., key=): which permutation, not the values
 defzero(callables.best_index)  # min/max(..., key=): which item
+defzero(callables.jvp_of)  # a function (the JVP of a function value): no tangent of its own

@@ -1,5 +1,6 @@
 """Rule cases for the helpers behind calls through function values (tangent_fwd/rules/call_rules.py)."""
 
+import numpy as np
 from rule_cases import Z, a
 
 from tangent_fwd import callables
@@ -15,7 +16,16 @@ def z_best_index(x):
     return callables.best_index(items, None, False)  # which item: no tangent
 
 
+_SITE = callables.Site(1, (), (0,), False, "numpy", ("rule_families/calls.py", 1), None)
+_SITE.pattern = ((True, True),)
+
+
+def z_jvp_of(x):
+    return callables.jvp_of(np.sin, _SITE, len(x[:1])) is not None  # the JVP function: no tangent of its own
+
+
 CASES = {
+    callables.jvp_of: [Z(z_jvp_of, a(3))],
     callables.stable_order: [Z(z_stable_order, a(3))],
     callables.best_index: [Z(z_best_index, a(3))],
 }
