@@ -39,6 +39,8 @@ FUNCTIONS = {
     "hsplit": ("np.hsplit(base, 3)[0]", "v += x"),
     "vsplit": ("np.vsplit(base, 2)[0]", "v[0, 2] = x"),
     "dsplit": ("np.dsplit(base.reshape(2, 1, 3), 3)[1]", "v[1, 0, 0] = x"),
+    "real_if_close": ("np.real_if_close(base)", "v[1] = x"),  # a real array is returned itself
+    "bflat": None,  # rt.stats.bflat: vector mode's tangent of a.flat, exercised by the method case "flat"
 }
 METHODS = {
     "reshape": ("base.reshape(6)", "v[5] = x"),
@@ -46,13 +48,13 @@ METHODS = {
     "transpose": ("base.transpose()", "v[1, 0] = x"),
     "swapaxes": ("base.swapaxes(0, 1)", "v[2, 1] = x"),
     "squeeze": ("base[:, :1].squeeze()", "v[1] = x"),
-    "view": None,  # .view() has no rule: refused (MissingRuleError), see the corpus
+    "view": ("base.view()", "v[0, 1] = x"),
     "T": ("base.T", "v[0] += x"),
     "mT": ("base.mT", "v[1, 1] = x"),
     "astype": ("base.astype(np.float64, copy=False)", "v[1, 2] = x"),
     "real": ("base.real", "v[0, 0] = x"),
     "imag": None,  # of a real array: read-only
-    "flat": None,  # .flat has no rule: refused, see the corpus
+    "flat": ("base.flat", "v[4] = x * x"),
 }
 UNAVAILABLE = {name for name in FUNCTIONS if not hasattr(np, name)}
 
