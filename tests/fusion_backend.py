@@ -10,6 +10,12 @@ for _k in dir(np):
     if not _k.startswith("_"):
         setattr(fusetest, _k, getattr(np, _k))
 fusetest.linalg, fusetest.random, fusetest.lib, fusetest.fft = np.linalg, np.random, np.lib, np.fft
+try:  # its special functions (the scipy.special rules' derivatives find them as xp.special)
+    import scipy.special as _special
+
+    fusetest.special = _special
+except ImportError:  # pragma: no cover - SciPy is optional
+    pass
 fusetest.calls = []
 
 
