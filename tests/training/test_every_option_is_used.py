@@ -14,7 +14,7 @@ from conftest import write_idx_split
 
 from tangent_fwd import cli
 from tangent_fwd.training import distributed as D
-from tangent_fwd.training import runner
+from tangent_fwd.training import files, runner
 
 # flag -> (the arguments that set it to a value other than its default, context both runs share)
 VALUES = {
@@ -35,7 +35,7 @@ VALUES = {
     "--seed": (["--seed", "5"], []),
     "--data-dir": (["--data-dir", "{data2}"], []),
     "--out-dir": (["--out-dir", "{out2}"], []),
-    "--width": (["--width", "8"], ["--model", "mlp"]),
+    "--width": (["--width", "8"], ["--model", "mlp", "--width", "16"]),  # the last --width given wins
     "--channels": (["--channels", "2"], ["--model", "cnn", "--hidden", "4"]),
     "--hidden": (["--hidden", "4"], ["--model", "cnn", "--channels", "2"]),
     "--max-steps": (["--max-steps", "3"], []),
@@ -105,7 +105,7 @@ class Runner:
             "data2": self.data2,
         }
         shutil.copytree(self.root / "checkpoint", dirs["ck_full"])
-        base = ["--data-dir", str(self.data), "--max-steps", "2", "--out-dir", "{out}"]
+        base = ["--data-dir", str(self.data), "--max-steps", "2", "--batch-size", "8", "--out-dir", "{out}"]
         full = [a.format(**{k: str(v) for k, v in dirs.items()}) for a in prefix + base + args]
         self.capsys.readouterr()
         try:
@@ -130,6 +130,7 @@ def test_every_option_of_every_command_changes_the_record_or_is_refused(walk_env
     root, data, data2 = walk_env
     monkeypatch.setattr(D, "_mpi_comm", lambda: None)  # the single-process path of the MPI trainer
     monkeypatch.setattr(runner, "plot", lambda runs, path, title: runner.atomic_write_bytes(path, b"png"))
+    monkeypatch.setattr(files.os, "fsync", lambda fd: None)  # durability is tested elsewhere; ~130 runs here
     # a checkpoint of the baseline run (the --resume / --overwrite cases start from a copy of it)
     assert (
         D.main(
