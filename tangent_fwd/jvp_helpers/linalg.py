@@ -232,6 +232,10 @@ class _Plain:
         u, s, vh = self.xp.linalg.svd(a, full_matrices=False, hermitian=hermitian)
         return u, s, vh
 
+    def eig(self, a):
+        w, v = self.xp.linalg.eig(a)
+        return w, v
+
     def pinv(self, a, rtol):
         return self.xp.linalg.pinv(a, rtol=rtol)
 
@@ -406,6 +410,14 @@ class _Jet:
         dw, dv = eigh_formula(self.plain, w, v, herm(self.xp, a.d, uplo))
         return J(w, dw), J(v, dv)
 
+    def eig(self, a):
+        a = _j(a)
+        w, v = self.plain.eig(a.v)
+        if a.d is None:
+            return J(w), J(v)
+        dw, dv = eig_formula(self.plain, w, v, a.d)
+        return J(w, dw), J(v, dv)
+
     def svd(self, a, hermitian):
         a = _j(a)
         u, s, vh = self.plain.svd(a.v, hermitian)
@@ -488,6 +500,20 @@ def eigh_formula(o, w, v, s):
     dV = V (F * M) with F[i, j] = 1 / (w_j - w_i)."""
     m = o.ct(v) @ s @ v
     return o.real(o.diagonal(m)), v @ (o.gap_inv(w, "the eigenvectors of eigh") * m)
+
+
+def eig_formula(o, w, v, t):
+    """(dw, dV) of ``w, V = eig(A)``: M = V^-1 t V, dw = diag M, dV = V (F * M) with F[i, j] =
+    1 / (w_j - w_i), then each column kept at unit norm (NumPy's normalisation): dv -= v Re(v^H dv)."""
+    m = o.solve(v, t @ v)
+    dv = v @ (o.gap_inv(w, "the eigenvectors of eig") * m)
+    dv = dv - v * o.real(o.sum(o.conj(v) * dv, -2))[..., None, :]
+    return o.diagonal(m), dv
+
+
+def eigvals_formula(o, a, t):
+    w, v = o.eig(a)
+    return o.diagonal(o.solve(v, t @ v))
 
 
 def eigvalsh_formula(o, a, t, uplo):
@@ -656,6 +682,10 @@ def _eigh(o, ans, t, uplo):
     return eigh_formula(o, ans[0], ans[1], o.herm(t, uplo))
 
 
+def _eig(o, ans, t):
+    return eig_formula(o, ans[0], ans[1], t)
+
+
 def _svd(o, a, ans, t, compute_uv, hermitian):
     if not compute_uv:
         return svdvals_formula(o, a, t, hermitian)
@@ -729,6 +759,8 @@ def svd_cond(p):
 
 
 eigh_jvp, eigh_jvp2 = _pair("eigh_jvp", _eigh, 3, (0, 1), like=0)
+eig_jvp, eig_jvp2 = _pair("eig_jvp", _eig, 2, (0, 1), like=0)
+eigvals_jvp, eigvals_jvp2 = _pair("eigvals_jvp", eigvals_formula, 2, (0, 1))
 eigvalsh_jvp, eigvalsh_jvp2 = _pair("eigvalsh_jvp", eigvalsh_formula, 3, (0, 1))
 svd_jvp, svd_jvp2 = _pair("svd_jvp", _svd, 5, (0, 1, 2), like=1)
 qr_jvp, qr_jvp2 = _pair("qr_jvp", _qr, 4, (0, 1, 2), like=1)
@@ -743,6 +775,8 @@ matrix_norm_jvp, matrix_norm_jvp2 = _pair("matrix_norm_jvp", _matrix_norm, 5, (0
 PAIRS = {
     "eigh_jvp": ("res, t, uplo", ("res",), ("t",)),
     "eigvalsh_jvp": ("a, t, uplo", ("a",), ("t",)),
+    "eig_jvp": ("res, t", ("res",), ("t",)),
+    "eigvals_jvp": ("a, t", ("a",), ("t",)),
     "svd_jvp": ("a, res, t, compute_uv, hermitian", ("a", "res"), ("t",)),
     "qr_jvp": ("a, res, t, mode", ("a", "res"), ("t",)),
     "pinv_jvp": ("a, p, t, hermitian", ("a", "p"), ("t",)),

@@ -9,7 +9,7 @@ and a third derivative of those is refused at run time (``NotDifferentiableHere`
 import numpy as np
 
 from ..jvp_helpers import linalg as L
-from ..registry import defjvp, deflinear, defzero
+from ..registry import defattr_linear, defjvp, deflinear, defzero
 
 # ------------------------------------------------------------------ the helpers' own rules (forward over forward)
 deflinear(L.ct, "xp, x", linear_in=("x",))
@@ -61,6 +61,9 @@ for _name, (_params, _primal, _linear) in L.PAIRS.items():
     _pair_rules(_name, _params, _primal, _linear)
 
 # ------------------------------------------------------------------ numpy.linalg
+# the fields of the results (EighResult, EigResult, SVDResult, QRResult): the tangent's same field
+for _field in ("eigenvalues", "eigenvectors", "U", "S", "Vh", "Q", "R"):
+    defattr_linear(_field, view=True)
 # cholesky: dL = L phi(L^-1 dA L^-H), dA read from the triangle LAPACK reads (upper: U = L^H)
 _LM = "rt.linalg.ct_if(np, ans, upper)"
 CHOLESKY = (
@@ -70,6 +73,8 @@ CHOLESKY = (
 defjvp(np.linalg.cholesky, "a, /, *, upper=False", CHOLESKY)
 defjvp(np.linalg.eigh, "a, UPLO='L'", "rt.linalg.eigh_jvp(np, ans, da, UPLO)")
 defjvp(np.linalg.eigvalsh, "a, UPLO='L'", "rt.linalg.eigvalsh_jvp(np, a, da, UPLO)")
+defjvp(np.linalg.eig, "a", "rt.linalg.eig_jvp(np, ans, da)")
+defjvp(np.linalg.eigvals, "a", "rt.linalg.eigvals_jvp(np, a, da)")
 defjvp(
     np.linalg.svd,
     "a, full_matrices=True, compute_uv=True, hermitian=False",

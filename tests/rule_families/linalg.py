@@ -208,6 +208,60 @@ def t_tensor_axes(x):
     return L.tensor_axes(np, x, (1,)) + 0 * L.tensor_axes(np, x, None).sum()
 
 
+def l_eig_real(A):
+    w, V = np.linalg.eig(A)
+    order = np.argsort(w)
+    return w[order], (V * np.sign(V[:1, :]))[:, order]
+
+
+def l_eig_spectrum(A):
+    res = np.linalg.eig(A)
+    return np.abs(res.eigenvalues), np.abs(res.eigenvectors)
+
+
+def l_eigvals(A):
+    w = np.linalg.eigvals(A)
+    w = w[np.argsort(np.real(w))]
+    return np.real(w), np.imag(w)
+
+
+def nonsym_real_spectrum(n):
+    """Non-symmetric, real eigenvalues 1, 2.2, 3.4, ... (a similarity transform of a diagonal)."""
+    s = _rng.standard_normal((n, n)) + 2 * np.eye(n)
+    return s @ np.diag(1.0 + 1.2 * np.arange(n)) @ np.linalg.inv(s)
+
+
+def t_eig_jvp(A, t):
+    return L.eig_jvp(np, np.linalg.eig(A), t)[0]
+
+
+def t_eig_jvp2(A, t, u, v):
+    return L.eig_jvp2(np, np.linalg.eig(A), t, None, u)[0] + L.eig_jvp2(np, np.linalg.eig(A), t, None, v)[0]
+
+
+def t_eigvals_jvp(A, t):
+    return L.eigvals_jvp(np, A, t)
+
+
+def t_eigvals_jvp2(A, t, u, v):
+    return L.eigvals_jvp2(np, A, t, u, v)
+
+
+def f_eigh_fields(A):
+    res = np.linalg.eigh(A)
+    return res.eigenvalues, res.eigenvectors[:, -1] * np.sign(res.eigenvectors[0, -1])
+
+
+def f_svd_fields(A):
+    res = np.linalg.svd(A, full_matrices=False)
+    return res.S, res.U @ res.Vh
+
+
+def f_qr_fields(A):
+    res = np.linalg.qr(A)
+    return res.Q, res.R
+
+
 # ================================================================== the helpers
 def t_ct(x):
     return L.ct(np, x)
@@ -468,6 +522,22 @@ CASES = {
         C(l_eigh_upper_abs, sym_distinct(3)),
         C(l_eigh_upper_abs, hpd(3)),
     ],
+    np.linalg.eig: [
+        C(l_eig_real, nonsym_real_spectrum(3)),
+        C(l_eig_spectrum, np.array([[0.0, -1.0, 0.2], [1.0, 0.1, 0.0], [0.3, 0.0, 2.0]])),
+    ],
+    np.linalg.eigvals: [C(l_eigvals, nonsym_real_spectrum(4)), C(l_eigvals, a(3, 3) + 1j * a(3, 3))],
+    L.eig_jvp: [C(t_eig_jvp, nonsym_real_spectrum(3), a(3, 3))],
+    L.eig_jvp2: [C(t_eig_jvp2, nonsym_real_spectrum(3), a(3, 3), a(3, 3), a(3, 3), diff=(1, 2, 3))],
+    L.eigvals_jvp: [C(t_eigvals_jvp, nonsym_real_spectrum(3), a(3, 3))],
+    L.eigvals_jvp2: [C(t_eigvals_jvp2, nonsym_real_spectrum(3), a(3, 3), a(3, 3), a(3, 3), diff=(1, 2, 3))],
+    "eigenvalues": [C(f_eigh_fields, sym_distinct(3)), C(l_eig_spectrum, nonsym_real_spectrum(3))],
+    "eigenvectors": [C(f_eigh_fields, sym_distinct(4))],
+    "U": [C(f_svd_fields, generic(4, 3))],
+    "S": [C(f_svd_fields, generic(2, 3))],
+    "Vh": [C(f_svd_fields, generic(3, 3))],
+    "Q": [C(f_qr_fields, generic(4, 3))],
+    "R": [C(f_qr_fields, generic(3, 3))],
     np.linalg.eigvalsh: [
         C(l_eigvalsh, sym_distinct(4)),
         C(l_eigvalsh_upper, sym_distinct(3, 2)),
@@ -540,6 +610,7 @@ CASES = {
     L.other_tri: [C(t_other_tri, a(3, 3))],
     L.corner: [C(t_corner, a(4, 4))],
     L.svd_cond: [Z(t_svd_cond, 2.0)],
+    L.svd_norm: [Z(t_svd_norm, 2.0)],
     L.matrix_norm_jvp: [C(t_matrix_norm_jvp, generic(3, 4), a(3, 4))],
     L.matrix_norm_jvp2: [C(t_matrix_norm_jvp2, a(3, 2, 4), a(3, 2, 4), a(3, 2, 4), a(3, 2, 4), diff=(1, 2, 3))],
     L.eigh_jvp: [C(t_eigh_jvp, sym_distinct(3), a(3, 3))],
