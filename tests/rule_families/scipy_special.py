@@ -63,6 +63,14 @@ def sps_logsumexp_b(a, b):
     return sp.logsumexp(a, axis=0, b=b)
 
 
+def sps_logsumexp_b_broadcast(a, b):
+    return sp.logsumexp(a, axis=1, b=b)  # b of shape (3,) against a of shape (2, 3)
+
+
+def sps_logsumexp_b_scalar(a):
+    return sp.logsumexp(a, axis=-1, b=0.5, keepdims=True)
+
+
 def sps_logsumexp_sign(a, b):
     r, sign = sp.logsumexp(a, axis=-1, b=b, return_sign=True)
     return r * sign
@@ -372,6 +380,8 @@ CASES = {
         _host(C(sps_logsumexp_axis, u(-2, 2, 2, 3))),
         _host(C(sps_logsumexp_axes, u(-2, 2, 2, 3, 2))),
         _host(C(sps_logsumexp_b, u(-2, 2, 3, 2), u(0.5, 2, 3, 2))),
+        _host(C(sps_logsumexp_b_broadcast, u(-2, 2, 2, 3), u(0.5, 2, 3))),
+        _host(C(sps_logsumexp_b_scalar, u(-2, 2, 2, 3))),
         # weights of both signs, away from a zero sum: rows of one sign each
         _host(C(sps_logsumexp_sign, u(-1, 1, 2, 3), np.array([[1.0, 0.5, 0.7], [-1.0, -0.8, -0.6]]))),
         _host(C(sps_logsumexp_pair, u(-1, 1, 4), u(0.5, 2, 4))),
