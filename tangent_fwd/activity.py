@@ -9,7 +9,7 @@ Only active names get tangents; everything else is left as the user wrote it.
 import gast
 
 from . import effects, nodes, registry
-from .parse import MISSING, is_user_function, mutated_params
+from .parse import MISSING, code_signature, is_user_function, mutated_params
 
 # Attributes whose value never carries a tangent, whatever the receiver.
 ZERO_ATTRIBUTES = {"shape", "ndim", "size", "dtype", "itemsize", "nbytes", "strides", "device", "flags"}
@@ -114,10 +114,8 @@ class Activity:
         mutated = mutated_params(obj)
         if not mutated:
             return []
-        import inspect
-
         try:
-            params = list(inspect.signature(obj, follow_wrapped=False).parameters)
+            params = list(code_signature(obj).parameters)
         except (TypeError, ValueError):
             return []
         out = [a.id for p, a in zip(params, call.args) if p in mutated and isinstance(a, gast.Name)]

@@ -23,7 +23,7 @@ from typing import Any
 import numpy
 
 from . import registry
-from .errors import ArgumentError, MissingRuleError
+from .errors import ArgumentError, MissingRuleError, TransformError
 from .parse import library_source
 
 _WRAPPERS = {}  # (registry key of op, arity) -> (op, wrapper); the op is kept alive here
@@ -56,6 +56,14 @@ def entry(func: Any, arity: int | None = None) -> Any:
         _remember(func, arity, hit[1])
         return hit[1]
     rule = registry.lookup(func)
+    if rule is None and getattr(getattr(func, "__code__", None), "co_name", None) == "axis_nan_policy_wrapper":
+        raise TransformError(
+            f"{_display(func)} is wrapped by SciPy's _axis_nan_policy machinery (axis, nan_policy and keepdims "
+            "handled by a generic wrapper that reshapes, masks and re-dispatches its samples through dictionaries "
+            "of keyword arguments): tangent_fwd cannot follow that wrapper's semantics",
+            hint="write the statistic with NumPy in a function of your own (scipy.stats.skew: the third central "
+            "moment over the second to the power 1.5), or register a rule for it with tangent_fwd.defjvp",
+        )
     if rule is None and type(func) is _FunctionType:  # a functools.wraps wrapper taking *args: called with
         wrapper = _make_wraps_call(func, arity)  # its __wrapped__ signature, so wrt names those parameters
         _WRAPPERS[(_key(func), arity)] = (func, wrapper)

@@ -184,6 +184,18 @@ def _is_library_module(func):
     return mod.split(".")[0] in ("numpy", "scipy")
 
 
+def code_signature(func):
+    """The signature of the code that runs (what the compiler transforms), not a ``__signature__`` or
+    ``__wrapped__`` a decorator advertises (SciPy's ``_axis_nan_policy`` wrapper sets both)."""
+    if not isinstance(func, types.FunctionType) or not (
+        "__signature__" in func.__dict__ or "__wrapped__" in func.__dict__
+    ):
+        return inspect.signature(func, follow_wrapped=False)
+    bare = types.FunctionType(func.__code__, func.__globals__, func.__name__, func.__defaults__, func.__closure__)
+    bare.__kwdefaults__ = func.__kwdefaults__
+    return inspect.signature(bare)
+
+
 def library_source(obj):
     """The Python function to transform for a NumPy or SciPy callable without a rule: a pure-Python
     function itself (its checks, conversions and decorators included), NumPy's implementation behind

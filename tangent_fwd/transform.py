@@ -8,7 +8,6 @@ loop-carried value, a join of branches, a container that is mutated or a variabl
 """
 
 import builtins as _builtins
-import inspect
 import math
 import operator as _op
 

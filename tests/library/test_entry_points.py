@@ -163,6 +163,16 @@ REFUSED = {
     ),
     "scipy.linalg.block_diag (*arrs)": (sl.block_diag, (M, M), "*arrs parameter cannot be differentiated"),
     "scipy.linalg.toeplitz (as_strided writes a dtype attribute)": (sl.toeplitz, (V,), "in-place write"),
+    "scipy.stats.skew (_axis_nan_policy wrapper)": (
+        __import__("scipy.stats").stats.skew,
+        (V,),
+        "_axis_nan_policy machinery",
+    ),
+    "scipy.stats.gmean (_axis_nan_policy wrapper)": (
+        __import__("scipy.stats").stats.gmean,
+        (V,),
+        "_axis_nan_policy machinery",
+    ),
 }
 
 
