@@ -77,6 +77,31 @@ class Device:
         self.transfers += 1
         return np.asarray(_host_copy(a), dtype=np.float64)
 
+    def synchronize(self) -> None:
+        """Wait for the device's queued work (a host wait, no transfer); a no-op on the host."""
+        cuda = getattr(self.xp, "cuda", None) if not self.is_host else None
+        if cuda is not None:
+            cuda.get_current_stream().synchronize()
+
+    def copy_into(self, dst, src) -> None:
+        """``dst[...] = src`` for a device ``dst`` and a host ``src`` (a host->device copy)."""
+        if isinstance(dst, np.ndarray):
+            np.copyto(dst, src)
+        else:
+            dst[...] = self.xp.asarray(src)
+
+    def host_view(self, obj, names):
+        """A stand-in for ``obj`` whose list attributes ``names`` are host copies (checkpoints are
+        written from these), with ``obj.step_count``."""
+        import types
+
+        view = types.SimpleNamespace(step_count=getattr(obj, "step_count", 0))
+        for name in names:
+            value = getattr(obj, name, None)
+            if isinstance(value, list):
+                setattr(view, name, self.get(value))
+        return view
+
     # ----------------------------------------------------------------------------------------- memory
     def free_bytes(self) -> int | None:
         """Free device memory in bytes (None where the backend cannot say, e.g. the host)."""

@@ -42,6 +42,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import device as _device
 from . import models as _models
 from .files import OutputError, atomic_write_bytes, check_writable_dir
 from .forward_gradient import DirectionSampler, scaled_into
@@ -473,7 +474,11 @@ def train_distributed(config, comm=None, data=None, log=print):
     if warning and rank == 0 and log is not None:
         print(f"tangent-fwd: warning: {warning}", file=sys.stderr, flush=True)
     model = _models.get_model(cfg.model)
-    params = model.init(cfg.seed, **cfg.size_kwargs())
+    # one device per rank (--devices, else the local rank); the data and parameters go there once
+    local = _device.local_rank(comm.comm) if cfg.backend == "cupy" else 0
+    device = _device.resolve(cfg.backend, data=(x,), devices=cfg.devices, rank=local)
+    xp = device.xp
+    (x, y, xt, yt), params = _device.put_training(device, (x, y, xt, yt), model.init(cfg.seed, **cfg.size_kwargs()))
     total = total_steps(cfg, n)
     decay = cfg.decay if cfg.decay is not None else math.log(AUTO_ANNEAL) / total
     kw = dict(decay=decay)
@@ -502,10 +507,10 @@ def train_distributed(config, comm=None, data=None, log=print):
             raise SetupError(payload[1])
         meta, saved, state = payload[1]
         for p, s in zip(plist, saved):
-            np.copyto(p, s)
+            device.copy_into(p, s)
         for name, bufs in state.items():
             for b, s in zip(getattr(opt, name), bufs):
-                np.copyto(b, s)
+                device.copy_into(b, s)
         opt.step_count = int(meta["optimizer_step_count"])
         start = int(meta["step"])
         comm.context = f"Last checkpoint: {ckpt_path} (step {start})."
@@ -515,14 +520,14 @@ def train_distributed(config, comm=None, data=None, log=print):
     schedule = BatchSchedule(n, cfg.batch_size, cfg.seed)
     sampler = DirectionSampler(params, cfg.distribution, np.random.default_rng(0), rank=cfg.rank)
     vflat = leaves(sampler.buffers)
-    gbuf = [np.empty_like(p) for p in plist]
+    gbuf = [xp.empty_like(p) for p in plist]
     it = iter(gbuf)
     grads = map_tree(lambda _: next(it), params)  # the params' structure over the gbuf arrays
     # vector mode (as in ForwardGradient: the default when K > 1 with dense directions): the K directions of
     # a step, each drawn from its own (seed, step, k) stream as in K separate passes, stacked on a leading
     # axis and pushed through ONE vector-mode JVP; the wire still carries the same K + 1 values
     vectorized = cfg.vectorized if cfg.vectorized is not None else (K > 1 and not cfg.rank)
-    vbat = [np.empty((K,) + b.shape, b.dtype) for b in vflat] if vectorized else None
+    vbat = [xp.empty((K,) + b.shape, b.dtype) for b in vflat] if vectorized else None
     if vectorized:
         it = iter(vbat)
         vtree = map_tree(lambda _: next(it), params)
@@ -531,6 +536,8 @@ def train_distributed(config, comm=None, data=None, log=print):
     # ranks (at slightly different steps) becomes one decision, made after the same step on every rank
     send = np.zeros(K + 2, np.float64)
     recv = np.zeros(K + 2, np.float64)
+    # this rank's loss and K directional derivatives gather here and reach the host as ONE copy per step
+    dbuf = xp.zeros(K + 1, np.float64)
     meta = _meta(cfg, decay, total)
     losses, step_times, checks = [], [], 0
     compute_time = comm_time = 0.0
@@ -543,13 +550,13 @@ def train_distributed(config, comm=None, data=None, log=print):
         if ckpt_path is None:
             return
         comm.barrier(step, "barrier before the checkpoint")  # everyone is at the same step
-        if rank == 0:
-            save_checkpoint(cfg.checkpoint_dir, params, opt, step, meta)
+        if rank == 0:  # written from host copies of the parameters and the optimizer state
+            save_checkpoint(cfg.checkpoint_dir, device.get(params), device.host_view(opt, _OPT_STATE), step, meta)
         comm.context = f"Last checkpoint: {ckpt_path} (step {step})."
 
     def consistency(step):
         nonlocal checks
-        total_sum, digest = checksum(plist)
+        total_sum, digest = checksum(device.get(plist))  # host copies (every check_every steps)
         mine = np.array([total_sum]).tobytes() + bytes.fromhex(digest)
         everyone = comm.allgather(mine, step, "replica-consistency allgather")
         checks += 1
@@ -581,16 +588,18 @@ def train_distributed(config, comm=None, data=None, log=print):
                 for vb, b in zip(vbat, vflat):
                     vb[k] = b
         if len(mine):
-            xb, yb = x[mine], y[mine]
+            rows = mine if device.is_host else xp.asarray(mine)  # this shard's indices, to the device
+            xb, yb = x[rows], y[rows]
             with np.errstate(over="ignore", invalid="ignore"):
                 if vectorized:
                     value, d = jvp_fn(model.loss, (params, xb, yb), (vtree, None, None))
-                    send[1 : K + 1] = weight * np.asarray(d, np.float64)
+                    dbuf[1 : K + 1] = d
                 else:
                     for k in range(K):
                         value, d = jvp_fn(model.loss, (params, xb, yb), (sample(step, k), None, None))
-                        send[1 + k] = weight * float(d)
-            send[0] = weight * float(value)
+                        dbuf[1 + k] = d
+            dbuf[0] = value
+            send[: K + 1] = weight * device.scalars(dbuf)  # the step's one device->host copy
         else:  # more ranks than examples in this batch: contribute nothing
             send[:] = 0.0
         send[K + 1] = 1.0 if STOP.requested else 0.0
@@ -610,7 +619,7 @@ def train_distributed(config, comm=None, data=None, log=print):
         # others are regenerated from (seed, step, k).
         if vectorized:
             for g, vb in zip(gbuf, vbat):
-                np.dot((recv[1 : K + 1] / K).astype(vb.dtype), vb.reshape(K, -1), out=g.reshape(-1))
+                xp.dot(xp.asarray((recv[1 : K + 1] / K).astype(vb.dtype)), vb.reshape(K, -1), out=g.reshape(-1))
         else:
             order = [K - 1] + list(range(K - 1)) if len(mine) else list(range(K))
             for j, k in enumerate(order):
@@ -621,6 +630,7 @@ def train_distributed(config, comm=None, data=None, log=print):
                     scaled_into(g, b, g.dtype.type(s), j == 0)
         with np.errstate(over="ignore", invalid="ignore"):
             opt.update(grads)
+        device.synchronize()  # the step's time includes its update (on a device, queued work)
         t3 = time.perf_counter()
         compute_time += (t1 - t0) + (t3 - t2)
         comm_time += t2 - t1
@@ -661,14 +671,16 @@ def train_distributed(config, comm=None, data=None, log=print):
         "vectorized": vectorized,
         "bytes_per_step": bytes_per_step(n_params, K)[0],
         "gradient_allreduce_bytes_per_step": bytes_per_step(n_params, K, plist[0].dtype.itemsize)[1],
-        "param_checksum": list(checksum(plist)),
+        "param_checksum": list(checksum(device.get(plist))),
+        "device": str(device),
+        "host_transfers": device.transfers,
         "params": params,
     }
     if cfg.save_params:
         if "{rank}" in cfg.save_params or rank == 0:
             out = pathlib.Path(cfg.save_params.replace("{rank}", str(rank)))
             buf = io.BytesIO()
-            np.savez(buf, **{k: v for k, v in zip(_leaf_names(params), plist)})
+            np.savez(buf, **{k: v for k, v in zip(_leaf_names(params), device.get(plist))})
             atomic_write_bytes(out, buf.getvalue())
     if warning:
         result["warnings"] = [warning]
