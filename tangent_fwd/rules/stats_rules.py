@@ -41,6 +41,24 @@ defjvp(
     NANVAR,
     "rt.stats.as_dtype(np, rt.stats.sqrt_jvp(np, rt.stats.nanvar_jvp(np, a, da, axis, ddof, keepdims, where), ans), dtype)",
 )
+defjvp(
+    np.nanprod,
+    "a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=True",
+    "rt.stats.as_dtype(np, rt.prod_jvp(np, rt.stats.masked(np, np.where(np.isnan(a), 1, a), where, 1),"
+    " rt.stats.masked(np, rt.stats.nan_zeroed(np, a, da), where, 0), ans, axis, keepdims)"
+    " * rt.stats.initial_factor(initial), dtype)",
+)
+defjvp(
+    np.nancumsum,
+    "a, axis=None, dtype=None, out=None",
+    "np.cumsum(rt.stats.nan_zeroed(np, a, da), axis=axis, dtype=dtype)",
+)
+defjvp(
+    np.nancumprod,
+    "a, axis=None, dtype=None, out=None",
+    "rt.stats.as_dtype(np, rt.stats.cumprod_jvp(np, np.where(np.isnan(a), 1, a), rt.stats.nan_zeroed(np, a, da),"
+    " axis), dtype)",
+)
 # ------------------------------------------------------------------ weighted statistics
 defjvp(
     np.average,

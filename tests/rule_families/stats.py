@@ -93,6 +93,22 @@ def n_nanstd(x):
     return np.nanstd(x)
 
 
+def n_nanprod(x):
+    return np.nanprod(x, axis=1, keepdims=True)
+
+
+def n_nanprod_where(x):
+    return np.nanprod(x, where=x > -1.5, initial=0.5)
+
+
+def n_nancumsum(x):
+    return np.nancumsum(x, axis=0)
+
+
+def n_nancumprod(x):
+    return np.nancumprod(x)
+
+
 # ================================================================== weighted statistics
 def w_average(x, w):
     return np.average(x, axis=1, weights=w)
@@ -614,6 +630,9 @@ CASES = {
     np.nanmin: [C(n_nanmin, with_nan(3, 4))],
     np.nanvar: [C(n_nanvar, with_nan(4, 3))],
     np.nanstd: [C(n_nanstd, with_nan(5))],
+    np.nanprod: [C(n_nanprod, with_nan(3, 4)), C(n_nanprod_where, with_nan(4))],
+    np.nancumsum: [C(n_nancumsum, with_nan(3, 2))],
+    np.nancumprod: [C(n_nancumprod, with_nan(2, 3))],
     np.average: [
         C(w_average, a(3, 4), pos(3, 4)),
         C(w_average_all, a(5)),
