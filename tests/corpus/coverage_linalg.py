@@ -169,3 +169,15 @@ def procrustes_rotation(A):
 @case(args=lambda rng: (rng.standard_normal((2, 3, 2)),), tags="la_norm")
 def batched_singular_values_and_norms(X):
     return np.linalg.svdvals(X).sum(-1) + np.linalg.norm(X, ord="nuc", axis=(-2, -1))
+
+
+@case(args=lambda rng: (0.3 * rng.standard_normal((3, 3)),), tags="la_matmul")
+def spectral_abscissa_of_dynamics(A):
+    J = A + np.diag([-1.0, -2.0, -3.5])
+    lam = np.linalg.eigvals(J)
+    return np.max(np.real(lam)) + 0.1 * np.sum(np.abs(lam) ** 2)
+
+
+@case(args=lambda rng: (rng.standard_normal((2, 3)),), tags="la_norm")
+def array_api_norms(X):
+    return np.linalg.vector_norm(X, axis=1) + np.linalg.matrix_norm(X.T @ X + np.eye(3), ord="nuc")

@@ -156,6 +156,13 @@ def power_cond_loss(x):
     return np.trace(np.linalg.matrix_power(A, 3)) + np.linalg.cond(A) + np.sum(np.linalg.matrix_power(A, -1) ** 2)
 
 
+def eig_loss(x):
+    A = np.reshape(x, (3, 3)) + np.diag([1.0, 2.5, 4.0]) + np.triu(np.ones((3, 3)), 1)
+    w = np.linalg.eigvals(A)
+    lam, V = np.linalg.eig(A)
+    return np.sum(np.real(w) ** 3) + np.sum(np.abs(V[:, 0]) ** 4)
+
+
 def expm_loss(x):
     A = 0.5 * np.reshape(x, (2, 2))
     return np.sum(scipy.linalg.expm(A) ** 2)
@@ -196,6 +203,7 @@ def svd_norms_loss(x):
         (pinv_lstsq_loss, RNG.standard_normal(6) * 0.3),
         (power_cond_loss, RNG.standard_normal(4) * 0.3),
         (expm_loss, RNG.standard_normal(4)),
+        (eig_loss, RNG.standard_normal(9) * 0.2),
         (scipy_solvers_loss, RNG.standard_normal(4) * 0.3),
     ],
     ids=lambda v: getattr(v, "__name__", ""),
@@ -244,6 +252,10 @@ def singular_values(A):
     return np.linalg.svd(A, compute_uv=False)
 
 
+def eig_vectors(A):
+    return np.linalg.eig(A)[1]
+
+
 def qr_complete(A):
     return np.linalg.qr(A, mode="complete")[0]
 
@@ -262,6 +274,7 @@ def qr_raw(A):
         (singular_values, np.array([[1.0, 2.0], [2.0, 4.0]]), "zero singular value"),
         (svd_full, RNG.standard_normal((4, 2)), "full_matrices=False"),
         (qr_complete, RNG.standard_normal((4, 2)), "mode='reduced'"),
+        (eig_vectors, np.array([[2.0, 1.0], [0.0, 2.0]]), "repeated eigenvalues"),
         (qr_raw, RNG.standard_normal((3, 3)), "raw"),
     ],
     ids=[
@@ -272,6 +285,7 @@ def qr_raw(A):
         "svdvals-zero",
         "svd-full",
         "qr-complete",
+        "eig-defective",
         "qr-raw",
     ],
 )
