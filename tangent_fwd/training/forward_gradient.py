@@ -12,7 +12,7 @@ import math
 import numpy as np
 
 from ..lowrank import LowRank
-from .pytree import check_float_leaves, is_array, leaves, map_tree, namespace
+from .pytree import check_backend, check_float_leaves, is_array, leaves, map_tree, namespace
 
 DISTRIBUTIONS = ("normal", "rademacher")
 
@@ -231,8 +231,10 @@ class DirectionSampler:
             start += b.size
 
 
-def sample_directions(like, distribution="normal", rng=None, rank=None):
-    """One random direction shaped like ``like`` (a fresh copy; LowRank leaves with ``rank``)."""
+def sample_directions(like, distribution="normal", rng=None, rank=None, backend="auto"):
+    """One random direction shaped like ``like`` (a fresh copy; LowRank leaves with ``rank``), drawn on
+    ``like``'s backend ('auto'; a named ``backend`` must be the one of ``like``'s arrays)."""
+    check_backend(like, backend, "arrays given as like")
     v = DirectionSampler(like, distribution, rng, rank=rank).sample()
 
     def copy(b):
@@ -353,6 +355,7 @@ class ForwardGradient:
         s = self._sampler
         key = _tree_key(primal)
         if s is None or key != self._sampler_key:
+            check_backend(primal, self.backend, "differentiated arguments")
             s = self._sampler = DirectionSampler(
                 primal,
                 self.distribution,

@@ -24,7 +24,7 @@ import math
 import numpy as np
 
 from .forward_gradient import ForwardGradient
-from .pytree import check_float_leaves, leaves, map_tree, namespace
+from .pytree import check_backend, check_float_leaves, leaves, map_tree, namespace
 
 OPTIMIZERS = ("sgd", "momentum", "adam")
 
@@ -65,6 +65,7 @@ class Optimizer:
         self.loss = loss
         self.params = params
         check_float_leaves(params, "parameters", inplace=True)
+        check_backend(params, backend)
         self.lr0 = _positive("lr", lr)
         if not isinstance(decay, (int, float, np.number)) or not math.isfinite(decay) or decay < 0:
             raise ValueError(f"decay must be a non-negative number, got {decay!r}")

@@ -62,3 +62,20 @@ def check_float_leaves(tree, what="parameters", inplace=False):
             )
         elif not isinstance(leaf, (float, np.floating)):
             raise TypeError(f"{what} must be floating-point arrays or floats; found {type(leaf).__name__}")
+
+
+def check_backend(tree, backend, what="parameters"):
+    """Raise ArgumentError unless ``tree``'s arrays belong to ``backend`` ('auto' accepts any): an
+    optimizer updates the arrays it is given in place, so it cannot move them to another device."""
+    from .. import backends
+    from ..errors import ArgumentError
+
+    backends.check_name(backend)
+    if backend == "auto":
+        return
+    found = backends.detect([tree], [what])
+    if found != backend:
+        raise ArgumentError(
+            f"backend={backend!r} but the {what} are {found} arrays",
+            hint=f"create them on that backend first (e.g. cupy.asarray for 'cupy'), or pass backend={found!r}",
+        )

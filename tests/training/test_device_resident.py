@@ -201,3 +201,21 @@ def test_event_clock_synchronises_only_when_read():
     pairs = [(clock.start(), clock.stop()) for _ in range(3)]
     assert "sync" not in log
     assert clock.seconds(pairs) == [1.0, 1.0, 1.0] and log.count("sync") == 1
+
+
+def test_a_named_backend_must_be_the_one_of_the_arrays():
+    from tangent_fwd import ArgumentError
+    from tangent_fwd.training import forward_gradient, make_optimizer, sample_directions
+    from tangent_fwd.training.models import logreg_loss
+
+    host = {"W": np.zeros((4, 3), np.float32)}
+    dev_ = strict_np.to_device(host)
+    with pytest.raises(ArgumentError, match="backend='strict' but the parameters are numpy arrays"):
+        make_optimizer("sgd", logreg_loss, host, 0.1, backend="strict")
+    with pytest.raises(ArgumentError, match="backend='numpy' but the arrays given as like are strict"):
+        sample_directions(dev_, backend="numpy")
+    fg = forward_gradient(logreg_loss, backend="numpy")
+    with pytest.raises(ArgumentError, match="differentiated arguments are strict"):
+        fg(dev_, strict_np.to_device(np.ones((2, 4), np.float32)), strict_np.to_device(np.zeros(2, np.int64)))
+    assert sample_directions(dev_, backend="strict")["W"].shape == (4, 3)
+    make_optimizer("sgd", logreg_loss, dev_, 0.1, backend="strict")
