@@ -14,6 +14,7 @@ import numpy as np
 from . import backends, callables, library, lowrank, registry
 from .compiler import Unit
 from .errors import ArgumentError, TransformError
+from .jvp_helpers import records as _records
 from .parse import still_valid
 
 # wrt: a parameter index or name, or a tuple of them
@@ -436,6 +437,15 @@ def _check_tangent(primal, tangent, path, batch=None):
                 f"tangent for {path} must be a dict with keys {sorted(primal)}, got {_describe(tangent)}"
             )
         return {k: _check_tangent(primal[k], tangent[k], f"{path}[{k!r}]", batch) for k in primal}
+    if _records.is_record(primal) and not isinstance(primal, tuple):  # a dataclass (records.py)
+        if type(tangent) is not type(primal):
+            raise ArgumentError(
+                f"tangent for {path} must be a {type(primal).__name__} holding the fields' tangents, "
+                f"got {_describe(tangent)}"
+            )
+        fields = _records.names(primal)
+        items = [_check_tangent(getattr(primal, n), getattr(tangent, n), f"{path}.{n}", batch) for n in fields]
+        return _records.rebuild(tangent, items)
     if isinstance(primal, (list, tuple)):
         if not isinstance(tangent, (list, tuple)) or len(tangent) != len(primal):
             raise ArgumentError(

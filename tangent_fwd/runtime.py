@@ -623,6 +623,8 @@ def sort_jvp(xp, a, da, axis=-1):
 
 def batch_size(tangent):
     """K, the number of directions, from any tangent (the leading axis of its first array leaf)."""
+    if records.is_record(tangent):
+        return batch_size(records.values(tangent)[0])
     if isinstance(tangent, dict):
         tangent = next(iter(tangent.values()))
         return batch_size(tangent)
@@ -636,6 +638,8 @@ def batch_size(tangent):
 def no_directions(tangent, grow):
     """Vector mode with K == 0: ``grow`` makes a batched tangent of one zero direction, else drops it
     (a leading axis of length 0), through any container structure."""
+    if records.is_record(tangent):
+        return records.rebuild(tangent, [no_directions(v, grow) for v in records.values(tangent)])
     if isinstance(tangent, dict):
         return {key: no_directions(v, grow) for key, v in tangent.items()}
     if isinstance(tangent, (list, tuple)):

@@ -1117,7 +1117,7 @@ class FunctionTransformer(FactoredMixin):
         if isinstance(sexpr, gast.Call) and listops.emit_method(self, target, sexpr, out):  # xs.pop(i)
             return
         if isinstance(sexpr, gast.Call):
-            callee = self.user_callee(sexpr)
+            callee = None if records.is_record_call(self, sexpr) else self.user_callee(sexpr)
             if callee is not None:
                 self.settle(maybe, out)
                 self.emit_user_call(target, sexpr, callee, out)

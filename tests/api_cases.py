@@ -86,3 +86,23 @@ def dx_named_user_var(x):
     dx = x * 2
     t1 = dx + 1
     return t1 * x
+
+
+def star_args(*xs):
+    return xs[0] * 2.0
+
+
+def sin_of(x):  # a NumPy float result
+    return np.sin(x)
+
+
+def deep_missing_rule(x):  # a refusal raised from deep inside the compiler
+    return dawsn_helper(x) + x
+
+
+def dawsn_helper(x):
+    return scipy.special.dawsn(x) * 2
+
+
+def scalar_loss(w):
+    return np.sum(w * w)

@@ -158,3 +158,68 @@ def test_registering_a_rule_invalidates_cached_code():
 
         registry._RULES.pop(id(scipy.special.dawsn), None)
         registry._version[0] += 1
+
+
+# ------------------------------------------------------------------ issue 15: API gaps
+def test_forward_gradient_at_the_top_level():
+    from tangent_fwd.training import forward_gradient as training_forward_gradient
+
+    assert tf.forward_gradient is training_forward_gradient
+    assert "forward_gradient" in tf.__all__
+    g = tf.forward_gradient(C.scalar_loss, directions=4000, rng=0)
+    w = rng.standard_normal(3)
+    value, grad = g(w)
+    assert value == C.scalar_loss(w) and grad.shape == w.shape
+    np.testing.assert_allclose(grad, 2 * w, atol=0.25 * np.linalg.norm(w))  # unbiased: the mean is 2w
+
+
+def test_no_tangents_give_a_zero_of_the_outputs_own_type():
+    value, tangent = tf.jvp(C.f_float, (2.0,), (None,))
+    assert type(tangent) is float and tangent == 0.0
+    value, tangent = tf.jvp(C.sin_of, (2.0,), (None,))
+    assert type(tangent) is type(value) is np.float64 and tangent == 0.0
+    _, active = tf.jvp(C.sin_of, (2.0,), (1.0,))
+    assert type(active) is type(tangent)  # the same type as with a tangent
+
+
+def test_forward_diff_call_without_its_tangents_names_them():
+    fd = tf.forward_diff(C.f_simple, wrt=("x", "W"))
+    x, W = rng.standard_normal(3), rng.standard_normal((4, 3))
+    with pytest.raises(tf.ArgumentError, match=r"missing the tangent argument\(s\) dx, dW"):
+        fd(x, W)
+    fd(x, W, np.ones(3), np.ones((4, 3)))  # compiled: the fast path says the same
+    with pytest.raises(tf.ArgumentError, match=r"missing the tangent argument\(s\) dW"):
+        fd(x, W, np.ones(3))
+
+
+def test_missing_rule_error_comes_without_compiler_frames():
+    with pytest.raises(tf.MissingRuleError) as info:
+        tf.jvp(C.deep_missing_rule, (1.0,), (1.0,))
+    assert "api_cases.py:" in str(info.value)  # the message carries file:line:col
+    files = [f.filename for f in traceback.extract_tb(info.value.__traceback__)]
+    internal = [f for f in files if "tangent_fwd" in f and not f.endswith(("api.py", "library.py"))]
+    assert not internal, internal
+    assert len(files) <= 6, files
+
+
+def test_syntax_error_in_a_rule_template_names_rule_and_template():
+    with pytest.raises(tf.ArgumentError) as info:
+        tf.defjvp(C.dawsn_helper, "x", "dx * (1 + ")
+    msg = str(info.value)
+    assert "dawsn_helper" in msg and "'dx * (1 + '" in msg and "not a Python expression" in msg
+
+
+def test_jacfwd_and_hessian_refuse_a_list_up_front():
+    with pytest.raises(tf.ArgumentError, match="got a list"):
+        tf.jacfwd(C.sin_of)([1.0, 2.0, 3.0])
+    with pytest.raises(tf.ArgumentError, match="got a list"):
+        tf.hessian(C.sin_of)([1.0, 2.0, 3.0])
+
+
+def test_star_args_parameter_says_it_cannot_be_differentiated():
+    with pytest.raises(tf.ArgumentError) as info:
+        tf.forward_diff(C.star_args)
+    msg = str(info.value)
+    assert "*xs parameter cannot be differentiated" in msg and "def star_args(xs)" in msg
+    with pytest.raises(tf.ArgumentError, match=r"\*xs parameter cannot be differentiated"):
+        tf.jvp(C.star_args, (1.0, 2.0), (1.0, None))

@@ -26,6 +26,9 @@ deflinear(rt.astype_tangent, "tangent, dtype, copy=True")
 deflinear(rt.items_tangent, "tangent_dict")
 # ------------------------------------------------------------------ helpers of the sum/divmod/diff/pad/sort/median/hypot/abs/det rules
 deflinear(rt.seq_sum, "tangents")
+deflinear(rt.records.field, "tangent, name, where")  # dataclass/namedtuple tangents (records.py)
+deflinear(rt.records.build, "template, tangents", linear_in=("tangents",), constant=("template",))
+_defjoint(rt.records.replace, "tangent, keys, tangents", "rt.records.replace(dtangent, keys, dtangents)")
 deflinear(rt.sequences.reversed_tangent, "seq, tangent", linear_in=("tangent",), constant=("seq",))
 defjvp(
     rt.sequences.dist_partial,

@@ -94,9 +94,9 @@ def check(f, args, wrt=(0,), seed=0, second=True, rtol=RTOL):
     if len(wrt) == 1 and isinstance(args[wrt[0]], (float, np.ndarray)) and second:
         i = wrt[0]
         x = args[i]
-        jac = tangent_fwd.jacfwd(f, i)(*copy.deepcopy(args))
         if not isinstance(ref, (float, np.floating, np.ndarray)):
-            return
+            return  # jacfwd/hessian take array or float results
+        jac = tangent_fwd.jacfwd(f, i)(*copy.deepcopy(args))
         cols = []
         for j in range(np.size(x)):
             e = np.zeros(np.shape(x))

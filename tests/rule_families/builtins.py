@@ -2,6 +2,8 @@
 helpers (tangent_fwd/jvp_helpers/sequences.py), so forward over forward works on them too."""
 
 import builtins
+import collections
+import dataclasses
 import math
 
 from rule_cases import C, a, pos
@@ -48,3 +50,36 @@ CASES = {
     rt.sequences.dist_partial: [C(t_dist_partial, pos(2), a(2))],
     rt.sequences.dot_over: [C(t_dot_over, a(2), a(2))],
 }
+
+
+# ------------------------------------------------------------------ dataclass / namedtuple tangents
+Pair = collections.namedtuple("Pair", "a b")
+
+
+@dataclasses.dataclass
+class Box:
+    lo: float
+    hi: float
+
+
+def t_record_field(t):
+    return rt.records.field(Pair(t[0], t[1]), "b", "here") * 3.0
+
+
+def t_record_build(t):
+    r = rt.records.build(Box(1.0, 2.0), [t[0], t[1] * 2.0])
+    return r.lo + r.hi
+
+
+def t_record_replace(t):
+    r = rt.records.replace(Box(t[0], t[1]), ["hi"], [t[2]])
+    return r.lo * 2.0 + r.hi
+
+
+CASES.update(
+    {
+        rt.records.field: [C(t_record_field, a(2))],
+        rt.records.build: [C(t_record_build, a(2))],
+        rt.records.replace: [C(t_record_replace, a(3))],
+    }
+)

@@ -1,0 +1,139 @@
+"""Dataclass and namedtuple parameters and results built from differentiated values (records.py): the
+tangent is a record of the same type; value bit for bit, JVP vs central differences, vector mode."""
+
+import collections
+import dataclasses
+
+import numpy as np
+import pytest
+from stmt_check import check, refused
+
+import tangent_fwd
+
+Params = collections.namedtuple("Params", "w b")
+Point = collections.namedtuple("Point", ["x", "y", "weight"], defaults=[1.0])
+
+
+@dataclasses.dataclass
+class State:
+    pos: np.ndarray
+    vel: np.ndarray
+    mass: float = 1.0
+
+
+@dataclasses.dataclass(frozen=True)
+class Gauss:
+    mu: float
+    sigma: float
+
+
+@dataclasses.dataclass
+class Derived:
+    a: float
+    b: float = 0.0
+
+    def __post_init__(self):
+        self.b = self.a * 2.0
+
+
+RNG = np.random.default_rng(11)
+X = RNG.standard_normal(3)
+
+
+def linear(params, x):
+    return np.tanh(params.w @ x + params.b).sum()
+
+
+def make_params(x):
+    return Params(np.outer(x, x), x * 2.0)
+
+
+def step(state, dt):
+    acc = -state.pos / state.mass
+    vel = state.vel + dt * acc
+    return State(pos=state.pos + dt * vel, vel=vel, mass=state.mass)
+
+
+def energy_after_steps(state):
+    for _ in range(3):
+        state = step(state, 0.1)
+    return 0.5 * state.mass * (state.vel @ state.vel) + 0.5 * (state.pos @ state.pos)
+
+
+def replace_field(state):
+    s2 = dataclasses.replace(state, vel=state.vel * 0.5)
+    return (s2.pos * s2.vel).sum() * s2.mass
+
+
+def nt_replace(p):
+    q = p._replace(y=p.x * p.y)
+    return q.x + q.y * q.weight
+
+
+def default_field(x):
+    p = Point(x, x * x)  # weight from the default: a constant
+    return p.y * p.weight + p.x
+
+
+def frozen_gauss(g, x):
+    z = (x - g.mu) / g.sigma
+    return np.exp(-0.5 * z * z).sum() / g.sigma
+
+
+def build_frozen(x):
+    g = Gauss(mu=x.mean(), sigma=x.std() + 1.0)
+    return g
+
+
+def unpack_namedtuple(p):
+    w, b = p
+    return (w @ b).sum() + p[1].sum()
+
+
+@pytest.mark.parametrize(
+    "f, args, wrt",
+    [
+        (linear, (Params(RNG.standard_normal((3, 3)), X), X), (0, 1)),
+        (make_params, (X,), (0,)),
+        (step, (State(X, X[::-1].copy(), 2.0), 0.1), (0,)),
+        (energy_after_steps, (State(X, X[::-1].copy(), 2.0),), (0,)),
+        (replace_field, (State(X, X * 3.0, 1.5),), (0,)),
+        (nt_replace, (Point(0.5, 1.5, 2.0),), (0,)),
+        (default_field, (0.7,), (0,)),
+        (frozen_gauss, (Gauss(0.3, 1.2), X), (0, 1)),
+        (build_frozen, (X,), (0,)),
+        (unpack_namedtuple, (Params(RNG.standard_normal((3, 3)), X),), (0,)),
+    ],
+)
+def test_records(f, args, wrt):
+    check(f, args, wrt)
+
+
+def test_tangent_has_the_records_type():
+    value, tangent = tangent_fwd.jvp(step, (State(X, X, 2.0), 0.1), (State(X, X, 1.0), None))
+    assert type(tangent) is State and type(value) is State
+    _, t2 = tangent_fwd.jvp(make_params, (X,), (X,))
+    assert type(t2) is Params
+
+
+def test_wrong_tangent_type_is_refused():
+    with pytest.raises(tangent_fwd.ArgumentError, match="must be a State"):
+        tangent_fwd.jvp(step, (State(X, X, 2.0), 0.1), ({"pos": X, "vel": X, "mass": 1.0}, None))
+
+
+def uses_derived(x):
+    d = Derived(x)
+    return d.b
+
+
+def array_attribute_without_rule(x):
+    return x.ctypes
+
+
+def test_post_init_is_refused():
+    refused(uses_derived, (0.5,), (0,), "__post_init__")
+
+
+def test_array_attribute_without_rule_is_still_refused():
+    msg = refused(array_attribute_without_rule, (X,), (0,), "no JVP rule for the attribute '.ctypes'")
+    assert "test_dataclasses.py" in msg
