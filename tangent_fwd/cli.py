@@ -26,6 +26,8 @@ def build_parser():
     parser = argparse.ArgumentParser(
         prog="tangent-fwd",
         description="Forward-gradient training (Baydin et al. 2022) with tangent_fwd's source-transformed JVPs.",
+        epilog="exit status: 0 done; 1 diverged, or a data error; 2 a usage error (found before any work); "
+        "128+N stopped by signal N (130: Ctrl-C) after saving the results",
     )
     sub = parser.add_subparsers(dest="command", metavar="{train,compare,data}")
     sub.required = True
