@@ -99,10 +99,6 @@ def mul(x, y):
 
 
 # ------------------------------------------------------------------ the backend's functions (one each)
-def expit(xp, x):
-    return fn(xp, "expit")(x)
-
-
 def erfcx(xp, x):
     return fn(xp, "erfcx")(x)
 
