@@ -110,20 +110,36 @@ def hessian(
     params = list(inspect.signature(func).parameters)
     tag = next(_counter)
     fname = f"directional_derivative_{tag}"
-    src = (
-        f"def {fname}({', '.join(params)}):\n"
-        f"    return tangent_fwd_inner({', '.join(params)}, tangent_fwd_direction)[1]\n"
-    )
-    filename = f"<tangent_fwd hessian {getattr(func, '__qualname__', 'f')} {tag}>"
-    linecache.cache[filename] = (len(src), None, src.splitlines(True), filename)
     ns = {"__name__": getattr(func, "__module__", "__main__"), "tangent_fwd_direction": None}
-    exec(compile(src, filename, "exec"), ns)
-    directional = ns[fname]
+    made = []
+
+    def directional_function():
+        # made once the JVP is compiled: with defaults or keyword-only parameters its tangent is a keyword
+        if not made:
+            dname = inner._tangent_params[name]
+            direction = "tangent_fwd_direction" if inner._positional else f"{dname}=tangent_fwd_direction"
+            sig = list(inspect.signature(func).parameters.values())
+            ns.update({f"tangent_fwd_default_{p.name}": p.default for p in sig if p.default is not p.empty})
+            declared = [p.name if p.default is p.empty else f"{p.name}=tangent_fwd_default_{p.name}" for p in sig]
+            passed = [p.name if p.kind != p.KEYWORD_ONLY else f"{p.name}={p.name}" for p in sig]
+            kwonly = [i for i, p in enumerate(sig) if p.kind == p.KEYWORD_ONLY]
+            if kwonly:
+                declared.insert(kwonly[0], "*")
+            src = (
+                f"def {fname}({', '.join(declared)}):\n"
+                f"    return tangent_fwd_inner({', '.join(passed)}, {direction})[1]\n"
+            )
+            filename = f"<tangent_fwd hessian {getattr(func, '__qualname__', 'f')} {tag}>"
+            linecache.cache[filename] = (len(src), None, src.splitlines(True), filename)
+            exec(compile(src, filename, "exec"), ns)
+            made.append(ns[fname])
+        return made[0]
 
     def hess(*args):
         x = args[index]
         scalar, xp, shape, dtype, n = _input_facts(x, "hessian")
         probe = inner(*args, x if scalar else xp.zeros_like(x))
+        directional = directional_function()
         if isinstance(probe[0], (tuple, list, dict)) or getattr(probe[0], "shape", ()) not in ((), None):
             raise ArgumentError(
                 f"hessian needs a scalar-valued function; {func.__name__} returns "
