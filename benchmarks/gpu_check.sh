@@ -7,7 +7,8 @@
 # WHEEL_DIR must hold the gast and astor wheels (benchmarks/fetch_gpu_wheels.sh downloads them, on a machine
 # with network). Steps, each under its own time limit and all within 8 minutes:
 #   0. install: pip --no-index gast/astor from WHEEL_DIR, then the project (--no-deps -e .; PYTHONPATH otherwise)
-#   1. the gpu-marked tests: training on real CuPy first, then the corpus on CuPy (fused against NumPy)
+#   1. the gpu-marked tests: training on real CuPy first, then the corpus on CuPy (fused code against NumPy;
+#      a spread sample of GPU_CORPUS_SAMPLE=200 cases by default, 0 for all)
 #   2. benchmarks/bench_gpu.py: Rf, Rb, T_f/T_b of logreg/MLP/CNN at batch 64 and 1024, fused and unfused
 #   3. 1-epoch MLP and CNN runs with --backend cupy, first-step loss checked against a CPU run of the same seed
 # and writes OUT_DIR/gpu_check.json and OUT_DIR/gpu_check.md (plus each step's log). Exit status 0 when all passed.
@@ -64,7 +65,9 @@ nvidia-smi >>"$OUT/device.txt" 2>&1 || true
 gpu_tests() {
     "$PY" -m pytest -q -p no:cacheprovider -m gpu tests/training
     local a=$?
-    "$PY" -m pytest -q -p no:cacheprovider -m gpu tests/test_backend_strict.py
+    # a spread sample of the corpus (each case compiles its own CUDA kernels); 0 runs all of it
+    TANGENT_FWD_GPU_CORPUS_SAMPLE=${GPU_CORPUS_SAMPLE:-200} "$PY" -m pytest -q -p no:cacheprovider -m gpu \
+        tests/test_backend_strict.py
     local b=$?
     return $((a > b ? a : b))
 }

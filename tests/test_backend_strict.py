@@ -2,6 +2,7 @@
 any conversion to NumPy, the way CuPy arrays do) and must give NumPy's results; a rule that leaks
 to NumPy must make that run fail. The same corpus runs on real CuPy under the ``gpu`` marker."""
 
+import os
 import zlib
 
 import numpy as np
@@ -184,9 +185,32 @@ def test_cupy_backend_errors_are_actionable():
     assert expected in str(info.value) and ("tangent_fwd[cuda12]" in str(info.value) or "driver" in str(info.value))
 
 
+def _gpu_cases():
+    """The corpus, or every k-th case when TANGENT_FWD_GPU_CORPUS_SAMPLE=N asks for about N of them (the
+    time-boxed device check runs a spread sample: each case compiles its own CUDA kernels)."""
+    n = int(os.environ.get("TANGENT_FWD_GPU_CORPUS_SAMPLE", "0") or 0)
+    if n <= 0 or n >= len(CASES):
+        return CASES
+    return CASES[:: -(-len(CASES) // n)]
+
+
+GPU_CASES = _gpu_cases()
+
+
+def test_strict_guard_refuses_implicit_host_reads_and_counts_copies():
+    a = strict_np.to_device(np.arange(3.0))
+    s = a.sum()
+    with strict_np.guard_host_sync() as gets:
+        for read in (float, int, bool, lambda v: v.item(), lambda v: v.tolist(), lambda v: [0, 1, 2, 3, 4, 5, 6][v]):
+            with pytest.raises(strict_np.HostSyncError):
+                read(s)
+        assert a.get().tolist() == [0.0, 1.0, 2.0] and gets[0] == 1
+    assert float(s) == 3.0  # outside the guard, like CuPy: an implicit (synchronising) read
+
+
 @pytest.mark.gpu
 @pytest.mark.skipif(not cupy_available(), reason="needs CuPy with a usable CUDA device (cupy.is_available())")
-@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+@pytest.mark.parametrize("case", GPU_CASES, ids=[c.name for c in GPU_CASES])
 def test_corpus_on_cupy_matches_numpy(case):
     import cupy
 
