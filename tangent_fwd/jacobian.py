@@ -107,7 +107,6 @@ def hessian(
     inner = ForwardDiff(func, wrt=name, backend=backend)
     import inspect
 
-    params = list(inspect.signature(func).parameters)
     tag = next(_counter)
     fname = f"directional_derivative_{tag}"
     ns = {"__name__": getattr(func, "__module__", "__main__"), "tangent_fwd_direction": None}
