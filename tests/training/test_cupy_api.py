@@ -193,12 +193,21 @@ def test_every_call_the_training_loop_makes_on_a_device_exists_in_cupy():
 
 
 def test_cuda_api_used_by_the_device_module_exists():
-    for name in ("cuda.Device", "cuda.Event", "cuda.get_elapsed_time", "cuda.runtime.getDeviceCount"):
+    for name in (
+        "cuda.Device",
+        "cuda.Event",
+        "cuda.get_elapsed_time",
+        "cuda.runtime.getDeviceCount",
+        "cuda.get_current_stream",
+        "cuda.runtime.getDeviceProperties",
+    ):
         assert resolve(name) is not None, name
     for attr in ("mem_info", "use"):
         assert hasattr(cupy.cuda.Device, attr), attr
     for attr in ("record", "synchronize"):
         assert hasattr(cupy.cuda.Event, attr), attr
+    assert hasattr(cupy.cuda.Stream, "synchronize")
+    assert {"n_repeat", "n_warmup"} <= accepted_keywords(pytest.importorskip("cupyx.profiler").benchmark)
     assert hasattr(cupy.cuda.MemoryPool, "free_bytes") and resolve("get_default_memory_pool") is not None
     assert {"size", "dtype"} <= accepted_keywords(cupy.random.Generator.standard_normal)
     assert "size" in accepted_keywords(cupy.random.BitGenerator.random_raw)
