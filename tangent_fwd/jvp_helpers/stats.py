@@ -168,6 +168,17 @@ def as_dtype(xp, t, dtype=None):
     return xp.asarray(t).astype(dtype)
 
 
+def with_initial(xp, t, axis=None, include_initial=False):
+    """``cumulative_prod(..., include_initial=True)``'s tangent: a leading zero (the constant 1) along
+    ``axis``."""
+    if not include_initial:
+        return t
+    ax = 0 if axis is None else axis
+    shape = list(xp.shape(t))
+    shape[ax] = 1
+    return xp.concatenate([xp.zeros(tuple(shape), dtype=t.dtype), t], axis=ax)
+
+
 def initial_factor(initial):
     """``prod``'s ``initial`` as the factor it multiplies the product by (1 when not given)."""
     return 1 if initial is None else initial

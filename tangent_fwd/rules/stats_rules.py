@@ -59,6 +59,15 @@ defjvp(
     "rt.stats.as_dtype(np, rt.stats.cumprod_jvp(np, np.where(np.isnan(a), 1, a), rt.stats.nan_zeroed(np, a, da),"
     " axis), dtype)",
 )
+if hasattr(np, "cumulative_sum"):  # NumPy >= 2.1 (include_initial: a leading 0, or 1 for the product)
+    CUM = "x, /, *, axis=None, dtype=None, out=None, include_initial=False"
+    deflinear(np.cumulative_sum, CUM)
+    defjvp(
+        np.cumulative_prod,
+        CUM,
+        "rt.stats.with_initial(np, rt.stats.as_dtype(np, rt.stats.cumprod_jvp(np, x, dx, axis), dtype), axis,"
+        " include_initial)",
+    )
 # ------------------------------------------------------------------ weighted statistics
 defjvp(
     np.average,
@@ -323,6 +332,7 @@ defjvp(
 defzero(S.zeros_or_none)
 defzero(S.plain)
 deflinear(S.as_dtype, "xp, t, dtype=None", linear_in=("t",))
+deflinear(S.with_initial, "xp, t, axis=None, include_initial=False", linear_in=("t",))
 deflinear(S.initial_factor, "initial")
 defjvp(
     S.cumprod_jvp,

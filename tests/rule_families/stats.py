@@ -109,6 +109,22 @@ def n_nancumprod(x):
     return np.nancumprod(x)
 
 
+def c_cumulative_sum(x):
+    return np.cumulative_sum(x, axis=1, include_initial=True)
+
+
+def c_cumulative_prod(x):
+    return np.cumulative_prod(x, axis=0, include_initial=True)
+
+
+def c_cumulative_prod_1d(x):
+    return np.cumulative_prod(x, dtype=np.float64)
+
+
+def h_with_initial(t):
+    return S.with_initial(np, t, 1, True)
+
+
 # ================================================================== weighted statistics
 def w_average(x, w):
     return np.average(x, axis=1, weights=w)
@@ -738,5 +754,9 @@ CASES = {
     S.fill_jvp: [C(h_fill, a(2, 3), 0.3)],
     S.at_add: [C(h_at_add, a(4), a(3))],
 }
+if hasattr(np, "cumulative_sum"):
+    CASES[np.cumulative_sum] = [C(c_cumulative_sum, a(2, 3))]
+    CASES[np.cumulative_prod] = [C(c_cumulative_prod, a(3, 2)), C(c_cumulative_prod_1d, a(4))]
+CASES[S.with_initial] = [C(h_with_initial, a(2, 3))]
 if hasattr(np, "row_stack") and np.row_stack is not np.vstack:
     CASES[np.row_stack] = [C(s_row_stack, a(3), a(3))]
