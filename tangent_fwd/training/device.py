@@ -261,7 +261,9 @@ class LossLog:
     ``add(loss, start, stop)`` stores the device scalar ``loss`` (no transfer) and the step's clock marks;
     ``flush()`` copies the pending losses to the host in one transfer, resolves the step durations, and
     returns ``[(loss, seconds), ...]`` for the steps since the last flush. On the host backend every step
-    is flushed at once (``flush_every`` 1), which keeps NumPy runs exactly as they were."""
+    is flushed at once (``flush_every`` 1), which keeps NumPy runs exactly as they were. On a device a
+    non-finite loss is therefore noticed at the next flush (at most ``flush_every`` steps later): the run
+    stops there, and its message and loss record end at the step where the loss first diverged."""
 
     def __init__(self, device: Device, flush_every: int, dtype=np.float64):
         self.device = device
