@@ -161,8 +161,8 @@ def bases(e, resolve=None):
             if obj is not None and is_user_function(obj):
                 # a user function may return (a view of, or a container holding) any argument,
                 # and, if it returns memory that is not its own, memory nobody here can follow
-                out = [b for a in e.args for b in rec(a)]
-                out += [b for k in e.keywords for b in rec(k.value)]
+                args = [a for a in e.args] + [k.value for k in e.keywords]
+                out = [b for a in args if not _is_code(resolve(a)) for b in rec(a)]  # abs, np.sin: no arrays
                 return out + ([UNTRACKED] if returns_untracked(obj) else [])
             if obj in _CONTAINERS or obj in (sorted, reversed, iter, next, enumerate, zip):
                 return [b for a in e.args for b in rec(a)]
