@@ -93,6 +93,12 @@ def cast_like(xp, t, like):
     return t
 
 
+def _item(r):
+    """A 0-d result of ``where`` as the scalar NumPy's own ufuncs return for scalar input (0-d stays 0-d on
+    CuPy, whose scalars are 0-d arrays), so that a tangent has its value's type."""
+    return r[()] if getattr(r, "ndim", None) == 0 else r
+
+
 def mul(x, y):
     """``x * y``, or None (a zero tangent) when either is None."""
     return None if x is None or y is None else x * y
@@ -138,7 +144,7 @@ def div0(xp, num, den):
     """``num / den``, exactly 0 where ``num`` is 0 (also where den is 0): the y-partial of
     xlogy(x, y) = x log y at x == 0, where the function is 0 for every y."""
     zero = num == 0
-    return xp.where(zero, 0, num / xp.where(zero, 1, den))
+    return _item(xp.where(zero, 0, num / xp.where(zero, 1, den)))
 
 
 def ratio0(xp, x, y):
@@ -206,7 +212,7 @@ def erfcx_d(xp, x, s):
     big = x > 50
     u = 1 / (2 * xp.where(big, x, 1) ** 2)
     series = -u * (1 - 3 * u * (1 - 5 * u * (1 - 7 * u * (1 - 9 * u * (1 - 11 * u)))))
-    return xp.where(big, _TWO_OVER_SQRT_PI * series, 2 * x * s - _TWO_OVER_SQRT_PI)
+    return _item(xp.where(big, _TWO_OVER_SQRT_PI * series, 2 * x * s - _TWO_OVER_SQRT_PI))
 
 
 def spence_d(xp, z):
@@ -214,7 +220,7 @@ def spence_d(xp, z):
     -inf at z == 0 (spence(0) = pi^2/6 is approached with infinite slope), without a log(0) warning."""
     one, zero = z == 1, z == 0
     ratio = xp.log(xp.where(zero, 1, z)) / xp.where(one, 1, 1 - z)
-    return xp.where(one, -1.0, xp.where(zero, -xp.inf, ratio))
+    return _item(xp.where(one, -1.0, xp.where(zero, -xp.inf, ratio)))
 
 
 def lse_jvp(xp, a, t, b, tb, axis=None, keepdims=False):
@@ -235,7 +241,7 @@ def lse_jvp(xp, a, t, b, tb, axis=None, keepdims=False):
         num = num + xp.sum(tb * xp.exp(a - m), axis=axis, keepdims=keepdims)
     den = xp.sum(w, axis=axis, keepdims=keepdims)
     zero = den == 0
-    return xp.where(zero, 0, num / xp.where(zero, 1, den))
+    return _item(xp.where(zero, 0, num / xp.where(zero, 1, den)))
 
 
 def lse_out(xp, t, ans, return_sign=False):
