@@ -15,16 +15,36 @@ import builtins
 
 import gast
 
-from . import nodes
+from . import nodes, registry
 from .errors import UnsupportedSyntaxError
 from .parse import MISSING
 from .states import LIVE, MAYBE
 
 
-def desugar_call(tr, e):
-    """An equivalent display for ``dict(...)`` with keyword arguments, else None."""
-    if tr.info.resolve(e.func, tr.visible_locals) is not builtins.dict or not e.keywords:
+_ONE_SHOT = (reversed, iter, zip, enumerate, map, filter)
+
+
+def _one_shot_args(tr, e):
+    """``math.prod(reversed(xs))``: the callee consumes the iterator, and a rule that reads the values
+    again (``math.prod``'s, ``sorted``'s) would find it empty: the iterator passed as ``list(...)`` (the
+    callee iterates it the same way; nothing else can see it), else None."""
+    obj = tr.info.resolve(e.func, tr.visible_locals)
+    if obj is MISSING or registry.lookup(obj) is None or obj in (list, tuple):
         return None
+    args, changed = [], False
+    for a in e.args:
+        if isinstance(a, gast.Call) and tr.info.resolve(a.func, tr.visible_locals) in _ONE_SHOT:
+            a = nodes.call(nodes.name(tr.unit.builtin("list")), [a])
+            changed = True
+        args.append(a)
+    return gast.Call(func=e.func, args=args, keywords=e.keywords) if changed else None
+
+
+def desugar_call(tr, e):
+    """An equivalent display for ``dict(...)`` with keyword arguments, or a call whose one-shot iterator
+    arguments are made lists (see _one_shot_args), else None."""
+    if tr.info.resolve(e.func, tr.visible_locals) is not builtins.dict or not e.keywords:
+        return _one_shot_args(tr, e)
     if len(e.args) > 1 or any(isinstance(a, gast.Starred) for a in e.args):
         return None
     keys, values = [], []

@@ -22,7 +22,8 @@ from . import nodes
 from .errors import UnsupportedSyntaxError
 from .parse import MISSING
 
-_ARRAY_ATTRIBUTES = frozenset(dir(np.ndarray))
+# an array's data attributes (.ctypes, .base...): no record field (a namedtuple's .var or .mean may be)
+_ARRAY_ATTRIBUTES = frozenset(n for n in dir(np.ndarray) if not callable(getattr(np.ndarray, n, None)))
 
 
 def is_record_type(obj):
@@ -41,7 +42,7 @@ def _rt(tr, fn, *args):
 
 
 def may_be_field(attr):
-    """An attribute read that no rule knows may be a record's field (an ndarray attribute may not)."""
+    """An attribute read that no rule knows may be a record's field (an ndarray data attribute may not)."""
     return attr not in _ARRAY_ATTRIBUTES and not attr.startswith("__")
 
 
