@@ -20,7 +20,6 @@ from .errors import UnsupportedSyntaxError
 from .parse import MISSING
 from .states import LIVE, MAYBE
 
-
 _ONE_SHOT = (reversed, iter, zip, enumerate, map, filter)
 
 
