@@ -2,10 +2,10 @@
 
 The special functions a derivative needs (``digamma`` for ``gammaln``, ``i1`` for ``i0``...) are
 taken from the special-function module that belongs to the backend namespace ``xp``: ``scipy.special``
-for NumPy, ``cupyx.scipy.special`` for CuPy (so CuPy arrays never go to the host), or a module
-registered with :func:`register` for another backend. A function that module lacks is a refusal
-naming it, never a host fallback. Each helper is itself registered with a rule in scipy_rules.py, so
-generated code can be differentiated again (``hessian``).
+for NumPy, ``cupyx.scipy.special`` for CuPy (so CuPy arrays never go to the host), a module given to
+:func:`register`, or the namespace's own ``special`` submodule. A function that module lacks is a
+refusal naming it, never a host fallback. Each helper is itself registered with a rule in
+scipy_rules.py, so generated code can be differentiated again (``hessian``).
 
 Conventions at the special points (the derivative is never nan where the function is finite and
 smooth; where it is not differentiable the tangent is the documented one-sided or limiting value):
@@ -18,6 +18,9 @@ smooth; where it is not differentiable the tangent is the documented one-sided o
 * ``logsumexp``: entries at -inf and entries whose weight ``b`` is 0 contribute nothing through ``a``
   (the derivative with respect to a zero weight is exp(a - result), as it should be); where every
   weight vanishes (the result is -inf) the tangent is 0.
+* removable points take their limits (i1'(0) = j1'(0) = i1e'(0) = 1/2, spence'(1) = -1); ``i0e`` has
+  slope 0 at its kink 0 (the mean of -1 and 1); the infinite slopes (spence at 0, gammainc(a < 1, x) at
+  x == 0, ndtri/erfinv/erfcinv at their ends, where the value is infinite too) are +-inf.
 """
 
 import math
