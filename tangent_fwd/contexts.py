@@ -224,9 +224,7 @@ def _may_catch(classes, exc_type):
 
 def _body_active(tr, body):
     """Whether ``body`` computes, assigns or returns a differentiated value."""
-    from .transform import _assigned_names  # noqa: PLC0415  (transform imports this module)
-
-    if _assigned_names(body) & tr.act.active:
+    if tr.assigned_names(body) & tr.act.active:
         return True
     for n in nodes.nodes_of(gast.Module(body=body, type_ignores=[]), (gast.Return, gast.Expr, gast.Assign)):
         if n.value is not None and tr.act.expr(n.value):

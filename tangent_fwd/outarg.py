@@ -100,9 +100,7 @@ def lower_out_call(tr, call, out):
             tan = nodes.substitute(tan, {n: nodes.name(old)})
     out.append(nodes.expr_stmt(primal))
     tr.materialize(c, out)
-    from .transform import ANS  # noqa: PLC0415  (transform imports this module)
-
-    value = nodes.substitute(tan, {ANS: nodes.name(c)}) if tan is not None else nodes.const(0.0)
+    value = nodes.substitute(tan, {tr.ANS: nodes.name(c)}) if tan is not None else nodes.const(0.0)
     store = nodes.subscript(nodes.name(tr.tangent_name(c)), nodes.const(Ellipsis), gast.Store())
     out.append(gast.Assign(targets=[store], value=value, type_comment=None))
     return nodes.name(c)

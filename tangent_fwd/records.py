@@ -56,10 +56,8 @@ def _field_names(cls):
     return list(cls._fields)
 
 
-def _ans():
-    from .transform import ANS  # noqa: PLC0415  (transform imports this module)
-
-    return nodes.name(ANS)
+def _ans(tr):
+    return nodes.name(tr.ANS)
 
 
 def construct_tangent(tr, call, cls):
@@ -96,8 +94,8 @@ def construct_tangent(tr, call, cls):
         elif name in bound.arguments:
             items.append(tr.zeros_of(bound.arguments[name]))
         else:  # a default: a constant
-            items.append(tr.zeros_of(nodes.attr(_ans(), name)))
-    return _rt(tr, "build", _ans(), nodes.list_(items))
+            items.append(tr.zeros_of(nodes.attr(_ans(tr), name)))
+    return _rt(tr, "build", _ans(tr), nodes.list_(items))
 
 
 def replace_tangent(tr, call, receiver):

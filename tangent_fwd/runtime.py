@@ -1177,5 +1177,4 @@ def bview(xp, func, tangent, *args, **kwargs):
 
 
 # rule families' longer helpers, reached from templates as rt.linalg.*, rt.fft.*, rt.stats.*, rt.special.*
-from .jvp_helpers import fft, linalg, special, stats  # noqa: E402,F401
-from .jvp_helpers import sequences  # noqa: E402,F401  (rt.sequences.*: reversed, math.dist)
+from .jvp_helpers import fft, linalg, sequences, special, stats  # noqa: E402,F401

@@ -103,6 +103,10 @@ def _assigned_names(stmts):
 class FunctionTransformer(FactoredMixin):
     """Transforms one function (or nested def) for a given set of active parameters."""
 
+    # read by the statement modules it delegates to (contexts, outarg, records), which cannot import this one
+    ANS = ANS
+    assigned_names = staticmethod(_assigned_names)
+
     def __init__(self, unit, spec, fnode=None, parent=None):
         self.unit, self.spec, self.info, self.parent = unit, spec, spec.info, parent
         self.fnode = fnode if fnode is not None else spec.info.node
