@@ -74,8 +74,7 @@ def permuted_jvp(xp, a, da, ans, axis=-1):
     a_l, ans_l, da_l = (xp.moveaxis(v, axis, -1) for v in (a, ans, da))
     src = _stable_order(xp, a_l)  # rank r of a is at src[r]
     dst = _stable_order(xp, ans_l)  # rank r of ans is at dst[r]
-    perm = xp.empty_like(src)
-    xp.put_along_axis(perm, dst, src, axis=-1)  # ans[dst[r]] comes from a[src[r]]
+    perm = xp.take_along_axis(src, xp.argsort(dst, axis=-1), axis=-1)  # ans[dst[r]] comes from a[src[r]]
     return xp.moveaxis(xp.take_along_axis(da_l, perm, axis=-1), -1, axis)
 
 
@@ -486,8 +485,10 @@ def fill_jvp(xp, dself, dvalue):
 def bflat(xp, t):
     """Vector mode's ``a.flat`` of a batched tangent (K, ...): the (K, size) view of it (a write through
     it must reach the tangent, so a copy is refused)."""
-    out = xp.reshape(t, (xp.shape(t)[0], -1), copy=False)
-    return out
+    flags = getattr(t, "flags", None)
+    if flags is not None and not flags.c_contiguous:
+        _refuse("a.flat of a tangent that is not contiguous in vector mode (a copy would lose the writes)")
+    return xp.reshape(t, (xp.shape(t)[0], -1))
 
 
 def zeros_or_none(xp, v):

@@ -108,6 +108,8 @@ defjvp(
     None,
 )
 deflinear(np.trapezoid, "y, x=None, dx=1.0, axis=-1", linear_in=("y", "x", "dx"))  # bilinear in y and (x or dx)
+if hasattr(np, "trapz"):  # NumPy < 2.4: the old name of trapezoid
+    deflinear(np.trapz, "y, x=None, dx=1.0, axis=-1", linear_in=("y", "x", "dx"))
 deflinear(np.correlate, "a, v, mode='valid'", linear_in=("a", "v"))
 deflinear(np.gradient, "f, *varargs, axis=None, edge_order=1", linear_in=("f",))
 defjvp(

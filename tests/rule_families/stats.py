@@ -203,6 +203,10 @@ def i_trapezoid_x(y, x):
     return np.trapezoid(y, x, axis=0)
 
 
+def i_trapz(y, x):
+    return np.trapz(y, x, axis=0)  # noqa: NPY201 (NumPy < 2.4 only)
+
+
 def i_correlate(x, v):
     return np.correlate(x, v, mode="same")
 
@@ -758,5 +762,7 @@ if hasattr(np, "cumulative_sum"):
     CASES[np.cumulative_sum] = [C(c_cumulative_sum, a(2, 3))]
     CASES[np.cumulative_prod] = [C(c_cumulative_prod, a(3, 2)), C(c_cumulative_prod_1d, a(4))]
 CASES[S.with_initial] = [C(h_with_initial, a(2, 3))]
+if hasattr(np, "trapz"):
+    CASES[np.trapz] = [C(i_trapz, a(4, 3), np.array([0.0, 0.4, 1.1, 1.5]))]
 if hasattr(np, "row_stack") and np.row_stack is not np.vstack:
     CASES[np.row_stack] = [C(s_row_stack, a(3), a(3))]
