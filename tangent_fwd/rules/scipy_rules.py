@@ -11,6 +11,8 @@ differentiated by none of these rules: a differentiated value there is refused w
 transformed, naming the parameter (``_refuse``), never given a zero tangent.
 """
 
+import math
+
 try:
     import scipy.special as sp
 except ImportError:  # pragma: no cover - exercised by tests/scipy/test_special_points.py in a subprocess
@@ -130,6 +132,9 @@ def _register_user_functions():
     _refuse(defjvp(sp.ive, _ufunc("v, z"), None, f"dz * ({IVE_D} - np.sign(z) * ans)"), "v")
     _refuse(defjvp(sp.jv, _ufunc("v, z"), None, f"dz * {JV_D}"), "v")
     _refuse(defjvp(sp.yn, _ufunc("n, z"), None, f"dz * {YN_D}"), "n")
+    # the math module's gamma functions need digamma, which only scipy.special provides
+    defjvp(math.lgamma, "x", "dx * rt.special.digamma(np, x)")  # log|gamma(x)|
+    defjvp(math.gamma, "x", "dx * ans * rt.special.digamma(np, x)")
     # ------------------------------------------------------------------ other
     # spence(z) = int_1^z log(t) / (1 - t) dt: the derivative log(z) / (1 - z), -1 at z == 1
     defjvp(sp.spence, U, "dx * rt.special.spence_d(np, x)")

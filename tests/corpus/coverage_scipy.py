@@ -79,6 +79,16 @@ def negative_binomial_log_likelihood(params, counts):
     return np.sum(ll + xlogy(r, 1 - p) + xlogy(counts, p))
 
 
+@case(args=lambda rng: (2.5, 0.3), wrt=(0, 1), tags="py_float math for_range")
+def negative_binomial_pmf_scalar(r, logit_p, counts=(0, 2, 5)):
+    # the same likelihood in plain Python floats, with math.lgamma
+    p = 1 / (1 + math.exp(-logit_p))
+    total = 0.0
+    for k in counts:
+        total += math.lgamma(k + r) - math.lgamma(r) - math.lgamma(k + 1) + r * math.log1p(-p) + k * math.log(p)
+    return total
+
+
 # ------------------------------------------------------------------ Dirichlet, Beta, Gamma, Student t
 @case(
     args=lambda rng: (rng.uniform(-0.3, 0.8, 4), np.array([0.1, 0.2, 0.3, 0.4])),

@@ -7,6 +7,8 @@ scipy's Python-level functions (logsumexp, softmax, log_softmax, polygamma, mult
 input with np.asarray, so they cannot run on the strict device backend at all: their cases are marked
 ``strict = False`` (``_host``), and the helpers their derivatives call have strict cases of their own."""
 
+import math
+
 import numpy as np
 import scipy.special as sp
 from rule_cases import C
@@ -240,6 +242,14 @@ def sps_betainc(a, b, x):
     return sp.betainc(a, b, x)
 
 
+def sps_math_lgamma(x):
+    return math.lgamma(x) + math.lgamma(-x)
+
+
+def sps_math_gamma(x):
+    return math.gamma(x) * x
+
+
 def sps_spence(z):
     return sp.spence(z)
 
@@ -420,6 +430,8 @@ CASES = {
     sp.gammainc: [C(sps_gammainc, np.array([0.5, 1.0, 1.5, 3.0]), u(0.3, 4, 4), diff=(1,))],
     sp.gammaincc: [C(sps_gammaincc, np.array([0.5, 1.0, 1.5, 3.0]), u(0.3, 4, 4), diff=(1,))],
     sp.betainc: [C(sps_betainc, np.array([0.5, 1.0, 2.5]), np.array([1.5, 1.0, 0.7]), u(0.1, 0.9, 3), diff=(2,))],
+    math.lgamma: [C(sps_math_lgamma, 2.7), C(sps_math_lgamma, 0.4)],  # log|gamma| also at -2.7 and -0.4
+    math.gamma: [C(sps_math_gamma, 3.3), C(sps_math_gamma, -1.6)],
     sp.spence: [C(sps_spence, u(0.2, 3, 5)), C(sps_spence, np.array([0.5, 1.0, 2.0]))],
     # ---------------------------------------------------------------- rt.special helpers
     rt.special.erfcx: [C(sph_erfcx, u(-2, 3, 4))],
