@@ -307,6 +307,60 @@ def bench_mlp(repeats, width, x, y):
     }
 
 
+def bench_logreg_api(repeats, number=20):
+    """The checked API users reach first, ``tangent_fwd.jvp``, against the ``forward_diff`` object it
+    calls and a hand-written f+JVP, on the logistic-regression loss (784 inputs, 10 classes, batch 64,
+    float32): target ``jvp`` within 10 us of the object (issue 15)."""
+    from bench_costs import logreg_jvp
+
+    from tangent_fwd.training.models import logreg_loss
+
+    rng = np.random.default_rng(0)
+    params = {
+        "W": (0.01 * rng.standard_normal((784, 10))).astype(np.float32),
+        "b": np.zeros(10, np.float32),
+    }
+    v = {k: rng.standard_normal(p.shape).astype(np.float32) for k, p in params.items()}
+    x = rng.random((64, 784), dtype=np.float32)
+    y = rng.integers(0, 10, 64)
+    fd = tangent_fwd.forward_diff(logreg_loss, wrt="params")
+    a, b, c = (
+        fd(params, x, y, v),
+        tangent_fwd.jvp(logreg_loss, (params, x, y), (v, None, None)),
+        logreg_jvp(params, x, y, v),
+    )
+    assert a[0] == b[0] and a[1] == b[1] and np.allclose(a[1], c[1], rtol=1e-3, atol=1e-5), (a, b, c)
+    fns = {
+        "f+JVP hand-written": lambda: logreg_jvp(params, x, y, v),
+        "f+JVP forward_diff object": lambda: fd(params, x, y, v),
+        "f+JVP tangent_fwd.jvp()": lambda: tangent_fwd.jvp(logreg_loss, (params, x, y), (v, None, None)),
+    }
+    t = {k: _summ_us(s) for k, s in timeit(fns, repeats, number=number, warmup=5).items()}
+    med = {k: r["median"] for k, r in t.items()}
+    return {
+        "times_us": t,
+        "jvp_minus_object_us": med["f+JVP tangent_fwd.jvp()"] - med["f+JVP forward_diff object"],
+        "object_over_hand": med["f+JVP forward_diff object"] / med["f+JVP hand-written"],
+        "jvp_over_hand": med["f+JVP tangent_fwd.jvp()"] / med["f+JVP hand-written"],
+    }
+
+
+def _api_markdown(r):
+    md = [
+        "",
+        "## 4. The checked API on logreg (batch 64, float32): `tangent_fwd.jvp` vs the `forward_diff` object "
+        "(target: within 10 µs)",
+        "",
+        "| row | µs per call, median (IQR) | / hand-written |",
+        "|---|---|---|",
+    ]
+    h = r["times_us"]["f+JVP hand-written"]["median"]
+    for k, t in r["times_us"].items():
+        md.append(f"| {k} | {_iqr(t, '', '{:.2f}').strip()} | {t['median'] / h:.3f} |")
+    md += ["", f"`jvp` − object = **{r['jvp_minus_object_us']:.2f} µs** (difference of medians, one run).", ""]
+    return "\n".join(md)
+
+
 # --------------------------------------------------------------------------------------- report
 def _iqr(s, unit, fmt="{:.3f}"):
     return f"{fmt.format(s['median'])} ({fmt.format(s['q1'])}–{fmt.format(s['q3'])}) {unit}"
@@ -401,6 +455,8 @@ def markdown(p):
         "(allclose asserted).",
         "",
     ]
+    if "api" in p:
+        md.append(_api_markdown(p["api"]))
     return "\n".join(md)
 
 
@@ -454,6 +510,8 @@ def main(argv=None):
     print("transform:", {k: round(v["build_compile_ms"]["median"], 3) for k, v in transform.items()}, flush=True)
     scalar = bench_scalar(max(reps // 2, 3) if not a.quick else 3, number)
     print("scalar us:", {k: round(v["median"], 3) for k, v in scalar["times_us"].items()}, flush=True)
+    api = bench_logreg_api(max(reps, 20))
+    print("api us:", {k: round(v["median"], 2) for k, v in api["times_us"].items()}, flush=True)
     mlp = bench_mlp(reps, width, x, y)
     print("mlp ms:", {k: round(v["median"], 3) for k, v in mlp["times_ms"].items()}, mlp["ratios"], flush=True)
     mach["loadavg_end"] = _loadavg()
@@ -475,6 +533,7 @@ def main(argv=None):
         "transform": transform,
         "scalar": scalar,
         "mlp": mlp,
+        "api": api,
     }
     md = markdown(payload)
     write(a.out, "compiler", payload, md)

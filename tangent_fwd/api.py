@@ -443,13 +443,7 @@ def jvp(
     batch = [None] if vectorized else None
     for i in wrt:
         p, t = primals[i], tangents[i]
-        if (
-            batch is None
-            and p.__class__ is _ndarray
-            and t.__class__ is _ndarray
-            and p.shape == t.shape
-            and p.dtype == t.dtype
-        ):
+        if batch is None and _valid_array_tangent(p, t):
             checked.append(t)  # the common case, already valid
             continue
         pname = names[i] if i < len(names) else f"argument {i}"
@@ -496,15 +490,27 @@ class _JvpRecord:
 _JVP = weakref.WeakKeyDictionary()  # func (a user function or a library wrapper) -> _JvpRecord
 
 
+def _valid_array_tangent(p, t):
+    """A NumPy array tangent of its primal's shape and dtype: valid as it is."""
+    return p.__class__ is _ndarray and t.__class__ is _ndarray and p.shape == t.shape and p.dtype == t.dtype
+
+
 def _check_tangent(primal, tangent, path, batch=None):
     """Validate (and dtype-align) a tangent against its primal; errors name the argument. With
     ``batch`` (vector mode, a one-element list holding K once seen) each leaf has a leading K axis."""
     if isinstance(primal, dict):
-        if not isinstance(tangent, dict) or set(tangent) != set(primal):
+        if not isinstance(tangent, dict) or tangent.keys() != primal.keys():
             raise ArgumentError(
                 f"tangent for {path} must be a dict with keys {sorted(primal)}, got {_describe(tangent)}"
             )
-        return {k: _check_tangent(primal[k], tangent[k], f"{path}[{k!r}]", batch) for k in primal}
+        out = {}
+        for k, p in primal.items():
+            t = tangent[k]
+            if batch is None and _valid_array_tangent(p, t):
+                out[k] = t  # the common case, decided without formatting the path
+            else:
+                out[k] = _check_tangent(p, t, f"{path}[{k!r}]", batch)
+        return out
     if _records.is_record(primal) and not isinstance(primal, tuple):  # a dataclass (records.py)
         if type(tangent) is not type(primal):
             raise ArgumentError(
