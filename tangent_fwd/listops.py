@@ -102,6 +102,7 @@ def display_tangent(tr, e):
 
 # ---------------------------------------------------------------------------------------------- pop / reverse
 _METHODS = {"pop": (0, 2), "reverse": (0, 0)}
+MUTATORS = frozenset(_METHODS)  # they change the receiver in place (its tangent too: never the caller's)
 
 
 def _container_method(tr, sexpr):

@@ -350,7 +350,7 @@ class FunctionTransformer(FactoredMixin):
             elif isinstance(n, gast.Call):
                 if (
                     isinstance(n.func, gast.Attribute)
-                    and n.func.attr in MUTATING_METHODS
+                    and (n.func.attr in MUTATING_METHODS or n.func.attr in listops.MUTATORS)
                     and isinstance(n.func.value, gast.Name)
                 ):
                     live.add(n.func.value.id)
