@@ -285,3 +285,28 @@ def test_unsupported_writes_and_views_are_refused_with_the_line(f, args, words):
 def test_options_without_a_derivative_are_refused_at_run_time():
     with pytest.raises(tangent_fwd.NotDifferentiableHere, match="full=True"):
         tangent_fwd.jvp(polyfit_full, (np.arange(5.0) ** 2,), (np.ones(5),))
+
+
+def test_order_statistic_by_counting_agrees_with_a_stable_sort():
+    """The O(n) rank selection (partition + counting equals) picks the element a stable sort puts at
+    that rank, with ties and nan, for one or a few ranks (many ranks use the stable sort itself)."""
+    from tangent_fwd.jvp_helpers import stats
+
+    r = np.random.default_rng(7)
+    x = r.integers(0, 4, size=(3, 11)).astype(float)
+    x[1, [2, 5]] = np.nan
+    t = r.standard_normal(x.shape)
+    want = np.take_along_axis(t, np.argsort(x, axis=-1, kind="stable"), axis=-1)
+    for ranks in ([0], [5], [10], [4, 5], [0, 3, 9, 10]):
+        np.testing.assert_array_equal(stats._select_ranks(np, x, t, ranks), want[:, ranks])
+
+
+def test_percentile_with_ties_takes_the_stable_neighbours():
+    x = np.array([1.0, 1.0, 1.0, 0.0])
+    t = np.array([1.0, 2.0, 4.0, 8.0])
+    # position 1.5 of the stable order [x3, x0, x1, x2]: halfway between x0 and x1
+    assert _jvp(lambda_free_percentile, x, t) == pytest.approx(0.5 * (1.0 + 2.0))
+
+
+def lambda_free_percentile(x):
+    return np.percentile(x, 50.0)

@@ -7,6 +7,8 @@ weights NumPy uses there are used (the weight of the upper neighbour is 0), so t
 one-sided derivative, never nan. Extrema take the tangent at the first arg-extremum, as ``np.max``.
 """
 
+import math
+
 from ..errors import NotDifferentiableHere
 
 
@@ -88,28 +90,32 @@ def sort_inplace_jvp(xp, a, da, axis=-1, key=None, reverse=False):
 
 
 # ------------------------------------------------------------------ order statistics
-def _order_stat(xp, s, pos):
-    """Linear interpolation along the last axis of sorted tangents ``s`` (kept shape + (n,)) at the
-    fractional positions ``pos`` (shape q.shape): the result has shape q.shape + kept shape."""
-    n = xp.shape(s)[-1]
-    kept = tuple(xp.shape(s)[:-1])
-    qshape = tuple(xp.shape(pos))
-    pos = xp.broadcast_to(xp.reshape(pos, qshape + (1,) * len(kept)), qshape + kept)
-    lo = xp.floor(pos)
-    g = xp.asarray(pos - lo, dtype=s.dtype)
-    lo = xp.clip(lo, 0, n - 1).astype(xp.int64)
-    hi = xp.clip(lo + 1, 0, n - 1)
-    sb = xp.broadcast_to(s, qshape + kept + (n,))
-    lower = xp.take_along_axis(sb, lo[..., None], axis=-1)[..., 0]
-    # at a knot (g == 0) the upper neighbour's weight is 0: a one-sided derivative, never 0 * nan
-    upper = xp.where(g == 0, 0, xp.take_along_axis(sb, hi[..., None], axis=-1)[..., 0])
-    return (1 - g) * lower + g * upper
+def _select_ranks(xp, x, t, ranks):
+    """The tangents ``t`` of the elements at stable-sorted ranks ``ranks`` (host ints) along the last
+    axis of ``x``: shape kept + (len(ranks),). O(n) per rank: the value at a rank comes from
+    ``partition``, and of the elements equal to it the one a stable sort puts there is found by
+    counting (nan sorts last, as in ``sort``); many ranks take one stable argsort instead."""
+    if len(ranks) > 4:
+        s = xp.take_along_axis(t, _stable_order(xp, x), axis=-1)
+        return xp.stack([s[..., r] for r in ranks], axis=-1)
+    part = xp.partition(x, list(ranks), axis=-1)
+    nan = xp.isnan(x)
+    out = []
+    for r in ranks:
+        v = part[..., r : r + 1]
+        vnan = xp.isnan(v)
+        less = xp.where(vnan, xp.sum(~nan, axis=-1, keepdims=True), xp.sum(x < v, axis=-1, keepdims=True))
+        equal = xp.where(vnan, nan, x == v)
+        at = xp.argmax(xp.cumsum(equal, axis=-1) > (r - less), axis=-1)  # the (r - less)-th equal one
+        out.append(xp.take_along_axis(t, at[..., None], axis=-1)[..., 0])
+    return xp.stack(out, axis=-1)
 
 
 def quantile_jvp(xp, a, da, q, axis=None, method="linear", keepdims=False, weights=None, interpolation=None, scale=1.0):
     """Tangent of ``quantile(a, q)`` (``percentile``: q scaled by ``scale`` = 1/100) for every NumPy
     method: each is an interpolation between two neighbouring order statistics, at the fractional
-    position that ``quantile`` itself gives for ``arange(n)``."""
+    position that ``quantile`` itself gives for ``arange(n)``. At a knot (weight 0 on the upper
+    neighbour) only the lower one is read: a one-sided derivative, never 0 * nan."""
     if weights is not None:
         _refuse("quantile/percentile with weights= (an inverted-CDF pick of a weighted sample)")
     method = interpolation if interpolation is not None else method
@@ -118,11 +124,20 @@ def quantile_jvp(xp, a, da, q, axis=None, method="linear", keepdims=False, weigh
     t, _, _ = _to_last(xp, _full(xp, a, da), axis)
     n = xp.shape(x)[-1]
     qq = xp.asarray(q, dtype=xp.float64) * scale
-    pos = xp.quantile(xp.arange(n, dtype=xp.float64), qq, method=method)
-    s = xp.take_along_axis(t, _stable_order(xp, x), axis=-1)
-    out = _order_stat(xp, s, pos)
+    qshape = tuple(xp.shape(qq))
+    pos = xp.reshape(xp.quantile(xp.arange(n, dtype=xp.float64), qq, method=method), (-1,)).tolist()
+    lows = [min(max(int(math.floor(p)), 0), n - 1) for p in pos]
+    fracs = [p - lo for p, lo in zip(pos, lows)]
+    highs = [min(lo + 1, n - 1) for lo in lows]
+    ranks = sorted(set(lows) | {h for h, g in zip(highs, fracs) if g > 0})
+    vals = _select_ranks(xp, x, t, ranks)
+    outs = []
+    for lo, hi, g in zip(lows, highs, fracs):
+        lower = vals[..., ranks.index(lo)]
+        outs.append(lower if g == 0 else (1 - g) * lower + g * vals[..., ranks.index(hi)])
+    out = xp.reshape(xp.stack(outs, axis=0), qshape + kept)
     out = out.astype(xp.result_type(out.dtype, q if isinstance(q, (int, float)) else xp.asarray(q)))  # as NumPy's
-    return _keep(xp, out, nd, axes, keepdims, lead=len(xp.shape(qq)))
+    return _keep(xp, out, nd, axes, keepdims, lead=len(qshape))
 
 
 def median_jvp(xp, a, da, axis=None, keepdims=False):
@@ -132,9 +147,12 @@ def median_jvp(xp, a, da, axis=None, keepdims=False):
     x, kept, axes = _to_last(xp, a, axis)
     t, _, _ = _to_last(xp, _full(xp, a, da), axis)
     n = xp.shape(x)[-1]
-    s = xp.take_along_axis(t, _stable_order(xp, x), axis=-1)
     m = n // 2
-    out = s[..., m] if n % 2 else 0.5 * (s[..., m - 1] + s[..., m])
+    if n % 2:
+        out = _select_ranks(xp, x, t, [m])[..., 0]
+    else:
+        pair = _select_ranks(xp, x, t, [m - 1, m])
+        out = 0.5 * (pair[..., 0] + pair[..., 1])
     return _keep(xp, out, nd, axes, keepdims)
 
 
