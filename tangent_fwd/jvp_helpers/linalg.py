@@ -480,11 +480,24 @@ class Tangents(tuple):
     __radd__ = __add__
 
 
+class _NamedTangents(Tangents):
+    """A tangent with a namedtuple's fields (``_fields``, so ``rt.records`` treats it as a record):
+    built from the fields (``cls(*fields)``, as a record is) or from one iterable (as ``bstack`` does)."""
+
+    _fields = ()
+
+    def __new__(cls, *args):
+        if len(args) == 1 and len(cls._fields) != 1:
+            return tuple.__new__(cls, args[0])
+        return tuple.__new__(cls, args)
+
+
 @functools.cache
 def _named(cls):
-    fields = getattr(cls, "_fields", ())
+    fields = tuple(getattr(cls, "_fields", ()))
     attrs = {f: property(lambda self, i=i: self[i]) for i, f in enumerate(fields)}
-    return type(f"{cls.__name__}Tangent", (Tangents,), attrs)
+    attrs["_fields"] = fields
+    return type(f"{cls.__name__}Tangent", (_NamedTangents,), attrs)
 
 
 def tangent_of(like, parts):
