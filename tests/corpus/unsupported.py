@@ -18,31 +18,12 @@ def refuses(args, wrt=(0,), error=tangent_fwd.TransformError):
     return deco
 
 
-def _add3(a, b, c):
-    return a * b + c
-
-
-def _square(x):
-    return x * x
-
-
 @refuses(args=lambda: (np.array([0.5, -1.0]),))
 def nested_default_from_active(x):
     def g(z, w=x * 2.0):
         return z * w
 
     return g(1.0)
-
-
-@refuses(args=lambda: ([np.array([0.5, 1.0]), np.array([2.0, -1.0])],))
-def star_args_with_differentiated_values(xs):
-    return _add3(*xs, 1.0)
-
-
-@refuses(args=lambda: (np.array([0.5, -1.0]),), error=(tangent_fwd.TransformError, tangent_fwd.MissingRuleError))
-def function_stored_in_a_variable(x):
-    f = _square
-    return f(x)
 
 
 @refuses(args=lambda: (np.array([0.5, -1.0]),))
@@ -55,12 +36,6 @@ def nonlocal_assigned_a_differentiated_value(x):
 
     add(x)
     return acc
-
-
-@refuses(args=lambda: (np.array([0.5, -1.0]),), error=tangent_fwd.UnsupportedSyntaxError)
-def lambda_expression(x):
-    g = lambda z: z * x  # noqa: E731
-    return g(x)
 
 
 class _Stopwatch:  # a context manager tangent_fwd does not know (try/except is supported: coverage_statements)
@@ -83,15 +58,6 @@ def numpy_function_without_rule(x):
     return np.interp(x, [0.0, 1.0, 2.0], [0.0, 2.0, 3.0])
 
 
-def _star_params(a, *rest):
-    return a * sum(rest)
-
-
-@refuses(args=lambda: (0.7,))
-def differentiated_value_into_star_params(x):
-    return _star_params(x, x, 2.0)
-
-
 @refuses(args=lambda: (np.array([0.5, 1.5, -0.7]),), error=tangent_fwd.MissingRuleError)
 def random_permutation_of_active(x):
     np.random.seed(0)
@@ -107,7 +73,8 @@ def random_shuffle_of_active(x):
 
 
 @refuses(args=lambda: (np.array([0.5, 1.5, -0.7]),))
-def ufunc_out_argument(x):
-    y = np.zeros(3)
-    np.sin(x, out=y)
-    return y
+def ufunc_several_out_arguments(x):  # one out= buffer is supported (coverage_statements)
+    frac = np.zeros(3)
+    whole = np.zeros(3)
+    np.modf(x, out=(frac, whole))
+    return frac
