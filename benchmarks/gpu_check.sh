@@ -12,6 +12,7 @@
 #   2. benchmarks/bench_gpu.py: Rf, Rb, T_f/T_b of logreg/MLP/CNN at batch 64 and 1024, fused and unfused
 #   3. 1-epoch MLP and CNN runs with --backend cupy, first-step loss checked against a CPU run of the same seed
 # and writes OUT_DIR/gpu_check.json and OUT_DIR/gpu_check.md (plus each step's log). Exit status 0 when all passed.
+# GPU_CHECK_REHEARSAL=1 runs the same steps on the CPU (NumPy backend, small benchmark models) to test the script.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 OUT=${1:-gpu_check_out}
@@ -19,7 +20,9 @@ WHEELS=${2:-benchmarks/wheels}
 PY=${PYTHON:-python3}
 BUDGET=${GPU_CHECK_BUDGET:-470}  # seconds for everything (8 minutes, less a margin for the report)
 mkdir -p "$OUT"
-: > "$OUT/steps.tsv"
+OUT=$(cd "$OUT" && pwd)
+SITE="$OUT/site-packages"
+: >"$OUT/steps.tsv"
 START=$SECONDS
 
 # step NAME LIMIT LOG COMMAND...: run COMMAND with at most LIMIT seconds (less if the budget is nearly spent),
@@ -49,18 +52,29 @@ do_install() {
         echo "no gast/astor wheels in $WHEELS: run benchmarks/fetch_gpu_wheels.sh $WHEELS where there is network"
         return 1
     fi
-    "$PY" -m pip install --no-index --find-links "$WHEELS" "gast~=0.7.0" "astor~=0.8.1" || return 1
-    "$PY" -m pip install --no-deps --no-build-isolation -e . && return 0
-    echo "editable install failed (no setuptools offline?): using PYTHONPATH=$PWD instead"
-    return 0
+    if "$PY" -m pip install --no-index --find-links "$WHEELS" "gast~=0.7.0" "astor~=0.8.1"; then
+        "$PY" -m pip install --no-deps --no-build-isolation -e . ||
+            echo "editable install failed (no setuptools offline?): using PYTHONPATH=$PWD instead"
+    else  # an externally managed python: put the two packages in a folder of their own
+        echo "pip cannot install into this python: gast and astor go to $SITE (on PYTHONPATH)"
+        "$PY" -m pip install --no-index --find-links "$WHEELS" --target "$SITE" "gast~=0.7.0" "astor~=0.8.1"
+    fi
 }
 export -f do_install
-export PY WHEELS
+export PY WHEELS SITE
 step "install" 60 install.txt do_install
-export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
-"$PY" -c "import cupy; assert cupy.is_available(), 'no CUDA device'; print('CuPy', cupy.__version__)" \
-    >"$OUT/device.txt" 2>&1 || { cat "$OUT/device.txt"; echo "no usable GPU: stopping"; exit 2; }
-nvidia-smi >>"$OUT/device.txt" 2>&1 || true
+export PYTHONPATH="$PWD:$SITE${PYTHONPATH:+:$PYTHONPATH}"
+BACKEND=cupy
+BENCH=()
+if [ -n "${GPU_CHECK_REHEARSAL:-}" ]; then
+    BACKEND=numpy
+    BENCH=(--backend numpy --small)
+    echo "rehearsal on the CPU: --backend numpy" >"$OUT/device.txt"
+else
+    "$PY" -c "import cupy; assert cupy.is_available(), 'no CUDA device'; print('CuPy', cupy.__version__)" \
+        >"$OUT/device.txt" 2>&1 || { cat "$OUT/device.txt"; echo "no usable GPU: stopping"; exit 2; }
+    nvidia-smi >>"$OUT/device.txt" 2>&1 || true
+fi
 
 gpu_tests() {
     "$PY" -m pytest -q -p no:cacheprovider -m gpu tests/training
@@ -73,16 +87,18 @@ gpu_tests() {
 }
 export -f gpu_tests
 step "gpu-marked tests" 170 pytest_gpu.txt gpu_tests
-step "bench_gpu.py" 130 bench.txt "$PY" benchmarks/bench_gpu.py --quick --budget 90 --out "$OUT"
+step "bench_gpu.py" 130 bench.txt "$PY" benchmarks/bench_gpu.py ${BENCH[@]+"${BENCH[@]}"} --quick --budget 90 \
+    --out "$OUT"
 for model in mlp cnn; do
     size=()
     if [ "$model" = cnn ]; then
         size=(--channels 64 --hidden 1024)  # the paper's CNN
     fi
-    step "train $model cupy (1 epoch)" 45 "train_${model}_cupy.txt" "$PY" -m tangent_fwd.cli train --model "$model" \
-        "${size[@]}" --backend cupy --epochs 1 --seed 0 --no-progress --out-dir "$OUT/train_${model}_cupy"
+    step "train $model $BACKEND (1 epoch)" 45 "train_${model}_cupy.txt" "$PY" -m tangent_fwd.cli train \
+        --model "$model" ${size[@]+"${size[@]}"} --backend "$BACKEND" --epochs 1 --seed 0 --no-progress \
+        --out-dir "$OUT/train_${model}_cupy"
     step "train $model numpy (first step)" 25 "train_${model}_numpy.txt" "$PY" -m tangent_fwd.cli train \
-        --model "$model" "${size[@]}" --backend numpy --epochs 1 --max-steps 1 --seed 0 --no-progress \
+        --model "$model" ${size[@]+"${size[@]}"} --backend numpy --epochs 1 --max-steps 1 --seed 0 --no-progress \
         --out-dir "$OUT/train_${model}_numpy"
 done
 "$PY" benchmarks/bench_gpu.py --report "$OUT" >"$OUT/report.txt" 2>&1
