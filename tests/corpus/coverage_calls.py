@@ -299,3 +299,38 @@ def sorted_items_then_map(x):
     scores = {"a": x[0] ** 2, "b": x[1] + 1.0, "c": np.cos(x[2])}
     ordered = sorted(scores.items(), key=lambda kv: kv[0])
     return sum(map(lambda kv: kv[1] * 2.0, ordered))
+
+
+# ------------------------------------------------------------------ formerly refused (tests/corpus/unsupported.py)
+def _add3(a, b, c):
+    return a * b + c
+
+
+def _square(x):
+    return x * x
+
+
+def _star_params(a, *rest):
+    return a * sum(rest)
+
+
+@case(args=lambda rng: ([rng.normal(size=2), rng.normal(size=2)],), tags="list_input call_user")
+def star_args_with_differentiated_values(xs):
+    return np.sum(_add3(*xs, 1.0))
+
+
+@case(args=_vec(2), tags="array call_user")
+def function_stored_in_a_variable(x):
+    f = _square
+    return np.sum(f(x))
+
+
+@case(args=_vec(2), tags="array call_user closure")
+def lambda_expression(x):
+    g = lambda z: z * x  # noqa: E731
+    return np.sum(g(x))
+
+
+@case(args=lambda rng: (float(rng.uniform(0.5, 1.0)),), tags="py_float call_user")
+def differentiated_value_into_star_params(x):
+    return _star_params(x, x, 2.0)
