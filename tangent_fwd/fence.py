@@ -17,7 +17,10 @@ _REJECT = {
         "class definitions inside a differentiated function are not supported",
         "define the class at module level, and differentiate functions of arrays",
     ),
-    gast.Lambda: ("lambda expressions are not supported", "use a nested def instead"),
+    gast.Lambda: (  # the others became nested defs when the function was parsed (lambdas.py)
+        "lambda expressions inside comprehensions (or with defaults inside a conditional expression) are not supported",
+        "define it with a nested def before the statement",
+    ),
     gast.NamedExpr: ("assignment expressions (:=) are not supported", "assign the value on its own line"),
     gast.Import: ("import statements inside a differentiated function are not supported", "import at module level"),
     gast.ImportFrom: ("import statements inside a differentiated function are not supported", "import at module level"),
