@@ -1,8 +1,8 @@
 """Where the training arrays live, and the only places they cross to the host.
 
 A training run on a device backend (``--backend cupy``, or a registered stand-in such as the tests'
-strict namespace) copies the dataset, the parameters and the optimizer state to the device once and keeps
-them there; minibatches are index gathers on the device. The host sees device values only at these
+strict namespace) copies the dataset and the initial parameters to the device once and keeps them there
+(the optimizer state and the directions are created there); minibatches are index gathers on the device. The host sees device values only at these
 documented points, each one explicit (``Device.get`` / ``Device.scalars``), batched, and counted in
 ``Device.transfers``:
 
@@ -16,7 +16,8 @@ Anything else that converts a device array (``float(loss)``, ``np.asarray(params
 synchronisation inside a step; ``tests/training/test_device_resident.py`` runs the whole loop on arrays
 that refuse such conversions. Host -> device copies are the dataset (once), the initial parameters
 (once) and the epoch's shuffled order (one integer array per epoch, so that a device run sees the same
-minibatches as a CPU run of the same seed).
+minibatches as a CPU run of the same seed); a distributed rank also uploads its shard's indices and the
+K all-reduced coefficients each step, next to the one K+1 vector it sends.
 
 Timings on a device are read from device events (``cupy.cuda.Event``) recorded around each step and
 resolved at the flush points, never from the host clock around an asynchronous launch.
