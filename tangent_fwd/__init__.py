@@ -21,6 +21,7 @@ from .errors import (
 from .jacobian import hessian, jacfwd
 from .library import defidentity
 from .lowrank import LowRank
+from .perturbation import perturb, perturbed_jvp
 from .registry import (
     defattr_linear,
     defattr_zero,
@@ -62,6 +63,8 @@ __all__ = [
     "LowRank",
     "forward_gradient",
     "defidentity",
+    "perturb",
+    "perturbed_jvp",
 ]
 
 

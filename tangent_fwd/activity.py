@@ -98,6 +98,8 @@ class Activity:
             rule = registry.lookup(obj)
             if rule is not None and rule.kind == "zero":
                 return False
+            if rule is not None and getattr(rule, "tangent_source", False):
+                return True  # tangent_fwd.perturb: a tangent may be injected here (perturbation.py)
             return args_active
         if isinstance(f, gast.Attribute):  # a method on a local value
             rule = registry.lookup_method(f.attr)

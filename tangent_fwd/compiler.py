@@ -135,7 +135,8 @@ class Unit:
         if spec is None:
             info = self.info(func)
             self._add_names(info)
-            suffix = "_jvp" if active_params else "_primal"
+            sources = func is self.root_func and getattr(self, "tangent_sources", None)  # perturbation.py
+            suffix = "_jvp" if active_params or sources else "_primal"
             spec = Spec(func, info, active_params, self.namer.fresh(info.node.name + suffix))
             spec.structs = structs
             spec.guarded = guarded

@@ -289,8 +289,10 @@ class FunctionTransformer(FactoredMixin):
             body = contexts.guard_function(self, body)
         if self.uses_k and self.parent is None and tparams:
             body.insert(0, nodes.assign(self.kname, self.rt_call("batch_size", nodes.name(tparams[0]))))
+        elif self.uses_k and self.parent is None and self.unit_sources():  # K from the injected tangents
+            body.insert(0, nodes.assign(self.kname, self.unit.tangent_sources.directions_expr(self)))
         defaults, kw_defaults = self._defaults(a)
-        if not self.spec.active_params and self.parent is None:
+        if not self.spec.active_params and self.parent is None and not self.unit_sources():
             doc = f"{self.info.func.__qualname__} on the generated code's backend (no tangents)."
             args = nodes.clone(f.args)
             args.defaults, args.kw_defaults = defaults, kw_defaults
@@ -729,7 +731,7 @@ class FunctionTransformer(FactoredMixin):
 
     def s_Return(self, s, out):
         v = s.value
-        if not self.spec.active_params and self.parent is None:  # a backend-mapped primal copy
+        if not self.spec.active_params and self.parent is None and not self.unit_sources():  # a primal copy
             out.append(nodes.clone(s))
             return
         if v is None:
@@ -1485,9 +1487,15 @@ class FunctionTransformer(FactoredMixin):
             bound[k.arg] = (k.value, ("kw", j))
         return bound
 
+    def unit_sources(self):
+        """Whether the root is compiled for tangents injected at markers only (perturbation.py)."""
+        return self.spec.is_root and getattr(self.unit, "tangent_sources", False)
+
     def apply_rule(self, rule, call, receiver):
         if rule.kind == "zero":
             return None
+        if getattr(rule, "expand", None) is not None:  # a marker that builds its own tangent (perturbation.py)
+            return rule.expand(self, call, receiver)
         if rule.writes:  # registry.defwriter: handled as a statement by writer_call
             raise self.error(
                 call,
