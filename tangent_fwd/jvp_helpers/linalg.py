@@ -905,6 +905,17 @@ def _unpermute(xp, y, order):
     return y[inv]
 
 
+def standard_only(xp, t, b=None, subset_by_index=None, subset_by_value=None):
+    """``t`` itself for scipy.linalg.eigh's standard problem on all eigenvalues; the generalized problem
+    (``b``) and a subset are refused (their tangents are not implemented)."""
+    if b is not None or subset_by_index is not None or subset_by_value is not None:
+        raise NotDifferentiableHere(
+            "tangent_fwd: scipy.linalg.eigh/eigvalsh with b= (generalized problem) or a subset of the "
+            "eigenvalues is not differentiated; use the standard problem on all eigenvalues"
+        )
+    return t
+
+
 def scipy_solve(xp, a, b, lower=False, assume_a=None, transposed=False, check_finite=True):
     import scipy.linalg
 

@@ -213,6 +213,26 @@ if _sl is not None:
     )
     defjvp(L.unit_lower, "xp, lu", None, "np.tril(dlu, -1)")
     deflinear(L.permute_rows, "xp, x, piv", linear_in=("x",), constant=("piv",))
+    # eigh / eigvalsh (standard problem, all eigenvalues) and svd / svdvals: NumPy's formulas
+    _T = "rt.linalg.standard_only(np, da, b, subset_by_index, subset_by_value)"
+    _U = "('L' if lower else 'U')"
+    EIGH_KW = (
+        "*, lower=True, overwrite_a=False, overwrite_b=False, type=1, check_finite=True, subset_by_index=None, "
+        "subset_by_value=None, driver=None"
+    )
+    defjvp(
+        _sl.eigh,
+        "a, b=None, " + EIGH_KW.replace("*, ", "*, eigvals_only=False, ", 1),
+        f"(rt.linalg.eigvalsh_jvp(np, a, {_T}, {_U}) if eigvals_only else rt.linalg.eigh_jvp(np, ans, {_T}, {_U}))",
+    )
+    defjvp(_sl.eigvalsh, "a, b=None, " + EIGH_KW, f"rt.linalg.eigvalsh_jvp(np, a, {_T}, {_U})")
+    deflinear(L.standard_only, "xp, t, b=None, subset_by_index=None, subset_by_value=None", linear_in=("t",))
+    defjvp(
+        _sl.svd,
+        "a, full_matrices=True, compute_uv=True, overwrite_a=False, check_finite=True, lapack_driver='gesdd'",
+        "rt.linalg.svd_jvp(np, a, ans, da, compute_uv, False)",
+    )
+    defjvp(_sl.svdvals, "a, overwrite_a=False, check_finite=True", "rt.linalg.svd_jvp(np, a, ans, da, False, False)")
     # inv / det / solve: NumPy's rules (solve reads one triangle for the symmetric kinds)
     defjvp(
         _sl.inv,

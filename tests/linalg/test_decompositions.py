@@ -294,6 +294,15 @@ def test_no_derivative_is_a_refusal_not_nan(f, A, match):
         tangent_fwd.jvp(f, (A,), (np.ones_like(A),))
 
 
+def generalized_eigh(A):
+    return scipy.linalg.eigh(A, np.diag([1.0, 2.0, 3.0]), eigvals_only=True)
+
+
+def test_scipy_generalized_eigh_is_refused():
+    with pytest.raises(NotDifferentiableHere, match="generalized"):
+        tangent_fwd.jvp(generalized_eigh, (np.diag([1.0, 2.0, 4.0]),), (np.eye(3),))
+
+
 def test_full_matrices_of_a_square_matrix_is_differentiated():
     check_jvp(svd_full, [RNG.standard_normal((3, 3))])
 

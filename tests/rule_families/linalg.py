@@ -486,6 +486,32 @@ def t_permute_rows(x):
     return L.permute_rows(np, x, np.array([2, 2, 2], dtype=np.int32))
 
 
+def s_eigh(A):
+    w, v = sl.eigh(A)
+    return w, v * np.sign(v[:1, :])
+
+
+def s_eigh_upper_values(A):
+    return sl.eigh(A, lower=False, eigvals_only=True) + sl.eigvalsh(A, lower=False)
+
+
+def s_eigvalsh(A):
+    return sl.eigvalsh(A)
+
+
+def t_standard_only(t):
+    return L.standard_only(np, t)
+
+
+def s_svd(A):
+    u, s, vh = sl.svd(A, full_matrices=False)
+    return s, u @ vh
+
+
+def s_svdvals(A):
+    return sl.svdvals(A) + sl.svd(A, compute_uv=False)
+
+
 def s_inv(A):
     return sl.inv(A) + sl.inv(A @ A.T, assume_a="pos")
 
@@ -656,6 +682,11 @@ CASES = {
     sl.lu_factor: [host(C(s_lu_factor, _SPD4 + 0.5 * a(4, 4)))],
     L.unit_lower: [C(t_unit_lower, a(3, 3))],
     L.permute_rows: [C(t_permute_rows, a(3, 2))],
+    sl.eigh: [host(C(s_eigh, sym_distinct(3))), host(C(s_eigh_upper_values, sym_distinct(4)))],
+    sl.eigvalsh: [host(C(s_eigvalsh, hpd(3)))],
+    L.standard_only: [C(t_standard_only, a(2, 2))],
+    sl.svd: [host(C(s_svd, generic(4, 3))), host(C(s_svd, cgeneric(2, 3)))],
+    sl.svdvals: [host(C(s_svdvals, generic(3, 5)))],
     sl.inv: [host(C(s_inv, _SPD3 + 0.5 * a(3, 3)))],
     sl.det: [host(C(s_det, _SPD3 + 0.5 * a(3, 3)))],
     sl.solve: [host(C(s_solve, _SPD3, a(3)))],
