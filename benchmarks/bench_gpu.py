@@ -27,6 +27,7 @@ import json
 import math
 import os
 import pathlib
+import re
 import sys
 import time
 
@@ -296,7 +297,12 @@ def report(out):
     out.mkdir(parents=True, exist_ok=True)
     steps = _read_steps(out / "steps.tsv")
     tests = (out / "pytest_gpu.txt").read_text(errors="replace") if (out / "pytest_gpu.txt").exists() else ""
-    summary = [line for line in tests.splitlines() if " passed" in line or " failed" in line or " error" in line]
+    # one summary line per pytest run (training tests, then the corpus sample)
+    summary = [
+        line
+        for line in tests.splitlines()
+        if re.search(r"\b(passed|failed|errors?|skipped|deselected)\b.* in [0-9.]+s", line)
+    ]
     bench = _read_json(out / "gpu.json")
     training = _training(out)
     ok = (
@@ -307,7 +313,7 @@ def report(out):
     payload = {
         "ok": ok,
         "steps": steps,
-        "gpu_tests": summary[-1] if summary else None,
+        "gpu_tests": summary,
         "bench": bench,
         "training": training,
     }
@@ -315,7 +321,7 @@ def report(out):
     md = [f"# GPU check: {'OK' if ok else 'FAILED or incomplete'}", ""]
     md += ["| step | exit status | seconds |", "|---|---|---|"]
     md += [f"| {k} | {s.get('rc')} | {s.get('seconds')} |" for k, s in steps.items()]
-    md += ["", f"gpu-marked tests: {payload['gpu_tests'] or 'no summary (see pytest_gpu.txt)'}", ""]
+    md += ["", f"gpu-marked tests: {'; '.join(summary) or 'no summary (see pytest_gpu.txt)'}", ""]
     md += [_markdown(bench) if bench else "bench_gpu.py wrote no results (see bench.txt)", ""]
     md += [
         "## 1-epoch training with --backend cupy (first-step loss checked against the CPU, same seed)",

@@ -51,7 +51,7 @@ def _run(path, model, first_loss, status="ok"):
 
 def test_report_checks_first_step_losses(tmp_path):
     (tmp_path / "steps.tsv").write_text("gpu tests\t0\t1\n")
-    (tmp_path / "pytest_gpu.txt").write_text("...\n12 passed in 3.2s\n")
+    (tmp_path / "pytest_gpu.txt").write_text("...\n12 passed in 3.2s\n..F\n1 failed, 2 passed in 9.0s\n")
     (tmp_path / "gpu.json").write_text(
         json.dumps({"device": "X", "backend": "cupy", "timing": "t", "repeat": 1, "rows": [], "skipped_for_time": []})
     )
@@ -64,7 +64,10 @@ def test_report_checks_first_step_losses(tmp_path):
     md = (tmp_path / "gpu_check.md").read_text()
     assert p["steps"] == {"gpu tests": {"rc": 0, "seconds": 1}}
     assert "FAILED" in md and "| cnn | ok |" in md and "NO |" in md and "12 passed" in md
-    assert json.loads((tmp_path / "gpu_check.json").read_text())["gpu_tests"] == "12 passed in 3.2s"
+    assert json.loads((tmp_path / "gpu_check.json").read_text())["gpu_tests"] == [
+        "12 passed in 3.2s",
+        "1 failed, 2 passed in 9.0s",
+    ]
 
 
 @pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
