@@ -58,10 +58,11 @@ class SiteRecord:
     ``inputs`` of its linear map, the parameter keys of its weight and bias, and the einsum spec (None
     for a matrix product)."""
 
-    __slots__ = ("name", "z", "inputs", "weight", "bias", "spec")
+    __slots__ = ("name", "z", "inputs", "weight", "bias", "spec", "tangent")
 
     def __init__(self, name, z, inputs, weight, bias, spec):
         self.name, self.z, self.inputs, self.weight, self.bias, self.spec = name, z, inputs, weight, bias, spec
+        self.tangent = None  # the tangent injected there (None: none)
 
     def __repr__(self):
         return f"<site {self.name!r} weight={self.weight!r} bias={self.bias!r}>"
@@ -69,7 +70,8 @@ class SiteRecord:
 
 class _Context:
     def __init__(self, values, k):
-        self.values = values  # site name -> tangent to inject
+        # site name -> tangent to inject, or a callable draw(name, z) -> tangent or None (drawn at the site)
+        self.values = values
         self.k = k  # vector mode: the number of directions; None for one direction
         self.records = {}  # site name -> SiteRecord (injected or passed through)
         self.injected = set()
@@ -98,8 +100,8 @@ def inject(xp, dz, z, name, inputs=None, weight=None, bias=None, spec=None):
             hint="give each marker its own name (one per layer and per loop iteration is not possible: "
             "unroll the loop or give the marker outside it)",
         )
-    ctx.records[name] = SiteRecord(name, z, inputs, weight, bias, spec)
-    u = ctx.values.get(name)
+    record = ctx.records[name] = SiteRecord(name, z, inputs, weight, bias, spec)
+    u = ctx.values(name, z) if callable(ctx.values) else ctx.values.get(name)
     if u is None:
         if dz is not None:
             return dz
@@ -113,6 +115,7 @@ def inject(xp, dz, z, name, inputs=None, weight=None, bias=None, spec=None):
     ctx.injected.add(name)
     if u.dtype != z.dtype:
         u = u.astype(z.dtype)
+    record.tangent = u
     return u + dz if dz is not None else u.copy()  # a fresh array: the caller's buffer is never written
 
 
@@ -346,6 +349,7 @@ def perturbed_jvp(
     vectorized: bool = False,
     backend: str = "auto",
     sites: dict | None = None,
+    directions: int | None = None,
 ) -> tuple[Any, Any]:
     """``(func(*primals), tangent)`` where the tangent is the JVP along ``tangents`` (None, or one per
     argument with None for undifferentiated ones, as in :func:`tangent_fwd.jvp`) plus, at every
@@ -353,13 +357,23 @@ def perturbed_jvp(
     ``vectorized=True`` shape (K,) + that, the K directions of one pass).
 
     ``sites``: a dict that receives, for every site the call reached, a :class:`SiteRecord` (its value,
-    the input of its linear map, the keys of its weight and bias)."""
-    if not isinstance(perturbations, Mapping):
-        raise ArgumentError(f"perturbations must be a dict of site name -> tangent, got {type(perturbations).__name__}")
+    the input of its linear map, the keys of its weight and bias, the tangent injected there).
+
+    ``perturbations`` may also be a callable ``draw(name, z)`` returning the tangent for the site (or
+    None to leave it unperturbed), called when the site is reached: directions drawn for sites whose
+    shapes the caller does not know in advance (``directions=K`` gives K in vector mode)."""
+    if callable(perturbations) and not isinstance(perturbations, Mapping):
+        if vectorized and not isinstance(directions, int):
+            raise ArgumentError("a callable perturbations= with vectorized=True needs directions=K")
+    elif not isinstance(perturbations, Mapping):
+        raise ArgumentError(
+            f"perturbations must be a dict of site name -> tangent (or a callable draw(name, z)), "
+            f"got {type(perturbations).__name__}"
+        )
     if not isinstance(primals, (tuple, list)):
         raise ArgumentError("perturbed_jvp(func, primals, ...): primals must be a tuple")
-    k = None
-    if vectorized:
+    k = directions if callable(perturbations) and vectorized else None
+    if vectorized and not callable(perturbations):
         for s, u in perturbations.items():
             shape = getattr(u, "shape", None)
             if not shape:
@@ -370,7 +384,7 @@ def perturbed_jvp(
                 raise ArgumentError(f"perturbation for site {s!r} has {shape[0]} directions, another has {k}")
         if k is None:
             raise ArgumentError("vectorized=True needs at least one perturbation (they give K)")
-    ctx = _Context(dict(perturbations), k)
+    ctx = _Context(perturbations if callable(perturbations) else dict(perturbations), k)
     stack = _LOCAL.__dict__.setdefault("stack", [])
     stack.append(ctx)
     try:
@@ -457,13 +471,17 @@ def source(func: Callable[..., Any], vectorized: bool = False, backend: str = "n
 def _check_reached(func, ctx):
     fname = getattr(func, "__name__", "the function")
     seen = set(ctx.records) | set(ctx.primal_reached)
-    unknown = sorted(set(ctx.values) - seen)
+    if callable(ctx.values):
+        given = set(ctx.injected)
+    else:
+        given = set(ctx.values)
+    unknown = sorted(given - seen)
     if unknown:
         raise ArgumentError(
             f"perturbations given for {', '.join(map(repr, unknown))}, but {fname} reached no "
             f"tangent_fwd.perturb site of that name in this call; its sites: {', '.join(map(repr, sorted(seen))) or 'none'}"
         )
-    dropped = sorted(s for s in ctx.values if s in ctx.primal_reached and s not in ctx.injected)
+    dropped = sorted(s for s in ctx.primal_reached if s not in ctx.records and (callable(ctx.values) or s in given))
     if dropped:
         raise ArgumentError(
             f"site(s) {', '.join(map(repr, dropped))} ran in code that tangent_fwd did not differentiate "

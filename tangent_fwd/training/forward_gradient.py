@@ -485,8 +485,22 @@ def _dense_scaled(b, scale):
     return out
 
 
+PERTURB = ("weights", "activations")
+
+
 def forward_gradient(
-    f, wrt=0, *, directions=1, distribution="normal", rng=None, jvp_fn=None, vectorized=None, rank=None, backend="auto"
+    f,
+    wrt=0,
+    *,
+    directions=1,
+    distribution="normal",
+    rng=None,
+    jvp_fn=None,
+    vectorized=None,
+    rank=None,
+    backend="auto",
+    perturb="weights",
+    exact=None,
 ):
     """Return ``g(*args) -> (value, grad_estimate)`` for a scalar function ``f``.
 
@@ -501,5 +515,23 @@ def forward_gradient(
     JVP gets :class:`tangent_fwd.LowRank` tangents, which the generated code keeps factored (``x @ W``
     costs O(B(m + n)r) instead of O(Bmn)); one JVP pass per direction. The estimate is returned dense.
     ``backend`` is the array backend of the generated JVP ('auto': from the arguments).
-    ``jvp_fn(func, primals, tangents, **kw)`` replaces ``tangent_fwd.jvp`` (e.g. for tests)."""
+    ``jvp_fn(func, primals, tangents, **kw)`` replaces ``tangent_fwd.jvp`` (e.g. for tests).
+
+    ``perturb="activations"``: activity perturbation (Ren et al. 2023; see
+    :mod:`tangent_fwd.training.local_losses`): ``f`` returns per-example losses (or a dict of local
+    ones), its pre-activations are marked ``tangent_fwd.perturb(h @ W + b, name=...)``, each example
+    gets its own direction at each site (K per example with ``directions=K``), and the weight and bias
+    estimates come from each site's linear map. ``exact``: site name -> exact ∂objective/∂z function
+    (activations only)."""
+    if perturb not in PERTURB:
+        raise ValueError(f"unknown perturb={perturb!r}; valid values: {', '.join(map(repr, PERTURB))}")
+    if perturb == "activations":
+        refused = [n for n, v in (("rank", rank), ("jvp_fn", jvp_fn)) if v is not None]
+        if refused:
+            raise ValueError(f"perturb='activations' cannot be combined with {', '.join(refused)}=")
+        from .local_losses import ActivityGradient
+
+        return ActivityGradient(f, wrt, directions, distribution, rng, vectorized, backend, exact)
+    if exact is not None:
+        raise ValueError("exact= (exact site gradients) needs perturb='activations'")
     return ForwardGradient(f, wrt, directions, distribution, rng, jvp_fn, vectorized, rank, backend)
