@@ -219,3 +219,30 @@ def test_a_named_backend_must_be_the_one_of_the_arrays():
         fg(dev_, strict_np.to_device(np.ones((2, 4), np.float32)), strict_np.to_device(np.zeros(2, np.int64)))
     assert sample_directions(dev_, backend="strict")["W"].shape == (4, 3)
     make_optimizer("sgd", logreg_loss, dev_, 0.1, backend="strict")
+
+
+def test_devices_by_local_rank_on_cupy(monkeypatch):
+    """Device choice without a GPU: a fake CuPy with 4 devices records which one is made current."""
+    import sys
+    import types
+
+    from tangent_fwd import runtime
+
+    used = []
+    cuda = types.SimpleNamespace(
+        runtime=types.SimpleNamespace(getDeviceCount=lambda: 4),
+        Device=lambda i: types.SimpleNamespace(use=lambda: used.append(i)),
+    )
+    fake = types.ModuleType("cupy")
+    fake.is_available, fake.cuda = (lambda: True), cuda
+    monkeypatch.setitem(sys.modules, "cupy", fake)
+    monkeypatch.setattr(backends, "_BACKENDS", dict(backends._BACKENDS))
+    monkeypatch.setattr(runtime, "_BY_MODULE", dict(runtime._BY_MODULE))
+    backends._BACKENDS.pop("cupy", None)
+    assert str(dev.resolve("cupy", rank=5)) == "Device(cupy:1)"  # local rank 5 of 4 devices
+    assert str(dev.resolve("cupy", devices=(2, 3), rank=1)) == "Device(cupy:3)"
+    assert used == [1, 3]
+    with pytest.raises(dev.DeviceError, match="names device 7 but this machine has 4"):
+        dev.resolve("cupy", devices=(7,))
+    monkeypatch.setenv("OMPI_COMM_WORLD_LOCAL_RANK", "2")
+    assert dev.local_rank() == 2
