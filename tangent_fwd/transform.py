@@ -1799,6 +1799,7 @@ _ELEMENTWISE = (
     _builtins.pow,
     _np.where,
     _np.clip,
+    _builtins.dict,  # not elementwise, but batch-transparent: rt.dict_tangent keeps the (batched) leaves shared
 )
 
 
