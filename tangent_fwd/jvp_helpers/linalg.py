@@ -121,6 +121,19 @@ def corner(xp, m):
     return m[..., :n, n:]
 
 
+def trisolve(xp, a, b, lower=True):
+    """``solve(a, b)`` for a triangular ``a`` (only its ``lower``/upper triangle is read): SciPy's
+    triangular solve for a NumPy matrix (a quarter of an LU solve's work), the backend's solve otherwise."""
+    if getattr(xp, "__name__", "") == "numpy" and getattr(a, "ndim", 0) == 2 and getattr(b, "ndim", 0) <= 2:
+        try:
+            import scipy.linalg
+        except ImportError:  # pragma: no cover - SciPy is optional
+            scipy = None
+        if scipy is not None:
+            return scipy.linalg.solve_triangular(a, b, lower=lower, check_finite=False)
+    return xp.linalg.solve(xp.tril(a) if lower else xp.triu(a), b)
+
+
 # ------------------------------------------------------------------ checks: refuse rather than return inf/nan
 
 
@@ -208,6 +221,9 @@ class _Plain:
 
     def inv(self, a):
         return self.xp.linalg.inv(a)
+
+    def trisolve(self, a, b, lower):
+        return trisolve(self.xp, a, b, lower)
 
     def herm(self, t, uplo):
         return herm(self.xp, t, uplo)
@@ -383,6 +399,13 @@ class _Jet:
         x = self.plain.solve(a.v, b.v)
         rhs = _add(b.d, None if a.d is None else -(a.d @ x))
         return J(x, None if rhs is None else self.plain.solve(a.v, rhs))
+
+    def trisolve(self, a, b, lower):
+        a, b = _j(a), _j(b)
+        x = self.plain.trisolve(a.v, b.v, lower)
+        da = None if a.d is None else (self.xp.tril(a.d) if lower else self.xp.triu(a.d))
+        rhs = _add(b.d, None if da is None else -(da @ x))
+        return J(x, None if rhs is None else self.plain.trisolve(a.v, rhs, lower))
 
     def inv(self, a):
         a = _j(a)
@@ -575,7 +598,7 @@ def qr_formula(o, q, r, t):
     k = r.shape[-2]
     r1, t1 = r[..., :, :k], t[..., :, :k]
     _check_triangular(o.xp, _j(r1).v, "qr")
-    e = o.ct(o.solve(o.ct(r1), o.ct(t1)))  # t1 r1^-1
+    e = o.ct(o.trisolve(o.ct(r1), o.ct(t1), True))  # t1 r1^-1
     c = o.ct(q) @ e
     w = o.skew_lower(c)
     dq = q @ (w - c) + e

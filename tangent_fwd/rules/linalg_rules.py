@@ -19,6 +19,13 @@ deflinear(L.phi, "xp, x", linear_in=("x",))
 deflinear(L.tri, "xp, c, lower", linear_in=("c",))
 deflinear(L.other_tri, "xp, c, lower", linear_in=("c",))
 deflinear(L.corner, "xp, m", linear_in=("m",))
+defjvp(
+    L.trisolve,
+    "xp, a, b, lower=True",
+    None,
+    "-rt.linalg.trisolve(np, a, rt.linalg.tri(np, da, lower) @ ans, lower)",
+    "rt.linalg.trisolve(np, a, db, lower)",
+)
 deflinear(L.flat_axes, "xp, x, axis", linear_in=("x",))
 defzero(L.svd_cond)
 defzero(L.svd_norm)
@@ -67,8 +74,8 @@ for _field in ("eigenvalues", "eigenvectors", "U", "S", "Vh", "Q", "R"):
 # cholesky: dL = L phi(L^-1 dA L^-H), dA read from the triangle LAPACK reads (upper: U = L^H)
 _LM = "rt.linalg.ct_if(np, ans, upper)"
 CHOLESKY = (
-    f"rt.linalg.ct_if(np, {_LM} @ rt.linalg.phi(np, np.linalg.solve({_LM}, rt.linalg.ct(np, "
-    f"np.linalg.solve({_LM}, rt.linalg.herm(np, da, not upper))))), upper)"
+    f"rt.linalg.ct_if(np, {_LM} @ rt.linalg.phi(np, rt.linalg.trisolve(np, {_LM}, rt.linalg.ct(np, "
+    f"rt.linalg.trisolve(np, {_LM}, rt.linalg.herm(np, da, not upper), True)), True)), upper)"
 )
 defjvp(np.linalg.cholesky, "a, /, *, upper=False", CHOLESKY)
 defjvp(np.linalg.eigh, "a, UPLO='L'", "rt.linalg.eigh_jvp(np, ans, da, UPLO)")

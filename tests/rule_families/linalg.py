@@ -291,6 +291,14 @@ def t_flat_axes(x):
     return L.flat_axes(np, x, (0, 2)) * 2.0, L.flat_axes(np, x, None), L.flat_axes(np, x, 1)
 
 
+def t_trisolve(A, b):
+    return L.trisolve(np, A, b, True) + L.trisolve(np, A.T, b, False)
+
+
+def t_trisolve_batched(A, B):
+    return L.trisolve(np, A, B, False)
+
+
 def t_corner(x):
     return L.corner(np, x)
 
@@ -634,6 +642,7 @@ CASES = {
     L.phi: [C(t_phi, a(2, 3, 3))],
     L.tri: [C(t_tri, a(3, 3))],
     L.other_tri: [C(t_other_tri, a(3, 3))],
+    L.trisolve: [C(t_trisolve, spd(3) + np.eye(3), a(3)), C(t_trisolve_batched, spd(3, 2) + np.eye(3), a(2, 3, 2))],
     L.corner: [C(t_corner, a(4, 4))],
     L.svd_cond: [Z(t_svd_cond, 2.0)],
     L.svd_norm: [Z(t_svd_norm, 2.0)],
