@@ -166,6 +166,8 @@ for _f in (
 ):
     register_context_manager(_f)
 register_context_manager(contextlib.suppress, suppresses=True)
+if hasattr(np.testing, "suppress_warnings"):  # a warnings filter (deprecated in NumPy 2.4)
+    register_context_manager(np.testing.suppress_warnings)
 
 
 class KeepFailures:
