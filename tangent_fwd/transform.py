@@ -309,7 +309,8 @@ class FunctionTransformer(FactoredMixin):
             kwarg=nodes.param(a.kwarg.id) if a.kwarg else None,
             posonly=[nodes.param(p.id) for p in a.posonlyargs],
         )
-        doc = f"Value and JVP of {self.info.func.__qualname__} w.r.t. {', '.join(self.spec.active_params) or '()'}."
+        wrt = ", ".join(self.spec.active_params) or ("its perturb sites" if self.unit_sources() else "()")
+        doc = f"Value and JVP of {self.info.func.__qualname__} w.r.t. {wrt}."
         return nodes.funcdef(self.spec.name, args, body, docstring=doc if self.parent is None else None)
 
     def _defaults(self, a):
