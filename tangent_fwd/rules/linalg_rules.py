@@ -240,6 +240,13 @@ if _sl is not None:
         "rt.linalg.svd_jvp(np, a, ans, da, compute_uv, False)",
     )
     defjvp(_sl.svdvals, "a, overwrite_a=False, check_finite=True", "rt.linalg.svd_jvp(np, a, ans, da, False, False)")
+    # pinv: NumPy's formula at SciPy's own rank cutoff (the rank held fixed)
+    defjvp(
+        _sl.pinv,
+        "a, *, atol=None, rtol=None, return_rank=False, check_finite=True",
+        "(rt.TangentTuple((rt.linalg.pinv_jvp(np, a, ans[0], da, False), rt.zeros_like(ans[1]))) if return_rank"
+        " else rt.linalg.pinv_jvp(np, a, ans, da, False))",
+    )
     # inv / det / solve: NumPy's rules (solve reads one triangle for the symmetric kinds)
     defjvp(
         _sl.inv,

@@ -520,6 +520,11 @@ def s_svdvals(A):
     return sl.svdvals(A) + sl.svd(A, compute_uv=False)
 
 
+def s_pinv(A):
+    p, rank = sl.pinv(A, return_rank=True)
+    return p + sl.pinv(A.T).T
+
+
 def s_inv(A):
     return sl.inv(A) + sl.inv(A @ A.T, assume_a="pos")
 
@@ -696,6 +701,7 @@ CASES = {
     L.standard_only: [C(t_standard_only, a(2, 2))],
     sl.svd: [host(C(s_svd, generic(4, 3))), host(C(s_svd, cgeneric(2, 3)))],
     sl.svdvals: [host(C(s_svdvals, generic(3, 5)))],
+    sl.pinv: [host(C(s_pinv, generic(4, 3)))],
     sl.inv: [host(C(s_inv, _SPD3 + 0.5 * a(3, 3)))],
     sl.det: [host(C(s_det, _SPD3 + 0.5 * a(3, 3)))],
     sl.solve: [host(C(s_solve, _SPD3, a(3)))],
