@@ -9,7 +9,7 @@ import types
 
 import gast
 
-from . import lambdas
+from . import lambdas, twins
 from .errors import SourceUnavailableError, TransformError
 
 _MISSING = object()
@@ -122,7 +122,11 @@ class FunctionInfo:
             base = self.resolve(node.value, local_names)
             if base is _MISSING:
                 return _MISSING
-            return getattr(base, node.attr, _MISSING)
+            obj = getattr(base, node.attr, _MISSING)
+            if isinstance(base, types.ModuleType):  # generated code for a device backend: xp.tanh is np.tanh
+                for module in twins.backend_modules():
+                    obj = twins.numpy_twin(obj, module)
+            return obj
         return _MISSING
 
 

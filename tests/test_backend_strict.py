@@ -102,6 +102,12 @@ HOST_ONLY = {
     "coverage_scipy.gaussian_mixture_log_likelihood",
     "coverage_scipy.log_difference_of_exponentials",
     "coverage_scipy.weighted_log_partition",
+    # models whose weights are NumPy arrays held by module-level objects (MODEL.W1, QUAD.A, TARGET3)
+    "coverage_calls.model_loss_method",
+    "coverage_calls.method_staticmethod_classmethod",
+    "coverage_calls.bound_method_as_value",
+    "coverage_calls.callable_objects_in_list",
+    "coverage_calls.partial_of_user_function",
 }
 # Functions whose primal itself differs by backend: NumPy reductions return immutable scalars, a
 # device backend 0-d arrays that ``s += v`` updates in place (so an alias of ``s`` changes too). The
