@@ -735,6 +735,27 @@ def _qr(o, a, ans, t, mode):
     return qr_formula(o, ans[0], ans[1], t)
 
 
+def _scipy_qr(o, a, res, t, mode, pivoting):
+    """scipy.linalg.qr: mode 'full' (NumPy's 'complete'), 'economic' ('reduced') or 'r' (a 1-tuple);
+    with pivoting=True the tangent of the QR of a[:, P] along t[:, P] (the pivots held fixed)."""
+    if mode not in ("full", "economic", "r"):
+        raise NotDifferentiableHere(f"tangent_fwd: scipy.linalg.qr(mode={mode!r}) has no derivative")
+    if pivoting:
+        perm = [int(i) for i in res[-1]]
+        a, t = a[..., :, perm], t[..., :, perm]
+    if mode == "r":  # SciPy's R is m x n: the rows past min(m, n) are zeros
+        dr = o.lift(qr_r_formula(o, a, t))
+        rows = res[0].shape[-2] - dr.shape[-2]
+        if rows:
+            zeros = o.xp.zeros(dr.shape[:-2] + (rows, dr.shape[-1]), dtype=_j(dr).v.dtype)
+            dr = o.concatenate([dr, zeros], -2)
+        out = (dr,)
+    else:
+        _qr_mode(a, "complete" if mode == "full" else "reduced")
+        out = qr_formula(o, res[0], res[1], t)
+    return tuple(out) + ((0.0,) if pivoting else ())
+
+
 def _pinv(o, a, p, t, hermitian):
     return pinv_formula(o, a, p, o.herm(t, "L") if hermitian else t)
 
@@ -800,6 +821,7 @@ eigvals_jvp, eigvals_jvp2 = _pair("eigvals_jvp", eigvals_formula, 2, (0, 1))
 eigvalsh_jvp, eigvalsh_jvp2 = _pair("eigvalsh_jvp", eigvalsh_formula, 3, (0, 1))
 svd_jvp, svd_jvp2 = _pair("svd_jvp", _svd, 5, (0, 1, 2), like=1)
 qr_jvp, qr_jvp2 = _pair("qr_jvp", _qr, 4, (0, 1, 2), like=1)
+scipy_qr_jvp, scipy_qr_jvp2 = _pair("scipy_qr_jvp", _scipy_qr, 5, (0, 1, 2))
 pinv_jvp, pinv_jvp2 = _pair("pinv_jvp", _pinv, 4, (0, 1, 2))
 lstsq_jvp, lstsq_jvp2 = _pair("lstsq_jvp", _lstsq, 6, (0, 1, 2, 3, 4))
 matrix_power_jvp, matrix_power_jvp2 = _pair("matrix_power_jvp", _matrix_power, 3, (0, 1))
@@ -816,6 +838,7 @@ PAIRS = {
     "svd_jvp": ("a, res, t, compute_uv, hermitian", ("a", "res"), ("t",)),
     "qr_jvp": ("a, res, t, mode", ("a", "res"), ("t",)),
     "pinv_jvp": ("a, p, t, hermitian", ("a", "p"), ("t",)),
+    "scipy_qr_jvp": ("a, res, t, mode, pivoting", ("a", "res"), ("t",)),
     "lstsq_jvp": ("a, b, res, ta, tb, rcond", ("a", "b", "res"), ("ta", "tb")),
     "matrix_power_jvp": ("a, t, n", ("a",), ("t",)),
     "multi_dot_jvp": ("arrays, tangents", ("arrays",), ("tangents",)),

@@ -247,6 +247,11 @@ if _sl is not None:
         "(rt.TangentTuple((rt.linalg.pinv_jvp(np, a, ans[0], da, False), rt.zeros_like(ans[1]))) if return_rank"
         " else rt.linalg.pinv_jvp(np, a, ans, da, False))",
     )
+    defjvp(
+        _sl.qr,
+        "a, overwrite_a=False, lwork=None, mode='full', pivoting=False, check_finite=True",
+        "rt.linalg.scipy_qr_jvp(np, a, ans, da, mode, pivoting)",
+    )
     # inv / det / solve: NumPy's rules (solve reads one triangle for the symmetric kinds)
     defjvp(
         _sl.inv,

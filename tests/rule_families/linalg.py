@@ -525,6 +525,28 @@ def s_pinv(A):
     return p + sl.pinv(A.T).T
 
 
+def s_qr(A):
+    q, r = sl.qr(A)
+    return q, r
+
+
+def s_qr_economic_pivoting(A):
+    q, r, p = sl.qr(A, mode="economic", pivoting=True)
+    return q, r
+
+
+def s_qr_r(A):
+    return sl.qr(A, mode="r")[0]
+
+
+def t_scipy_qr_jvp(A, t):
+    return L.scipy_qr_jvp(np, A, sl.qr(A, mode="economic"), t, "economic", False)[1]
+
+
+def t_scipy_qr_jvp2(A, t, u, v):
+    return L.scipy_qr_jvp2(np, A, sl.qr(A, mode="r"), t, "r", False, u, None, v)[0]
+
+
 def s_inv(A):
     return sl.inv(A) + sl.inv(A @ A.T, assume_a="pos")
 
@@ -702,6 +724,14 @@ CASES = {
     sl.svd: [host(C(s_svd, generic(4, 3))), host(C(s_svd, cgeneric(2, 3)))],
     sl.svdvals: [host(C(s_svdvals, generic(3, 5)))],
     sl.pinv: [host(C(s_pinv, generic(4, 3)))],
+    sl.qr: [
+        host(C(s_qr, generic(3, 3))),
+        host(C(s_qr, generic(2, 4))),
+        host(C(s_qr_economic_pivoting, generic(5, 3))),
+        host(C(s_qr_r, generic(4, 3))),
+    ],
+    L.scipy_qr_jvp: [host(C(t_scipy_qr_jvp, generic(4, 3), a(4, 3)))],
+    L.scipy_qr_jvp2: [host(C(t_scipy_qr_jvp2, generic(4, 3), a(4, 3), a(4, 3), a(4, 3), diff=(1, 2, 3)))],
     sl.inv: [host(C(s_inv, _SPD3 + 0.5 * a(3, 3)))],
     sl.det: [host(C(s_det, _SPD3 + 0.5 * a(3, 3)))],
     sl.solve: [host(C(s_solve, _SPD3, a(3)))],
