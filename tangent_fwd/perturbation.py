@@ -141,6 +141,13 @@ def _expand(tr, call, receiver):
             hint="mark the pre-activation itself: z = tangent_fwd.perturb(h @ W + b, name=...), and give "
             "the map's input, weight and bias names of their own (each assigned once in the function)",
         )
+    if not isinstance(site, tuple):
+        raise tr.error(
+            call,
+            f"tangent_fwd.perturb site {name!r}: the input of its linear map ({nodes.to_source(site).strip()}) "
+            "is computed inline or rebound; the weight estimate needs to read it at the marker",
+            hint="assign the input to a name of its own first: h = ...; z = tangent_fwd.perturb(h @ W + b, name=...)",
+        )
     inputs, weight, bias, spec = site
     dz = tr.t(znode)
     keywords = [("inputs", nodes.clone(inputs))]
@@ -286,7 +293,7 @@ def _linear_site(tr, call):
             return None
         h, w, spec = value.args[0], value.args[1], None
     if not _single(tr, h):
-        return None
+        return h  # a recognised map whose input cannot be re-read at the marker
     return h, _param_key(tr, w), None if bias == "?" else bias, spec
 
 

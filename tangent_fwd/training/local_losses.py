@@ -279,6 +279,7 @@ def head_gradient(z, params, x, y):
     return p / z.shape[0]
 
 
+LOCAL_SITES = ("b1/z", "b1/head", "b2/z", "b2/head", "out/z")  # in the order a pass reaches them
 LOCAL_HEAD_SITES = ("b1/head", "b2/head", "out/z")
 
 

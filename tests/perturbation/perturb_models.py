@@ -85,3 +85,8 @@ def stopped(params, x):
     h = tangent_fwd.stop_gradient(x @ params["W"])
     z = perturb(h @ params["V"], name="z")
     return (z**2).sum(axis=1)
+
+
+def inline_input(params, x):
+    z = perturb(np.tanh(x) @ params["W"], name="z")
+    return z.sum(axis=1)

@@ -135,6 +135,8 @@ def test_a_marker_not_on_a_linear_map_is_a_transform_error_naming_the_line():
     line = pm.not_linear.__code__.co_firstlineno + 1
     with pytest.raises(TransformError, match=rf"perturb_models.py:{line}:.*'z'.*not produced by a linear map"):
         tangent_fwd.perturbed_jvp(pm.not_linear, (q, x), perturbations={"z": np.ones((B, 3))})
+    with pytest.raises(TransformError, match=r"input of its linear map \(np.tanh\(x\)\) is computed inline"):
+        tangent_fwd.perturbed_jvp(pm.inline_input, (q, x), perturbations={"z": np.ones((B, 3))})
     with pytest.raises(TransformError, match="site name as a string literal"):
         tangent_fwd.jvp(pm.no_name, (q, x), ({"W": np.ones((4, 3))}, None))
 
