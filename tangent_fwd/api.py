@@ -305,8 +305,8 @@ def _install_guard(fd, fast):
             env[f"ns{i}"] = ns
             if obj is None or obj is _parse_missing:  # a builtin that a global must not shadow, or None
                 tests.append(f"ns{i}.get({name!r}, MISSING) is o{i}")
-            else:
-                tests.append(f"ns{i}.get({name!r}) is o{i}")
+            else:  # a subscript, cheaper than .get(); a deleted name raises KeyError: the generic path
+                tests.append(f"ns{i}[{name!r}] is o{i}")
         elif type(ns).__name__ == "_CodeOf":
             env[f"f{i}"] = ns.func
             tests.append(f"f{i}.__code__ is o{i}")
@@ -320,7 +320,11 @@ def _install_guard(fd, fast):
     src = (
         f"def make({names}):\n"
         "    def __call__(self, *args, **kwargs):\n"
-        f"        if not kwargs and {' and '.join(tests)}:\n"
+        "        try:\n"
+        f"            ok = not kwargs and {' and '.join(tests)}\n"
+        "        except KeyError:\n"
+        "            ok = False\n"
+        "        if ok:\n"
         "            return fast(*args)\n"
         "        return generic(self, *args, **kwargs)\n"
         "    return __call__\n"
