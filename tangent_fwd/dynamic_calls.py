@@ -19,7 +19,8 @@ import functools
 
 import gast
 
-from . import callables, nodes, pystd
+from . import callables, nodes, pystd, registry
+from .parse import MISSING, is_user_function
 from .states import LIVE
 
 
@@ -140,13 +141,21 @@ def escaping(tr):
         active |= scope.act.active
         scope = scope.parent
     out = set()
+    given = _given_to_transformed_code(tr)
+    fdefs = [d for d in nodes.nodes_of(gast.Module(body=tr.fnode.body, type_ignores=[]), gast.FunctionDef)]
     for n in _value_uses(tr, defs):
         reads = sorted(defs[n.id] & active)
-        if not reads or n.id in out:
+        if n.id in out:
             continue
-        fdefs = [d for d in nodes.nodes_of(gast.Module(body=tr.fnode.body, type_ignores=[]), gast.FunctionDef)]
         a = next(d for d in fdefs if d.name == n.id).args
-        if a.posonlyargs or a.kwonlyargs or a.vararg or a.kwarg or a.defaults:
+        plain = not (a.posonlyargs or a.kwonlyargs or a.vararg or a.kwarg or a.defaults)
+        if not reads:
+            # one that reads none, given to code the compiler transforms (a user function, reduce, sorted):
+            # passed with its JVP too, rather than compiled again each time the call runs
+            if plain and id(n) in given:
+                out.add(n.id)
+            continue
+        if not plain:
             what = "lambda" if n.id.startswith("lam") else f"nested function {n.id!r}"
             raise tr.error(
                 n,
@@ -156,6 +165,26 @@ def escaping(tr):
                 hint=f"pass {', '.join(reads)} to it as argument(s), or give it plain parameters",
             )
         out.add(n.id)
+    return out
+
+
+def _given_to_transformed_code(tr):
+    """Ids of the names passed directly as arguments to a call the compiler transforms (a user function,
+    a nested def called by name, or a builtin run as a Python version)."""
+    out = set()
+    scope = tr.nested_scope()
+    for c in nodes.nodes_of(gast.Module(body=tr.fnode.body, type_ignores=[]), gast.Call):
+        f = c.func
+        if isinstance(f, gast.Name) and f.id in scope:
+            transformed = True
+        else:
+            obj = tr.info.resolve(f, tr.visible_locals)
+            transformed = builtin_replacement(obj, c) is not None or (
+                obj is not MISSING and registry.lookup(obj) is None and is_user_function(obj)
+            )
+        if transformed:
+            out |= {id(a) for a in c.args if isinstance(a, gast.Name)}
+            out |= {id(k.value) for k in c.keywords if isinstance(k.value, gast.Name)}
     return out
 
 
