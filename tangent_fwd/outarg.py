@@ -5,8 +5,9 @@ The primal call is emitted exactly as written, so it writes ``c`` in place (thro
 alias of ``c``, as the user's does). The tangent is the rule's tangent of the same call without
 ``out=``, written into ``c``'s tangent buffer in place (``dc[...] = ...``), so every alias of ``dc``
 (activity marks ``c`` as written: activity.library_writes) sees it as the aliases of ``c`` see the
-primal. An argument that may share memory with ``c`` is read by the tangent before the call
-overwrites it (a snapshot), as for ``r op= v``.
+primal. A tangent that does not need the result is written first, so it reads the inputs before the
+call overwrites ``c``; one that needs it (and any inside a ``try`` body, where the value comes first)
+reads a snapshot of the inputs that may share memory with ``c``, as for ``r op= v``.
 
 Refused, naming the line: an output that is not a plain variable (``out=self.buf``, ``out=c[0]``:
 bind it to a name first), several outputs (``np.modf(x, out=(a, b))``), and ``where=`` together with
@@ -90,10 +91,18 @@ def lower_out_call(tr, call, out):
             UnsupportedSyntaxError,
             hint="make the call a statement of its own: f(x, out=buf); y = g(buf)",
         )
+    store = nodes.subscript(nodes.name(tr.tangent_name(c)), nodes.const(Ellipsis), gast.Store())
+    used = set(nodes.names_in(tan, gast.Load)) if tan is not None else set()
+    if tan is not None and tr.ANS not in used and not tr.guard_depth:
+        # the tangent does not need the result: written first, from the inputs as they are before the
+        # call overwrites c (no copy); inside a try body the value comes first (contexts.py)
+        tr.materialize(c, out)
+        out.append(gast.Assign(targets=[store], value=tan, type_comment=None))
+        out.append(nodes.expr_stmt(primal))
+        return nodes.name(c)
     if tan is not None:
         # the call overwrites c: an argument that may share memory with it is read before
         sharing = effects.closure_of(tr.body_aliases, {c})
-        used = set(nodes.names_in(tan, gast.Load))
         for n in sorted(set(names) & sharing & used):
             old = tr.namer.temp()
             out.append(nodes.assign(old, tr.rt_call("snapshot", nodes.name(n))))
@@ -101,6 +110,5 @@ def lower_out_call(tr, call, out):
     out.append(nodes.expr_stmt(primal))
     tr.materialize(c, out)
     value = nodes.substitute(tan, {tr.ANS: nodes.name(c)}) if tan is not None else nodes.const(0.0)
-    store = nodes.subscript(nodes.name(tr.tangent_name(c)), nodes.const(Ellipsis), gast.Store())
     out.append(gast.Assign(targets=[store], value=value, type_comment=None))
     return nodes.name(c)
