@@ -129,6 +129,32 @@ def _count(node, ctx):
     return out
 
 
+def _stmt_loads(s, memo):
+    """``_count(s, gast.Load)`` built bottom-up: a compound statement's count is its own expressions'
+    plus its nested statements' (memoised), so each node is walked once, not once per enclosing block."""
+    key = id(s)
+    hit = memo.get(key)
+    if hit is not None:
+        return hit
+    if isinstance(s, gast.FunctionDef):
+        out = _count(s, gast.Load)
+    else:
+        out = {}
+        for field in s._fields:
+            v = getattr(s, field, None)
+            if type(v) is list and v and all(isinstance(x, gast.stmt) for x in v):
+                parts = [_stmt_loads(x, memo) for x in v]
+            elif isinstance(v, (gast.AST, list)):
+                parts = [_count(x, gast.Load) for x in (v if type(v) is list else [v]) if isinstance(x, gast.AST)]
+            else:
+                continue
+            for part in parts:
+                for n, c in part.items():
+                    out[n] = out.get(n, 0) + c
+    memo[key] = out
+    return out
+
+
 def _release_block(node, field, temps, loads, memo):
     stmts = getattr(node, field, None)
     if not isinstance(stmts, list) or not stmts:
@@ -146,12 +172,7 @@ def _release_block(node, field, temps, loads, memo):
                 assigned.update(n for n in nodes.names_in(t, gast.Store) if n in temps)
     if not assigned:
         return
-    per_stmt = []
-    for s in stmts:
-        key = id(s)
-        if key not in memo:
-            memo[key] = _count(s, gast.Load) if not isinstance(s, gast.FunctionDef) else {}
-        per_stmt.append(memo[key])
+    per_stmt = [{} if isinstance(s, gast.FunctionDef) else _stmt_loads(s, memo) for s in stmts]
     last = {}
     for i, counts in enumerate(per_stmt):
         for n in counts:
