@@ -9,7 +9,9 @@ results. Three operations carry tangents:
   fields from the others: refused, naming the line, since the derived fields' tangents would be lost);
 * field reads ``s.pos``: ``rt.records.field(ds, "pos", where)`` (an attribute of an array, such as
   ``.T``, keeps its rule; an attribute no rule and no record field knows is refused at run time);
-* ``dataclasses.replace(s, vel=v)`` and ``s._replace(vel=v)``: ``rt.records.replace(ds, ...)``.
+* ``dataclasses.replace(s, vel=v)`` and ``s._replace(vel=v)``: ``rt.records.replace(ds, ...)``;
+* a method of the record's class, ``s.step(dt)``: ``type(s).step(s, dt)`` through a call-time JVP
+  (dynamic_calls), specialised on the class actually passed.
 """
 
 import dataclasses
@@ -18,7 +20,7 @@ import inspect
 import gast
 import numpy as np
 
-from . import nodes
+from . import dynamic_calls, nodes, registry
 from .errors import UnsupportedSyntaxError
 from .parse import MISSING
 
@@ -143,3 +145,28 @@ def call_tangent(tr, call):
     if obj is MISSING and isinstance(f, gast.Attribute) and f.attr == "_replace" and not call.args:
         return replace_tangent(tr, call, f.value)
     return False
+
+
+# methods of the built-in values an active local may hold: their rules (or their refusals) stay as they are
+_BUILTIN_METHODS = frozenset(
+    n for t in (np.ndarray, np.generic, list, dict, tuple, str, float, int, complex, set) for n in dir(t)
+)
+
+
+def method_call(tr, target, sexpr, out):
+    """``target = s.step(dt)`` where ``s`` is a differentiated local and ``step`` no rule's method: the
+    function ``step`` of ``s``'s class (rt.records.method, checked when it runs) called with ``s`` first,
+    through a call-time JVP. False when ``sexpr`` is not such a call."""
+    f = sexpr.func
+    if not (isinstance(f, gast.Attribute) and isinstance(f.value, gast.Name) and f.value.id in tr.act.active):
+        return False
+    if f.attr in _BUILTIN_METHODS or f.attr == "_replace" or registry.lookup_method(f.attr) is not None:
+        return False
+    if tr.info.resolve(f, tr.visible_locals) is not MISSING:
+        return False
+    fn = tr.namer.temp()
+    where = nodes.const(_where(tr, sexpr))
+    out.append(nodes.assign(fn, _rt(tr, "method", nodes.clone(f.value), nodes.const(f.attr), where)))
+    call = gast.Call(func=nodes.name(fn), args=[nodes.clone(f.value)] + list(sexpr.args), keywords=sexpr.keywords)
+    dynamic_calls.emit(tr, target, call, out)
+    return True

@@ -1123,6 +1123,8 @@ class FunctionTransformer(FactoredMixin):
         maybe = sorted({n for n in nodes.names_in(sexpr, gast.Load) if self.state.get(n) == MAYBE})
         if isinstance(sexpr, gast.Call) and listops.emit_method(self, target, sexpr, out):  # xs.pop(i)
             return
+        if isinstance(sexpr, gast.Call) and records.method_call(self, target, sexpr, out):  # state.step(dt)
+            return
         if isinstance(sexpr, gast.Call):
             callee = None if records.is_record_call(self, sexpr) else self.user_callee(sexpr)
             if callee is not None:

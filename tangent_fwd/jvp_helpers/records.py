@@ -4,6 +4,8 @@ from generated code as ``rt.records.<fn>``; each has a rule of its own (rules/ru
 
 import copy
 import dataclasses
+import inspect
+import types
 
 from ..errors import NotDifferentiableHere
 
@@ -56,3 +58,16 @@ def replace(tangent, keys, tangents):
     """Tangent of ``dataclasses.replace(value, **changes)`` / ``value._replace(**changes)``."""
     new = dict(zip(keys, tangents))
     return rebuild(tangent, [new[n] if n in new else getattr(tangent, n) for n in names(tangent)])
+
+
+def method(obj, name, where):
+    """The plain function behind ``obj.name(...)`` for a differentiated record ``obj`` (called as
+    ``function(obj, ...)`` through a call-time JVP): a function defined on its class, not shadowed by an
+    instance attribute. Anything else (a staticmethod, a builtin method) is refused naming the line."""
+    attr = inspect.getattr_static(type(obj), name, None)
+    if is_record(obj) and isinstance(attr, types.FunctionType) and name not in getattr(obj, "__dict__", {}):
+        return attr
+    raise NotDifferentiableHere(
+        f"{where}: .{name}() is called on a differentiated {type(obj).__name__}: tangent_fwd follows methods "
+        "defined as plain functions on a dataclass or namedtuple class only"
+    )

@@ -27,6 +27,7 @@ deflinear(rt.items_tangent, "tangent_dict")
 # ------------------------------------------------------------------ helpers of the sum/divmod/diff/pad/sort/median/hypot/abs/det rules
 deflinear(rt.seq_sum, "tangents")
 deflinear(rt.records.field, "tangent, name, where")  # dataclass/namedtuple tangents (records.py)
+defzero(rt.records.method)  # the function behind a record's method: no tangent of its own
 deflinear(rt.records.build, "template, tangents", linear_in=("tangents",), constant=("template",))
 _defjoint(rt.records.replace, "tangent, keys, tangents", "rt.records.replace(dtangent, keys, dtangents)")
 deflinear(rt.sequences.reversed_tangent, "seq, tangent", linear_in=("tangent",), constant=("seq",))

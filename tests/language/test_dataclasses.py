@@ -137,3 +137,54 @@ def test_post_init_is_refused():
 def test_array_attribute_without_rule_is_still_refused():
     msg = refused(array_attribute_without_rule, (X,), (0,), "no JVP rule for the attribute '.ctypes'")
     assert "test_dataclasses.py" in msg
+
+
+@dataclasses.dataclass
+class Body:
+    pos: np.ndarray
+    vel: np.ndarray
+
+    def energy(self):
+        return 0.5 * (self.vel @ self.vel) + 0.5 * (self.pos @ self.pos)
+
+    def step(self, dt):
+        return Body(self.pos + dt * self.vel, self.vel - dt * self.pos)
+
+    @staticmethod
+    def unit(v):
+        return v / np.sqrt(v @ v)
+
+
+Polar = collections.namedtuple("Polar", "r theta")
+
+
+class PolarPoint(Polar):
+    def xy(self):
+        return np.array([self.r * np.cos(self.theta), self.r * np.sin(self.theta)])
+
+
+def simulate(x):
+    b = Body(x, x * 0.5)
+    for _ in range(3):
+        b = b.step(0.1)
+    return b.energy()
+
+
+def namedtuple_subclass_method(r):
+    p = PolarPoint(r, r * 0.5)
+    return p.xy().sum()
+
+
+def static_method_on_record(x):
+    b = Body(x, x)
+    return b.unit(b.pos).sum()
+
+
+def test_methods_of_a_differentiated_record():
+    check(simulate, (X,))
+    check(namedtuple_subclass_method, (0.8,))
+
+
+def test_staticmethod_on_a_differentiated_record_is_refused_at_run_time():
+    msg = refused(static_method_on_record, (X,), (0,), "plain functions", tangent_fwd.NotDifferentiableHere)
+    assert "test_dataclasses.py" in msg

@@ -6,7 +6,7 @@ import collections
 import dataclasses
 import math
 
-from rule_cases import C, a, pos
+from rule_cases import C, Z, a, pos
 
 from tangent_fwd import runtime as rt
 
@@ -83,3 +83,20 @@ CASES.update(
         rt.records.replace: [C(t_record_replace, a(3))],
     }
 )
+
+
+@dataclasses.dataclass
+class _Walker:
+    x: float
+
+    def moved(self, dt):
+        return self.x + dt
+
+
+def z_record_method(x):
+    w = _Walker(x[0])
+    fn = rt.records.method(w, "moved", "here")  # which function: no tangent of its own
+    return float(len(fn.__name__))
+
+
+CASES[rt.records.method] = [Z(z_record_method, a(2))]
