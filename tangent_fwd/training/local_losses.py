@@ -25,6 +25,7 @@ import math
 from collections.abc import Callable, Mapping
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 
 import tangent_fwd
 
@@ -269,6 +270,48 @@ def local_mlp_init(rng=0, width=1024, n_in=784, n_out=10, dtype=np.float32):
     return params
 
 
+def local_cnn_losses(params, x, y):
+    """The paper's CNN with local losses: the conv block (3x3 conv, ReLU, 2x2 max-pool) carries a linear
+    head on its pooled features, the dense block (hidden layer, ReLU) another; stop_gradient between
+    blocks; the output layer is scored by the output loss. Sites: conv/z (the convolution's
+    pre-activation, a sliding-window patch matrix times the kernel), conv/head, dense/z, dense/head, out/z."""
+    n = x.shape[0]
+    c = params["K"].shape[2]
+    patches = sliding_window_view(x.reshape(n, 28, 28), (3, 3), axis=(1, 2))  # (n, 26, 26, 3, 3)
+    cols = patches.reshape(n * 676, 9)
+    conv = perturb((cols @ params["K"].reshape(9, c)).reshape(n, 26, 26, c) + params["bk"], name="conv/z")
+    a = np.maximum(conv, 0)
+    pooled = a.reshape(n, 13, 2, 13, 2, c).max(axis=4).max(axis=2)
+    flat = pooled.reshape(n, 13 * 13 * c)
+    a1 = perturb(flat @ params["H1"] + params["c1"], name="conv/head")
+    flats = stop_gradient(flat)
+    z2 = perturb(flats @ params["W1"] + params["b1"], name="dense/z")
+    h = np.maximum(z2, 0)
+    a2 = perturb(h @ params["H2"] + params["c2"], name="dense/head")
+    hs = stop_gradient(h)
+    z3 = perturb(hs @ params["W2"] + params["b2"], name="out/z")
+    return {
+        "conv": per_example_cross_entropy(a1, y),
+        "dense": per_example_cross_entropy(a2, y),
+        "out": per_example_cross_entropy(z3, y),
+    }
+
+
+def local_cnn_init(rng=0, channels=16, hidden=128, n_out=10, dtype=np.float32):
+    """The CNN's parameters (as :func:`.models.cnn_init`) plus heads H1, c1 (pooled features -> 10) and
+    H2, c2 (hidden -> 10)."""
+    from .models import _glorot, _rng, cnn_init
+
+    r = _rng(rng)
+    params = cnn_init(r, channels, hidden, n_out, dtype)
+    flat = 13 * 13 * channels
+    params["H1"] = _glorot(r, flat, n_out, (flat, n_out), dtype)
+    params["c1"] = np.zeros(n_out, dtype)
+    params["H2"] = _glorot(r, hidden, n_out, (hidden, n_out), dtype)
+    params["c2"] = np.zeros(n_out, dtype)
+    return params
+
+
 def head_gradient(z, params, x, y):
     """The exact ∂(mean cross-entropy)/∂z of a linear head's logits ``z``: (softmax(z) − onehot(y)) / B."""
     xp = np if isinstance(z, np.ndarray) else namespace(z)
@@ -281,11 +324,13 @@ def head_gradient(z, params, x, y):
 
 LOCAL_SITES = ("b1/z", "b1/head", "b2/z", "b2/head", "out/z")  # in the order a pass reaches them
 LOCAL_HEAD_SITES = ("b1/head", "b2/head", "out/z")
+CNN_HEAD_SITES = ("conv/head", "dense/head", "out/z")
 
 
-def exact_heads():
-    """The ``exact=`` mapping that gives the local MLP's heads (and output layer) their exact gradient."""
-    return {s: head_gradient for s in LOCAL_HEAD_SITES}
+def exact_heads(sites=LOCAL_HEAD_SITES):
+    """The ``exact=`` mapping that gives the heads (and the output layer) their exact gradient
+    (``CNN_HEAD_SITES`` for the local-loss CNN)."""
+    return {s: head_gradient for s in sites}
 
 
 # ------------------------------------------------------------------------------ backprop baselines
@@ -317,6 +362,38 @@ def local_mlp_loss_and_grad(params, x, y):
         "b3": dz3.sum(axis=0),
     }
     return l1 + l2 + l3, {k: g.astype(params[k].dtype) for k, g in grads.items()}
+
+
+def local_cnn_loss_and_grad(params, x, y):
+    """BASELINE: hand-written backprop of the local-loss CNN (each block from its own head)."""
+    from .backprop import _cnn_forward, _softmax_xent_and_grad, _xp
+
+    xp = _xp(x)
+    n = x.shape[0]
+    c = params["K"].shape[2]
+    _, (cols, conv, blocks, flat, z1, h) = _cnn_forward(xp, params, x)
+    l1, da1 = _softmax_xent_and_grad(xp, flat @ params["H1"] + params["c1"], y)
+    l2, da2 = _softmax_xent_and_grad(xp, h @ params["H2"] + params["c2"], y)
+    l3, dz3 = _softmax_xent_and_grad(xp, h @ params["W2"] + params["b2"], y)
+    g = {"H1": flat.T @ da1, "c1": da1.sum(axis=0), "H2": h.T @ da2, "c2": da2.sum(axis=0)}
+    g["W2"], g["b2"] = h.T @ dz3, dz3.sum(axis=0)
+    dz1 = (da2 @ params["H2"].T) * (z1 > 0)
+    g["W1"], g["b1"] = flat.T @ dz1, dz1.sum(axis=0)
+    dpooled = (da1 @ params["H1"].T).reshape(n, 13, 1, 13, 1, c)
+    # route each pooled gradient to the first maximum of its 2x2 window (as backprop.cnn_loss_and_grad)
+    first = blocks.transpose(0, 1, 3, 5, 2, 4).reshape(n, 13, 13, c, 4).argmax(axis=4)
+    mask = (xp.arange(4) == first[..., None]).reshape(n, 13, 13, c, 2, 2).transpose(0, 1, 4, 2, 5, 3)
+    dconv = (mask * dpooled).reshape(n, 26, 26, c) * (conv > 0)
+    g["K"] = (cols.T @ dconv.reshape(n * 676, c)).reshape(3, 3, c)
+    g["bk"] = dconv.sum(axis=(0, 1, 2))
+    return l1 + l2 + l3, {k: xp.asarray(v, dtype=params[k].dtype) for k, v in g.items()}
+
+
+def local_cnn_logits(params, x):
+    """Test-time prediction of the local-loss CNN: its output layer."""
+    from .backprop import cnn_logits
+
+    return cnn_logits(params, x)
 
 
 def local_mlp_logits(params, x):

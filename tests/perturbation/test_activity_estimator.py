@@ -99,6 +99,21 @@ def test_exact_heads_give_the_heads_their_exact_gradient():
     assert_unbiased(fg, p, x, y, {k: true[k] for k in ("W1", "b1", "W2", "b2")}, 400)
 
 
+def test_local_cnn_estimate_is_unbiased_and_its_heads_exact():
+    r = np.random.default_rng(9)
+    p = L.local_cnn_init(9, channels=2, hidden=5, dtype=np.float64)
+    x, y = r.random((3, 784)), r.integers(0, 10, 3)
+    _, true = L.local_cnn_loss_and_grad(p, x, y)
+    exact = tangent_fwd.forward_gradient(
+        L.local_cnn_losses, perturb="activations", rng=2, exact=L.exact_heads(L.CNN_HEAD_SITES)
+    )
+    _, g = exact(p, x, y)
+    for key in ("H1", "c1", "H2", "c2", "W2", "b2"):
+        np.testing.assert_allclose(g[key], true[key], rtol=1e-10, atol=1e-14)
+    fg = tangent_fwd.forward_gradient(L.local_cnn_losses, perturb="activations", rng=3, directions=16)
+    assert_unbiased(fg, p, x, y, true, 250)  # the conv site: K estimated as colsᵀ ĝ_z through its reshapes
+
+
 def test_optimizers_take_the_activity_estimate():
     x, y = data(3)
     for name in ("sgd", "momentum", "adam"):

@@ -67,3 +67,17 @@ def test_logits_are_the_output_layer():
     p, x, _ = setup(5)
     h2 = np.maximum(np.maximum(x @ p["W1"] + p["b1"], 0) @ p["W2"] + p["b2"], 0)
     np.testing.assert_array_equal(L.local_mlp_logits(p, x), h2 @ p["W3"] + p["b3"])
+
+
+def test_cnn_baseline_agrees_with_the_generated_jvp_of_the_marked_model():
+    r = np.random.default_rng(6)
+    p = L.local_cnn_init(6, channels=2, hidden=5, dtype=np.float64)
+    for k in p:
+        p[k] = p[k] + 0.1 * r.standard_normal(p[k].shape)
+    x, y = r.random((2, 784)), r.integers(0, 10, 2)
+    loss, grads = L.local_cnn_loss_and_grad(p, x, y)
+    dp = {k: r.standard_normal(v.shape) for k, v in p.items()}
+    value, d = tangent_fwd.jvp(L.local_cnn_losses, (p, x, y), (dp, None, None))
+    assert float(loss) == sum(v.mean() for v in value.values())
+    np.testing.assert_allclose(sum(v.mean() for v in d.values()), sum(np.sum(grads[k] * dp[k]) for k in p), rtol=1e-10)
+    np.testing.assert_array_equal(L.local_cnn_logits(p, x).argmax(axis=1).shape, (2,))
