@@ -375,3 +375,49 @@ def path_length(points):
 @case(args=lambda rng: ([float(v) for v in rng.uniform(0.5, 1.5, size=4)],), tags="list_input math")
 def fsum_and_prod(xs):
     return math.fsum([v * v for v in xs]) + math.prod(xs) + math.prod(reversed(xs), start=2.0)
+
+
+# ================================================================== methods of records holding differentiated state
+@dataclasses.dataclass
+class Oscillator:
+    x: np.ndarray
+    v: np.ndarray
+    k: float = 2.0
+
+    def force(self):
+        return -self.k * self.x
+
+    def step(self, dt):
+        v = self.v + dt * self.force()
+        return Oscillator(self.x + dt * v, v, self.k)
+
+    def energy(self):
+        return 0.5 * (self.v @ self.v) + 0.5 * self.k * (self.x @ self.x)
+
+
+@case(args=_vec(3), tags="array for_range")
+def oscillator_energy_drift(x0):
+    osc = Oscillator(x0, np.zeros_like(x0))
+    e0 = osc.energy()
+    for _ in range(5):
+        osc = osc.step(0.05)
+    return osc.energy() - e0
+
+
+class Interval(collections.namedtuple("Interval", "lo hi")):
+    def width(self):
+        return self.hi - self.lo
+
+    def clamp(self, v):
+        return np.minimum(np.maximum(v, self.lo), self.hi)
+
+
+@case(
+    args=lambda rng: (rng.normal(size=5), float(rng.uniform(0.5, 1.0))),
+    wrt=(0, 1),
+    tags="array py_float np_maximum np_minimum",
+    float32=False,  # np.maximum(x32, -h) with a Python-float h: its rule gives a float64 tangent (reported)
+)
+def clamp_to_interval(x, half):
+    box = Interval(-half, half * 1.5)
+    return (box.clamp(x * 2.0) ** 2).sum() / box.width()
