@@ -42,7 +42,7 @@ from tangent_fwd.training.optim import SGD  # noqa: E402
 
 BP_GRID = (0.03, 0.1, 0.3)
 WEIGHT_GRID = (1e-4, 3e-4, 1e-3)
-ACT_GRID = (0.01, 0.03, 0.1, 0.3)
+ACT_GRID = (0.003, 0.01, 0.03, 0.1)
 
 
 def _global(p):
@@ -109,7 +109,17 @@ def train_one(make, local, lr, seed, width, data, epochs, batch):
     kw, _ = make(p, seed)
     opt = SGD(loss_of(local), p, lr, **kw)
     rng = np.random.default_rng(seed + 1000)
-    t0, steps, diverged = time.perf_counter(), 0, False
+    t0 = time.perf_counter()
+    with np.errstate(all="ignore"):  # a step size that diverges is detected and reported as such
+        steps, diverged = _epochs(opt, xtr, ytr, rng, epochs, batch)
+    wall = time.perf_counter() - t0
+    if diverged:
+        return dict(lr=lr, val=0.0, test=0.0, steps=steps, wall_s=wall, diverged=True)
+    return dict(lr=lr, val=accuracy(local, p, xval, yval), test=accuracy(local, p, xte, yte), steps=steps, wall_s=wall)
+
+
+def _epochs(opt, xtr, ytr, rng, epochs, batch):
+    steps = 0
     for _ in range(epochs):
         order = rng.permutation(len(xtr))
         for i in range(0, len(order) - batch + 1, batch):
@@ -117,14 +127,8 @@ def train_one(make, local, lr, seed, width, data, epochs, batch):
             value = opt.step(xtr[idx], ytr[idx])
             steps += 1
             if not np.isfinite(float(value)):
-                diverged = True
-                break
-        if diverged:
-            break
-    wall = time.perf_counter() - t0
-    if diverged:
-        return dict(lr=lr, val=0.0, test=0.0, steps=steps, wall_s=wall, diverged=True)
-    return dict(lr=lr, val=accuracy(local, p, xval, yval), test=accuracy(local, p, xte, yte), steps=steps, wall_s=wall)
+                return steps, True
+    return steps, False
 
 
 def learning(args, data):
