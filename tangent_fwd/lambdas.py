@@ -42,7 +42,13 @@ def _code_key(code):
     """What two compilations of the same lambda text share wherever they stand: its constants, names,
     variables and arity (the bytecode itself depends on the module around it: Python 3.11 does not
     optimise method calls on imported names)."""
-    consts = tuple(_code_key(c) if hasattr(c, "co_code") else repr(c) for c in code.co_consts)
+    inner = {c.co_name for c in code.co_consts if hasattr(c, "co_code")}
+    consts = tuple(
+        _code_key(c) if hasattr(c, "co_code") else repr(c)
+        for c in code.co_consts
+        # Python 3.10 keeps a nested function's qualified name (which says where it stood) among the constants
+        if not (isinstance(c, str) and c.rsplit(".", 1)[-1] in inner)
+    )
     return (consts, code.co_names, code.co_varnames, code.co_freevars, code.co_argcount, code.co_kwonlyargcount)
 
 
