@@ -126,3 +126,28 @@ def test_rebinding_a_method_regenerates_the_code():
     assert tf.jvp(f, (X,), (np.ones(3),))[1] == pytest.approx(np.sum(2 * X))
     Local.val = lambda self, x: np.sum(x**3)
     assert tf.jvp(f, (X,), (np.ones(3),))[1] == pytest.approx(np.sum(3 * X**2))
+
+
+class _Base:
+    def __init__(self):
+        self.w = 1.5
+
+    def loss(self, x):
+        return np.sum(self.w * x**2)
+
+    def helper(self, x):
+        return np.sin(x)
+
+
+class _Child(_Base):
+    def loss(self, x):
+        return super().loss(x) + np.sum(self.helper(x))
+
+    def total(self, x):
+        return sum(self.loss(v) for v in (x, 2.0 * x))
+
+
+def test_inherited_methods_and_super():
+    child = _Child()
+    check_all(child.loss, (X,))
+    check_all(child.total, (X,))
