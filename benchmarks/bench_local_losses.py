@@ -7,8 +7,9 @@ The comparison of the issue's table, for the paper's MLP (784-w-w-10, ReLU):
   between blocks) trained by its hand-written local backward passes;
 * ``weights, dense`` / ``weights, rank-1``: the paper's weight-perturbed forward gradient (normal, and
   rank-1 Rademacher directions);
-* ``activations, global``: activity perturbation of the end-to-end loss (one direction per example at
-  each pre-activation, ``forward_gradient(..., perturb="activations")``);
+* ``activations, global``: activity perturbation of the end-to-end loss (one Rademacher direction per
+  example at each pre-activation, ``forward_gradient(..., perturb="activations")``, as the issue's
+  prototype);
 * ``activations, local, fg heads`` / ``exact heads``, K = 1 and K = 16 directions per example.
 
 For each method: plain SGD at each step size of its grid, trained on the training images minus a
@@ -67,7 +68,9 @@ def methods():
 
     def act(f, exact, k):
         def make(p, seed):
-            g = forward_gradient(f, perturb="activations", rng=seed, directions=k, exact=exact)
+            g = forward_gradient(
+                f, perturb="activations", rng=seed, directions=k, exact=exact, distribution="rademacher"
+            )
             return dict(grad_fn=g), g
 
         return make

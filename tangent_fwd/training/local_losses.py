@@ -173,7 +173,7 @@ class ActivityGradient:
             _add(grads, rec.weight, _weight_estimate(rec, gz, params[rec.weight], xp))
             if rec.bias is not None:
                 b = params[rec.bias]
-                _add(grads, rec.bias, gz.reshape((-1,) + tuple(b.shape)).sum(axis=0).astype(b.dtype))
+                _add(grads, rec.bias, gz.reshape((-1,) + tuple(b.shape)).sum(axis=0).astype(b.dtype, copy=False))
         missing = [k for k in params if k not in grads]
         if missing:
             raise ArgumentError(
@@ -210,7 +210,7 @@ def _weight_estimate(rec, gz, w, xp):
     else:
         h2 = h.reshape(-1, h.shape[-1])
         g = h2.T @ gz.reshape(h2.shape[0], -1)
-    return g.reshape(w.shape).astype(w.dtype)
+    return g.reshape(w.shape).astype(w.dtype, copy=False)
 
 
 def _add(grads, key, g):
