@@ -85,10 +85,15 @@ def as_function(fn: Any) -> Any:
     core = unwrap(fn)[0]
     key = (id(getattr(fn, "__self__", fn)), core)
     hit = _ROOTS.get(key)
-    if hit is not None and hit[0] == fn:
+    same = hit is not None and (hit[0] is fn or isinstance(fn, types.MethodType) and hit[0] == fn)
+    if same:  # a bound method is made again at each attribute read: equal when instance and function are
         return hit[1]
+    # the name the one-call function calls it by, as source(model.loss) shows it
+    target = "method" if isinstance(fn, types.MethodType) else "partial" if isinstance(fn, functools.partial) else "obj"
     sig = inspect.signature(fn)
-    params, args, ns = [], [], {TARGET: fn}
+    if target in sig.parameters or target == core.__name__:
+        target = TARGET
+    params, args, ns = [], [], {target: fn}
     star = False
     for p in sig.parameters.values():
         text = p.name
@@ -114,7 +119,7 @@ def as_function(fn: Any) -> Any:
             or list(sig.parameters.values())[len(params)].kind is not p.POSITIONAL_ONLY
         ):
             params.append("/")
-    wrapper = _one_call(core.__name__, ", ".join(params), f"{TARGET}({', '.join(args)})", ns, core.__qualname__)
+    wrapper = _one_call(core.__name__, ", ".join(params), f"{target}({', '.join(args)})", ns, core.__qualname__)
     wrapper.__qualname__ = getattr(fn, "__qualname__", core.__qualname__)
     if len(_ROOTS) >= _ROOTS_MAX:
         _ROOTS.pop(next(iter(_ROOTS)))
