@@ -1,0 +1,33 @@
+"""Smoke run of benchmarks/bench_local_losses.py at a tiny size: it runs every method of the issue's table,
+chooses each step size on the held-out split, writes JSON and markdown. No timing assertions."""
+
+import json
+import pathlib
+import subprocess
+import sys
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+
+def test_bench_local_losses_tiny(tmp_path):
+    args = "--epochs 1 --train 256 --val 64 --test 64 --seeds 1 --width 16 --batch 32 --repeats 2"
+    args += " --var-samples 6 --var-samples-weights 3"
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "bench_local_losses.py"), *args.split(), "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=str(ROOT),
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    d = json.loads((tmp_path / "local_losses.json").read_text())
+    assert "SMOKE" not in (tmp_path / "local_losses.md").read_text()
+    methods = [r["method"] for r in d["learning"]]
+    assert len(methods) == 9 and methods[0] == "backprop" and methods[-1].endswith("K=16")
+    for r in d["learning"]:
+        grid = [run["lr"] for run in r["seeds"][0]["grid"]]
+        assert r["lr"][0] in grid and r["val"] == max(run["val"] for run in r["seeds"][0]["grid"])
+    var = d["variance"]
+    # weight perturbation: about the number of parameters (13k here); activity perturbation: far below
+    assert var["weights, dense normal"]["relative_variance"] > 1000
+    assert var["activations, local, exact heads, K=16"]["relative_variance"] < 100
