@@ -270,6 +270,48 @@ def local_mlp_init(rng=0, width=1024, n_in=784, n_out=10, dtype=np.float32):
     return params
 
 
+def deep_local_mlp_losses(params, x, y):
+    """Blocks of TWO layers: 784-w-w | w-w, each block with a linear 10-way head on its output and
+    stop_gradient on its input, then the output layer. Both of a block's sites are scored by its loss
+    (``b1/z1``, ``b1/z2``, ``b1/head``): with several layers per block, forward mode saves the block's
+    backward pass."""
+    z1 = perturb(x @ params["W1"] + params["b1"], name="b1/z1")
+    h1 = np.maximum(z1, 0)
+    z2 = perturb(h1 @ params["W2"] + params["b2"], name="b1/z2")
+    h2 = np.maximum(z2, 0)
+    a1 = perturb(h2 @ params["H1"] + params["c1"], name="b1/head")
+    h2s = stop_gradient(h2)
+    z3 = perturb(h2s @ params["W3"] + params["b3"], name="b2/z1")
+    h3 = np.maximum(z3, 0)
+    z4 = perturb(h3 @ params["W4"] + params["b4"], name="b2/z2")
+    h4 = np.maximum(z4, 0)
+    a2 = perturb(h4 @ params["H2"] + params["c2"], name="b2/head")
+    h4s = stop_gradient(h4)
+    z5 = perturb(h4s @ params["W5"] + params["b5"], name="out/z")
+    return {
+        "b1": per_example_cross_entropy(a1, y),
+        "b2": per_example_cross_entropy(a2, y),
+        "out": per_example_cross_entropy(z5, y),
+    }
+
+
+def deep_local_mlp_init(rng=0, width=1024, n_in=784, n_out=10, dtype=np.float32):
+    """Parameters of :func:`deep_local_mlp_losses`: He-initialised W1..W4, Glorot heads and output."""
+    from .models import _glorot, _he, _rng
+
+    r = _rng(rng)
+    p = {}
+    for i, fan_in in enumerate((n_in, width, width, width), start=1):
+        p[f"W{i}"] = _he(r, fan_in, (fan_in, width), dtype)
+        p[f"b{i}"] = np.zeros(width, dtype)
+    p["W5"] = _glorot(r, width, n_out, (width, n_out), dtype)
+    p["b5"] = np.zeros(n_out, dtype)
+    for i in (1, 2):
+        p[f"H{i}"] = _glorot(r, width, n_out, (width, n_out), dtype)
+        p[f"c{i}"] = np.zeros(n_out, dtype)
+    return p
+
+
 def local_cnn_losses(params, x, y):
     """The paper's CNN with local losses: the conv block (3x3 conv, ReLU, 2x2 max-pool) carries a linear
     head on its pooled features, the dense block (hidden layer, ReLU) another; stop_gradient between
@@ -325,6 +367,7 @@ def head_gradient(z, params, x, y):
 LOCAL_SITES = ("b1/z", "b1/head", "b2/z", "b2/head", "out/z")  # in the order a pass reaches them
 LOCAL_HEAD_SITES = ("b1/head", "b2/head", "out/z")
 CNN_HEAD_SITES = ("conv/head", "dense/head", "out/z")
+# the local-loss MLP's heads and output layer; the same names in deep_local_mlp_losses
 
 
 def exact_heads(sites=LOCAL_HEAD_SITES):
@@ -362,6 +405,37 @@ def local_mlp_loss_and_grad(params, x, y):
         "b3": dz3.sum(axis=0),
     }
     return l1 + l2 + l3, {k: g.astype(params[k].dtype) for k, g in grads.items()}
+
+
+def deep_local_mlp_loss_and_grad(params, x, y):
+    """BASELINE: hand-written local backprop of :func:`deep_local_mlp_losses` (each block's two layers
+    from its own head)."""
+    from .backprop import _softmax_xent_and_grad, _xp
+
+    xp = _xp(x)
+    p = params
+    z1 = x @ p["W1"] + p["b1"]
+    h1 = xp.maximum(z1, 0)
+    z2 = h1 @ p["W2"] + p["b2"]
+    h2 = xp.maximum(z2, 0)
+    z3 = h2 @ p["W3"] + p["b3"]
+    h3 = xp.maximum(z3, 0)
+    z4 = h3 @ p["W4"] + p["b4"]
+    h4 = xp.maximum(z4, 0)
+    l1, da1 = _softmax_xent_and_grad(xp, h2 @ p["H1"] + p["c1"], y)
+    l2, da2 = _softmax_xent_and_grad(xp, h4 @ p["H2"] + p["c2"], y)
+    l3, dz5 = _softmax_xent_and_grad(xp, h4 @ p["W5"] + p["b5"], y)
+    g = {"H1": h2.T @ da1, "c1": da1.sum(axis=0), "H2": h4.T @ da2, "c2": da2.sum(axis=0)}
+    g["W5"], g["b5"] = h4.T @ dz5, dz5.sum(axis=0)
+    for head, (i, j), (hin, hmid, za, zb) in (
+        (("H1", da1), (1, 2), (x, h1, z1, z2)),
+        (("H2", da2), (3, 4), (h2, h3, z3, z4)),
+    ):
+        dzb = (head[1] @ p[head[0]].T) * (zb > 0)
+        g[f"W{j}"], g[f"b{j}"] = hmid.T @ dzb, dzb.sum(axis=0)
+        dza = (dzb @ p[f"W{j}"].T) * (za > 0)
+        g[f"W{i}"], g[f"b{i}"] = hin.T @ dza, dza.sum(axis=0)
+    return l1 + l2 + l3, {k: xp.asarray(v, dtype=p[k].dtype) for k, v in g.items()}
 
 
 def local_cnn_loss_and_grad(params, x, y):

@@ -87,6 +87,20 @@ def test_local_loss_estimate_is_unbiased_for_the_local_objective(k):
     assert_unbiased(fg, p, x, y, true, 600)
 
 
+def test_two_layer_blocks_estimate_is_unbiased():
+    """Two sites scored by one block loss: each site's estimate uses that loss's directional derivative."""
+    x, y = data(5)
+    p = L.deep_local_mlp_init(4, width=W, n_in=N_IN, dtype=np.float64)
+    _, true = L.deep_local_mlp_loss_and_grad(p, x, y)
+    fg = tangent_fwd.forward_gradient(
+        L.deep_local_mlp_losses, perturb="activations", rng=9, directions=16, exact=L.exact_heads()
+    )
+    _, g = fg(p, x, y)
+    for key in ("H1", "c1", "H2", "c2", "W5", "b5"):
+        np.testing.assert_allclose(g[key], true[key], rtol=1e-10, atol=1e-14)
+    assert_unbiased(fg, p, x, y, {k: true[k] for k in true if k[0] in "Wb" and k not in ("W5", "b5")}, 400)
+
+
 def test_exact_heads_give_the_heads_their_exact_gradient():
     x, y = data(2)
     p = local_params(3)

@@ -81,3 +81,17 @@ def test_cnn_baseline_agrees_with_the_generated_jvp_of_the_marked_model():
     assert float(loss) == sum(v.mean() for v in value.values())
     np.testing.assert_allclose(sum(v.mean() for v in d.values()), sum(np.sum(grads[k] * dp[k]) for k in p), rtol=1e-10)
     np.testing.assert_array_equal(L.local_cnn_logits(p, x).argmax(axis=1).shape, (2,))
+
+
+def test_two_layer_blocks_baseline_agrees_with_the_generated_jvp():
+    r = np.random.default_rng(7)
+    p = L.deep_local_mlp_init(7, width=W, n_in=N_IN, dtype=np.float64)
+    for k in p:
+        p[k] = p[k] + 0.1 * r.standard_normal(p[k].shape)
+    x, y = r.standard_normal((B, N_IN)), r.integers(0, 10, B)
+    loss, grads = L.deep_local_mlp_loss_and_grad(p, x, y)
+    assert set(grads) == set(p)
+    dp = {k: r.standard_normal(v.shape) for k, v in p.items()}
+    value, d = tangent_fwd.jvp(L.deep_local_mlp_losses, (p, x, y), (dp, None, None))
+    np.testing.assert_allclose(float(loss), sum(v.mean() for v in value.values()), rtol=1e-14)
+    np.testing.assert_allclose(sum(v.mean() for v in d.values()), sum(np.sum(grads[k] * dp[k]) for k in p), rtol=1e-10)
