@@ -372,6 +372,8 @@ def perturbed_jvp(
     if callable(perturbations) and not isinstance(perturbations, Mapping):
         if vectorized and not isinstance(directions, int):
             raise ArgumentError("a callable perturbations= with vectorized=True needs directions=K")
+    elif directions is not None:
+        raise ArgumentError("directions= is for a callable perturbations=; a dict's leading axis gives K")
     elif not isinstance(perturbations, Mapping):
         raise ArgumentError(
             f"perturbations must be a dict of site name -> tangent (or a callable draw(name, z)), "

@@ -133,14 +133,6 @@ class ActivityGradient:
         self.last_sites = sites
         return _objective(value, xp), acc
 
-    def estimate_into(self, args, out, scale=1.0):
-        """For the optimizers: write ``scale`` × the estimate into ``out`` (leaves in key order)."""
-        value, g = self(*args)
-        for o, key in zip(out, args[0]):
-            xp = namespace(o)
-            xp.multiply(g[key], scale, out=o, casting="unsafe")
-        return value
-
     def _assemble(self, params, batch, value, tangent, sites, xp):
         losses = value if isinstance(value, dict) else {None: value}
         dlosses = tangent if isinstance(tangent, dict) else {None: tangent}

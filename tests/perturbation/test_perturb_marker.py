@@ -118,6 +118,10 @@ def test_misuse_is_refused_with_clear_messages():
         tangent_fwd.perturbed_jvp(pm.two_layer, (p, x, y), perturbations={"z1": np.ones((B, 4))})
     with pytest.raises(ArgumentError, match=r"\(K,\) \+ that = \(2, 5, 3\)"):
         tangent_fwd.perturbed_jvp(pm.two_layer, (p, x, y), perturbations={"z1": np.ones((2, B, 4))}, vectorized=True)
+    with pytest.raises(ArgumentError, match="directions= is for a callable"):
+        tangent_fwd.perturbed_jvp(pm.two_layer, (p, x, y), perturbations=u, directions=2)
+    with pytest.raises(ArgumentError, match="needs directions=K"):
+        tangent_fwd.perturbed_jvp(pm.two_layer, (p, x, y), perturbations=lambda name, z: None, vectorized=True)
     with pytest.raises(ArgumentError, match="dict of site name"):
         tangent_fwd.perturbed_jvp(pm.two_layer, (p, x, y), perturbations=[u["z1"]])
     q = {"W": np.ones((4, 3))}
