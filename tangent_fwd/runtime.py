@@ -6,6 +6,7 @@ import cmath
 import collections
 import math
 import numbers
+import types
 
 from .errors import NotDifferentiableHere
 from .jvp_helpers import records  # dataclass/namedtuple tangents (rt.records.*)
@@ -13,7 +14,7 @@ from .jvp_helpers import records  # dataclass/namedtuple tangents (rt.records.*)
 
 def zeros_like(value):
     """A zero tangent with the structure, shape and (floating) dtype of ``value``."""
-    if isinstance(value, bool) or value is None or isinstance(value, str):
+    if isinstance(value, (bool, str, type, types.ModuleType)) or value is None:  # (a dtype class, a namespace)
         return 0.0
     if isinstance(value, numbers.Number) and not hasattr(value, "dtype"):
         return 0.0 if not isinstance(value, complex) else 0j
