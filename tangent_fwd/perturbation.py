@@ -92,13 +92,13 @@ def inject(xp, dz, z, name, inputs=None, weight=None, bias=None, spec=None):
     ctx = _current()
     if ctx is None:
         if dz is None:
-            return xp.zeros_like(z)
+            raise ArgumentError("code generated for tangents injected at perturb sites runs inside perturbed_jvp")
         return dz
     if name in ctx.records:
         raise ArgumentError(
             f"perturbation site {name!r} was reached twice in one call: each site must run once per pass",
-            hint="give each marker its own name (one per layer and per loop iteration is not possible: "
-            "unroll the loop or give the marker outside it)",
+            hint="a marker runs once per call: move it out of the loop, or unroll the loop and give each "
+            "copy its own name",
         )
     record = ctx.records[name] = SiteRecord(name, z, inputs, weight, bias, spec)
     u = ctx.values(name, z) if callable(ctx.values) else ctx.values.get(name)
@@ -150,6 +150,8 @@ def _expand(tr, call, receiver):
         )
     inputs, weight, bias, spec = site
     dz = tr.t(znode)
+    if dz is None and not tr.unit_sources():  # no tangent reaches z in an ordinary JVP: zeros of its shape
+        dz = tr.zeros_of(znode)
     keywords = [("inputs", nodes.clone(inputs))]
     keywords += [("weight", nodes.const(weight)), ("bias", nodes.const(bias))]
     if spec is not None:

@@ -90,3 +90,8 @@ def stopped(params, x):
 def inline_input(params, x):
     z = perturb(np.tanh(x) @ params["W"], name="z")
     return z.sum(axis=1)
+
+
+def scaled_site(params, x, s):
+    z = perturb(x @ params["W"], name="z")
+    return (z * s).sum(axis=1)

@@ -168,3 +168,20 @@ def test_generated_source_is_pinned(vectorized):
         path.write_text(src)
     assert path.exists(), f"missing golden file {path}; run with TANGENT_FWD_REGEN_GOLDEN=1 to create it"
     assert src == path.read_text(), "generated source changed; regenerate with TANGENT_FWD_REGEN_GOLDEN=1"
+
+
+@pytest.mark.parametrize("vectorized", [False, True])
+def test_a_site_no_differentiated_value_reaches_in_an_ordinary_jvp(vectorized):
+    r = np.random.default_rng(9)
+    p, x, s = {"W": r.standard_normal((4, 3))}, r.standard_normal((B, 4)), r.standard_normal(3)
+    ds, u = r.standard_normal(3), r.standard_normal((B, 3))
+    if vectorized:
+        ds, u = np.stack([ds, -ds]), np.stack([u, 2 * u])
+    _, d = tangent_fwd.perturbed_jvp(
+        pm.scaled_site, (p, x, s), (None, None, ds), perturbations={"z": u}, vectorized=vectorized
+    )
+    z = x @ p["W"]
+    want = (z * ds[..., None, :]).sum(axis=-1) + (u * s).sum(axis=-1)
+    np.testing.assert_allclose(d, want, rtol=1e-12)
+    _, plain = tangent_fwd.jvp(pm.scaled_site, (p, x, s), (None, None, ds), vectorized=vectorized)
+    np.testing.assert_allclose(plain, (z * ds[..., None, :]).sum(axis=-1), rtol=1e-12)
