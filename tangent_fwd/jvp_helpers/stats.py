@@ -156,6 +156,43 @@ def median_jvp(xp, a, da, axis=None, keepdims=False):
     return _keep(xp, out, nd, axes, keepdims)
 
 
+def nanquantile_jvp(
+    xp, a, da, q, axis=None, method="linear", keepdims=False, weights=None, interpolation=None, scale=1.0
+):
+    """Tangent of ``nanquantile``/``nanpercentile``: ``quantile_jvp`` over each slice's values that are
+    not nan (nan sorts last, so the first ``count`` sorted values); the fractional positions come from
+    ``quantile`` of ``arange(count)``, once per distinct count. An all-nan slice has a zero tangent."""
+    if weights is not None:
+        _refuse("nanquantile/nanpercentile with weights= (an inverted-CDF pick of a weighted sample)")
+    method = interpolation if interpolation is not None else method
+    nd = len(xp.shape(a))
+    x, kept, axes = _to_last(xp, a, axis)
+    t, _, _ = _to_last(xp, _full(xp, a, da), axis)
+    qq = xp.asarray(q, dtype=xp.float64) * scale
+    qshape = tuple(xp.shape(qq))
+    nq = int(xp.size(qq))
+    s = xp.take_along_axis(t, _stable_order(xp, x), axis=-1)
+    counts = xp.sum(~xp.isnan(x), axis=-1)
+    pos = xp.zeros(qshape + kept, dtype=xp.float64).reshape((nq,) + kept)
+    for c in sorted(set(xp.reshape(counts, (-1,)).tolist())):
+        if c == 0:
+            continue
+        pc = xp.reshape(xp.quantile(xp.arange(c, dtype=xp.float64), qq, method=method), (nq,) + (1,) * len(kept))
+        pos = xp.where(counts == c, pc, pos)
+    lo = xp.floor(pos)
+    g = xp.asarray(pos - lo, dtype=s.dtype)
+    n = xp.shape(s)[-1]
+    lo = xp.clip(lo, 0, n - 1).astype(xp.int64)
+    hi = xp.minimum(lo + 1, xp.maximum(counts - 1, 0)).astype(xp.int64)
+    sb = xp.broadcast_to(s, (nq,) + kept + (n,))
+    lower = xp.take_along_axis(sb, lo[..., None], axis=-1)[..., 0]
+    upper = xp.where(g == 0, 0, xp.take_along_axis(sb, hi[..., None], axis=-1)[..., 0])
+    out = xp.where(counts > 0, (1 - g) * lower + g * upper, 0)
+    out = xp.reshape(out, qshape + kept)
+    out = out.astype(xp.result_type(out.dtype, q if isinstance(q, (int, float)) else xp.asarray(q)))
+    return _keep(xp, out, nd, axes, keepdims, lead=len(qshape))
+
+
 def nanmedian_jvp(xp, a, da, axis=None, keepdims=False):
     """Tangent of ``nanmedian``: as ``median`` over the values that are not nan (nan sorts last);
     an all-nan slice has a nan value and a zero tangent."""

@@ -16,6 +16,8 @@ NANVAR = "a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=T
 # ------------------------------------------------------------------ order statistics
 defjvp(np.percentile, Q, "rt.stats.quantile_jvp(np, a, da, q, axis, method, keepdims, weights, None, 0.01)", None)
 defjvp(np.quantile, Q, "rt.stats.quantile_jvp(np, a, da, q, axis, method, keepdims, weights)", None)
+defjvp(np.nanpercentile, Q, "rt.stats.nanquantile_jvp(np, a, da, q, axis, method, keepdims, weights, None, 0.01)", None)
+defjvp(np.nanquantile, Q, "rt.stats.nanquantile_jvp(np, a, da, q, axis, method, keepdims, weights)", None)
 defjvp(
     np.nanmedian,
     "a, axis=None, out=None, overwrite_input=False, keepdims=False",
@@ -234,6 +236,12 @@ deflinear(S.sort_jvp, "xp, a, da, axis=-1", linear_in=("da",), constant=("a",))
 deflinear(S.permuted_jvp, "xp, a, da, ans, axis=-1", linear_in=("da",), constant=("a", "ans"))
 deflinear(
     S.quantile_jvp,
+    "xp, a, da, q, axis=None, method='linear', keepdims=False, weights=None, interpolation=None, scale=1.0",
+    linear_in=("da",),
+    constant=("a", "q"),
+)
+deflinear(
+    S.nanquantile_jvp,
     "xp, a, da, q, axis=None, method='linear', keepdims=False, weights=None, interpolation=None, scale=1.0",
     linear_in=("da",),
     constant=("a", "q"),

@@ -44,6 +44,23 @@ def q_quantile_nearest(x):
     return np.quantile(x, 0.4, method="nearest")
 
 
+def q_nanpercentile(x):
+    return np.nanpercentile(x, [20.0, 75.0], axis=1)
+
+
+def q_nanquantile(x):
+    return np.nanquantile(x, 0.4, axis=0, keepdims=True, method="weibull")
+
+
+def q_nanquantile_allnan(x):
+    y = np.where(np.arange(3)[:, None] == 0, np.nan, x)  # an all-nan first row
+    return np.nan_to_num(np.nanquantile(y, 0.5, axis=1))
+
+
+def h_nanquantile(x, t):
+    return S.nanquantile_jvp(np, x, t, 0.3, 0)
+
+
 def q_nanmedian(x):
     return np.nanmedian(x, axis=1)
 
@@ -643,6 +660,9 @@ CASES = {
         C(q_quantile_method, distinct(5, 3)),
         C(q_quantile_nearest, distinct(6)),
     ],
+    np.nanpercentile: [C(q_nanpercentile, with_nan(3, 6))],
+    np.nanquantile: [C(q_nanquantile, with_nan(5, 3)), C(q_nanquantile_allnan, distinct(3, 4))],
+    S.nanquantile_jvp: [C(h_nanquantile, with_nan(5, 2), a(5, 2))],
     np.nanmedian: [C(q_nanmedian, with_nan(3, 5)), C(q_nanmedian_all, with_nan(6))],
     np.partition: [C(q_partition, distinct(7)), C(q_partition_axis, distinct(5, 3))],
     "sort": [C(m_sort, distinct(6)), C(m_sort_axis, distinct(4, 3))],
