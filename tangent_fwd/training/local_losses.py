@@ -58,9 +58,9 @@ class ActivityGradient:
         backend: str = "auto",
         exact: Mapping[str, Callable] | None = None,
     ):
-        from .forward_gradient import _as_generator, check_distribution
-
-        check_distribution(distribution)
+        # (forward_gradient imports this module: its helpers are not imported here, no import cycle)
+        if distribution not in ("normal", "rademacher"):
+            raise ValueError(f"unknown distribution {distribution!r}; valid distributions: normal, rademacher")
         if isinstance(directions, bool) or not isinstance(directions, (int, np.integer)) or directions < 1:
             raise ValueError(f"directions must be a positive integer, got {directions!r}")
         if wrt != 0:
@@ -70,7 +70,14 @@ class ActivityGradient:
         self.backend = backend
         self.exact = dict(exact or {})
         self._rng_arg = rng
-        self.rng = _as_generator(rng) if not hasattr(rng, "random_raw") else None
+        if rng is None or isinstance(rng, (int, np.integer)):
+            self.rng = np.random.default_rng(rng)
+        elif isinstance(rng, np.random.Generator):
+            self.rng = rng
+        elif hasattr(rng, "random_raw"):  # a device bit generator (CuPy's): the device stream itself
+            self.rng = None
+        else:
+            raise TypeError(f"rng must be a numpy.random.Generator, an int seed or None; got {type(rng).__name__}")
         self._device_rng = None
         self.last_sites = {}
 
@@ -81,11 +88,11 @@ class ActivityGradient:
             if self.distribution == "normal":
                 return self.rng.standard_normal(shape, dtype=dtype)
             return (self.rng.integers(0, 2, shape, dtype=np.int8) * 2 - 1).astype(dtype)
-        if self._device_rng is None:
-            from .forward_gradient import _device_stream
-
-            seed = int(self.rng.integers(0, 2**63)) if self.rng is not None else self._rng_arg
-            self._device_rng = _device_stream(xp, seed)[1]
+        if self._device_rng is None:  # one 63-bit seed from the host generator: reproducible device draws
+            if self.rng is None:
+                self._device_rng = xp.random.Generator(self._rng_arg)
+            else:
+                self._device_rng = xp.random.default_rng(int(self.rng.integers(0, 2**63)))
         g = self._device_rng
         if self.distribution == "normal":
             return g.standard_normal(size=shape, dtype=dtype)

@@ -159,7 +159,13 @@ def test_strict_backend_estimate_is_assembled_on_the_device():
     s = strict_np.asarray
     ps = {k: s(v) for k, v in p.items()}
     fg = tangent_fwd.forward_gradient(L.local_mlp_losses, perturb="activations", rng=8, backend="strict")
-    value, g = fg(ps, s(x), s(y))
+    with strict_np.guard_host_sync():  # no implicit device->host read in a step
+        value, g = fg(ps, s(x), s(y))
+        vector = tangent_fwd.forward_gradient(
+            L.local_mlp_losses, perturb="activations", rng=8, distribution="rademacher", directions=3
+        )
+        _, gv = vector(ps, s(x), s(y))
+    assert vector.last_sites["b1/z"].tangent.shape == (3, B, W) and all(k in gv for k in p)
     assert all(isinstance(v, strict_np.ndarray) for v in g.values())
     # the same directions on the host give the same estimate
     u = {name: rec.tangent.get() for name, rec in fg.last_sites.items()}
