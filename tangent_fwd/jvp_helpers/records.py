@@ -24,6 +24,9 @@ def names(x):
 
 
 def values(x):
+    """The fields in order (a tuple's items: the tangent of a namedtuple may be a plain tuple)."""
+    if isinstance(x, tuple):
+        return list(x)
     return [getattr(x, n) for n in names(x)]
 
 
