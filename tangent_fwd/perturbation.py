@@ -343,6 +343,15 @@ def _param_key(tr, node):
 
 
 RULE = registry.defjvp(perturb, "z, name=None", "dz", name="tangent_fwd.perturb")
+# forward over forward (jacfwd, hessian of a marked function): the generated call is linear in the
+# incoming tangent; the injected direction is a constant of the outer derivative
+registry.deflinear(
+    inject,
+    "xp, dz, z, name, inputs=None, weight=None, bias=None, spec=None",
+    linear_in=("dz",),
+    constant=("z", "inputs"),
+    name="tangent_fwd.perturbation.inject",
+)
 RULE.tangent_source = True  # activity.py: the marker's result may carry a tangent even if z does not
 RULE.expand = _expand  # transform.py: the tangent expression comes from _expand
 registry.changed()

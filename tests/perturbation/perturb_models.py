@@ -95,3 +95,12 @@ def inline_input(params, x):
 def scaled_site(params, x, s):
     z = perturb(x @ params["W"], name="z")
     return (z * s).sum(axis=1)
+
+
+def tanh_site(W, x):
+    z = perturb(x @ W, name="z")
+    return np.sum(np.tanh(z))
+
+
+def tanh_plain(W, x):
+    return np.sum(np.tanh(x @ W))

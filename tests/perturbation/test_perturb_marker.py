@@ -185,3 +185,10 @@ def test_a_site_no_differentiated_value_reaches_in_an_ordinary_jvp(vectorized):
     np.testing.assert_allclose(d, want, rtol=1e-12)
     _, plain = tangent_fwd.jvp(pm.scaled_site, (p, x, s), (None, None, ds), vectorized=vectorized)
     np.testing.assert_allclose(plain, (z * ds[..., None, :]).sum(axis=-1), rtol=1e-12)
+
+
+def test_forward_over_forward_sees_the_marker_as_the_identity():
+    r = np.random.default_rng(10)
+    W, x = r.standard_normal((3, 2)), r.standard_normal((4, 3))
+    np.testing.assert_allclose(tangent_fwd.hessian(pm.tanh_site)(W, x), tangent_fwd.hessian(pm.tanh_plain)(W, x))
+    np.testing.assert_allclose(tangent_fwd.jacfwd(pm.tanh_site)(W, x), tangent_fwd.jacfwd(pm.tanh_plain)(W, x))
