@@ -170,6 +170,8 @@ def bases(e, resolve=None):
         elif isinstance(e, gast.Attribute):
             if resolve is not None and _is_code(resolve(e)):
                 return []  # a function passed as a value (np.matmul, mod.loss): it holds no arrays
+            if resolve is not None and isinstance(resolve(e), _IMMUTABLE):
+                return []  # np.nan, np.pi, math.inf: a constant, no memory to share (y[0] = np.nan)
             return [UNTRACKED]  # an object's attribute: memory the generated code cannot follow
         else:
             return []
@@ -181,6 +183,7 @@ def _is_code(obj):
 
 
 _CODE = (types.FunctionType, types.BuiltinFunctionType, types.ModuleType, type, np.ufunc)
+_IMMUTABLE = (bool, int, float, complex, str, bytes, np.generic)
 
 
 def aliases(body, resolve=None):

@@ -106,6 +106,15 @@ def nan_aware_zscore(x):
     return np.nansum(z**2) + np.nanvar(data) + np.nanmax(data) - np.nanmin(data) + np.nanmedian(data)
 
 
+@case(args=lambda rng: (rng.standard_normal(12),), tags="array")
+def outliers_masked_as_nan(x):
+    """Mark outliers as missing in place (y[mask] = np.nan), then nan-aware statistics."""
+    y = x * 1.0
+    y[np.abs(x) > 1.5] = np.nan
+    y[0] = np.pi
+    return np.nanmean(y) + np.nanquantile(y, 0.8) + np.nanpercentile(y, [25.0, 75.0]).sum()
+
+
 @case(args=lambda rng: (rng.standard_normal((3, 8)), rng.uniform(0.5, 2.0, 8)), wrt=(0, 1), tags="array")
 def weighted_portfolio_stats(returns, w):
     """Weighted mean and spread of asset returns (np.average with weights and returned=True)."""
