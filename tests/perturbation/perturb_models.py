@@ -104,3 +104,8 @@ def tanh_site(W, x):
 
 def tanh_plain(W, x):
     return np.sum(np.tanh(x @ W))
+
+
+def marker_then_method(params, x):
+    z = perturb(x @ params["W"] + params["b"], name="z").reshape(-1)
+    return np.sin(z).sum()

@@ -100,6 +100,16 @@ def test_conv_einsum_and_named_sites_are_recognised():
     assert (sites["z"].weight, sites["z"].bias) == ("W", "b")
 
 
+def test_a_method_called_on_the_marker_result():
+    r = np.random.default_rng(11)
+    p = {"W": r.standard_normal((4, 3)), "b": r.standard_normal(3)}
+    x, u = r.standard_normal((B, 4)), r.standard_normal((B, 3))
+    sites = {}
+    _, d = tangent_fwd.perturbed_jvp(pm.marker_then_method, (p, x), perturbations={"z": u}, sites=sites)
+    np.testing.assert_allclose(d, np.sum(np.cos(x @ p["W"] + p["b"]) * u), rtol=1e-12)
+    assert (sites["z"].weight, sites["z"].bias) == ("W", "b")
+
+
 def test_stop_gradient_before_a_site():
     r = np.random.default_rng(6)
     p = {"W": r.standard_normal((4, 3)), "V": r.standard_normal((3, 2))}
