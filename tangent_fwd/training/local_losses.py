@@ -237,6 +237,23 @@ def mlp_losses(params, x, y):
     return per_example_cross_entropy(z3, y)
 
 
+def cnn_losses(params, x, y):
+    """The paper's CNN (:func:`.models.cnn_loss`, end to end), every pre-activation a perturbation site
+    (the convolution's too); per-example losses."""
+    n = x.shape[0]
+    c = params["K"].shape[2]
+    patches = sliding_window_view(x.reshape(n, 28, 28), (3, 3), axis=(1, 2))  # (n, 26, 26, 3, 3)
+    cols = patches.reshape(n * 676, 9)
+    conv = perturb((cols @ params["K"].reshape(9, c)).reshape(n, 26, 26, c) + params["bk"], name="conv")
+    a = np.maximum(conv, 0)
+    pooled = a.reshape(n, 13, 2, 13, 2, c).max(axis=4).max(axis=2)
+    flat = pooled.reshape(n, 13 * 13 * c)
+    z1 = perturb(flat @ params["W1"] + params["b1"], name="z1")
+    h = np.maximum(z1, 0)
+    z2 = perturb(h @ params["W2"] + params["b2"], name="z2")
+    return per_example_cross_entropy(z2, y)
+
+
 def local_mlp_losses(params, x, y):
     """The same MLP with local losses: blocks b1 and b2 (one linear layer + ReLU each) carry a linear
     10-way head, and each block's input is cut off from the earlier blocks by stop_gradient; the last

@@ -128,6 +128,19 @@ def test_local_cnn_estimate_is_unbiased_and_its_heads_exact():
     assert_unbiased(fg, p, x, y, true, 250)  # the conv site: K estimated as colsᵀ ĝ_z through its reshapes
 
 
+def test_global_cnn_estimate_is_unbiased():
+    from tangent_fwd.training import models
+
+    r = np.random.default_rng(10)
+    p = models.cnn_init(10, channels=2, hidden=5, dtype=np.float64)
+    x, y = r.random((3, 784)), r.integers(0, 10, 3)
+    loss, true = backprop.cnn_loss_and_grad(p, x, y)
+    fg = tangent_fwd.forward_gradient(L.cnn_losses, perturb="activations", rng=4, directions=16)
+    value, _ = fg(p, x, y)
+    assert value == pytest.approx(float(loss), rel=1e-12)
+    assert_unbiased(fg, p, x, y, true, 200)
+
+
 def test_optimizers_take_the_activity_estimate():
     x, y = data(3)
     for name in ("sgd", "momentum", "adam"):
