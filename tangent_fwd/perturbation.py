@@ -382,7 +382,7 @@ def perturbed_jvp(
     None to leave it unperturbed), called when the site is reached: directions drawn for sites whose
     shapes the caller does not know in advance (``directions=K`` gives K in vector mode)."""
     if callable(perturbations) and not isinstance(perturbations, Mapping):
-        if vectorized and not isinstance(directions, int):
+        if vectorized and (isinstance(directions, bool) or not isinstance(directions, int) or directions < 1):
             raise ArgumentError("a callable perturbations= with vectorized=True needs directions=K")
     elif directions is not None:
         raise ArgumentError("directions= is for a callable perturbations=; a dict's leading axis gives K")

@@ -63,8 +63,14 @@ class ActivityGradient:
             raise ValueError(f"unknown distribution {distribution!r}; valid distributions: normal, rademacher")
         if isinstance(directions, bool) or not isinstance(directions, (int, np.integer)) or directions < 1:
             raise ValueError(f"directions must be a positive integer, got {directions!r}")
-        if wrt != 0:
-            raise ValueError("activity perturbation differentiates the first argument (the parameter dict): wrt=0")
+        import inspect
+
+        first = next(iter(inspect.signature(f).parameters), None)
+        if wrt != 0 and (not isinstance(wrt, str) or wrt != first):
+            raise ValueError(
+                f"activity perturbation differentiates the first argument (the parameter dict): wrt=0 or "
+                f"wrt={first!r}, got {wrt!r}"
+            )
         self.f, self.directions, self.distribution = f, int(directions), distribution
         self.vectorized = self.directions > 1 if vectorized is None else bool(vectorized)
         self.backend = backend

@@ -199,6 +199,9 @@ def test_refusals():
         tangent_fwd.forward_gradient(L.mlp_losses, perturb="activations", rank=2)
     with pytest.raises(ValueError, match="exact= .* needs perturb='activations'"):
         tangent_fwd.forward_gradient(L.mlp_losses, exact=L.exact_heads())
+    with pytest.raises(ValueError, match="wrt=0 or wrt='params', got 'x'"):
+        tangent_fwd.forward_gradient(L.mlp_losses, "x", perturb="activations")
+    assert tangent_fwd.forward_gradient(L.mlp_losses, "params", perturb="activations")(p, x, y)[1].keys() == p.keys()
     mean_loss = tangent_fwd.forward_gradient(lambda_free_mean_loss, perturb="activations")
     with pytest.raises(ArgumentError, match=r"per-example losses.*shape \(B,\)"):
         mean_loss(p, x, y)
