@@ -663,3 +663,41 @@ def at_add(xp, da, indices, db, sign=1):
     unbuffered scatter, repeated indices accumulating."""
     xp.add.at(da, indices, db if sign > 0 else -db)
     return None
+
+
+def at_rounds(xp, op, a, da, indices, b, db):
+    """``op.at(a, indices, b)`` for op 'multiply', 'maximum' or 'minimum' on the tangent buffer ``da``
+    (called before the primal write, reading ``a`` as it is then): the unbuffered updates of one
+    element happen in order, so they are replayed in rounds, the r-th update of every element in
+    round r, each round a product rule ((a, da) <- (a b, da b + a db)) or a choice (np.maximum's: a
+    tie takes b's tangent). Exact, zeros included."""
+    shape = xp.shape(a)
+    size = int(xp.size(a))
+    target = xp.reshape(xp.reshape(xp.arange(size), shape)[indices], (-1,))
+    m = xp.shape(target)[0]
+    full = tuple(xp.shape(xp.reshape(xp.arange(size), shape)[indices]))
+    bb = xp.reshape(xp.broadcast_to(xp.asarray(b), full), (-1,))
+    dbb = xp.reshape(xp.broadcast_to(xp.asarray(db), full), (-1,))
+    order = _stable_order(xp, target)
+    st = target[order]
+    pos = xp.arange(m)
+    start = xp.concatenate([xp.ones(min(m, 1), dtype=bool), st[1:] != st[:-1]])
+    first = xp.maximum.accumulate(xp.where(start, pos, 0)) if m else pos
+    rank = xp.empty_like(pos)
+    rank[order] = pos - first
+    F = xp.array(xp.reshape(a, (-1,)), copy=True)
+    dF = xp.array(xp.reshape(da, (-1,)), copy=True)
+    rounds = int(xp.max(rank)) + 1 if m else 0
+    for r in range(rounds):
+        sel = rank == r
+        t, bv, dbv = target[sel], bb[sel], dbb[sel]
+        f, df = F[t], dF[t]
+        if op == "multiply":
+            F[t], dF[t] = f * bv, df * bv + f * dbv
+        elif op in ("maximum", "minimum"):
+            keep = f > bv if op == "maximum" else f < bv
+            F[t], dF[t] = xp.where(keep, f, bv), xp.where(keep, df, dbv)
+        else:
+            _refuse(f"{op}.at")
+    da[...] = xp.reshape(dF, shape)
+    return None

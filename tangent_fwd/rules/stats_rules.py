@@ -222,6 +222,15 @@ defwriter(
     writes=("a",),
     name="numpy.subtract.at",
 )
+# multiply/maximum/minimum.at: the updates of one element replayed in order on (value, tangent) pairs
+for _uf in (np.multiply, np.maximum, np.minimum):
+    defwriter(
+        _uf.at,
+        "a, indices, b=None, /",
+        f"rt.stats.at_rounds(np, '{_uf.__name__}', a, da, indices, b, db)",
+        writes=("a",),
+        name=f"numpy.{_uf.__name__}.at",
+    )
 # ------------------------------------------------------------------ the helpers' own rules (forward over forward)
 # the writers' helpers write into a tangent buffer: one order up, the same write into its tangent
 defwriter(
@@ -231,6 +240,14 @@ defwriter(
     writes=("da",),
 )
 defwriter(S.fill_jvp, "xp, dself, dvalue", "rt.stats.fill_jvp(np, ddself, ddvalue)", writes=("dself",))
+# maximum/minimum.at choose by the values only: the same choice for the tangent's tangent
+defwriter(
+    S.at_rounds,
+    "xp, op, a, da, indices, b, db",
+    "rt.stats.at_rounds(np, op, a, dda, indices, b, ddb) if op != 'multiply'"
+    " else rt.unsupported(np, 'the second derivative of multiply.at')",
+    writes=("da",),
+)
 defwriter(S.at_add, "xp, da, indices, db, sign=1", "rt.stats.at_add(np, dda, indices, ddb, sign)", writes=("da",))
 deflinear(S.sort_jvp, "xp, a, da, axis=-1", linear_in=("da",), constant=("a",))
 deflinear(S.permuted_jvp, "xp, a, da, ans, axis=-1", linear_in=("da",), constant=("a", "ans"))

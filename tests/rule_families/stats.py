@@ -436,6 +436,36 @@ def u_add_at_2d(v):
     return K
 
 
+def u_mul_at(x, v):
+    y = x * 1.0
+    np.multiply.at(y, [0, 2, 2, 4, 0, 2], v)
+    return y
+
+
+def u_mul_at_zero(v):
+    y = np.array([1.5, 0.0, -2.0])
+    np.multiply.at(y, [1, 1, 2], v)
+    return y
+
+
+def u_max_at(x, v):
+    y = x * 1.0
+    np.maximum.at(y, [0, 2, 2, 4, 0], v)
+    return y
+
+
+def u_min_at_2d(x, v):
+    y = x + 0.0
+    np.minimum.at(y, (np.array([0, 1, 1]), np.array([2, 0, 0])), v)
+    return y
+
+
+def h_at_rounds(x, t, v, u):
+    w = t * 1.0
+    S.at_rounds(np, "maximum", x, w, [0, 1, 1], v, u)
+    return w
+
+
 def u_sub_at(x, v):
     y = x * 1.0
     np.subtract.at(y, [1, 1, 3], v)
@@ -725,6 +755,10 @@ CASES = {
     np.add.reduceat: [C(u_add_reduceat, a(5))],
     np.add.at: [C(u_add_at, a(5), a(5)), C(u_add_at_2d, a(3))],
     np.subtract.at: [C(u_sub_at, a(5), a(3))],
+    np.multiply.at: [C(u_mul_at, a(5), a(6)), C(u_mul_at_zero, np.array([0.0, 1.3, -0.4]))],
+    np.maximum.at: [C(u_max_at, distinct(5), distinct(5))],
+    np.minimum.at: [C(u_min_at_2d, distinct(2, 3), distinct(3))],
+    S.at_rounds: [C(h_at_rounds, distinct(3), a(3), distinct(3), a(3), diff=(1, 3))],
     # draws: the same draw (a fixed seed), moved and scaled
     np.random.laplace: [C(r_laplace, a(3), pos(3), seed=11)],
     np.random.logistic: [C(r_logistic, 0.3, 1.2, seed=12)],
