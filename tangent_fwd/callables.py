@@ -182,6 +182,7 @@ def set_compiler(compiled):
 
 _DYNAMIC = weakref.WeakKeyDictionary()  # function -> {(site key, leading, stored keys): (generated, deps)}
 _STRONG = {}  # the same for functions that refuse weak references, keyed by id (kept alive here)
+_CACHE_MAX = 512  # functions with specialisations held at once
 
 
 def _slot(i):
@@ -237,6 +238,11 @@ def jvp_of(fn: Any, site: Site, *expansion: Any) -> Any:
 
 
 def _cache_for(core):
+    if len(_DYNAMIC) + len(_STRONG) >= _CACHE_MAX:
+        # an entry keeps its function alive (the one-call function holds it): a lambda made at each call
+        # of the code around it would otherwise add one entry per call
+        _DYNAMIC.clear()
+        _STRONG.clear()
     try:
         return _DYNAMIC.setdefault(core, {})
     except TypeError:
