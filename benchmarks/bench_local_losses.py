@@ -179,9 +179,9 @@ def variances(args, x, y):
         true = {k: np.asarray(v, np.float64) for k, v in true.items()}
         _, g = make(p, 0)
         n = args.var_samples_weights if label.startswith("weights") else args.var_samples
-        rel = L.relative_variance(lambda g=g, p=p: g(p, x, y)[1], true, n)
-        out[label] = dict(relative_variance=rel, samples=n)
-        print(f"  {label}: relative variance {rel:.4g} ({n} samples)", flush=True)
+        rel, se = L.relative_variance(lambda g=g, p=p: g(p, x, y)[1], true, n)
+        out[label] = dict(relative_variance=rel, standard_error=se, samples=n)
+        print(f"  {label}: relative variance {rel:.4g} ± {se:.2g} ({n} samples)", flush=True)
     return out
 
 
@@ -210,10 +210,11 @@ def markdown(args, rows, costs, var, info):
     for r in rows:
         c = costs[r["method"]]
         v = var.get(r["method"], {}).get("relative_variance")
+        se = var.get(r["method"], {}).get("standard_error")
         lines.append(
             f"| {r['method']} | {', '.join(map(str, r['lr']))} | {100 * r['val']:.1f}% | {100 * r['test']:.1f}% | "
             f"{1000 * c['median']:.2f} | {c['ratio_to_backprop']:.2f} | "
-            f"{'0 (exact)' if v is None else f'{v:.4g}'} |"
+            f"{'0 (exact)' if v is None else f'{v:.4g} ± {se:.2g}'} |"
         )
     lines += [
         "",
@@ -221,7 +222,8 @@ def markdown(args, rows, costs, var, info):
         f"on the same batch (the update, the same for all, left out). Relative variance E‖ĝ − g‖² / ‖g‖² at "
         f"the initial parameters on one batch of {args.batch}, against the exact gradient of the method's own "
         f"objective (end-to-end loss, or the sum of the local losses with stop-gradient); "
-        f"{args.var_samples} estimates per activity method, {args.var_samples_weights} per weight method.",
+        f"{args.var_samples} estimates per activity method, {args.var_samples_weights} per weight method "
+        "(± one standard error of that mean).",
         "",
     ]
     return "\n".join(lines)
@@ -239,7 +241,7 @@ def main():
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--repeats", type=int, default=15, help="interleaved timing samples per method")
     ap.add_argument("--var-samples", type=int, default=200)
-    ap.add_argument("--var-samples-weights", type=int, default=30)
+    ap.add_argument("--var-samples-weights", type=int, default=60)
     ap.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "results"))
     add_blas_threads_arg(ap)
     args = ap.parse_args()

@@ -503,11 +503,16 @@ def local_mlp_logits(params, x):
 
 
 # ---------------------------------------------------------------------------------------- variance
-def relative_variance(estimate: Callable, true_grad: dict, samples: int) -> float:
-    """E‖ĝ − g‖² / ‖g‖² over ``samples`` draws of ``estimate() -> grads`` (dicts keyed like ``true_grad``)."""
+def relative_variance(estimate: Callable, true_grad: dict, samples: int) -> tuple[float, float]:
+    """``(E‖ĝ − g‖² / ‖g‖², its standard error)`` over ``samples`` draws of ``estimate() -> grads`` (dicts
+    keyed like ``true_grad``)."""
     norm = sum(float(np.sum(np.asarray(g, np.float64) ** 2)) for g in true_grad.values())
-    err = 0.0
+    if not norm > 0:
+        raise ValueError("the true gradient is zero: its relative variance is undefined")
+    errs = []
     for _ in range(samples):
         g = estimate()
-        err += sum(float(np.sum((np.asarray(g[k], np.float64) - true_grad[k]) ** 2)) for k in true_grad)
-    return err / samples / norm if norm > 0 else math.inf
+        errs.append(sum(float(np.sum((np.asarray(g[k], np.float64) - true_grad[k]) ** 2)) for k in true_grad) / norm)
+    errs = np.array(errs)
+    se = float(errs.std(ddof=1) / math.sqrt(samples)) if samples > 1 else math.inf
+    return float(errs.mean()), se
