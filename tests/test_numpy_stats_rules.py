@@ -90,6 +90,10 @@ def losses():
         p = np.pad(x, 2, mode="reflect")
         return np.trapezoid(p**2, dx=0.1) + np.sum(np.gradient(x) ** 2) + np.sum(np.ediff1d(x * x) ** 2)
 
+    def correlation_loss(x):
+        X = x.reshape(2, 4)
+        return np.sum(np.corrcoef(X) ** 2) + np.corrcoef(X[0], X[1] ** 2)[0, 1]
+
     def masked_reduce(x):
         return np.sum(np.std(x.reshape(2, 3), axis=1, where=np.array([True, False, True])) ** 2) + np.prod(
             x, where=x > -0.5, initial=2.0
@@ -108,6 +112,7 @@ def losses():
         "ufunc_methods": rng.standard_normal(4),
         "pad_trapezoid": rng.standard_normal(6),
         "masked_reduce": rng.uniform(0.2, 1.0, 6),
+        "correlation_loss": rng.standard_normal(8),
     }
     fns = {
         f.__name__: f
@@ -124,6 +129,7 @@ def losses():
             ufunc_methods,
             pad_trapezoid,
             masked_reduce,
+            correlation_loss,
         )
     }
     return [(name, fns[name], pts[name]) for name in pts]

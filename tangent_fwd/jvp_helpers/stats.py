@@ -420,6 +420,36 @@ def corrcoef_jvp(xp, x, dx, y, dy, ans, rowvar=True, dtype=None):
     return xp.reshape(out, xp.shape(ans))
 
 
+def corrcoef_jvp2(xp, x, y, t, u, v, w, rowvar=True, dtype=None):
+    """Second derivative of ``corrcoef`` in the directions (t, u) and (v, w) of (x, y) (None: zero),
+    for forward over forward. With S = sqrt(d d^T), A_t = (a_i + a_j) / 2, a = d'_t / d:
+    R'' = C''/S - (C'_t/S) A_v - R'_v A_t - R (b_i + b_j) / 2, b = d''/d - a_t a_v, where the
+    covariance C is quadratic in the data (C'' = cov_jvp of one direction along the other)."""
+    if xp.iscomplexobj(x) or (y is not None and xp.iscomplexobj(y)):
+        _refuse("corrcoef of complex data")
+
+    def z(d, ref):
+        return xp.zeros(xp.shape(ref)) if d is None else d
+
+    t, v = z(t, x), z(v, x)
+    u, w = (None, None) if y is None else (z(u, y), z(w, y))
+    C = xp.atleast_2d(xp.cov(x, y, rowvar, dtype=dtype))
+    Ct = xp.atleast_2d(cov_jvp(xp, x, t, y, u, rowvar, dtype=dtype))
+    Cv = xp.atleast_2d(cov_jvp(xp, x, v, y, w, rowvar, dtype=dtype))
+    Ctv = xp.atleast_2d(cov_jvp(xp, v, t, w, u, rowvar, dtype=dtype))
+    d, dt_, dv_, dtv = (xp.diagonal(M) for M in (C, Ct, Cv, Ctv))
+    S = xp.sqrt(d[:, None] * d[None, :])
+    R = C / S
+    at, av = dt_ / d, dv_ / d
+    At = 0.5 * (at[:, None] + at[None, :])
+    Av = 0.5 * (av[:, None] + av[None, :])
+    Rv = Cv / S - R * Av
+    b = dtv / d - at * av
+    out = Ctv / S - (Ct / S) * Av - Rv * At - 0.5 * R * (b[:, None] + b[None, :])
+    shape = xp.shape(xp.corrcoef(x, y, rowvar))
+    return xp.reshape(out, shape)
+
+
 # ------------------------------------------------------------------ interpolation, polynomials, differences
 def _segments(xp, x, xp_, period):
     if period is not None:

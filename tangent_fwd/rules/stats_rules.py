@@ -350,11 +350,24 @@ defjvp(
     S.corrcoef_jvp,
     "xp, x, t, y, u, r, rowvar=True, dtype=None",
     None,
-    "rt.unsupported(np, 'the second derivative of corrcoef')",
+    "rt.stats.corrcoef_jvp2(np, x, y, t, u, dx, rt.stats.zeros_or_none(np, y), rowvar, dtype)",
     "rt.stats.corrcoef_jvp(np, x, dt, y, None, r, rowvar, dtype)",
-    "rt.unsupported(np, 'the second derivative of corrcoef')",
+    "rt.stats.corrcoef_jvp2(np, x, y, t, u, rt.stats.zeros_or_none(np, x), dy, rowvar, dtype)",
     "rt.stats.corrcoef_jvp(np, x, None, y, du, r, rowvar, dtype)",
     None,
+)
+# bilinear in the two directions (t, u) and (v, w); a third derivative is refused
+_C3 = "rt.unsupported(np, 'the third derivative of corrcoef')"
+defjvp(
+    S.corrcoef_jvp2,
+    "xp, x, y, t, u, v, w, rowvar=True, dtype=None",
+    None,
+    _C3,
+    _C3,
+    "rt.stats.corrcoef_jvp2(np, x, y, dt, rt.stats.zeros_or_none(np, u), v, w, rowvar, dtype)",
+    "rt.stats.corrcoef_jvp2(np, x, y, rt.stats.zeros_or_none(np, t), du, v, w, rowvar, dtype)",
+    "rt.stats.corrcoef_jvp2(np, x, y, t, u, dv, rt.stats.zeros_or_none(np, w), rowvar, dtype)",
+    "rt.stats.corrcoef_jvp2(np, x, y, t, u, rt.stats.zeros_or_none(np, v), dw, rowvar, dtype)",
 )
 defzero(S.zeros_or_none)
 defzero(S.plain)

@@ -617,6 +617,14 @@ def h_initial_factor(x):
     return S.initial_factor(x) * 2.0
 
 
+def h_corrcoef2(x, t, v):
+    return S.corrcoef_jvp2(np, x, None, t, None, v, None)
+
+
+def h_corrcoef2_y(x, y, t, u, v, w):
+    return S.corrcoef_jvp2(np, x, y, t, u, v, w)
+
+
 def h_zeros_or_none(x):
     return S.zeros_or_none(np, x)
 
@@ -792,7 +800,11 @@ CASES = {
     S.polyfit_jvp: [C(h_polyfit, a(6))],
     S.average_jvp: [C(h_average, a(2, 3), a(2, 3), a(3), diff=(1, 2))],
     S.cov_jvp: [C(h_cov, a(2, 5), a(2, 5))],
-    S.corrcoef_jvp: [C(h_corrcoef, a(2, 4), a(2, 4), diff=(1,))],
+    S.corrcoef_jvp: [C(h_corrcoef, a(2, 4), a(2, 4), diff=(0, 1))],
+    S.corrcoef_jvp2: [
+        C(h_corrcoef2, a(3, 5), a(3, 5), a(3, 5), diff=(1, 2)),
+        C(h_corrcoef2_y, a(5), a(5), a(5), a(5), a(5), a(5), diff=(2, 3, 4, 5)),
+    ],
     S.zeros_or_none: [C(h_zeros_or_none, a(3), diff=(0,))],
     S.plain: [Z(h_plain, a(3))],
     S.initial_factor: [C(h_initial_factor, a(3))],
