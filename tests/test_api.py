@@ -223,3 +223,38 @@ def test_star_args_parameter_says_it_cannot_be_differentiated():
     assert "*xs parameter cannot be differentiated" in msg and "def star_args(xs)" in msg
     with pytest.raises(tf.ArgumentError, match=r"\*xs parameter cannot be differentiated"):
         tf.jvp(C.star_args, (1.0, 2.0), (1.0, None))
+
+
+def test_forward_diff_call_guard_follows_a_rebound_or_deleted_global(tmp_path):
+    import importlib
+    import sys
+    import textwrap
+
+    (tmp_path / "guard_mod.py").write_text(
+        textwrap.dedent(
+            """
+            def g(x):
+                return x * 2.0
+
+            def f(x):
+                return g(x) + 1.0
+            """
+        )
+    )
+    sys.path.insert(0, str(tmp_path))
+    try:
+        mod = importlib.import_module("guard_mod")
+    finally:
+        sys.path.remove(str(tmp_path))
+    fd = tf.forward_diff(mod.f)
+    assert fd(1.5, 1.0) == (4.0, 2.0)
+    assert fd(1.5, 1.0) == (4.0, 2.0)  # through the generated __call__ guard
+    mod.g = np.sinh
+    assert fd(1.5, 1.0) == (np.sinh(1.5) + 1.0, np.cosh(1.5))
+    assert fd(1.5, 1.0) == (np.sinh(1.5) + 1.0, np.cosh(1.5))
+    del mod.g  # the generic path runs the function, which raises as the original does
+    with pytest.raises(NameError):
+        fd(1.5, 1.0)
+    with pytest.raises(tf.ArgumentError, match="missing the tangent"):
+        fd(1.5)
+    sys.modules.pop("guard_mod", None)
