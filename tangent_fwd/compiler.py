@@ -294,7 +294,8 @@ class _BackendMapper:
     def visit(self, node):
         if isinstance(node, gast.FunctionDef):
             outer = self.locals
-            self.locals = outer | set(nodes.names_in(node, gast.Store)) | set(nodes.names_in(node, gast.Param))
+            bound = [n.id for n in nodes.nodes_of(node, gast.Name) if isinstance(n.ctx, (gast.Store, gast.Param))]
+            self.locals = outer | set(bound)  # one walk for both contexts
             self._fields(node)
             self.locals = outer
             return node
