@@ -140,6 +140,30 @@ def quantile_jvp(xp, a, da, q, axis=None, method="linear", keepdims=False, weigh
     return _keep(xp, out, nd, axes, keepdims, lead=len(qshape))
 
 
+def quantile_dq(xp, a, q, dq, axis=None, method="linear", keepdims=False, scale=1.0):
+    """Tangent of ``quantile(a, q)`` w.r.t. ``q`` (method 'linear'): the slope of the interpolation,
+    (n - 1) (x_(j+1) - x_(j)) between the order statistics around position q (n - 1); at a knot the
+    slope to its right, 0 at q = 1. Other methods are refused (their positions jump or move otherwise)."""
+    if method != "linear":
+        _refuse(f"the derivative of quantile/percentile w.r.t. q for method={method!r} (only 'linear')")
+    nd = len(xp.shape(a))
+    x, kept, axes = _to_last(xp, a, axis)
+    n = xp.shape(x)[-1]
+    s = xp.sort(x, axis=-1)
+    qq = xp.asarray(q, dtype=xp.float64) * scale
+    qshape = tuple(xp.shape(qq))
+    pos = xp.reshape(qq * (n - 1), qshape + (1,) * len(kept))
+    lo = xp.clip(xp.floor(pos), 0, n - 1).astype(xp.int64)
+    hi = xp.minimum(lo + 1, n - 1)
+    sb = xp.broadcast_to(s, qshape + kept + (n,))
+    lower = xp.take_along_axis(sb, xp.broadcast_to(lo, qshape + kept)[..., None], axis=-1)[..., 0]
+    upper = xp.take_along_axis(sb, xp.broadcast_to(hi, qshape + kept)[..., None], axis=-1)[..., 0]
+    dqq = xp.reshape(xp.asarray(dq) * scale, qshape + (1,) * len(kept))
+    out = (upper - lower) * (n - 1) * dqq
+    out = out.astype(xp.result_type(s.dtype, q if isinstance(q, (int, float)) else xp.asarray(q)))  # as the value
+    return _keep(xp, out, nd, axes, keepdims, lead=len(qshape))
+
+
 def median_jvp(xp, a, da, axis=None, keepdims=False):
     """Tangent of ``median``: the middle order statistic's tangent (the mean of the two middle ones
     for an even count); any axis form, tuples included."""

@@ -14,10 +14,24 @@ NANRED = "a, axis=None, out=None, keepdims=False, initial=None, where=True"
 NANVAR = "a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=True"
 
 # ------------------------------------------------------------------ order statistics
-defjvp(np.percentile, Q, "rt.stats.quantile_jvp(np, a, da, q, axis, method, keepdims, weights, None, 0.01)", None)
-defjvp(np.quantile, Q, "rt.stats.quantile_jvp(np, a, da, q, axis, method, keepdims, weights)", None)
-defjvp(np.nanpercentile, Q, "rt.stats.nanquantile_jvp(np, a, da, q, axis, method, keepdims, weights, None, 0.01)", None)
-defjvp(np.nanquantile, Q, "rt.stats.nanquantile_jvp(np, a, da, q, axis, method, keepdims, weights)", None)
+# w.r.t. q: the interpolation's slope (method 'linear'; the others are refused when q is differentiated)
+defjvp(
+    np.percentile,
+    Q,
+    "rt.stats.quantile_jvp(np, a, da, q, axis, method, keepdims, weights, None, 0.01)",
+    "rt.stats.quantile_dq(np, a, q, dq, axis, method, keepdims, 0.01)",
+)
+defjvp(
+    np.quantile,
+    Q,
+    "rt.stats.quantile_jvp(np, a, da, q, axis, method, keepdims, weights)",
+    "rt.stats.quantile_dq(np, a, q, dq, axis, method, keepdims)",
+)
+_NANQ = "rt.unsupported(np, 'the derivative of nanquantile/nanpercentile w.r.t. q')"
+defjvp(
+    np.nanpercentile, Q, "rt.stats.nanquantile_jvp(np, a, da, q, axis, method, keepdims, weights, None, 0.01)", _NANQ
+)
+defjvp(np.nanquantile, Q, "rt.stats.nanquantile_jvp(np, a, da, q, axis, method, keepdims, weights)", _NANQ)
 defjvp(
     np.nanmedian,
     "a, axis=None, out=None, overwrite_input=False, keepdims=False",
@@ -251,17 +265,32 @@ defwriter(
 defwriter(S.at_add, "xp, da, indices, db, sign=1", "rt.stats.at_add(np, dda, indices, ddb, sign)", writes=("da",))
 deflinear(S.sort_jvp, "xp, a, da, axis=-1", linear_in=("da",), constant=("a",))
 deflinear(S.permuted_jvp, "xp, a, da, ans, axis=-1", linear_in=("da",), constant=("a", "ans"))
-deflinear(
+# the order statistics' tangents: piecewise constant in a, linear in da; their positions move with q
+_QH = "axis, method, keepdims, weights, interpolation, scale"
+_QQ = "rt.unsupported(np, 'the second derivative of quantile/percentile w.r.t. q')"
+defjvp(
     S.quantile_jvp,
     "xp, a, da, q, axis=None, method='linear', keepdims=False, weights=None, interpolation=None, scale=1.0",
-    linear_in=("da",),
-    constant=("a", "q"),
+    None,
+    None,
+    f"rt.stats.quantile_jvp(np, a, dda, q, {_QH})",
+    _QQ,
 )
-deflinear(
+defjvp(
+    S.quantile_dq,
+    "xp, a, q, dq, axis=None, method='linear', keepdims=False, scale=1.0",
+    None,
+    _QQ,
+    None,  # the slope is piecewise constant in q
+    "rt.stats.quantile_dq(np, a, q, ddq, axis, method, keepdims, scale)",
+)
+defjvp(
     S.nanquantile_jvp,
     "xp, a, da, q, axis=None, method='linear', keepdims=False, weights=None, interpolation=None, scale=1.0",
-    linear_in=("da",),
-    constant=("a", "q"),
+    None,
+    None,
+    f"rt.stats.nanquantile_jvp(np, a, dda, q, {_QH})",
+    _QQ,
 )
 deflinear(S.median_jvp, "xp, a, da, axis=None, keepdims=False", linear_in=("da",), constant=("a",))
 deflinear(S.nanmedian_jvp, "xp, a, da, axis=None, keepdims=False", linear_in=("da",), constant=("a",))

@@ -36,6 +36,18 @@ def q_quantile(x):
     return np.quantile(x, 0.3, axis=(0, 2))
 
 
+def q_quantile_q(x, q):
+    return np.quantile(x, q, axis=1)
+
+
+def q_percentile_q(x, q):
+    return np.percentile(x, q)
+
+
+def h_quantile_dq(x, q, dq):
+    return S.quantile_dq(np, x, q, dq, 0)
+
+
 def q_quantile_method(x):
     return np.quantile(x, [0.2, 0.7], axis=0, method="midpoint")
 
@@ -692,12 +704,18 @@ def h_outer_product(x, y):
 
 
 CASES = {
-    np.percentile: [C(q_percentile, distinct(7)), C(q_percentile_axis, distinct(3, 6))],
+    np.percentile: [
+        C(q_percentile, distinct(7)),
+        C(q_percentile_axis, distinct(3, 6)),
+        C(q_percentile_q, distinct(6), np.array([12.0, 47.0, 88.0])),
+    ],
     np.quantile: [
         C(q_quantile, distinct(3, 4, 5)),
         C(q_quantile_method, distinct(5, 3)),
         C(q_quantile_nearest, distinct(6)),
+        C(q_quantile_q, distinct(3, 5), 0.37),
     ],
+    S.quantile_dq: [C(h_quantile_dq, distinct(5, 2), np.array([0.3, 0.6]), a(2), diff=(2,))],
     np.nanpercentile: [C(q_nanpercentile, with_nan(3, 6))],
     np.nanquantile: [C(q_nanquantile, with_nan(5, 3)), C(q_nanquantile_allnan, distinct(3, 4))],
     S.nanquantile_jvp: [C(h_nanquantile, with_nan(5, 2), a(5, 2))],
