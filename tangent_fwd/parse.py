@@ -265,10 +265,15 @@ def _fingerprint(code):
     return _shape(code), frozenset(names - cells - {"__class__"})
 
 
+_MATCHED = {}  # code object -> the source text already found to be its source (the check is a pure function)
+
+
 def _check_source_matches(func, src, filename, lineno):
     """Refuse when the source on disk is not the function's code (the file was edited after import):
     transforming it would differentiate a function other than the one being called."""
     code = func.__code__
+    if _MATCHED.get(code) == src:  # checked before: the same code and the same text match again
+        return
     try:
         module = compile(src, filename, "exec", dont_inherit=True)
     except SyntaxError:
@@ -279,6 +284,9 @@ def _check_source_matches(func, src, filename, lineno):
         if c.co_name == code.co_name and c is not module:
             # names: a closure's free variables compile to globals when the def stands alone
             if _fingerprint(c) == _fingerprint(code):
+                if len(_MATCHED) > 4096:  # a bound on what is held (code objects of transient functions)
+                    _MATCHED.clear()
+                _MATCHED[code] = src
                 return
             break
         stack.extend(x for x in c.co_consts if hasattr(x, "co_code"))
