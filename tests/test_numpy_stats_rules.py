@@ -90,6 +90,11 @@ def losses():
         p = np.pad(x, 2, mode="reflect")
         return np.trapezoid(p**2, dx=0.1) + np.sum(np.gradient(x) ** 2) + np.sum(np.ediff1d(x * x) ** 2)
 
+    def weighted_mean_loss(w):
+        data = np.array([[0.3, -1.2, 0.8, 2.0], [1.1, 0.4, -0.6, 0.2]])
+        m, total = np.average(data, axis=1, weights=w * w + 0.1, returned=True)
+        return np.sum(m**2) + np.sum(np.log(total)) + np.average(data[0] * w, weights=np.abs(w) + 0.5)
+
     def correlation_loss(x):
         X = x.reshape(2, 4)
         return np.sum(np.corrcoef(X) ** 2) + np.corrcoef(X[0], X[1] ** 2)[0, 1]
@@ -113,6 +118,7 @@ def losses():
         "pad_trapezoid": rng.standard_normal(6),
         "masked_reduce": rng.uniform(0.2, 1.0, 6),
         "correlation_loss": rng.standard_normal(8),
+        "weighted_mean_loss": rng.uniform(0.3, 1.0, 4),
     }
     fns = {
         f.__name__: f
@@ -130,6 +136,7 @@ def losses():
             pad_trapezoid,
             masked_reduce,
             correlation_loss,
+            weighted_mean_loss,
         )
     }
     return [(name, fns[name], pts[name]) for name in pts]

@@ -375,6 +375,35 @@ class _Pair(tuple):
     __radd__ = __add__
 
 
+def average_dw(xp, a, t, weights, u, v, s, axis=None, returned=False, keepdims=False):
+    """Derivative of ``average_jvp(a, t, weights, u)`` w.r.t. the weights along ``v`` (forward over
+    forward): with W = sum(w), T = N / W and N = sum(w t) + sum((a - avg) u),
+    dT = (sum(v t) - sum(u) sum((a - avg) v) / W) / W - T sum(v) / W; the weights' sum's tangent
+    sum(u) does not depend on the weights."""
+    a = xp.asarray(a)
+    w = xp.broadcast_to(_weights_like(xp, a, xp.asarray(weights), axis), xp.shape(a))
+    vv = xp.broadcast_to(_weights_like(xp, a, xp.asarray(v), axis), xp.shape(a))
+    W = xp.sum(w, axis=axis, keepdims=True)
+    avg = xp.sum(w * a, axis=axis, keepdims=True) / W
+    tt = None if t is None else _full(xp, a, t)
+    uu = None if u is None else xp.broadcast_to(_weights_like(xp, a, xp.asarray(u), axis), xp.shape(a))
+    N = 0
+    dN = 0
+    if tt is not None:
+        N = N + xp.sum(w * tt, axis=axis, keepdims=True)
+        dN = dN + xp.sum(vv * tt, axis=axis, keepdims=True)
+    if uu is not None:
+        N = N + xp.sum((a - avg) * uu, axis=axis, keepdims=True)
+        davg = xp.sum((a - avg) * vv, axis=axis, keepdims=True) / W
+        dN = dN - xp.sum(uu, axis=axis, keepdims=True) * davg
+    out = dN / W - (N / W) * xp.sum(vv, axis=axis, keepdims=True) / W
+    avg_shape = xp.shape(s[0] if returned else s)
+    out = xp.broadcast_to(xp.reshape(out, avg_shape) if not keepdims else out, avg_shape)
+    if not returned:
+        return out
+    return _Pair((out, xp.zeros(xp.shape(s[1]), dtype=out.dtype)))
+
+
 def _cov_parts(xp, m, y, rowvar, bias, ddof, fweights, aweights):
     """``cov``'s centred data, weights and normalisation, as NumPy computes them."""
     dt = xp.result_type(m, xp.float64) if y is None else xp.result_type(m, y, xp.float64)

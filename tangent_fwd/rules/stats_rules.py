@@ -360,8 +360,20 @@ defjvp(
     None,
     "rt.stats.average_jvp(np, da, None, weights, u, s, axis, returned, keepdims)",
     "rt.stats.average_jvp(np, a, dt, weights, None, s, axis, returned, keepdims)",
-    "rt.unsupported(np, 'the second derivative of average w.r.t. weights')",
+    "rt.stats.average_dw(np, a, t, weights, u, dweights, s, axis, returned, keepdims)",
     "rt.stats.average_jvp(np, a, None, weights, du, s, axis, returned, keepdims)",
+    None,
+)
+_A3 = "rt.unsupported(np, 'the third derivative of average with differentiated weights')"
+defjvp(  # linear in each direction (t, u, v); a third derivative through a or the weights is refused
+    S.average_dw,
+    "xp, a, t, weights, u, v, s, axis=None, returned=False, keepdims=False",
+    None,
+    _A3,
+    "rt.stats.average_dw(np, a, dt, weights, None, v, s, axis, returned, keepdims)",
+    _A3,
+    "rt.stats.average_dw(np, a, None, weights, du, v, s, axis, returned, keepdims)",
+    "rt.stats.average_dw(np, a, t, weights, u, dv, s, axis, returned, keepdims)",
     None,
 )
 # cov_jvp(m, t, y, u) is a symmetric bilinear form in the data (m, y) and its tangent (t, u)

@@ -609,6 +609,10 @@ def h_average(x, t, dw):
     return S.average_jvp(np, x, t, np.arange(1.0, 4.0), dw, np.average(x, axis=1, weights=np.arange(1.0, 4.0)), 1)
 
 
+def h_average_dw(x, t, w, u, v):
+    return S.average_dw(np, x, t, w, u, v, np.average(x, axis=0, weights=w), 0)
+
+
 def h_cov(x, t):
     return S.cov_jvp(np, x, t, None, None)
 
@@ -817,6 +821,7 @@ CASES = {
     S.polyder: [C(h_polyder, a(4))],
     S.polyfit_jvp: [C(h_polyfit, a(6))],
     S.average_jvp: [C(h_average, a(2, 3), a(2, 3), a(3), diff=(1, 2))],
+    S.average_dw: [C(h_average_dw, a(3, 2), a(3, 2), pos(3), a(3), a(3), diff=(1, 3, 4))],
     S.cov_jvp: [C(h_cov, a(2, 5), a(2, 5))],
     S.corrcoef_jvp: [C(h_corrcoef, a(2, 4), a(2, 4), diff=(0, 1))],
     S.corrcoef_jvp2: [
