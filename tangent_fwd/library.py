@@ -370,6 +370,19 @@ INACTIVE = (
 )
 
 
+def _declare_same_math():
+    """SciPy functions whose mathematics is NumPy's (they differ in checks or in the kernel they call):
+    the NumPy rule's partials, registered for them. ``scipy.linalg.norm`` fetches BLAS ``nrm2`` or LAPACK
+    ``lange`` at run time, so its source cannot be followed, but its value is ``np.linalg.norm``'s."""
+    norm = _optional("scipy.linalg.norm")
+    if norm is not None and registry.lookup(norm) is None:
+        from .rules.linalg_rules import NORM
+
+        registry.defjvp(
+            norm, "x, ord=None, axis=None, keepdims=False, check_finite=True", NORM, name="scipy.linalg.norm"
+        )
+
+
 def _declare():
     from .parse import NAMESPACE_FUNCTIONS as namespace_functions
 
@@ -390,3 +403,4 @@ def _declare():
 
 
 _declare()
+_declare_same_math()

@@ -136,6 +136,9 @@ ENTRIES = [
     E("scipy.optimize.rosen", so.rosen, V),
     E("scipy.optimize.rosen_der", so.rosen_der, V),
     E("scipy.spatial.distance.sqeuclidean", dist.sqeuclidean, V, W),
+    E("scipy.spatial.distance.euclidean", dist.euclidean, V, W + 0.7),
+    E("scipy.spatial.distance.minkowski", dist.minkowski, V, W + 0.7),
+    E("scipy.spatial.distance.seuclidean", dist.seuclidean, V, W + 0.7, W, diff=(0, 1)),
     E("scipy.spatial.distance.cosine", dist.cosine, V, W),
     E("scipy.spatial.distance.cityblock", dist.cityblock, V, W + 0.7),
     E("scipy.spatial.distance.chebyshev", dist.chebyshev, V, W + 0.7),
@@ -144,6 +147,8 @@ ENTRIES = [
     E("scipy.spatial.distance.canberra", dist.canberra, V, W + 0.7),
     E("scipy.integrate.trapezoid", si.trapezoid, V),
     E("scipy.integrate.simpson", si.simpson, V),
+    E("scipy.linalg.norm", sl.norm, V),
+    E("scipy.linalg.norm (matrix)", sl.norm, M),
     E("scipy.linalg.inv", sl.inv, M),
     E("scipy.linalg.det", sl.det, M),
     E("scipy.linalg.solve", sl.solve, M, V[:3]),
@@ -154,7 +159,6 @@ ENTRIES = [
 # Entry points refused by design, with the reason the message must give (see the guide's
 # "Differentiating library functions").
 REFUSED = {
-    "scipy.linalg.norm (BLAS nrm2 fetched at run time)": (sl.norm, (V,), "cannot be differentiated"),
     "scipy.spatial.distance.squareform (C helper)": (dist.squareform, (V[:3],), "no JVP rule"),
     "scipy.signal.lfilter (C filter)": (
         __import__("scipy.signal").signal.lfilter,

@@ -30,6 +30,7 @@ compat_device = _optional("scipy._lib.array_api_compat.device")
 compat_size = _optional("scipy._lib.array_api_compat.size")
 compat_array_namespace = _optional("scipy._lib.array_api_compat.array_namespace")
 compat_get_namespace = _optional("scipy._lib.array_api_compat.get_namespace")
+scipy_norm = _optional("scipy.linalg.norm")
 
 
 # ------------------------------------------------------------------ identity-like
@@ -60,6 +61,19 @@ def id_xp_copy(x):
 
 def id_xp_promote(x):
     return xp_promote(x, force_floating=True, xp=np) ** 3
+
+
+# ------------------------------------------------------------------ same mathematics as NumPy's
+def sl_norm(x):
+    return scipy_norm(x)
+
+
+def sl_norm_matrix(A):
+    return scipy_norm(A, "fro") + scipy_norm(A, 1, axis=0).sum()
+
+
+def sl_norm_ord(x):
+    return scipy_norm(x, ord=3)
 
 
 # ------------------------------------------------------------------ inactive
@@ -215,6 +229,10 @@ _NAMESPACE = [
 ]
 
 CASES = {"__array_namespace__": [Z(z_array_namespace_method, a(3))]}
+if scipy_norm is not None:  # SciPy's functions take host arrays only: no strict-backend check
+    CASES[scipy_norm] = [C(sl_norm, a(4)), C(sl_norm_matrix, a(3, 3)), C(sl_norm_ord, a(5))]
+    for _case in CASES[scipy_norm]:
+        _case.strict = False
 for _op, _case in _IDENTITY + _ZERO + _NAMESPACE:
     if _op is not None:  # a private SciPy helper that moved in this SciPy version is not registered either
         CASES.setdefault(_op, []).append(_case)
