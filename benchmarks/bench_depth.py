@@ -54,7 +54,7 @@ def deep_loss_and_grad(params, x, y):
         h = np.maximum(z, 0)
         hs.append(h)
     logits = h @ params["Wo"] + params["bo"]
-    loss, d = _softmax_xent_and_grad(logits, y)  # the backprop baseline's own cross-entropy gradient
+    loss, d = _softmax_xent_and_grad(np, logits, y)  # the backprop baseline's own cross-entropy gradient
     g = {"Wo": hs[-1].T @ d, "bo": d.sum(axis=0)}
     d = d @ params["Wo"].T
     gW, gb = [None] * len(zs), [None] * len(zs)
