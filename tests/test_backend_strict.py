@@ -9,23 +9,13 @@ import numpy as np
 import pytest
 import strict_np
 from corpus import load
+from gpu_support import cupy_available
 
 import tangent_fwd
 from tangent_fwd import backends
 
 backends.register("strict", strict_np)
 CASES = load()
-
-
-def cupy_available():
-    """CuPy with a usable device (a local copy: ``conftest`` may name tests/training's when that folder is
-    collected first)."""
-    try:
-        import cupy
-
-        return bool(cupy.is_available())
-    except Exception:
-        return False
 
 
 def _direction(x, rng):

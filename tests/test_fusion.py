@@ -8,9 +8,9 @@ import golden_cases as G
 import higher_cases as H
 import numpy as np
 import pytest
-from conftest import cupy_available
 from corpus import load
 from fusion_backend import fusetest
+from gpu_support import cupy_available
 
 import tangent_fwd
 from tangent_fwd import backends

@@ -483,7 +483,7 @@ def test_factored_models_on_the_strict_backend(name):
 @pytest.mark.gpu
 @pytest.mark.parametrize("name", models.MODEL_NAMES)
 def test_factored_models_on_cupy(name):
-    from conftest import cupy_available
+    from gpu_support import cupy_available
 
     if not cupy_available():
         pytest.skip("needs CuPy with a usable CUDA device")

@@ -10,7 +10,7 @@ import re
 import shutil
 
 import pytest
-from conftest import write_idx_split
+from training_support import write_idx_split
 
 from tangent_fwd import cli
 from tangent_fwd.training import distributed as D

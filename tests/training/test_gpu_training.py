@@ -5,16 +5,7 @@ agree, and the device clock and memory query work."""
 
 import numpy as np
 import pytest
-
-
-def cupy_available():
-    try:
-        import cupy
-
-        return bool(cupy.is_available())
-    except Exception:
-        return False
-
+from gpu_support import cupy_available
 
 pytestmark = [
     pytest.mark.gpu,

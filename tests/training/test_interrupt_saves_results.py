@@ -12,7 +12,7 @@ import time
 
 import numpy as np
 import pytest
-from conftest import start_cli
+from training_support import start_cli
 
 from tangent_fwd import cli
 from tangent_fwd.training import distributed as D
