@@ -92,6 +92,13 @@ HOST_ONLY = {
     "coverage_scipy.gaussian_mixture_log_likelihood",
     "coverage_scipy.log_difference_of_exponentials",
     "coverage_scipy.weighted_log_partition",
+    # scipy.linalg (cho_factor/cho_solve, solve_triangular, expm, lu_factor/lu_solve) is NumPy-only: on CuPy
+    # one calls cupyx.scipy.linalg; the user's own choice of library, not a host fallback of ours
+    "coverage_linalg.gp_nll_cho_solve",
+    "coverage_linalg.least_squares_via_qr",
+    "coverage_linalg.kalman_log_likelihood_cholesky",
+    "coverage_linalg.linear_ode_matrix_exponential",
+    "coverage_linalg.lu_factor_then_solve",
     # models whose weights are NumPy arrays held by module-level objects (MODEL.W1, QUAD.A, TARGET3)
     "coverage_calls.model_loss_method",
     "coverage_calls.method_staticmethod_classmethod",
