@@ -43,7 +43,7 @@ from tangent_fwd.training.optim import SGD  # noqa: E402
 
 BP_GRID = (0.03, 0.1, 0.3)
 WEIGHT_GRID = (1e-4, 3e-4, 1e-3)
-ACT_GRID = (0.003, 0.01, 0.03, 0.1)
+ACT_GRID = (0.003, 0.01, 0.03, 0.1, 0.3)
 
 
 def _global(p):
@@ -106,66 +106,146 @@ def accuracy(local, p, x, y):
     return float(np.mean(np.argmax(logits_of(local)(p, x), axis=1) == y))
 
 
-def train_one(make, local, lr, seed, width, data, epochs, batch):
+def decay_rate(decay_to, epochs, n, batch):
+    """The per-step rate k of SGD's schedule η_i = η_0 e^{-ik} that ends the run at ``decay_to`` × η_0."""
+    steps = epochs * (n // batch)
+    return 0.0 if decay_to >= 1 or steps < 2 else -np.log(decay_to) / (steps - 1)
+
+
+def train_one(make, local, lr, seed, width, data, epochs, batch, decay=0.0):
+    """One run; after every epoch the validation and test accuracy and the training wall time so far (the
+    evaluations not counted) are recorded as a curve. Only the validation accuracy chooses anything."""
     xtr, ytr, xval, yval, xte, yte = data
     p = init(local, width, seed)
     kw, _ = make(p, seed)
-    opt = SGD(loss_of(local), p, lr, **kw)
+    opt = SGD(loss_of(local), p, lr, decay=decay, **kw)
     rng = np.random.default_rng(seed + 1000)
-    t0 = time.perf_counter()
+    wall, steps, curve = 0.0, 0, []
     with np.errstate(all="ignore"):  # a step size that diverges is detected and reported as such
-        steps, diverged = _epochs(opt, xtr, ytr, rng, epochs, batch)
-    wall = time.perf_counter() - t0
-    if diverged:
-        return dict(lr=lr, val=0.0, test=0.0, steps=steps, wall_s=wall, diverged=True)
-    return dict(lr=lr, val=accuracy(local, p, xval, yval), test=accuracy(local, p, xte, yte), steps=steps, wall_s=wall)
+        for epoch in range(epochs):
+            t0 = time.perf_counter()
+            n, diverged = _epoch(opt, xtr, ytr, rng, batch)
+            wall += time.perf_counter() - t0
+            steps += n
+            if diverged:
+                return dict(lr=lr, seed=seed, val=0.0, test=0.0, steps=steps, wall_s=wall, diverged=True, curve=curve)
+            curve.append(
+                dict(
+                    epoch=epoch + 1, wall_s=wall, val=accuracy(local, p, xval, yval), test=accuracy(local, p, xte, yte)
+                )
+            )
+    return dict(lr=lr, seed=seed, val=curve[-1]["val"], test=curve[-1]["test"], steps=steps, wall_s=wall, curve=curve)
 
 
-def _epochs(opt, xtr, ytr, rng, epochs, batch):
+def _epoch(opt, xtr, ytr, rng, batch):
     steps = 0
-    for _ in range(epochs):
-        order = rng.permutation(len(xtr))
-        for i in range(0, len(order) - batch + 1, batch):
-            idx = order[i : i + batch]
-            value = opt.step(xtr[idx], ytr[idx])
-            steps += 1
-            if not np.isfinite(float(value)):
-                return steps, True
+    order = rng.permutation(len(xtr))
+    for i in range(0, len(order) - batch + 1, batch):
+        idx = order[i : i + batch]
+        value = opt.step(xtr[idx], ytr[idx])
+        steps += 1
+        if not np.isfinite(float(value)):
+            return steps, True
     return steps, False
 
 
+_WORKER = {}
+
+
+def _init_worker(blas_threads, data, args):
+    set_blas_threads(blas_threads)
+    _WORKER.update(data=data, args=args)
+
+
+def _run_task(task):
+    label, lr, seed = task
+    args = _WORKER["args"]
+    _, local, _, make = next(m for m in methods() if m[0] == label)
+    decay = decay_rate(args.decay_to, args.epochs, len(_WORKER["data"][0]), args.batch)
+    r = train_one(make, local, lr, seed, args.width, _WORKER["data"], args.epochs, args.batch, decay)
+    print(f"  {label} seed {seed} lr {lr}: val {r['val']:.3f} test {r['test']:.3f} ({r['wall_s']:.0f} s)", flush=True)
+    return label, r
+
+
+def _map(tasks, args, data):
+    """Run (label, lr, seed) tasks in ``args.jobs`` processes (each with its own BLAS thread limit)."""
+    cost = {m[0]: i for i, m in enumerate(methods())}
+    tasks = sorted(tasks, key=lambda t: -_COST.get(t[0], cost[t[0]]))  # the slow ones first, for balance
+    if args.jobs <= 1:
+        _init_worker(args.blas_threads, data, args)
+        return [_run_task(t) for t in tasks]
+    import multiprocessing as mp
+
+    with mp.get_context("fork").Pool(args.jobs, _init_worker, (args.blas_threads, data, args)) as pool:
+        return list(pool.imap_unordered(_run_task, tasks))
+
+
+# relative cost of an epoch (measured: one epoch of each method, one BLAS thread), to schedule slow runs first
+_COST = {
+    "backprop": 1.7,
+    "backprop, local losses": 2.0,
+    "weights, dense normal": 5.3,
+    "weights, rank-1 Rademacher": 2.1,
+    "activations, local, fg heads, K=16": 4.7,
+    "activations, local, exact heads, K=16": 4.3,
+}
+
+
 def learning(args, data):
+    """The step size of each method is chosen on the validation split with seed 0 (its whole grid); the
+    other seeds run at that step size only."""
+    grid_tasks = [(label, lr, 0) for label, _, grid, _ in methods() for lr in grid]
+    first = _map(grid_tasks, args, data)
     rows = []
-    for label, local, grid, make in methods():
-        per_seed = []
-        for seed in range(args.seeds):
-            runs = [train_one(make, local, lr, seed, args.width, data, args.epochs, args.batch) for lr in grid]
-            best = max(runs, key=lambda r: r["val"])
-            per_seed.append(dict(best=best, grid=runs))
-            print(f"  {label} seed {seed}: lr {best['lr']} val {best['val']:.3f} test {best['test']:.3f}", flush=True)
-        rows.append(
-            dict(
-                method=label,
-                lr=[s["best"]["lr"] for s in per_seed],
-                val=float(np.mean([s["best"]["val"] for s in per_seed])),
-                test=float(np.mean([s["best"]["test"] for s in per_seed])),
-                train_s=float(np.mean([s["best"]["wall_s"] for s in per_seed])),
-                seeds=per_seed,
-            )
+    chosen = {}
+    for label, *_ in methods():
+        runs = sorted((r for lab, r in first if lab == label), key=lambda r: r["lr"])
+        chosen[label] = max(runs, key=lambda r: r["val"])
+        rows.append(dict(method=label, grid=runs))
+    rest = [(label, chosen[label]["lr"], s) for label in chosen for s in range(1, args.seeds)]
+    later = _map(rest, args, data) if rest else []
+    for row in rows:
+        label = row["method"]
+        seeds = [chosen[label]] + sorted((r for lab, r in later if lab == label), key=lambda r: r["seed"])
+        row.update(
+            lr=chosen[label]["lr"],
+            val=float(np.mean([r["val"] for r in seeds])),
+            test=float(np.mean([r["test"] for r in seeds])),
+            test_per_seed=[r["test"] for r in seeds],
+            train_s=float(np.mean([r["wall_s"] for r in seeds])),
+            seeds=seeds,
         )
     return rows
 
 
 def step_costs(args, x, y):
-    """Median time of one gradient computation per method, interleaved (batch ``args.batch``)."""
+    """Median time of one gradient computation per method, interleaved (batch ``args.batch``), plus the
+    blocks-of-two-layers model (``deep_local_mlp``): its local backprop and its activity-perturbed
+    estimate with exact heads, where forward mode saves the block's backward pass."""
     fns = {}
     for label, local, _, make in methods():
         p = init(local, args.width, 0)
         _, g = make(p, 0)
-        fns[label] = (lambda g=g, p=p: g(p, x, y)) if callable(g) else None
+        fns[label] = lambda g=g, p=p: g(p, x, y)
+    pd = L.deep_local_mlp_init(0, width=args.width)
+    deep_heads = {"b1/head": L.head_gradient, "b2/head": L.head_gradient, "out/z": L.head_gradient}
+    gd = forward_gradient(
+        L.deep_local_mlp_losses, perturb="activations", rng=0, exact=deep_heads, distribution="rademacher"
+    )
+    fns["2-layer blocks: backprop, local losses"] = lambda: L.deep_local_mlp_loss_and_grad(pd, x, y)
+    fns["2-layer blocks: activations, local, exact heads, K=1"] = lambda: gd(pd, x, y)
     samples = timeit(fns, args.repeats, number=3)
     base = summary(samples["backprop"])["median"]
-    return {k: dict(summary(v), ratio_to_backprop=summary(v)["median"] / base) for k, v in samples.items()}
+    out = {k: dict(summary(v), ratio_to_backprop=summary(v)["median"] / base, samples=v) for k, v in samples.items()}
+    for k, v in samples.items():  # the ratio's spread: per-repeat ratios (each repeat times every method once)
+        r = [a / b for a, b in zip(v, samples["backprop"])]
+        out[k]["per_repeat_ratio"] = dict((q, val) for q, val in summary(r).items() if q != "n")
+    dl = samples["2-layer blocks: backprop, local losses"]
+    r = [a / b for a, b in zip(samples["2-layer blocks: activations, local, exact heads, K=1"], dl)]
+    out["2-layer blocks: activations, local, exact heads, K=1"]["per_repeat_ratio_to_local_backprop"] = {
+        q: val for q, val in summary(r).items() if q != "n"
+    }
+    return out
 
 
 def variances(args, x, y):
@@ -185,15 +265,28 @@ def variances(args, x, y):
     return out
 
 
+def _ratio(c):
+    q = c["per_repeat_ratio"]
+    return f"{c['ratio_to_backprop']:.2f} ({q['q1']:.2f}–{q['q3']:.2f})"
+
+
 def markdown(args, rows, costs, var, info):
     kind = "SMOKE RUN (not the issue's experiment)" if args.smoke else "run"
+    decay = (
+        "constant step size"
+        if args.decay_to >= 1
+        else f"step size decayed exponentially to {args.decay_to} × its start"
+    )
     lines = [
         f"# Local losses and activity perturbation: {kind}",
         "",
-        f"MLP 784-{args.width}-{args.width}-10, float32, plain SGD, batch {args.batch}, {args.epochs} epoch(s) on "
-        f"{args.train} training images ({args.val} of them held out to choose the step size), "
-        f"{args.seeds} seed(s), test accuracy on {args.test} test images. Generated by "
-        f"`benchmarks/bench_local_losses.py` at {info['git']}; machine load {info['loadavg']}.",
+        f"MLP 784-{args.width}-{args.width}-10, float32, plain SGD ({decay}), batch {args.batch}, "
+        f"{args.epochs} epoch(s) on {args.train - args.val} training images ({args.val} more held out to choose "
+        f"the step size), {args.seeds} seed(s), test accuracy on {args.test} test images. The step size of each "
+        f"method is the one of its grid with the best validation accuracy at the end of training with seed 0; "
+        f"the other seeds run at that step size. Generated by `benchmarks/bench_local_losses.py` at "
+        f"{info['git']}; {args.jobs} training process(es), BLAS {info['blas_threads']} "
+        f"({_blas(info)}); machine load at the start {info['loadavg']}, at the end {info.get('loadavg_end')}.",
         "",
     ]
     if args.smoke:
@@ -203,30 +296,86 @@ def markdown(args, rows, costs, var, info):
             "",
         ]
     lines += [
-        "| method | lr (chosen on val.) | val. acc. | test acc. | step (ms) | step / backprop | "
-        "rel. variance at init |",
-        "|---|---|---|---|---|---|---|",
+        "| method | lr (chosen on val.) | val. acc. | test acc. (mean) | test acc. per seed | train time (s) | "
+        "step (ms) | step / backprop (IQR) | rel. variance at init |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         c = costs[r["method"]]
         v = var.get(r["method"], {}).get("relative_variance")
         se = var.get(r["method"], {}).get("standard_error")
         lines.append(
-            f"| {r['method']} | {', '.join(map(str, r['lr']))} | {100 * r['val']:.1f}% | {100 * r['test']:.1f}% | "
-            f"{1000 * c['median']:.2f} | {c['ratio_to_backprop']:.2f} | "
+            f"| {r['method']} | {r['lr']} | {100 * r['val']:.1f}% | {100 * r['test']:.1f}% | "
+            f"{', '.join(f'{100 * t:.1f}%' for t in r['test_per_seed'])} | {r['train_s']:.0f} | "
+            f"{1000 * c['median']:.2f} | {_ratio(c)} | "
             f"{'0 (exact)' if v is None else f'{v:.4g} ± {se:.2g}'} |"
+        )
+    lines += ["", "Validation accuracy (seed 0) over each method's grid:", ""]
+    for r in rows:
+        cells = ", ".join(
+            f"{g['lr']}: " + ("diverged" if g.get("diverged") else f"{100 * g['val']:.1f}%") for g in r["grid"]
+        )
+        lines.append(f"* {r['method']}: {cells}")
+    lines += ["", "Step cost of the blocks-of-two-layers model (`deep_local_mlp`, 784-w-w | w-w | out):", ""]
+    for k, c in costs.items():
+        if k.startswith("2-layer"):
+            lines.append(f"* {k}: {1000 * c['median']:.2f} ms, {_ratio(c)} × the end-to-end backprop step")
+    dk = "2-layer blocks: activations, local, exact heads, K=1"
+    if dk in costs:
+        q = costs[dk]["per_repeat_ratio_to_local_backprop"]
+        lines.append(
+            f"* its activity-perturbed step / its local-backprop step: median {q['median']:.2f} "
+            f"(IQR {q['q1']:.2f}–{q['q3']:.2f})"
         )
     lines += [
         "",
         f"Step: the median of {args.repeats} interleaved samples (3 calls each) of one gradient computation "
-        f"on the same batch (the update, the same for all, left out). Relative variance E‖ĝ − g‖² / ‖g‖² at "
-        f"the initial parameters on one batch of {args.batch}, against the exact gradient of the method's own "
+        f"on the same batch (the update, the same for all, left out), measured before training on a quiet "
+        f"machine with one BLAS thread; in brackets the quartiles of the per-repeat ratio to backprop. Train "
+        f"time: the wall time of the training loop (evaluations excluded) with {args.jobs} runs in parallel on "
+        f"the machine's cores, so it includes their contention. Relative variance E‖ĝ − g‖² / ‖g‖² at the "
+        f"initial parameters on one batch of {args.batch}, against the exact gradient of the method's own "
         f"objective (end-to-end loss, or the sum of the local losses with stop-gradient); "
         f"{args.var_samples} estimates per activity method, {args.var_samples_weights} per weight method "
         "(± one standard error of that mean).",
         "",
     ]
     return "\n".join(lines)
+
+
+def _blas(info):
+    b = info["machine"].get("blas") if isinstance(info.get("machine"), dict) else None
+    if not isinstance(b, list):
+        return str(b)
+    return "; ".join(f"{x.get('internal_api')} {x.get('version')} {x.get('architecture')}" for x in b)
+
+
+def plot(rows, path, title):
+    """Test accuracy against training wall time, mean over seeds at each method's chosen step size."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(8, 5))
+    for r in rows:
+        curves = [s["curve"] for s in r["seeds"] if s.get("curve")]
+        n = min(len(c) for c in curves) if curves else 0
+        if not n:
+            continue
+        t = np.mean([[e["wall_s"] for e in c[:n]] for c in curves], axis=0)
+        a = np.mean([[e["test"] for e in c[:n]] for c in curves], axis=0)
+        style = "-" if r["method"].startswith(("backprop", "activations, local")) else "--"
+        ax.plot(t, 100 * a, style, marker=".", markersize=3, label=f"{r['method']} (lr {r['lr']})")
+    ax.set_xscale("log")
+    ax.set_xlabel("training wall time (s, log scale)")
+    ax.set_ylabel("test accuracy (%)")
+    ax.set_title(title, fontsize=9)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, loc="lower right")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
 
 
 def main():
@@ -239,16 +388,22 @@ def main():
     ap.add_argument("--seeds", type=int, default=2)
     ap.add_argument("--width", type=int, default=1024)
     ap.add_argument("--batch", type=int, default=64)
-    ap.add_argument("--repeats", type=int, default=15, help="interleaved timing samples per method")
+    ap.add_argument("--decay-to", type=float, default=0.1, help="final step size / initial (1 = constant)")
+    ap.add_argument("--jobs", type=int, default=1, help="training runs in parallel (processes)")
+    ap.add_argument("--repeats", type=int, default=31, help="interleaved timing samples per method")
     ap.add_argument("--var-samples", type=int, default=200)
     ap.add_argument("--var-samples-weights", type=int, default=60)
-    ap.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "results"))
+    default_out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
+    ap.add_argument("--out", default=default_out)
+    ap.add_argument("--plot", default=None, help="PNG path (default: docs/img/ for the default --out, else --out)")
     add_blas_threads_arg(ap)
     args = ap.parse_args()
     if args.smoke:
         args.epochs, args.train, args.val, args.seeds = 1, 1000, 200, 1
     if not 0 < args.val < args.train:
         ap.error("--val must be between 0 and --train")
+    if not 0 < args.decay_to <= 1:
+        ap.error("--decay-to must be in (0, 1]")
     blas = set_blas_threads(args.blas_threads)
     xtr, ytr, xte, yte = load_mnist()
     xtr, ytr = xtr[: args.train], ytr[: args.train]
@@ -256,16 +411,29 @@ def main():
     data = (xtr[:cut], ytr[:cut], xtr[cut:], ytr[cut:], xte[: args.test], yte[: args.test])
     info = dict(git=git_head(), loadavg=loadavg(), machine=machine(), blas_threads=blas)
     xb, yb = xtr[: args.batch], ytr[: args.batch]
-    print("relative variance at init:", flush=True)
-    var = variances(args, xb, yb)
     print("step costs:", flush=True)
     costs = step_costs(args, xb, yb)
+    for k, c in costs.items():
+        print(f"  {k}: {1000 * c['median']:.2f} ms, {_ratio(c)}", flush=True)
+    print("relative variance at init:", flush=True)
+    var = variances(args, xb, yb)
     print("learning:", flush=True)
+    t0 = time.perf_counter()
     rows = learning(args, data)
+    info.update(loadavg_end=loadavg(), learning_wall_s=time.perf_counter() - t0)
     name = "local_losses_smoke" if args.smoke else "local_losses"
     payload = dict(args=vars(args), info=info, learning=rows, step_costs=costs, variance=var)
     md = markdown(args, rows, costs, var, info)
     write(args.out, name, payload, md)
+    img = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "docs", "img")
+    path = args.plot or os.path.join(img if args.out == default_out else args.out, name + ".png")
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    plot(
+        rows,
+        path,
+        f"MLP 784-{args.width}-{args.width}-10, {args.epochs} epochs, {args.train - args.val} images, "
+        f"mean of {args.seeds} seed(s), chosen lr",
+    )
     print(md)
 
 

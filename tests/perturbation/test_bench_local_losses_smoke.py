@@ -11,7 +11,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 def test_bench_local_losses_tiny(tmp_path):
     args = "--epochs 1 --train 256 --val 64 --test 64 --seeds 1 --width 16 --batch 32 --repeats 2"
-    args += " --var-samples 6 --var-samples-weights 3"
+    args += " --var-samples 6 --var-samples-weights 3 --jobs 2"
     proc = subprocess.run(
         [sys.executable, str(ROOT / "benchmarks" / "bench_local_losses.py"), *args.split(), "--out", str(tmp_path)],
         capture_output=True,
@@ -25,8 +25,10 @@ def test_bench_local_losses_tiny(tmp_path):
     methods = [r["method"] for r in d["learning"]]
     assert len(methods) == 9 and methods[0] == "backprop" and methods[-1].endswith("K=16")
     for r in d["learning"]:
-        grid = [run["lr"] for run in r["seeds"][0]["grid"]]
-        assert r["lr"][0] in grid and r["val"] == max(run["val"] for run in r["seeds"][0]["grid"])
+        grid = [run["lr"] for run in r["grid"]]
+        assert r["lr"] in grid and r["seeds"][0]["val"] == max(run["val"] for run in r["grid"])
+        assert len(r["seeds"]) == 1 and (r["seeds"][0].get("diverged") or len(r["seeds"][0]["curve"]) == 1)
+    assert (tmp_path / "local_losses.png").stat().st_size > 1000
     var = d["variance"]
     # weight perturbation: about the number of parameters (13k here); activity perturbation: far below
     assert var["weights, dense normal"]["relative_variance"] > 1000
