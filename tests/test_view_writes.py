@@ -56,6 +56,17 @@ METHODS = {
     "imag": None,  # of a real array: read-only
     "flat": ("base.flat", "v[4] = x * x"),
 }
+# fields of NumPy's linalg result tuples: the field is the tuple's element itself, so a write through it
+# must reach the tuple (name -> (the call making the result, the field's index in the tuple))
+FIELDS = {
+    "Q": ("np.linalg.qr(np.eye(3) + 0.1)", 0),
+    "R": ("np.linalg.qr(np.eye(3) + 0.1)", 1),
+    "U": ("np.linalg.svd(np.eye(3) + 0.1)", 0),
+    "S": ("np.linalg.svd(np.eye(3) + 0.1)", 1),
+    "Vh": ("np.linalg.svd(np.eye(3) + 0.1)", 2),
+    "eigenvalues": ("np.linalg.eigh(np.eye(3) + 0.1)", 0),
+    "eigenvectors": ("np.linalg.eigh(np.eye(3) + 0.1)", 1),
+}
 UNAVAILABLE = {name for name in FUNCTIONS if not hasattr(np, name)}
 
 
@@ -63,7 +74,8 @@ def test_every_view_maker_has_a_case():
     functions = {f.__name__ for f in effects.view_functions()}
     methods = effects.view_methods()
     assert functions <= set(FUNCTIONS), f"view functions without a case here: {sorted(functions - set(FUNCTIONS))}"
-    assert methods <= set(METHODS), f"view methods without a case: {sorted(methods - set(METHODS))}"
+    known = set(METHODS) | set(FIELDS)
+    assert methods <= known, f"view methods without a case: {sorted(methods - known)}"
     assert len(functions) >= 20 and {"T", "reshape", "astype"} <= methods  # read from the registry
 
 
@@ -113,3 +125,34 @@ def test_write_through_view_reaches_the_base_tangent(module, index):
     value_k, tangent_k = tangent_fwd.jvp(f, (x,), (directions,), vectorized=True)
     assert np.array_equal(value_k, f(x))
     np.testing.assert_allclose(tangent_k, directions[:, None, None] * fd, rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("field", sorted(FIELDS))
+def test_write_through_a_result_field_reaches_the_result(tmp_path, field):
+    make, index = FIELDS[field]
+    src = textwrap.dedent(
+        f"""
+        import numpy as np
+
+        def case(x):
+            r = {make}
+            v = r.{field}
+            v[0] = v[0] * x
+            return r[{index}] * np.arange(1.0, 1.0 + r[{index}].size).reshape(r[{index}].shape)
+        """
+    )
+    (tmp_path / f"field_case_{field}.py").write_text(src)
+    sys.path.insert(0, str(tmp_path))
+    try:
+        f = importlib.import_module(f"field_case_{field}").case
+    finally:
+        sys.path.remove(str(tmp_path))
+    x, h = 0.7, 1e-6
+    fd = (f(x + h) - f(x - h)) / (2 * h)
+    assert np.any(fd != 0)
+    value, tangent = tangent_fwd.jvp(f, (x,), (1.0,))
+    assert np.array_equal(value, f(x))
+    np.testing.assert_allclose(tangent, fd, rtol=1e-6, atol=1e-8)
+    directions = np.array([1.0, -2.0])
+    value_k, tangent_k = tangent_fwd.jvp(f, (x,), (directions,), vectorized=True)
+    np.testing.assert_allclose(tangent_k, directions.reshape((2,) + (1,) * fd.ndim) * fd, rtol=1e-6, atol=1e-8)
