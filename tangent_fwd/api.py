@@ -416,16 +416,35 @@ def source(
 def jvp(
     func: Callable[..., Any],
     primals: Sequence[Any],
-    tangents: Sequence[Any],
+    tangents: Sequence[Any] | None,
     backend: str = "auto",
     vectorized: bool = False,
+    *,
+    perturbations: Any = None,
+    sites: dict | None = None,
+    directions: int | None = None,
 ) -> tuple[Any, Any]:
     """``(func(*primals), J·tangents)``. ``tangents`` matches ``primals``; ``None`` marks an argument
     that is not differentiated. Dict/list/tuple arguments take tangents of the same structure.
 
     ``vectorized=True``: each tangent leaf has a leading axis of K directions (shape (K,) + the
     primal's shape); the result's tangent leaves have shape (K,) + the output's shape, and equal K
-    separate JVPs, computed in one generated pass."""
+    separate JVPs, computed in one generated pass.
+
+    ``perturbations``: tangents injected at ``tangent_fwd.perturb(z, name=...)`` sites (a dict of site
+    name -> tangent, or a callable ``draw(name, z)``), added to those propagated from ``tangents``
+    (which may then be None: tangents start at the sites only). ``sites=`` receives a record per site
+    reached, ``directions=K`` gives a callable's K in vector mode. See
+    :func:`tangent_fwd.perturbation.perturbed_jvp`, which this delegates to."""
+    if perturbations is not None:
+        from .perturbation import perturbed_jvp
+
+        return perturbed_jvp(
+            func, primals, tangents, perturbations=perturbations, vectorized=vectorized, backend=backend,
+            sites=sites, directions=directions,
+        )  # fmt: skip
+    if sites is not None or directions is not None:
+        raise ArgumentError("jvp: sites= and directions= go with perturbations= (tangents injected at perturb sites)")
     if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
         raise ArgumentError("jvp(func, primals, tangents): primals and tangents must be tuples")
     if len(primals) != len(tangents):
