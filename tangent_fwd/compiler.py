@@ -79,7 +79,10 @@ class Unit:
                 break
             for spec in pending:
                 tr = FunctionTransformer(self, spec)
-                node = tr.run()
+                try:
+                    node = tr.run()
+                except TransformError as exc:
+                    raise _at_user_call_site(spec, exc) from None
                 # only this function's own tangent names: another function's may be a user name here
                 optimize.remove_dead_tangents(node, tr.all_tangent_names())
                 spec.temps = tr.namer.temps | {tr.tname[t] for t in tr.namer.temps if t in tr.tname}
@@ -338,3 +341,24 @@ class _BackendMapper:
             return None
         path = entry[1]
         return nodes.dotted(self.xp + ("." + path if path else ""))
+
+
+def _at_user_call_site(spec, exc):
+    """A refusal met inside library code (NumPy's or SciPy's Python source, transformed because the function
+    has no rule) reported at the user's call that led there, with the library line as detail: the user
+    can act on their own line, not on NumPy's."""
+    if is_user_function(spec.func) or exc.filename is None:
+        return exc
+    chain, site = [], spec
+    while site is not None and not is_user_function(site.func) and getattr(site, "called_from", None):
+        caller, info, call = site.called_from
+        chain.append(getattr(site.func, "__qualname__", site.func.__name__))
+        site = caller
+        if is_user_function(caller.func):
+            where = f"{exc.filename}:{exc.lineno}"
+            message = (
+                f"{' -> '.join(reversed(chain))} (library code, differentiated through its Python source) "
+                f"cannot be differentiated here: {exc.reason} (at {where})"
+            )
+            return info.error(call, message, type(exc), exc.hint)
+    return exc

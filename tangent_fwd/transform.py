@@ -1377,6 +1377,8 @@ class FunctionTransformer(FactoredMixin):
                 return
             guarded = self.guard_depth or getattr(self.spec, "guarded", False)
             spec = self.unit.request(obj, params, structs, guarded=guarded)
+            if getattr(spec, "called_from", None) is None:  # where a refusal inside library code is reported
+                spec.called_from = (self.spec, self.info, call)
         kws = [
             (
                 spec.tangent_params[p],

@@ -364,3 +364,20 @@ def test_defidentity_declares_a_validator(restore_registry):
     tangent_fwd.defidentity(xp_code.opaque_validator, "a, check=True")
     value, tangent = tangent_fwd.jvp(xp_code.uses_validator, (V,), (W,))
     np.testing.assert_allclose(tangent, 2.0 * V * W, rtol=1e-12)
+
+
+def _broadcast_then_multiply(x, y):
+    a, b = np.broadcast_arrays(x, y)  # NumPy's Python source, which reaches np.nditer (no rule)
+    return (a * b).sum()
+
+
+def test_refusal_inside_library_source_names_the_users_call():
+    """A refusal met deep inside NumPy's own Python code is reported at the user's line that called it,
+    with the library line as detail: the user can act on their own line, not on NumPy's."""
+    x, y = np.ones((3, 1)), np.ones(4)
+    with pytest.raises(tangent_fwd.MissingRuleError) as info:
+        tangent_fwd.jvp(_broadcast_then_multiply, (x, y), (x, y))
+    err = info.value
+    assert err.filename == __file__
+    assert "np.broadcast_arrays(x, y)" in str(err)
+    assert "library code" in str(err) and "nditer" in str(err) and "_stride_tricks" in str(err)
