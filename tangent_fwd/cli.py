@@ -14,9 +14,11 @@ import sys
 
 from .training.options import (
     add_distributed_arguments,
+    add_local_loss_args,
     add_training_args,
     check_distributed_usage,
     distributed_options_given,
+    local_loss_options_given,
     run_notes,
     train_config_kwargs,
 )
@@ -33,6 +35,7 @@ def build_parser():
     sub.required = True
     t = sub.add_parser("train", help="train one model with forward gradients or backprop")
     add_training_args(t, with_method=True)
+    add_local_loss_args(t)
     t.add_argument(
         "--distributed",
         action="store_true",
@@ -41,6 +44,7 @@ def build_parser():
     add_distributed_arguments(t)
     c = sub.add_parser("compare", help="forward gradients vs backprop at the same settings, plotted together")
     add_training_args(c, with_method=False)
+    add_local_loss_args(c)
     d = sub.add_parser("data", help="datasets")
     d.add_argument("dataset", choices=["mnist"])
     d.add_argument(
@@ -137,6 +141,12 @@ def _config(args, sub, distributed):
         given = distributed_options_given(sub, args)
         if given:
             sub.error(f"{', '.join(given)} only apply with --distributed")
+    if distributed and local_loss_options_given(args):
+        sub.error(
+            f"{', '.join(local_loss_options_given(args))}: not supported with --distributed (its ranks exchange "
+            "K scalars per step, which needs weight directions shared by all ranks; activity perturbation "
+            "draws a direction per example)"
+        )
     if distributed:
         problem = check_distributed_usage(args)
         if problem:

@@ -516,3 +516,45 @@ def relative_variance(estimate: Callable, true_grad: dict, samples: int) -> tupl
     errs = np.array(errs)
     se = float(errs.std(ddof=1) / math.sqrt(samples)) if samples > 1 else math.inf
     return float(errs.mean()), se
+
+
+# ------------------------------------------------------------------------------------ training runs
+HEADS = ("fg", "exact")
+
+
+def run_model(name: str, perturb: str = "weights", local: bool = False):
+    """The :class:`.models.Model` that ``tangent-fwd train --model NAME`` trains with ``--perturb
+    activations`` and/or ``--local-losses``: the marked end-to-end model (``mlp_losses`` /
+    ``cnn_losses``, initialised as the plain model) or the local-loss model (its heads included), its
+    backprop baseline (the plain model's, or the local backward passes) and its test-time logits. Only
+    the MLP and the CNN have hidden layers to perturb or blocks to give heads: other models are refused."""
+    from . import backprop
+    from .models import Model, get_model
+
+    if name not in ("mlp", "cnn"):
+        raise ValueError(
+            f"--perturb activations and --local-losses apply to the mlp and cnn models (blocks with hidden "
+            f"layers), not {name}"
+        )
+    plain = get_model(name)
+    if not local:
+        loss = mlp_losses if name == "mlp" else cnn_losses
+        return Model(f"{name} (activations)", plain.init, loss, plain.logits, plain.loss_and_grad,
+                     plain.defaults, plain.paper, plain.any_logits)  # fmt: skip
+    if name == "mlp":
+        init, loss, grad, logits = local_mlp_init, local_mlp_losses, local_mlp_loss_and_grad, local_mlp_logits
+        any_logits = local_mlp_logits
+    else:
+        init, loss, grad, logits = local_cnn_init, local_cnn_losses, local_cnn_loss_and_grad, local_cnn_logits
+        any_logits = backprop.cnn_logits
+    return Model(f"{name} (local losses)", init, loss, logits, grad, plain.defaults, plain.paper, any_logits)
+
+
+def run_exact_heads(name: str, local: bool, heads: str | None):
+    """The ``exact=`` mapping of a run: the heads and output layer of the local-loss model with
+    ``heads="exact"``, else none (``"fg"``: every site gets directions)."""
+    if heads not in (None, *HEADS):
+        raise ValueError(f"unknown heads {heads!r}; valid heads: {', '.join(HEADS)}")
+    if not local or heads != "exact":
+        return None
+    return exact_heads(LOCAL_HEAD_SITES if name == "mlp" else CNN_HEAD_SITES)

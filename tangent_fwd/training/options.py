@@ -175,6 +175,45 @@ def add_training_args(p, with_method):
     )
 
 
+def add_local_loss_args(p):
+    """Activity perturbation and local losses (issue 18, docs/local_losses.md): ``tangent-fwd train`` and
+    ``compare`` only (the MPI trainer exchanges K scalars per step, which needs weight-space directions
+    shared by all ranks; ``train --distributed`` refuses these options)."""
+    p.add_argument(
+        "--perturb",
+        choices=("weights", "activations"),
+        default="weights",
+        help="what forward gradients perturb: the weights (the paper's estimator) or each example's "
+        "pre-activations (Ren et al. 2023; mlp and cnn); default weights",
+    )
+    p.add_argument(
+        "--local-losses",
+        action="store_true",
+        help="a linear 10-way head per block and stop-gradient between blocks (mlp, cnn); with --method "
+        "backprop the same local losses trained by their local backward passes",
+    )
+    p.add_argument(
+        "--heads",
+        choices=("fg", "exact"),
+        default=None,
+        help="with --perturb activations --local-losses: the heads and output layer get forward-gradient "
+        "estimates (fg) or their exact local gradient, softmax minus one-hot (default exact)",
+    )
+
+
+LOCAL_LOSS_FLAGS = ("--perturb", "--local-losses", "--heads")
+
+
+def local_loss_options_given(args):
+    """The activity-perturbation / local-loss flags given with values other than their defaults."""
+    given = [
+        ("--perturb", getattr(args, "perturb", "weights") != "weights"),
+        ("--local-losses", getattr(args, "local_losses", False)),
+        ("--heads", getattr(args, "heads", None) is not None),
+    ]
+    return [flag for flag, on in given if on]
+
+
 def train_config_kwargs(args, method):
     """The :class:`~tangent_fwd.training.runner.TrainConfig` fields from parsed :func:`add_training_args`
     options, with the per-model defaults filled in (the one place that does it)."""
@@ -201,6 +240,9 @@ def train_config_kwargs(args, method):
         vectorized=args.vectorized,
         rank=args.rank,
         devices=args.devices,
+        perturb=getattr(args, "perturb", "weights"),  # absent from the MPI trainer's parser
+        local_losses=getattr(args, "local_losses", False),
+        heads=getattr(args, "heads", None),
     )
 
 

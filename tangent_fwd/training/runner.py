@@ -53,6 +53,9 @@ class TrainConfig:
     vectorized: object = None  # K directions in one vector-mode JVP pass (default when K > 1) or K passes
     rank: int = None  # low-rank directions for matrix parameters (None: dense directions)
     devices: tuple = None  # CUDA devices (backend cupy): process/rank r uses devices[r % len]; None: r % count
+    perturb: str = "weights"  # forward gradients perturb the weights, or the pre-activations (issue 18)
+    local_losses: bool = False  # a linear head per block, stop-gradient between blocks (mlp, cnn)
+    heads: str = None  # local losses with activity perturbation: "fg" or "exact" head gradients (default exact)
     model_kwargs: dict = field(default_factory=dict, repr=False)
 
     def validate(self):
@@ -82,7 +85,33 @@ class TrainConfig:
         if self.max_steps is not None and self.max_steps < 1:
             raise ValueError(f"max_steps must be a positive integer, got {self.max_steps!r}")
         self._refuse_unused()
+        self._check_local()
         return self
+
+    def _check_local(self):
+        """Activity perturbation and local losses (issue 18): the combinations that have a meaning, the
+        others refused; ``heads`` defaults to exact head gradients for activity-perturbed local losses."""
+        choice = ("weights", "activations")
+        if self.perturb not in choice:
+            raise ValueError(f"unknown perturb {self.perturb!r}; valid values: {', '.join(choice)}")
+        if self.perturb == "activations" or self.local_losses:
+            from .local_losses import run_model
+
+            run_model(self.model, self.perturb, self.local_losses)  # refuses models without hidden layers
+        if self.perturb == "activations" and self.rank is not None:
+            raise ValueError("--rank (low-rank weight directions) does not apply to --perturb activations")
+        if self.method == "forward" and self.local_losses and self.perturb == "weights":
+            raise ValueError(
+                "--local-losses with forward gradients needs --perturb activations (weight perturbation "
+                "estimates the gradient of one scalar loss)"
+            )
+        activity_local = self.method == "forward" and self.perturb == "activations" and self.local_losses
+        if self.heads is not None and not activity_local:
+            raise ValueError("--heads applies to forward gradients with --perturb activations --local-losses")
+        if activity_local and self.heads is None:
+            self.heads = "exact"
+        if self.heads not in (None, "fg", "exact"):
+            raise ValueError(f"unknown heads {self.heads!r}; valid heads: fg, exact")
 
     def _refuse_unused(self):
         """Settings this run would not use are errors, not silently ignored: a size of another model, or
@@ -98,6 +127,7 @@ class TrainConfig:
                     ("distribution", "distribution", "normal"),
                     ("rank", "rank", None),
                     ("vectorized", "vectorized", None),
+                    ("perturb", "perturb", "weights"),
                 )
                 if getattr(self, name) != default
             ]
@@ -153,6 +183,10 @@ def train(config, data=None, progress=True, log=print):
     x, y, xt, yt = data if data is not None else _load(cfg.data_dir)
     device = _device.resolve(cfg.backend, data=(x,), devices=cfg.devices)
     model = _models.get_model(cfg.model)
+    if cfg.perturb == "activations" or cfg.local_losses:
+        from .local_losses import run_model
+
+        model = run_model(cfg.model, cfg.perturb, cfg.local_losses)
     # initialised on the host from the seed (a CPU and a GPU run start from the same parameters), then
     # the dataset and the parameters go to the device once and stay there (see training/device.py)
     (x, y, xt, yt), params = _device.put_training(device, (x, y, xt, yt), model.init(cfg.seed, **cfg.size_kwargs()))
@@ -162,6 +196,15 @@ def train(config, data=None, progress=True, log=print):
         kw["momentum"] = cfg.momentum
     if cfg.method == "backprop":
         kw["grad_fn"] = model.loss_and_grad
+    elif cfg.perturb == "activations":
+        from .forward_gradient import forward_gradient
+        from .local_losses import run_exact_heads
+
+        kw["grad_fn"] = forward_gradient(
+            model.loss, perturb="activations", directions=cfg.directions, distribution=cfg.distribution,
+            rng=np.random.default_rng([cfg.seed, 1]), vectorized=cfg.vectorized, backend=cfg.backend,
+            exact=run_exact_heads(cfg.model, cfg.local_losses, cfg.heads),
+        )  # fmt: skip
     else:
         kw.update(
             directions=cfg.directions,
@@ -431,6 +474,7 @@ def run_compare(cfg, progress=True, log=print, data=None, notes=None):
         c = TrainConfig(**{**_config_dict(cfg), "method": method})
         if method == "backprop":  # the forward-gradient settings do not apply to it (validate refuses them)
             c.directions, c.distribution, c.rank, c.vectorized = 1, "normal", None, None
+            c.perturb, c.heads = "weights", None  # with --local-losses: backprop of the same local losses
         runs[method] = train(c, data=data, progress=progress, log=log)
         if runs[method]["status"] != "ok" or STOP.requested:
             break
