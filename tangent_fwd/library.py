@@ -332,7 +332,7 @@ NAMESPACE_FUNCTIONS = (
 # tangent is the same call on the tangent. (path, parameters or None to read them from the signature)
 IDENTITY = (
     ("numpy.asarray_chkfinite", None),
-    ("numpy.asfortranarray", None),
+    ("numpy.asfortranarray", "a, dtype=None, *, like=None"),  # a C function: no signature on every NumPy
     ("scipy._lib._util._asarray_validated", None),
     ("scipy.spatial.distance._validate_vector", None),
     ("scipy._lib._array_api._asarray", None),
