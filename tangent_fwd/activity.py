@@ -120,8 +120,9 @@ class Activity:
             params = list(code_signature(obj).parameters)
         except (TypeError, ValueError):
             return []
-        out = [a.id for p, a in zip(params, call.args) if p in mutated and isinstance(a, gast.Name)]
-        out += [k.value.id for k in call.keywords if k.arg in mutated and isinstance(k.value, gast.Name)]
+        # the names whose memory the argument may share: f(buf), f(buf[1:]), f((a, b)) write a, b
+        out = [b for p, a in zip(params, call.args) if p in mutated for b in effects.bases(a, self.resolve)]
+        out += [b for k in call.keywords if k.arg in mutated for b in effects.bases(k.value, self.resolve)]
         return out
 
     def iter_active(self, it):
@@ -168,8 +169,8 @@ class Activity:
                 names = self.written(n)
             elif isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute) and n.func.attr in MUTATING_METHODS:
                 names = effects.bases(n.func.value, resolve)
-            elif isinstance(n, gast.Call):
-                names = self.library_writes(n)
+            elif isinstance(n, gast.Call):  # a library writer, or a user function writing its argument
+                names = [*self.library_writes(n), *self.callee_mutations(n)]
             for name in names:
                 mutated.add(name)
                 writes.setdefault(name, n)
@@ -306,6 +307,10 @@ class Activity:
                     and any(self.expr(a) for a in n.args)
                 ):
                     saved.add(n.func.value.id)
+                if isinstance(n, gast.Call) and (
+                    any(self.expr(a) for a in n.args) or any(self.expr(k.value) for k in n.keywords)
+                ):  # np.sin(z, out=buf), np.copyto(buf, z) on a buffer of ours
+                    saved.update(self.library_writes(n))
                 if isinstance(n, gast.Assign) and self.expr(n.value):
                     for t in n.targets:
                         if isinstance(t, gast.Subscript):

@@ -250,6 +250,7 @@ MODULES = [
     "coverage_linalg",
     "coverage_numpy",
     "coverage_scipy",
+    "coverage_mixed",
 ]
 
 
