@@ -245,7 +245,10 @@ class _Plain:
         return w, v
 
     def svd(self, a, hermitian):
-        u, s, vh = self.xp.linalg.svd(a, full_matrices=False, hermitian=hermitian)
+        # hermitian= only when set: cupy.linalg.svd has no such keyword (a Hermitian input on CuPy is refused
+        # by CuPy itself with a TypeError, never computed some other way)
+        kw = {"hermitian": True} if hermitian else {}
+        u, s, vh = self.xp.linalg.svd(a, full_matrices=False, **kw)
         return u, s, vh
 
     def eig(self, a):
@@ -253,7 +256,8 @@ class _Plain:
         return w, v
 
     def pinv(self, a, rtol):
-        return self.xp.linalg.pinv(a, rtol=rtol)
+        # the relative cutoff passed positionally (NumPy calls it rcond or rtol, CuPy only rcond)
+        return self.xp.linalg.pinv(a, rtol)
 
     def qr(self, a):
         q, r = self.xp.linalg.qr(a)

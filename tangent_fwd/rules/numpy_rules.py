@@ -137,12 +137,13 @@ defjvp(np.amin, EXT, EXT_JVP)
 defjvp(
     np.nansum,
     RED + ", initial=0, where=True",
-    "np.sum(rt.stats.nan_zeroed(np, a, da), axis=axis, dtype=dtype, keepdims=keepdims, where=where)",
+    # where= folded into the operand (np.where), not passed on: CuPy's reductions take no where=
+    "np.sum(np.where(where, rt.stats.nan_zeroed(np, a, da), 0), axis=axis, dtype=dtype, keepdims=keepdims)",
 )
 defjvp(
     np.nanmean,
     RED + ", *, where=True",
-    "np.nanmean(np.where(np.isnan(a), np.nan, da), axis=axis, dtype=dtype, keepdims=keepdims, where=where)",
+    "np.nanmean(np.where(where, np.where(np.isnan(a), np.nan, da), np.nan), axis=axis, dtype=dtype, keepdims=keepdims)",
 )
 # order statistics (rt.stats): ties are broken by a stable sort, any axis form
 defjvp(np.sort, "a, axis=-1, kind=None, order=None, *, stable=None", "rt.stats.sort_jvp(np, a, da, axis)")

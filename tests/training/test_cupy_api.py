@@ -131,12 +131,7 @@ def static_uses():
 # Found by this test when it was written (issue 14), in rule families outside the training path; each makes
 # the derivative of that NumPy call fail on CuPy with a TypeError (never a wrong value). They are listed so
 # the test fails on any NEW gap, and fails when one is fixed (delete its line then).
-KNOWN_GAPS = {
-    "cupy.linalg.pinv takes no keyword rtol (used by tangent_fwd/jvp_helpers/linalg.py)",
-    "cupy.linalg.svd takes no keyword hermitian (used by tangent_fwd/jvp_helpers/linalg.py)",
-    "cupy.nanmean takes no keyword where (used by the rule template of numpy.nanmean)",
-    "cupy.sum takes no keyword where (used by the rule template of numpy.nansum)",
-}
+KNOWN_GAPS = set()
 
 
 def test_every_xp_name_in_templates_helpers_and_training_exists_in_cupy():
