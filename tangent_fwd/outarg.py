@@ -101,8 +101,17 @@ def lower_out_call(tr, call, out):
         out.append(nodes.expr_stmt(primal))
         return nodes.name(c)
     if tan is not None:
-        # the call overwrites c: an argument that may share memory with it is read before
+        # the call overwrites c: an argument that may share memory with it is read before (a view made
+        # in the call itself, np.multiply(a, a[::-1], out=a), is a temporary the body's aliases lack:
+        # it is judged by the expression it was made from)
         sharing = effects.closure_of(tr.body_aliases, {c})
+        resolve = tr.act.resolve
+        originals = list(zip(args, call.args)) + list(zip((v for _, v in kws), (k.value for k in call.keywords)))
+        if isinstance(f, gast.Attribute) and isinstance(call.func, gast.Attribute):
+            originals.append((f.value, call.func.value))
+        for new, orig in originals:
+            if isinstance(new, gast.Name) and set(effects.bases(orig, resolve)) & sharing:
+                sharing = sharing | {new.id}
         for n in sorted(set(names) & sharing & used):
             old = tr.namer.temp()
             out.append(nodes.assign(old, tr.rt_call("snapshot", nodes.name(n))))

@@ -1416,6 +1416,16 @@ class FunctionTransformer(FactoredMixin):
                 if isinstance(s, gast.FunctionDef) and scope.nested.get(s.name) is spec:
                     fdef = s
         params = [p.id for p in fdef.args.posonlyargs + fdef.args.args]
+        named = set(params) | {p.id for p in fdef.args.kwonlyargs}
+        # a differentiated value that lands in the nested def's *args or **kwargs is not followed
+        extra = [k.value for k in call.keywords if k.arg and k.arg not in named] + list(call.args[len(params) :])
+        if any(self.t(a) is not None for a in extra):
+            raise self.error(
+                call,
+                f"differentiated values passed into '*args' or '**kwargs' of the nested function "
+                f"{fdef.name!r} are not supported",
+                hint="name the parameter in the nested def, or define the function at module level",
+            )
         binding = dict(zip(params, call.args))
         binding.update({k.arg: k.value for k in call.keywords if k.arg})
         return binding

@@ -31,6 +31,8 @@ REFUSAL_OK = {
     "callee_writes_attr_arg",
     # a nested def writes into its parameter through np.copyto: refused like dst[...] = v there
     "callee_copyto_reshape",
+    # a differentiated keyword lands in a nested def's **kw: refused with a hint (module-level defs work)
+    "nested_kwargs_forward",
 }
 
 
@@ -404,3 +406,30 @@ def reduce_and_minmax_key(x):
     best = max(chunks, key=lambda c: c[0])
     worst = min(chunks, key=np.sum)
     return reduce(lambda a, b: a + b, [best, worst, best * worst]).sum()
+
+
+# ------------------------------------------------------------------ out= reading a view of its own output (bug)
+@case(args=_vec(6))
+def out_overlap_reverse(x):
+    a = x * 1.0
+    np.multiply(a, a[::-1], out=a)  # NumPy buffers the overlap: the tangent must read a[::-1] before too
+    return a
+
+
+@case(args=lambda rng: (rng.normal(size=(3, 4)),), tags="red_keepdims")
+def sum_out_keepdims(x):
+    r = np.zeros((3, 1))
+    np.sum(x**2, axis=1, keepdims=True, out=r)
+    return r * x
+
+
+# ------------------------------------------------------------------ **kwargs of a nested def (was an internal error)
+@case(args=_vec(4), tags="nested_def call_kwargs")
+def nested_kwargs_forward(x):
+    def inner(z, *, scale=1.0, shift=0.0):
+        return np.sum(scale * z + shift)
+
+    def outer(z, **kw):
+        return inner(z, **kw)
+
+    return outer(x, scale=2.0, shift=x[0])
