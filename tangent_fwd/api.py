@@ -1,8 +1,10 @@
 """Public entry points: ``forward_diff``, ``jvp`` and ``source``, with per-(function, wrt, backend)
 caching of the generated code."""
 
+import builtins
 import functools
 import inspect
+import keyword
 import sys
 import types
 import weakref
@@ -295,43 +297,63 @@ _GUARDED = {}  # id(ForwardDiff subclass) -> the subclass, kept while an instanc
 def _install_guard(fd, fast):
     """Give ``fd`` a ``__call__`` generated for its compiled code: the checks of the generic fast path
     (``still_valid`` over the names the code was specialised on, no LowRank tangent, no other array
-    library loaded, the argument count) written out inline, then ``fast(*args)``; otherwise the generic
-    ``ForwardDiff.__call__``. A Python-level call of the object then costs one frame and a few identity
-    tests instead of a loop over the dependencies (issue 15: the object within 1.3x hand-written code)."""
+    library loaded, the argument count) written out inline, then ``fast(a0, ..., an)``; otherwise the
+    generic ``ForwardDiff.__call__`` with the same arguments. A Python-level call of the object then
+    costs one frame and a few identity tests instead of a loop over the dependencies (issue 15).
+
+    Cheap forms of the same checks: the arguments are positional-only parameters with a private
+    default (a missing one is the default, a surplus one lands in ``*rest``), so the call to ``fast``
+    passes them one by one (CPython calls it without packing a tuple); and the guard is compiled in the
+    function's own module namespace, so a dependency on a name of that module is a ``LOAD_GLOBAL`` of
+    the name (answered from CPython's per-dict version cache) compared with the object by identity. A
+    name deleted from the module and absent from builtins raises NameError there: the generic path.
+    (A builtin the module must not shadow is compared with the builtin itself: a global bound to that
+    very object behaves the same, anything else fails the test.)"""
+    glob = getattr(fd.func, "__globals__", None)
     tests, env = [], {"fast": fast, "generic": ForwardDiff.__call__, "MISSING": _MISSING_DEP}
     for i, (ns, name, obj) in enumerate(fd._deps):
-        env[f"o{i}"] = obj
         if type(ns) is dict:
+            if ns is glob and _plain_global(name) and obj is not None:
+                env[f"o{i}"] = getattr(builtins, name, None) if obj is _parse_missing else obj
+                if obj is _parse_missing and env[f"o{i}"] is None:
+                    return
+                tests.append(f"{name} is _tf_o{i}")
+                continue
+            env[f"o{i}"] = obj
             env[f"ns{i}"] = ns
             if obj is None or obj is _parse_missing:  # a builtin that a global must not shadow, or None
-                tests.append(f"ns{i}.get({name!r}, MISSING) is o{i}")
+                tests.append(f"_tf_ns{i}.get({name!r}, _tf_MISSING) is _tf_o{i}")
             else:  # a subscript, cheaper than .get(); a deleted name raises KeyError: the generic path
-                tests.append(f"ns{i}[{name!r}] is o{i}")
+                tests.append(f"_tf_ns{i}[{name!r}] is _tf_o{i}")
         elif type(ns).__name__ == "_CodeOf":
+            env[f"o{i}"] = obj
             env[f"f{i}"] = ns.func
-            tests.append(f"f{i}.__code__ is o{i}")
+            tests.append(f"_tf_f{i}.__code__ is _tf_o{i}")
         else:  # a closure cell (may be emptied): the generic check handles it
             return
     env.update(lowrank_used=_lowrank_used, others=_modules_seen, modules=_sys_modules)
-    tests += ["not lowrank_used[0]", "not others[0]", "'cupy' not in modules"]  # (_drop_guard on rule changes)
+    tests += ["not _tf_lowrank_used[0]", "not _tf_others[0]", "'cupy' not in _tf_modules"]  # (see _drop_guard)
     n = (len(fd._params) if fd._params is not None else _positional_count(fd.func)) + len(fd.wrt)
-    tests.insert(0, f"len(args) == {n}")
-    names = ", ".join(sorted(env))
+    params = [f"_tf_a{i}" for i in range(n)]
+    # all n given (the last is not the default), nothing more, no keywords, every dependency unchanged
+    tests[:0] = [f"{params[-1]} is not _tf_MISSING", "not _tf_rest", "not _tf_kw"]
+    given = " + ".join(f"(() if {a} is _tf_MISSING else ({a},))" for a in params)
+    names = ", ".join(f"_tf_{k}" for k in sorted(env))
     src = (
-        f"def make({names}):\n"
-        "    def __call__(self, *args, **kwargs):\n"
+        f"def _tf_make({names}):\n"
+        f"    def __call__(_tf_self, {', '.join(f'{a}=_tf_MISSING' for a in params)}, /, *_tf_rest, **_tf_kw):\n"
         "        try:\n"
-        f"            ok = not kwargs and {' and '.join(tests)}\n"
-        "        except KeyError:\n"
-        "            ok = False\n"
-        "        if ok:\n"
-        "            return fast(*args)\n"
-        "        return generic(self, *args, **kwargs)\n"
+        f"            if {' and '.join(tests)}:\n"
+        f"                return _tf_fast({', '.join(params)})\n"
+        "        except (KeyError, NameError):\n"
+        "            pass\n"
+        "        # the arguments as given: the defaults filled only the trailing parameters not passed\n"
+        f"        return _tf_generic(_tf_self, *({given}), *_tf_rest, **_tf_kw)\n"
         "    return __call__\n"
     )
     ns = {}
-    exec(compile(src, f"<tangent_fwd guard {fd.func.__qualname__}>", "exec"), ns)
-    call = ns["make"](**env)
+    exec(compile(src, f"<tangent_fwd guard {fd.func.__qualname__}>", "exec"), glob if glob is not None else {}, ns)
+    call = ns["_tf_make"](**{f"_tf_{k}": v for k, v in env.items()})
     cls = type(fd).__dict__.get("_guard_class")
     if cls is None or type(fd) is ForwardDiff:
         cls = type("ForwardDiff", (ForwardDiff,), {"_guard_class": None, "__module__": ForwardDiff.__module__})
@@ -339,6 +361,12 @@ def _install_guard(fd, fast):
         cls.__qualname__ = ForwardDiff.__qualname__
         fd.__class__ = cls
     cls.__call__ = call
+
+
+def _plain_global(name):
+    """Whether ``name`` read in generated code is a LOAD_GLOBAL of that name (an identifier that is not
+    a keyword, a compile-time constant, or one of the guard's own ``_tf_`` names)."""
+    return name.isidentifier() and not keyword.iskeyword(name) and name != "__debug__" and not name.startswith("_tf_")
 
 
 def _drop_guard(fd):

@@ -268,7 +268,11 @@ def hoist(fdef, is_builtin=lambda name: False):
     """Turn the lambdas of ``fdef``'s body (nested defs included) into nested defs, and calls of the
     builtins ``map``/``filter`` (``is_builtin(name)``: the name means the builtin here) into generator
     expressions, in place."""
-    if not any(isinstance(n, (gast.Lambda, gast.Call)) for n in gast.walk(fdef)):
+    # nothing to rewrite without a lambda or a call of a name map/filter (the common case: one fast walk)
+    if not any(
+        isinstance(n, gast.Lambda) or (isinstance(n.func, gast.Name) and n.func.id in ("map", "filter"))
+        for n in nodes.nodes_of(fdef, (gast.Lambda, gast.Call))
+    ):
         return
     taken = nodes.names_in(fdef) + [n.name for n in gast.walk(fdef) if isinstance(n, gast.FunctionDef)]
     fdef.body = _Hoister(taken, is_builtin).block(fdef.body)

@@ -235,9 +235,16 @@ _CHILD_FIELDS = {}  # node class -> its fields that may hold child nodes
 
 def _child_fields(klass):
     """A node class's fields without ``ctx`` (Load/Store/Del markers, one per Name, Attribute and
-    Subscript: no caller asks for them, and skipping them halves the nodes a walk visits)."""
-    fields = _CHILD_FIELDS[klass] = tuple(f for f in klass._fields if f != "ctx")
+    Subscript: no caller asks for them, and skipping them halves the nodes a walk visits) and without
+    the fields that hold a string or number by gast's grammar (``Name.id``, ``Attribute.attr``,
+    ``Constant.value``...): Names and Constants, most of a tree, then cost no field read at all."""
+    skip = _SCALAR_FIELDS | ({"value"} if klass is gast.Constant else set())
+    fields = _CHILD_FIELDS[klass] = tuple(f for f in klass._fields if f not in skip)
     return fields
+
+
+# fields that never hold a node (gast's ASDL: identifier, string, int or constant fields)
+_SCALAR_FIELDS = frozenset(["ctx", "id", "attr", "kind", "type_comment", "conversion", "is_async", "simple", "level"])
 
 
 def parse_expr(text):
