@@ -6,10 +6,12 @@ function has an active right-hand side (iterated to a fixpoint). Piecewise-const
 Only active names get tangents; everything else is left as the user wrote it.
 """
 
+import types
+
 import gast
 
 from . import effects, nodes, registry
-from .parse import MISSING, code_signature, is_user_function, mutated_params
+from .parse import MISSING, _mutated_params, code_signature, is_user_function, mutated_params
 
 # Attributes whose value never carries a tangent, whatever the receiver.
 ZERO_ATTRIBUTES = {"shape", "ndim", "size", "dtype", "itemsize", "nbytes", "strides", "device", "flags"}
@@ -108,8 +110,24 @@ class Activity:
             return args_active or self.expr(f.value)
         return args_active or self.expr(f)
 
+    def writes_its_params(self, node):
+        """Whether the function value ``node`` (a nested def or a user function passed as an argument)
+        writes into one of its parameters (``def add(a, v): a += v``)."""
+        if not isinstance(node, (gast.Name, gast.Attribute)):
+            return False
+        fdef = getattr(self, "defs", {}).get(node.id) if isinstance(node, gast.Name) else None
+        if fdef is not None:
+            return bool(_mutated_params(types.SimpleNamespace(node=fdef, resolve=self.info.resolve)))
+        obj = self.resolve(node)
+        return obj is not None and is_user_function(obj) and bool(mutated_params(obj))
+
     def callee_mutations(self, call):
         """Names the caller passes to parameters that the called user function mutates in place."""
+        values = [*call.args, *(k.value for k in call.keywords)]
+        if any(self.writes_its_params(v) for v in values):
+            # a function that writes its arguments passed on (functools.reduce(add, xs, acc), apply(f,
+            # buf)): whatever the call passes it may be written
+            return [b for v in values if not self.writes_its_params(v) for b in effects.bases(v, self.resolve)]
         obj = self.info.resolve(call.func, self.local_names)
         if obj is MISSING or not is_user_function(obj) or registry.lookup(obj) is not None:
             return []
@@ -156,6 +174,8 @@ class Activity:
         resolve = self.resolve
         # kept: the transform reuses the function body's aliases
         aliases = self.aliases = effects.aliases(body, resolve)
+        module = gast.Module(body=body, type_ignores=[])
+        self.defs = {d.name: d for d in nodes.nodes_of(module, (gast.FunctionDef,))}  # see writes_its_params
         mutated = set()
         writes = {}  # name -> the first statement that writes into it in place
         kinds = (gast.AugAssign, gast.Subscript, gast.Attribute, gast.Call)

@@ -825,7 +825,29 @@ def bstack(xp, tangents):
         import numpy
 
         return numpy.asarray(tangents, dtype=complex if any(isinstance(t, complex) for t in tangents) else float)
-    return xp.stack(tangents)
+    joined = _rejoin_views(tangents)
+    return joined if joined is not None else xp.stack(tangents)
+
+
+def _rejoin_views(tangents):
+    """The one batched array whose directions ``tangents`` are, when each is a view of the same memory at
+    a constant step (a per-direction rule that returns a view of its input's tangent, ``reversed(list)``
+    or a transpose): then a write into the result must reach that memory, as it does with one direction,
+    so it is returned as a view rather than stacked into a copy. None otherwise (NumPy arrays only)."""
+    first = tangents[0]
+    base = getattr(first, "base", None)
+    if base is None or len(tangents) < 2 or not hasattr(first, "__array_interface__"):
+        return None
+    addr = [t.__array_interface__["data"][0] if getattr(t, "base", None) is base else None for t in tangents]
+    step = addr[1] - addr[0] if None not in addr[:2] else 0
+    if step == 0 or any(
+        a is None or a != addr[0] + k * step or t.shape != first.shape or t.strides != first.strides
+        for k, (a, t) in enumerate(zip(addr, tangents))
+    ):
+        return None
+    from numpy.lib.stride_tricks import as_strided
+
+    return as_strided(first, (len(tangents),) + first.shape, (step,) + first.strides)
 
 
 _DICT_VIEWS = (type({}.values()), type({}.keys()), type({}.items()))
