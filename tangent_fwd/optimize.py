@@ -39,6 +39,24 @@ def fold(e):
             return l
         if op is gast.Add and isinstance(r, gast.UnaryOp) and isinstance(r.op, gast.USub):
             return nodes.binop(l, gast.Sub(), r.operand)
+        if (
+            op is gast.Add
+            and isinstance(r, gast.BinOp)
+            and isinstance(r.op, gast.Div)
+            and isinstance(r.left, gast.UnaryOp)
+            and isinstance(r.left.op, gast.USub)
+        ):
+            # the quotient rule's two partials, dx / y + -(dy * ans) / y: over one denominator (a name,
+            # the same value in both) (dx - dy * ans) / y, one division and no negation (issue 15)
+            if (
+                isinstance(l, gast.BinOp)
+                and isinstance(l.op, gast.Div)
+                and isinstance(l.right, gast.Name)
+                and isinstance(r.right, gast.Name)
+                and l.right.id == r.right.id
+            ):
+                return nodes.binop(nodes.binop(l.left, gast.Sub(), r.left.operand), gast.Div(), l.right)
+            return nodes.binop(l, gast.Sub(), nodes.binop(r.left.operand, gast.Div(), r.right))  # exact
         if op is gast.Pow and _num(r) and r.value == 1:
             return l
         if op is gast.Mult and _num(l) and l.value == 1:

@@ -9,7 +9,7 @@ def scalar_expr_jvp(x, dx):
     t4 = math.exp(x)
     dt4 = dx * t4
     t5 = t4 / x
-    dt5 = dt4 / x + -(dx * t5) / x
+    dt5 = (dt4 - dx * t5) / x
     t6 = t3 + t5
     dt6 = dt3 + dt5
     return t6, dt6
