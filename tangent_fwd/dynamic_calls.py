@@ -83,8 +83,9 @@ def emit(tr, target, call, out):
     for kind, a in items:
         if kind == "star":
             values.append(gast.Starred(value=nodes.clone(a), ctx=gast.Load()))
-            if tr.t(a) is not None:
-                tangents.append(gast.Starred(value=tr.t(a), ctx=gast.Load()))
+            if tr.t(a) is not None:  # in vector mode, the items of the batched tangent (not its directions)
+                each = tr.rt_call("biter", tr.t(a)) if tr.vector else tr.t(a)
+                tangents.append(gast.Starred(value=each, ctx=gast.Load()))
         else:
             values.append(nodes.clone(a))
             if tr.t(a) is not None:

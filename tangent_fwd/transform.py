@@ -1823,6 +1823,8 @@ def _is_elementwise(rule):
     op = rule.op
     if op is None:
         return rule.name in _BATCH_TRANSPARENT
+    if op is math.prod:  # over the items of a sequence (math.prod(x[:3])), not over the directions
+        return False
     return (
         isinstance(op, _np.ufunc)
         or op in _ELEMENTWISE

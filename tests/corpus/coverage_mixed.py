@@ -485,3 +485,34 @@ def mutate_wrt_arg_errstate(x):
         x += 1.0
         x *= x
     return x
+
+
+# ------------------------------------------------------------------ sequences and * in vector mode (bugs)
+def _three(a, b, c):
+    return a * b + c
+
+
+@case(args=_vec(3), tags="call_user")
+def star_array_into_user_fn(x):
+    return _three(*x)  # vector mode unpacked the K directions instead of the items
+
+
+@case(args=_vec(4), tags="call_user math list_literal")
+def star_list_into_user_fn(x):
+    parts = [x[0], x[1] ** 2, x[2]]
+    return _three(*parts) + math.hypot(*x)
+
+
+@case(args=_vec(3), tags="math")
+def math_prod_slice(x):
+    return math.prod(x) + math.prod(x[:2], start=2.0)  # vector mode took the directions for the items
+
+
+@case(args=_vec(5), tags="math genexp_sum")
+def math_fsum_prod_gen(x):
+    return math.fsum(v * v for v in x) + math.prod(x[:2])
+
+
+@case(args=lambda rng: (rng.normal(size=(3, 3)),), tags="call_user")
+def star_rows_into_user_fn(M):
+    return _three(*M)
