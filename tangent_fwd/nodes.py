@@ -7,7 +7,6 @@ import ast
 import functools
 import types
 import warnings
-from collections import deque
 
 import gast
 
@@ -206,26 +205,24 @@ def nodes_of(node, cls):
     with a plain loop over ``_fields``: about twice as fast as ``gast.walk`` (a generator over
     ``iter_child_nodes``)."""
     out = []
-    queue = deque([node])
-    pop, push = queue.popleft, queue.append
-    AST = gast.AST
+    queue = [node]
+    push, extend = queue.append, queue.extend
     fields_of = _CHILD_FIELDS
-    while queue:
-        n = pop()
+    # a list read while it grows is a breadth-first queue without a deque's pop calls; every non-None
+    # field value goes in (a list's items with one C-level extend) and a non-node (a str in
+    # Global.names, a None dict key) simply has no fields and is not of type cls
+    for n in queue:
         if isinstance(n, cls):
             out.append(n)
         fields = fields_of.get(n.__class__)
         if fields is None:
-            fields = _child_fields(n.__class__)
+            fields = _child_fields(n.__class__) if isinstance(n, gast.AST) else ()
+            fields_of[n.__class__] = fields
         for field in fields:
             v = getattr(n, field, None)
-            if v is None:
-                continue
-            if type(v) is list:
-                for item in v:
-                    if isinstance(item, AST):
-                        push(item)
-            elif isinstance(v, AST):
+            if v.__class__ is list:
+                extend(v)
+            elif v is not None:
                 push(v)
     return out
 
