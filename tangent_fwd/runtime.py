@@ -4,6 +4,7 @@ one, so it runs unchanged on NumPy or CuPy and never converts device arrays to h
 
 import cmath
 import collections
+import itertools
 import math
 import numbers
 import types
@@ -14,7 +15,7 @@ from .jvp_helpers import records  # dataclass/namedtuple tangents (rt.records.*)
 
 def zeros_like(value):
     """A zero tangent with the structure, shape and (floating) dtype of ``value``."""
-    if isinstance(value, (bool, str, type, types.ModuleType)) or value is None:  # (a dtype class, a namespace)
+    if isinstance(value, (bool, str, range, type, types.ModuleType)) or value is None:  # (a dtype class, a namespace)
         return 0.0
     if isinstance(value, numbers.Number) and not hasattr(value, "dtype"):
         return 0.0 if not isinstance(value, complex) else 0j
@@ -1139,8 +1140,9 @@ def get_default_tangent(mapping, key, ddefault):
 
 def zip_tangent(tangents):
     """Tangent of ``zip(*iterables)`` (as a value, e.g. ``list(zip(x, y))``): the tuples of tangents,
-    as a list (the vector mode stacks it per direction)."""
-    return list(zip(*tangents))
+    as a list (the vector mode stacks it per direction). An iterable without tangent items (a string, a
+    range: its tangent is the scalar zero) gives a zero for each of its items."""
+    return list(zip(*(t if hasattr(t, "__iter__") else itertools.repeat(t) for t in tangents)))
 
 
 def enumerate_tangent(tangent):

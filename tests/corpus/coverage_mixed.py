@@ -516,3 +516,32 @@ def math_fsum_prod_gen(x):
 @case(args=lambda rng: (rng.normal(size=(3, 3)),), tags="call_user")
 def star_rows_into_user_fn(M):
     return _three(*M)
+
+
+# ------------------------------------------------------------------ zip with a string or a range (bugs)
+@case(args=_vec(3), tags="b_zip dict_literal")
+def dict_from_zip_of_str(x):
+    d = dict(zip("abc", x))  # the string's tangent is a scalar zero: zip's rule iterated it (TypeError)
+    return d["a"] * d["c"]
+
+
+@case(args=_vec(3), tags="b_zip b_range")
+def sorted_pairs_with_range(x):
+    ps = sorted(zip(x, range(3)), key=lambda p: p[1], reverse=True)  # range had no zero tangent
+    return ps[0][0] * 3.0 + ps[2][0]
+
+
+# three items and three directions: a tangent iterated over the wrong axis would pass unnoticed by shape
+@case(args=_vec(3), tags="list_literal")
+def list_methods_three(x):
+    vs = list(x)
+    vs.insert(1, vs.pop())
+    vs.reverse()
+    return vs[0] + 2.0 * vs[1] + 3.0 * vs[2]
+
+
+@case(args=_vec(3), tags="unpack")
+def unpack_three(x):
+    a, *rest = x
+    b, c = rest
+    return a * b - c + sum(sorted(x, key=abs))
