@@ -342,6 +342,26 @@ def markdown(args, rows, costs, var, info):
     return "\n".join(lines)
 
 
+def costs_markdown(args, costs, info):
+    lines = [
+        "# Local losses and activity perturbation: step cost (a separate measurement)",
+        "",
+        f"MLP 784-{args.width}-{args.width}-10, float32, batch {args.batch}: one gradient computation per method "
+        f"on the same batch, {args.repeats} interleaved repeats of 3 calls, one BLAS thread ({_blas(info)}); "
+        f"git {info['git']}; machine load at the start {info['loadavg']}, at the end {info['loadavg_end']}.",
+        "",
+        "| method | median step (ms) | step / backprop: ratio of medians | per-repeat ratio, quartiles |",
+        "|---|---|---|---|",
+    ]
+    for k, c in costs.items():
+        q = c["per_repeat_ratio"]
+        lines.append(f"| {k} | {1000 * c['median']:.2f} | {c['ratio_to_backprop']:.3f} | {q['q1']:.3f}–{q['q3']:.3f} |")
+    q = costs["2-layer blocks: activations, local, exact heads, K=1"]["per_repeat_ratio_to_local_backprop"]
+    lines += ["", f"2-layer blocks, activity-perturbed / local backprop: median {q['median']:.3f} "
+              f"(IQR {q['q1']:.3f}–{q['q3']:.3f}).", ""]  # fmt: skip
+    return "\n".join(lines)
+
+
 def _blas(info):
     b = info["machine"].get("blas") if isinstance(info.get("machine"), dict) else None
     if not isinstance(b, list):
@@ -395,6 +415,12 @@ def main():
     default_out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
     ap.add_argument("--out", default=default_out)
     ap.add_argument("--plot", default=None, help="PNG path (default: docs/img/ for the default --out, else --out)")
+    ap.add_argument("--tag", default="", help="suffix of the output names (local_losses_<tag>.json/.md/.png)")
+    ap.add_argument(
+        "--costs-only",
+        action="store_true",
+        help="only the interleaved step costs (local_losses_step_cost[_<tag>].json/.md): a separate measurement",
+    )
     add_blas_threads_arg(ap)
     args = ap.parse_args()
     if args.smoke:
@@ -414,13 +440,19 @@ def main():
     costs = step_costs(args, xb, yb)
     for k, c in costs.items():
         print(f"  {k}: {1000 * c['median']:.2f} ms, {_ratio(c)}", flush=True)
+    if args.costs_only:
+        info.update(loadavg_end=loadavg())
+        name = "local_losses_step_cost" + (f"_{args.tag}" if args.tag else "")
+        write(args.out, name, dict(args=vars(args), info=info, step_costs=costs), costs_markdown(args, costs, info))
+        print(costs_markdown(args, costs, info))
+        return
     print("relative variance at init:", flush=True)
     var = variances(args, xb, yb)
     print("learning:", flush=True)
     t0 = time.perf_counter()
     rows = learning(args, data)
     info.update(loadavg_end=loadavg(), learning_wall_s=time.perf_counter() - t0)
-    name = "local_losses_smoke" if args.smoke else "local_losses"
+    name = ("local_losses_smoke" if args.smoke else "local_losses") + (f"_{args.tag}" if args.tag else "")
     payload = dict(args=vars(args), info=info, learning=rows, step_costs=costs, variance=var)
     md = markdown(args, rows, costs, var, info)
     write(args.out, name, payload, md)
