@@ -119,8 +119,8 @@ class Unit:
         if clash:
             raise _Restart(clash)
         self.user_names |= names
-        self.local_names |= local_names(info.node) | {
-            n for f in nodes.nodes_of(info.node, gast.FunctionDef) for n in local_names(f)
+        self.local_names |= local_names(info.node) | {  # (the walk includes info.node: read it once)
+            n for f in nodes.nodes_of(info.node, gast.FunctionDef) if f is not info.node for n in local_names(f)
         }
         for n in names:
             self.namer.reserve(n)

@@ -9,7 +9,7 @@ import types
 
 import gast
 
-from . import lambdas, twins
+from . import lambdas, nodes, twins
 from .errors import SourceUnavailableError, TransformError
 
 _MISSING = object()
@@ -340,25 +340,32 @@ def local_names(fnode):
 
     # an explicit stack over ``_fields`` (a hot path of every compilation: several times faster than a
     # recursive walk through gast.iter_child_nodes); the statements themselves: a def binds its name
+    # (nodes_of's per-class field table: no ctx, id, Constant.value... fields; a list field goes in
+    # with one extend, and a non-node in it, a str of Global.names, is skipped when popped)
     stack = list(reversed(fnode.body))
     AST, Name = gast.AST, gast.Name
+    push, extend = stack.append, stack.extend
+    fields_of = nodes._CHILD_FIELDS
     while stack:
         child = stack.pop()
-        if isinstance(child, _SCOPES):
-            names.add(child.name)
-            continue
-        if isinstance(child, _OWN_SCOPE_EXPRS):
-            continue
         if isinstance(child, Name):
             if isinstance(child.ctx, _BINDING_CTX):
                 names.add(child.id)
             continue
-        for field in child._fields:
+        if isinstance(child, _SCOPES):
+            names.add(child.name)
+            continue
+        if isinstance(child, _OWN_SCOPE_EXPRS) or not isinstance(child, AST):
+            continue
+        fields = fields_of.get(child.__class__)
+        if fields is None:
+            fields = nodes._child_fields(child.__class__)
+        for field in fields:
             v = getattr(child, field, None)
-            if isinstance(v, AST):
-                stack.append(v)
-            elif type(v) is list:
-                stack.extend(item for item in v if isinstance(item, AST))
+            if v.__class__ is list:
+                extend(v)
+            elif v is not None:
+                push(v)
     return names
 
 
