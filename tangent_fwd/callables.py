@@ -51,6 +51,12 @@ def unwrap(fn):
     return fn, (), {}
 
 
+def _has_rule(op):
+    from . import registry  # imported here: the registry imports the rules, which import this module
+
+    return registry.lookup(op) is not None
+
+
 def is_indirect(fn):
     """Whether ``fn`` reaches a Python function through a bound instance, stored arguments or ``__call__``."""
     core, args, kws = unwrap(fn)
@@ -80,9 +86,12 @@ _ROOTS_MAX = 64
 def as_function(fn: Any) -> Any:
     """The function the API compiles for ``fn``: ``fn`` itself unless it is a bound method, partial
     or callable object of user code; then a one-call function with ``fn``'s signature calling it."""
-    if not is_indirect(fn):
+    core, stored, _ = unwrap(fn)
+    # a partial of a library callable with a rule (functools.partial(np.linalg.norm, ord=3)): the one-call
+    # function calls that callable itself, with the stored arguments, so the compiler applies its rule
+    ruled = isinstance(fn, functools.partial) and not isinstance(core, types.FunctionType) and _has_rule(core)
+    if not ruled and not is_indirect(fn):
         return fn
-    core = unwrap(fn)[0]
     key = (id(getattr(fn, "__self__", fn)), core)
     hit = _ROOTS.get(key)
     same = hit is not None and (hit[0] is fn or isinstance(fn, types.MethodType) and hit[0] == fn)
@@ -94,8 +103,15 @@ def as_function(fn: Any) -> Any:
     if target in sig.parameters or target == core.__name__:
         target = TARGET
     params, args, ns = [], [], {target: fn}
+    if ruled:
+        ns[target] = core
+        for i, value in enumerate(stored):  # the stored keywords are parameters (with defaults) of sig
+            ns[f"__tangent_fwd_stored_{i}__"] = value
+            args.append(f"__tangent_fwd_stored_{i}__")
     star = False
-    for p in sig.parameters.values():
+    for index, p in enumerate(sig.parameters.values()):
+        if ruled and p.default is not p.empty and p.name not in fn.keywords:
+            continue  # left to the callable's own default (a ufunc's out=, where=, signature=...)
         text = p.name
         if p.kind is p.VAR_POSITIONAL:
             text, star = "*" + p.name, True
@@ -115,12 +131,12 @@ def as_function(fn: Any) -> Any:
             text += f"=__tangent_fwd_default_{p.name}__"
         params.append(text)
         if p.kind is p.POSITIONAL_ONLY and (
-            len(params) == len(sig.parameters)
-            or list(sig.parameters.values())[len(params)].kind is not p.POSITIONAL_ONLY
+            index + 1 == len(sig.parameters) or list(sig.parameters.values())[index + 1].kind is not p.POSITIONAL_ONLY
         ):
             params.append("/")
-    wrapper = _one_call(core.__name__, ", ".join(params), f"{target}({', '.join(args)})", ns, core.__qualname__)
-    wrapper.__qualname__ = getattr(fn, "__qualname__", core.__qualname__)
+    where = getattr(core, "__qualname__", core.__name__)
+    wrapper = _one_call(core.__name__, ", ".join(params), f"{target}({', '.join(args)})", ns, where)
+    wrapper.__qualname__ = getattr(fn, "__qualname__", where)
     if len(_ROOTS) >= _ROOTS_MAX:
         _ROOTS.pop(next(iter(_ROOTS)))
     _ROOTS[key] = (fn, wrapper)
