@@ -23,9 +23,7 @@ PARTIALS = [
 ]
 
 
-@pytest.mark.parametrize(
-    "fn,shape", PARTIALS, ids=[repr(p.func) + repr(p.args) + repr(p.keywords) for p, _ in PARTIALS]
-)
+@pytest.mark.parametrize("fn,shape", PARTIALS, ids=[f"{p.func.__name__}{p.args}{p.keywords}" for p, _ in PARTIALS])
 def test_partial_of_library_callable(fn, shape):
     rng = np.random.default_rng(0)
     x, d = rng.normal(size=shape), rng.normal(size=shape)
