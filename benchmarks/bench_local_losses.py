@@ -50,8 +50,11 @@ def _global(p):
     return {k: v for k, v in p.items() if k[0] in "Wb"}
 
 
-def methods():
-    """(label, local model?, lr grid, make(params, seed) -> (optimizer-ready kwargs, grad(params, x, y)))."""
+def methods(deep=False, select=None):
+    """(label, model: False end-to-end / True local losses / "deep" blocks of two layers, lr grid,
+    make(params, seed) -> (optimizer-ready kwargs, grad(params, x, y))). ``deep``: also the two-layer-block
+    model's local backprop and activity perturbation (exact heads, K = 1); ``select``: only the labels
+    containing one of these strings."""
 
     def bp(p, seed):
         return dict(grad_fn=backprop.mlp_loss_and_grad), backprop.mlp_loss_and_grad
@@ -76,7 +79,17 @@ def methods():
         return make
 
     heads = L.exact_heads()
-    return [
+    deep_heads = L.exact_heads(("b1/head", "b2/head", "out/z"))
+
+    def bp_deep(p, seed):
+        return dict(grad_fn=L.deep_local_mlp_loss_and_grad), L.deep_local_mlp_loss_and_grad
+
+    extra = [
+        ("2-layer blocks: backprop, local losses", "deep", BP_GRID, bp_deep),
+        ("2-layer blocks: activations, local, exact heads, K=1", "deep", ACT_GRID,
+         act(L.deep_local_mlp_losses, deep_heads, 1)),
+    ]  # fmt: skip
+    out = [
         ("backprop", False, BP_GRID, bp),
         ("backprop, local losses", True, BP_GRID, bp_local),
         ("weights, dense normal", False, WEIGHT_GRID, weights(None, "normal")),
@@ -86,19 +99,26 @@ def methods():
         ("activations, local, exact heads, K=1", True, ACT_GRID, act(L.local_mlp_losses, heads, 1)),
         ("activations, local, fg heads, K=16", True, ACT_GRID, act(L.local_mlp_losses, None, 16)),
         ("activations, local, exact heads, K=16", True, ACT_GRID, act(L.local_mlp_losses, heads, 16)),
-    ]
+    ] + (extra if deep else [])
+    return [m for m in out if not select or any(s in m[0] for s in select)]
 
 
 def init(local, width, seed):
+    if local == "deep":
+        return L.deep_local_mlp_init(seed, width=width)
     p = L.local_mlp_init(seed, width=width)
     return p if local else _global(p)
 
 
 def loss_of(local):
+    if local == "deep":
+        return L.deep_local_mlp_losses
     return L.local_mlp_losses if local else models.mlp_loss
 
 
 def logits_of(local):
+    if local == "deep":
+        return L.deep_local_mlp_logits
     return L.local_mlp_logits if local else models.mlp_logits
 
 
@@ -160,7 +180,7 @@ def _init_worker(blas_threads, data, args):
 def _run_task(task):
     label, lr, seed = task
     args = _WORKER["args"]
-    _, local, _, make = next(m for m in methods() if m[0] == label)
+    _, local, _, make = next(m for m in methods(args.deep) if m[0] == label)
     decay = decay_rate(args.decay_to, args.epochs, len(_WORKER["data"][0]), args.batch)
     r = train_one(make, local, lr, seed, args.width, _WORKER["data"], args.epochs, args.batch, decay)
     print(f"  {label} seed {seed} lr {lr}: val {r['val']:.3f} test {r['test']:.3f} ({r['wall_s']:.0f} s)", flush=True)
@@ -193,11 +213,12 @@ _COST = {
 def learning(args, data):
     """The step size of each method is chosen on the validation split with seed 0 (its whole grid); the
     other seeds run at that step size only."""
-    grid_tasks = [(label, lr, 0) for label, _, grid, _ in methods() for lr in grid]
+    chosen_methods = methods(args.deep, args.methods)
+    grid_tasks = [(label, lr, 0) for label, _, grid, _ in chosen_methods for lr in grid]
     first = _map(grid_tasks, args, data)
     rows = []
     chosen = {}
-    for label, *_ in methods():
+    for label, *_ in chosen_methods:
         runs = sorted((r for lab, r in first if lab == label), key=lambda r: r["lr"])
         chosen[label] = max(runs, key=lambda r: r["val"])
         rows.append(dict(method=label, grid=runs))
@@ -250,11 +271,12 @@ def step_costs(args, x, y):
 def variances(args, x, y):
     """E‖ĝ − g‖² / ‖g‖² at the initial parameters, against the exact gradient of the method's objective."""
     out = {}
-    for label, local, _, make in methods():
-        if label.startswith("backprop"):
+    for label, local, _, make in methods(args.deep, args.methods):
+        if "backprop" in label:
             continue
         p = init(local, args.width, 0)
-        _, true = (L.local_mlp_loss_and_grad if local else backprop.mlp_loss_and_grad)(p, x, y)
+        exact = {True: L.local_mlp_loss_and_grad, False: backprop.mlp_loss_and_grad}
+        _, true = exact.get(local, L.deep_local_mlp_loss_and_grad)(p, x, y)
         true = {k: np.asarray(v, np.float64) for k, v in true.items()}
         _, g = make(p, 0)
         n = args.var_samples_weights if label.startswith("weights") else args.var_samples
@@ -415,6 +437,8 @@ def main():
     default_out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
     ap.add_argument("--out", default=default_out)
     ap.add_argument("--plot", default=None, help="PNG path (default: docs/img/ for the default --out, else --out)")
+    ap.add_argument("--deep", action="store_true", help="also train the blocks-of-two-layers model")
+    ap.add_argument("--methods", nargs="*", default=None, help="only the methods whose label contains one of these")
     ap.add_argument("--tag", default="", help="suffix of the output names (local_losses_<tag>.json/.md/.png)")
     ap.add_argument(
         "--costs-only",

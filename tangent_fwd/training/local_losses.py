@@ -558,3 +558,14 @@ def run_exact_heads(name: str, local: bool, heads: str | None):
     if not local or heads != "exact":
         return None
     return exact_heads(LOCAL_HEAD_SITES if name == "mlp" else CNN_HEAD_SITES)
+
+
+def deep_local_mlp_logits(params, x):
+    """Test-time prediction of :func:`deep_local_mlp_losses`: its output layer after the four hidden layers."""
+    from .backprop import _xp
+
+    xp = _xp(x)
+    h = x
+    for i in (1, 2, 3, 4):
+        h = xp.maximum(h @ params[f"W{i}"] + params[f"b{i}"], 0)
+    return h @ params["W5"] + params["b5"]

@@ -95,3 +95,12 @@ def test_two_layer_blocks_baseline_agrees_with_the_generated_jvp():
     value, d = tangent_fwd.jvp(L.deep_local_mlp_losses, (p, x, y), (dp, None, None))
     np.testing.assert_allclose(float(loss), sum(v.mean() for v in value.values()), rtol=1e-14)
     np.testing.assert_allclose(sum(v.mean() for v in d.values()), sum(np.sum(grads[k] * dp[k]) for k in p), rtol=1e-10)
+
+
+def test_two_layer_blocks_logits_are_the_output_layer_the_out_loss_scores():
+    r = np.random.default_rng(8)
+    p = L.deep_local_mlp_init(8, width=W, n_in=N_IN, dtype=np.float64)
+    x, y = r.standard_normal((B, N_IN)), r.integers(0, 10, B)
+    logits = L.deep_local_mlp_logits(p, x)
+    assert logits.shape == (B, 10)
+    np.testing.assert_array_equal(L.per_example_cross_entropy(logits, y), L.deep_local_mlp_losses(p, x, y)["out"])
