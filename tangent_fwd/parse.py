@@ -54,7 +54,7 @@ class FunctionInfo:
     def _parse_def(self, func):
         try:
             # a functools.wraps wrapper is transformed as the code that runs (not the __wrapped__ source)
-            lines, start = inspect.getsourcelines(func.__code__ if hasattr(func, "__wrapped__") else func)
+            lines, start = _source_lines(func.__code__ if hasattr(func, "__wrapped__") else func)
         except (OSError, TypeError) as exc:
             raise SourceUnavailableError(
                 f"no Python source for {func.__qualname__!r} (defined in {self.filename!r}): {exc}",
@@ -317,6 +317,52 @@ LIBRARY_PREFIXES = (
     "cupyx",
     "array_api_strict",
 )
+
+
+def _source_lines(obj):
+    """``inspect.getsourcelines(obj)`` for a function or code object, without tokenizing the block
+    (``inspect.getblock`` runs the tokenizer over the whole def: a third of parsing a function). The block
+    ends on the last line any instruction of the code (nested code included) spans, when every line
+    after it up to the next line indented no deeper than the ``def`` is blank or a comment at most that
+    deep, which ``getblock`` leaves out as well. Anything else there (code the compiler dropped, a
+    trailing comment inside the block), or no positions (Python < 3.11): ``inspect.getsourcelines``."""
+    code = obj if isinstance(obj, types.CodeType) else None
+    if code is None and type(obj) is types.FunctionType and not hasattr(obj, "__wrapped__"):
+        code = obj.__code__
+    if code is None or not hasattr(code, "co_positions"):
+        return inspect.getsourcelines(obj)
+    lines, lnum = inspect.findsource(obj)
+    end = _last_line(code)
+    if end is None or end <= lnum or end > len(lines):
+        return inspect.getsourcelines(obj)
+    first = lines[lnum]
+    depth = len(first) - len(first.lstrip())
+    header = next((i for i in range(lnum, end) if lines[i].lstrip().startswith(("def ", "async def "))), None)
+    if header is None:  # the instructions end above the def line (a docstring-only body under a decorator)
+        return inspect.getsourcelines(obj)
+    for line in lines[end:]:
+        text = line.strip()
+        if not text:
+            continue
+        if len(line) - len(line.lstrip()) > depth:  # inside the block, after its last instruction
+            return inspect.getsourcelines(obj)
+        if not text.startswith("#"):
+            break
+    return lines[lnum:end], lnum + 1
+
+
+def _last_line(code):
+    """The last source line any instruction of ``code`` or of the code nested in it spans (or None)."""
+    last = None
+    for _, end, _, _ in code.co_positions():
+        if end is not None and (last is None or end > last):
+            last = end
+    for c in code.co_consts:
+        if isinstance(c, types.CodeType):
+            inner = _last_line(c)
+            if inner is not None and (last is None or inner > last):
+                last = inner
+    return last
 
 
 def is_user_function(obj):
