@@ -132,7 +132,7 @@ def release_temporaries(fdef, temps):
     A temporary qualifies when it is assigned and read only inside one block (a loop body re-assigns it
     before reading it again). Nested functions are handled as their own scope."""
     memo = {}
-    loads = _count(fdef, gast.Load)
+    loads = _compound_loads(fdef, memo)  # = _count(fdef, gast.Load), from the statements' memoised counts
     _release_block(fdef, "body", temps, loads, memo)
     for n in nodes.nodes_of(fdef, gast.FunctionDef):
         if n is not fdef:
@@ -154,22 +154,26 @@ def _stmt_loads(s, memo):
     hit = memo.get(key)
     if hit is not None:
         return hit
-    if isinstance(s, gast.FunctionDef):
-        out = _count(s, gast.Load)
-    else:
-        out = {}
-        for field in s._fields:
-            v = getattr(s, field, None)
-            if type(v) is list and v and all(isinstance(x, gast.stmt) for x in v):
-                parts = [_stmt_loads(x, memo) for x in v]
-            elif isinstance(v, (gast.AST, list)):
-                parts = [_count(x, gast.Load) for x in (v if type(v) is list else [v]) if isinstance(x, gast.AST)]
-            else:
-                continue
-            for part in parts:
-                for n, c in part.items():
-                    out[n] = out.get(n, 0) + c
+    out = _count(s, gast.Load) if isinstance(s, gast.FunctionDef) else _compound_loads(s, memo)
     memo[key] = out
+    return out
+
+
+def _compound_loads(s, memo):
+    """Loads of ``s``'s own expressions plus its nested statements' (memoised) counts: for a function,
+    ``_count(s, gast.Load)`` whose body's counts ``_release_block`` then reuses."""
+    out = {}
+    for field in s._fields:
+        v = getattr(s, field, None)
+        if type(v) is list and v and all(isinstance(x, gast.stmt) for x in v):
+            parts = [_stmt_loads(x, memo) for x in v]
+        elif isinstance(v, (gast.AST, list)):
+            parts = [_count(x, gast.Load) for x in (v if type(v) is list else [v]) if isinstance(x, gast.AST)]
+        else:
+            continue
+        for part in parts:
+            for n, c in part.items():
+                out[n] = out.get(n, 0) + c
     return out
 
 
