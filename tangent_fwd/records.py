@@ -153,16 +153,38 @@ _BUILTIN_METHODS = frozenset(
 )
 
 
+def _holds_records(tr, name):
+    """Whether every assignment to the local ``name`` in this function builds a record (``layer =
+    Layer(W)``): calling it calls its class's ``__call__``, not a function value whose tangent is a JVP."""
+    values = [
+        s.value
+        for s in gast.walk(gast.Module(body=tr.fnode.body, type_ignores=[]))
+        if isinstance(s, gast.Assign) and any(isinstance(t, gast.Name) and t.id == name for t in s.targets)
+    ]
+    return bool(values) and all(isinstance(v, gast.Call) and _builds_record(tr, v) for v in values)
+
+
+def _builds_record(tr, call):
+    """Whether ``call`` builds a record: a record class called, ``dataclasses.replace`` or ``._replace``."""
+    f = call.func
+    obj = tr.info.resolve(f, tr.visible_locals)
+    if obj is not MISSING and is_record_type(obj) or obj is dataclasses.replace:
+        return True
+    return obj is MISSING and isinstance(f, gast.Attribute) and f.attr == "_replace"
+
+
 def method_call(tr, target, sexpr, out):
     """``target = s.step(dt)`` where ``s`` is a differentiated local and ``step`` no rule's method: the
     function ``step`` of ``s``'s class (rt.records.method, checked when it runs) called with ``s`` first,
     through a call-time JVP. False when ``sexpr`` is not such a call."""
     f = sexpr.func
-    if not (isinstance(f, gast.Attribute) and isinstance(f.value, gast.Name) and f.value.id in tr.act.active):
+    if isinstance(f, gast.Name) and f.id in tr.act.active and _holds_records(tr, f.id):
+        f = gast.Attribute(value=f, attr="__call__", ctx=gast.Load())  # layer(x): the class's __call__
+    elif not (isinstance(f, gast.Attribute) and isinstance(f.value, gast.Name) and f.value.id in tr.act.active):
         return False
-    if f.attr in _BUILTIN_METHODS or f.attr == "_replace" or registry.lookup_method(f.attr) is not None:
+    elif f.attr in _BUILTIN_METHODS or f.attr == "_replace" or registry.lookup_method(f.attr) is not None:
         return False
-    if tr.info.resolve(f, tr.visible_locals) is not MISSING:
+    elif tr.info.resolve(f, tr.visible_locals) is not MISSING:
         return False
     fn = tr.namer.temp()
     where = nodes.const(_where(tr, sexpr))

@@ -1297,6 +1297,7 @@ class FunctionTransformer(FactoredMixin):
         if dynamic_calls.forwards_active(self, call):  # f(*args) / f(**kw) with differentiated values
             return ("dynamic", None)
         if isinstance(f, gast.Name) and f.id in self.nested_scope():
+            self._check_not_rebound(f)
             return ("nested", self.nested_scope()[f.id])
         obj = self.info.resolve(f, self.visible_locals)
         python_version = dynamic_calls.builtin_replacement(obj, call)  # sorted(key=), reduce...: pystd.py
@@ -1315,6 +1316,23 @@ class FunctionTransformer(FactoredMixin):
         if obj is MISSING and self.is_function_value(f):
             return ("dynamic", None)
         return None
+
+    def _check_not_rebound(self, f):
+        """A nested def called by name is called through its JVP: refused when the name is also bound to
+        another value on some path (``g = lambda z: z * x`` in one branch, ``g = plain`` in the other)."""
+        scope = self
+        while scope is not None and f.id not in scope.nested:
+            scope = scope.parent
+        if scope is None:
+            return
+        for n in gast.walk(gast.Module(body=scope.fnode.body, type_ignores=[])):
+            if isinstance(n, gast.Name) and n.id == f.id and isinstance(n.ctx, (gast.Store, gast.Del)):
+                raise self.error(
+                    f,
+                    f"the nested function {f.id!r} called here is also assigned another value in the function: "
+                    "which one is called is not followed",
+                    hint="give each function its own name and choose between the calls with an if",
+                )
 
     def is_function_value(self, f):
         """Whether the callee ``f`` is a value the compiler cannot know (a parameter, ``self.forward``,

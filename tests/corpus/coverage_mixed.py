@@ -34,6 +34,8 @@ REFUSAL_OK = {
     "callee_copyto_reshape",
     # a differentiated keyword lands in a nested def's **kw: refused with a hint (module-level defs work)
     "nested_kwargs_forward",
+    # one name bound to a lambda that reads x on one path and to a module function on the other: refused
+    "nested_def_rebound",
 }
 
 
@@ -545,3 +547,32 @@ def unpack_three(x):
     a, *rest = x
     b, c = rest
     return a * b - c + sum(sorted(x, key=abs))
+
+
+# ------------------------------------------------------------------ calling a record, rebinding a nested def (bugs)
+@dataclass
+class _Dense:
+    W: np.ndarray
+
+    def __call__(self, x):
+        return np.tanh(self.W @ x)
+
+
+@case(args=lambda rng: (rng.normal(size=(3, 3)), rng.normal(size=3)), wrt=(0, 1), tags="call_user")
+def dataclass_called(W, x):
+    layer = _Dense(W)
+    return layer(x).sum()  # called its tangent record as if it were a JVP: TypeError
+
+
+def _double(z):
+    return z * 2.0
+
+
+@refuses(args=lambda: (np.linspace(-1.0, 1.0, 3), True))  # must stay refused: it crashed (UnboundLocalError)
+@case(args=lambda rng: (rng.normal(size=3), False), wrt=0, tags="if closure")
+def nested_def_rebound(x, flag):
+    if flag:
+        g = lambda z: z * x  # noqa: E731
+    else:
+        g = _double
+    return g(x).sum()
