@@ -94,8 +94,10 @@ def is_zero(e):
 def remove_dead_tangents(fdef, tangent_names):
     """Drop ``dX = ...`` statements whose target is never read (forward mode computes tangents of
     values that may never reach an output: e.g. one used only through ``.shape``)."""
+    # one walk for the load counts; a removed statement's own loads are subtracted, so the passes that
+    # follow see the counts of the tree as it now is without walking it again (the same fixpoint)
+    loads = _count(fdef, gast.Load)
     while True:
-        loads = set(nodes.names_in(fdef, gast.Load))
         removed = _prune(fdef, tangent_names, loads)
         if not removed:
             return fdef
@@ -114,9 +116,11 @@ def _prune(node, tangent_names, loads):
                 and len(s.targets) == 1
                 and isinstance(s.targets[0], gast.Name)
                 and s.targets[0].id in tangent_names
-                and s.targets[0].id not in loads
+                and not loads.get(s.targets[0].id)
             ):
                 removed = True
+                for n in nodes.names_in(s.value, gast.Load):
+                    loads[n] -= 1
                 continue
             removed |= _prune(s, tangent_names, loads)
             kept.append(s)
