@@ -229,7 +229,7 @@ def eigh_in_closure(A):
     return top(2)
 
 
-@case(args=_vec(6))
+@case(args=_vec(6), tags="np_elementwise red_sum")
 def dunder_namespace(x):
     xp = x.__array_namespace__()
     return xp.sum(xp.sin(x) * xp.cos(x))
@@ -242,7 +242,7 @@ def relu_out_inplace(x, h):
     return (h * x).sum()
 
 
-@case(args=_vec(5))
+@case(args=_vec(5), tags="np_elementwise red_sum")
 def suppress_inactive(x):
     with contextlib.suppress(KeyError):
         meta = {}["missing"]  # noqa: F841
@@ -277,7 +277,7 @@ class _State:
     vel: np.ndarray
 
 
-@case(args=_vec(3))
+@case(args=_vec(3), tags="m_sum pow")
 def dataclass_replace(x):
     s = _State(x, x * 2.0)
     t = replace(s, vel=s.vel**2)
@@ -293,7 +293,11 @@ def _layer(p, x):
     return p.W @ x + p.b
 
 
-@case(args=lambda rng: (rng.normal(size=(2, 3)), rng.normal(size=2), rng.normal(size=3)), wrt=(0, 1))
+@case(
+    args=lambda rng: (rng.normal(size=(2, 3)), rng.normal(size=2), rng.normal(size=3)),
+    wrt=(0, 1),
+    tags="matmul call_user",
+)
 def namedtuple_params(W, b, x):
     h = _layer(_Params(W, b), x)
     return np.sum(sp.expit(h))
@@ -309,7 +313,7 @@ def namedtuple_return(a, b):
     return q
 
 
-@case(args=lambda rng: (rng.normal(size=(3, 3)),))
+@case(args=lambda rng: (rng.normal(size=(3, 3)),), tags="la_matmul matmul")
 def cho_solve_loss(A):
     S = A @ A.T + 3.0 * np.eye(3)
     c = sla.cho_factor(S)
@@ -353,7 +357,7 @@ def try_raise_inside(x):
     return acc
 
 
-@case(args=_vec(4))
+@case(args=_vec(4), tags="div m_copy")
 def errstate_raise_caught(x):
     r = x.copy()
     with np.errstate(divide="raise"):
@@ -373,7 +377,7 @@ def lambda_returned_by_factory(x):
     return f(x).sum()
 
 
-@case(args=_vec(5))
+@case(args=_vec(5), tags="matmul np_elementwise")
 def perturb_site(x):
     W = np.arange(10.0).reshape(2, 5) / 10.0
     z = tangent_fwd.perturb(W @ x, "h")
@@ -417,7 +421,7 @@ def reduce_and_minmax_key(x):
 
 
 # ------------------------------------------------------------------ out= reading a view of its own output (bug)
-@case(args=_vec(6))
+@case(args=_vec(6), tags="mul")
 def out_overlap_reverse(x):
     a = x * 1.0
     np.multiply(a, a[::-1], out=a)  # NumPy buffers the overlap: the tangent must read a[::-1] before too
@@ -465,7 +469,7 @@ def reduce_inplace_acc(x):
     return r + acc
 
 
-@case(args=_vec(6))
+@case(args=_vec(6), tags="aug_add m_copy")
 def sorted_returns_aliases(x):
     a, b = x[:3].copy(), x[3:].copy()
     parts = sorted([a, b], key=lambda v: float(v[0]))
@@ -481,7 +485,7 @@ def lambda_late_binding(x):
     return f()
 
 
-@case(args=_vec(4), mutates=True)
+@case(args=_vec(4), mutates=True, tags="aug_add aug_mul")
 def mutate_wrt_arg_errstate(x):
     with np.errstate(all="ignore"):
         x += 1.0
