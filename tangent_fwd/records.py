@@ -153,6 +153,9 @@ _BUILTIN_METHODS = frozenset(
 )
 
 
+_TUPLE_METHODS = frozenset(dir(tuple))  # a namedtuple's count/index and the object protocol
+
+
 def _holds_records(tr, name):
     """Whether every assignment to the local ``name`` in this function builds a record (``layer =
     Layer(W)``): calling it calls its class's ``__call__``, not a function value whose tangent is a JVP."""
@@ -182,7 +185,11 @@ def method_call(tr, target, sexpr, out):
         f = gast.Attribute(value=f, attr="__call__", ctx=gast.Load())  # layer(x): the class's __call__
     elif not (isinstance(f, gast.Attribute) and isinstance(f.value, gast.Name) and f.value.id in tr.act.active):
         return False
-    elif f.attr in _BUILTIN_METHODS or f.attr == "_replace" or registry.lookup_method(f.attr) is not None:
+    elif f.attr == "_replace" or f.attr in _TUPLE_METHODS:
+        return False
+    elif _holds_records(tr, f.value.id):
+        pass  # g = Gauss(mu, s); g.sum(): the class's own method, not the array method of that name
+    elif f.attr in _BUILTIN_METHODS or registry.lookup_method(f.attr) is not None:
         return False
     elif tr.info.resolve(f, tr.visible_locals) is not MISSING:
         return False

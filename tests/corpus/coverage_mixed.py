@@ -580,3 +580,26 @@ def nested_def_rebound(x, flag):
     else:
         g = _double
     return g(x).sum()
+
+
+# ------------------------------------------------------------------ a record's method named like an array method (bug)
+@dataclass
+class _Gauss:
+    mu: np.ndarray
+    sigma: float
+
+    def sum(self):
+        return self.mu.sum() + self.sigma**2
+
+    def dot(self, v):
+        return self.mu @ v * self.sigma
+
+
+@case(
+    args=lambda rng: (rng.normal(size=3), float(abs(rng.normal()) + 0.5)),
+    wrt=(0, 1),
+    tags="call_user py_float",
+)
+def record_method_named_like_array_method(mu, s):
+    g = _Gauss(mu, s)
+    return g.sum() + g.dot(np.ones(3))  # took ndarray.sum's/.dot's rule: dg.sum() ran the user's method on the tangent
