@@ -302,6 +302,8 @@ class _BackendMapper:
             self._fields(node)
             self.locals = outer
             return node
+        if node.__class__ is gast.Name and node.id in self.locals:  # a local: nothing to map (most names)
+            return node
         if isinstance(node, (gast.Name, gast.Attribute)) and isinstance(node.ctx, gast.Load):
             new = self._map(node)
             if new is not None:
@@ -317,7 +319,8 @@ class _BackendMapper:
         return node
 
     def _fields(self, node):
-        for field in node._fields:
+        fields = nodes._CHILD_FIELDS.get(node.__class__) or nodes._child_fields(node.__class__)  # no ctx, no str
+        for field in fields:
             v = getattr(node, field, None)
             if isinstance(v, gast.AST):
                 setattr(node, field, self.visit(v))

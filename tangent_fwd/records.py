@@ -161,8 +161,8 @@ def _holds_records(tr, name):
     Layer(W)``): calling it calls its class's ``__call__``, not a function value whose tangent is a JVP."""
     values = [
         s.value
-        for s in gast.walk(gast.Module(body=tr.fnode.body, type_ignores=[]))
-        if isinstance(s, gast.Assign) and any(isinstance(t, gast.Name) and t.id == name for t in s.targets)
+        for s in nodes.nodes_of(gast.Module(body=tr.fnode.body, type_ignores=[]), gast.Assign)  # (gast.walk's order)
+        if any(isinstance(t, gast.Name) and t.id == name for t in s.targets)
     ]
     return bool(values) and all(isinstance(v, gast.Call) and _builds_record(tr, v) for v in values)
 
