@@ -23,6 +23,7 @@ initial parameters, E‖ĝ − g‖² / ‖g‖², against the exact gradient of
 """
 
 import argparse
+import json
 import os
 import sys
 import time
@@ -419,6 +420,54 @@ def plot(rows, path, title):
     plt.close(fig)
 
 
+def combine(paths, out, img, name="local_losses_combined"):
+    """The step-size schedule as one more hyperparameter chosen on the held-out split: for each method, the
+    run (schedule and lr) of the given result files with the best seed-0 validation accuracy (a tie goes
+    to the file listed first); its seeds' test accuracies are reported. Step costs and variances: the
+    first file's."""
+    runs = [json.load(open(p)) for p in paths]
+    rows, lines = [], []
+    base = runs[0]
+    for row in base["learning"]:
+        cands = [(d, next(r for r in d["learning"] if r["method"] == row["method"])) for d in runs]
+        d, best = max(cands, key=lambda c: c[1]["seeds"][0]["val"])  # max keeps the first of equals
+        sched = "constant" if d["args"]["decay_to"] >= 1 else f"decay to {d['args']['decay_to']}×"
+        vals = " / ".join(f"{100 * c[1]['seeds'][0]['val']:.1f}%" for c in cands)
+        rows.append({**best, "schedule": sched, "seed0_val_per_file": vals})
+    a = base["args"]
+    lines += [
+        "# Local losses and activity perturbation: schedule and step size chosen on the held-out split",
+        "",
+        f"Combines {', '.join(f'`{os.path.basename(p)}`' for p in paths)} (same protocol, differing in the "
+        f"step-size schedule): for each method the schedule and step size with the best validation accuracy "
+        f"(seed 0, {a['val']} held-out training images; a tie goes to the first file), and the test accuracy "
+        f"of its {a['seeds']} seeds. MLP 784-{a['width']}-{a['width']}-10, plain SGD, batch {a['batch']}, "
+        f"{a['epochs']} epochs on {a['train'] - a['val']} images. Written by `bench_local_losses.py --combine`.",
+        "",
+        "| method | schedule | lr | seed-0 val. per file | test acc. (mean) | per seed | step / backprop | "
+        "rel. variance at init |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        c = base["step_costs"][r["method"]]
+        v = base["variance"].get(r["method"])
+        var = "0 (exact)" if v is None else f"{v['relative_variance']:.4g} ± {v['standard_error']:.2g}"
+        lines.append(
+            f"| {r['method']} | {r['schedule']} | {r['lr']} | {r['seed0_val_per_file']} | {100 * r['test']:.1f}% | "
+            f"{', '.join(f'{100 * t:.1f}%' for t in r['test_per_seed'])} | {_ratio(c)} | {var} |"
+        )
+    lines.append("")
+    md = "\n".join(lines)
+    write(out, name, dict(sources=[os.path.basename(p) for p in paths], learning=rows), md)
+    plot(
+        rows,
+        os.path.join(img, name + ".png"),
+        f"MLP 784-{a['width']}-{a['width']}-10, {a['epochs']} epochs, {a['train'] - a['val']} images, mean of "
+        f"{a['seeds']} seeds, schedule and lr chosen on held-out data",
+    )
+    print(md)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--smoke", action="store_true", help="1 epoch, 1,000 training images (200 held out), 1 seed")
@@ -439,6 +488,7 @@ def main():
     ap.add_argument("--plot", default=None, help="PNG path (default: docs/img/ for the default --out, else --out)")
     ap.add_argument("--deep", action="store_true", help="also train the blocks-of-two-layers model")
     ap.add_argument("--methods", nargs="*", default=None, help="only the methods whose label contains one of these")
+    ap.add_argument("--combine", nargs="+", default=None, metavar="JSON", help="combine result files (see combine)")
     ap.add_argument("--tag", default="", help="suffix of the output names (local_losses_<tag>.json/.md/.png)")
     ap.add_argument(
         "--costs-only",
@@ -447,6 +497,9 @@ def main():
     )
     add_blas_threads_arg(ap)
     args = ap.parse_args()
+    if args.combine:
+        img = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "docs", "img")
+        return combine(args.combine, args.out, img if args.out == default_out else args.out)
     if args.smoke:
         args.epochs, args.train, args.val, args.seeds = 1, 1000, 200, 1
     if not 0 < args.val < args.train:

@@ -33,3 +33,31 @@ def test_bench_local_losses_tiny(tmp_path):
     # weight perturbation: about the number of parameters (13k here); activity perturbation: far below
     assert var["weights, dense normal"]["relative_variance"] > 1000
     assert var["activations, local, exact heads, K=16"]["relative_variance"] < 100
+
+
+def test_combine_picks_each_methods_best_validation_run(tmp_path):
+    """--combine: per method, the result file whose chosen run has the best seed-0 validation accuracy."""
+    args = "--epochs 1 --train 256 --val 64 --test 64 --seeds 1 --width 16 --batch 32 --repeats 2"
+    args += " --var-samples 4 --var-samples-weights 2 --methods backprop"
+    bench = str(ROOT / "benchmarks" / "bench_local_losses.py")
+    for tag, extra in (("a", []), ("b", ["--decay-to", "0.5"])):
+        cmd = [sys.executable, bench, *args.split(), *extra, "--tag", tag, "--out", str(tmp_path)]
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, cwd=str(ROOT))
+        assert proc.returncode == 0, proc.stderr[-3000:]
+    files = [str(tmp_path / f"local_losses_{t}.json") for t in ("a", "b")]
+    proc = subprocess.run(
+        [sys.executable, bench, "--combine", *files, "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=str(ROOT),
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    runs = [json.loads(pathlib.Path(f).read_text())["learning"] for f in files]
+    combined = json.loads((tmp_path / "local_losses_combined.json").read_text())["learning"]
+    assert [r["method"] for r in combined] == [r["method"] for r in runs[0]] == ["backprop", "backprop, local losses"]
+    for i, r in enumerate(combined):
+        a, b = runs[0][i]["seeds"][0]["val"], runs[1][i]["seeds"][0]["val"]
+        assert r["seeds"][0]["val"] == max(a, b)
+        assert r["schedule"] == ("decay to 0.5×" if b > a else "decay to 0.1×")
+    assert (tmp_path / "local_losses_combined.png").exists()
