@@ -162,19 +162,26 @@ def clone(node):
 
 def substitute(node, mapping):
     """Deep-copy ``node`` replacing each loaded ``Name`` whose id is in ``mapping`` by a copy of its value."""
-    if isinstance(node, gast.Name) and node.id in mapping and isinstance(node.ctx, gast.Load):
+    cls = node.__class__
+    if cls is gast.Name and node.id in mapping and isinstance(node.ctx, gast.Load):
         return clone(mapping[node.id])
-    if isinstance(node, list):
+    if cls is list:
         return [substitute(n, mapping) for n in node]
     if isinstance(node, gast.AST):
-        new = node.__class__.__new__(node.__class__)
-        for field in node._fields:
-            setattr(new, field, substitute(getattr(node, field, None), mapping))
-        for a in ("lineno", "col_offset", "end_lineno", "end_col_offset"):
-            if hasattr(node, a):
-                setattr(new, a, getattr(node, a))
+        # fields and locations live in the instance dict (gast's constructors set them there): read and
+        # write it directly, a hot path of every rule template's instantiation
+        new = cls.__new__(cls)
+        old, d = node.__dict__, new.__dict__
+        for field in cls._fields:
+            d[field] = substitute(old.get(field), mapping)
+        for a in _LOCATION:
+            if a in old:
+                d[a] = old[a]
         return new
     return node
+
+
+_LOCATION = ("lineno", "col_offset", "end_lineno", "end_col_offset")
 
 
 def with_ctx(node, ctx_cls):
@@ -198,6 +205,8 @@ def with_ctx(node, ctx_cls):
 def names_in(node, ctx_cls=None):
     """Ids of all Name nodes under ``node`` (optionally only those with the given context), in the
     order ``gast.walk`` visits them (breadth first). A hot path of the compiler."""
+    if node.__class__ is gast.Name and getattr(node, "annotation", None) is None:  # an atom: no walk
+        return [node.id] if ctx_cls is None or isinstance(node.ctx, ctx_cls) else []
     return [n.id for n in nodes_of(node, gast.Name) if ctx_cls is None or isinstance(n.ctx, ctx_cls)]
 
 
