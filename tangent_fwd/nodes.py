@@ -408,7 +408,8 @@ def to_ast(n):
         cls = getattr(ast, t.__name__)
         entry = _AST_CLASS[t] = (cls, tuple(f for f in cls._fields if f in t._fields))
     cls, fields = entry
-    return cls(**{f: to_ast(getattr(n, f, None)) for f in fields})
+    d = n.__dict__  # (gast keeps fields in the instance dict)
+    return cls(**{f: to_ast(d.get(f)) for f in fields})
 
 
 def parse_module(src):

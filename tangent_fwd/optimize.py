@@ -20,7 +20,8 @@ def fold(e):
         return [fold(x) for x in e]
     if not isinstance(e, gast.AST):
         return e
-    for field in e._fields:
+    fields = nodes._CHILD_FIELDS.get(e.__class__) or nodes._child_fields(e.__class__)  # no ctx, no str fields
+    for field in fields:
         setattr(e, field, fold(getattr(e, field, None)))
     if isinstance(e, gast.BinOp):
         l, r, op = e.left, e.right, type(e.op)
