@@ -408,7 +408,8 @@ def plot(rows, path, title):
         t = np.mean([[e["wall_s"] for e in c[:n]] for c in curves], axis=0)
         a = np.mean([[e["test"] for e in c[:n]] for c in curves], axis=0)
         style = "-" if r["method"].startswith(("backprop", "activations, local")) else "--"
-        ax.plot(t, 100 * a, style, marker=".", markersize=3, label=f"{r['method']} (lr {r['lr']})")
+        sched = f", {r['schedule']}" if r.get("schedule") else ""
+        ax.plot(t, 100 * a, style, marker=".", markersize=3, label=f"{r['method']} (lr {r['lr']}{sched})")
     ax.set_xscale("log")
     ax.set_xlabel("training wall time (s, log scale)")
     ax.set_ylabel("test accuracy (%)")
@@ -499,7 +500,8 @@ def main():
     args = ap.parse_args()
     if args.combine:
         img = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "docs", "img")
-        return combine(args.combine, args.out, img if args.out == default_out else args.out)
+        name = "local_losses_combined" + (f"_{args.tag}" if args.tag else "")
+        return combine(args.combine, args.out, img if args.out == default_out else args.out, name)
     if args.smoke:
         args.epochs, args.train, args.val, args.seeds = 1, 1000, 200, 1
     if not 0 < args.val < args.train:
