@@ -29,7 +29,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _common import machine, reexec_without_blas_overrides, summary, timeit, write  # noqa: E402
+from _common import machine, peak_bytes, reexec_without_blas_overrides, summary, timeit, write  # noqa: E402
 from _paper_common import add_blas_threads_arg, git_head, loadavg, set_blas_threads  # noqa: E402
 
 reexec_without_blas_overrides()
@@ -256,8 +256,11 @@ def step_costs(args, x, y):
     fns["2-layer blocks: backprop, local losses"] = lambda: L.deep_local_mlp_loss_and_grad(pd, x, y)
     fns["2-layer blocks: activations, local, exact heads, K=1"] = lambda: gd(pd, x, y)
     samples = timeit(fns, args.repeats, number=3)
+    peaks = {k: peak_bytes(f) for k, f in fns.items()} if getattr(args, "memory", False) else {}
     base = summary(samples["backprop"])["median"]
     out = {k: dict(summary(v), ratio_to_backprop=summary(v)["median"] / base, samples=v) for k, v in samples.items()}
+    for k, b in peaks.items():  # peak memory one gradient computation allocates (tracemalloc; NumPy arrays traced)
+        out[k]["peak_bytes"] = b
     for k, v in samples.items():  # the ratio's spread: per-repeat ratios (each repeat times every method once)
         r = [a / b for a, b in zip(v, samples["backprop"])]
         out[k]["per_repeat_ratio"] = dict((q, val) for q, val in summary(r).items() if q != "n")
@@ -373,12 +376,16 @@ def costs_markdown(args, costs, info):
         f"on the same batch, {args.repeats} interleaved repeats of 3 calls, one BLAS thread ({_blas(info)}); "
         f"git {info['git']}; machine load at the start {info['loadavg']}, at the end {info['loadavg_end']}.",
         "",
-        "| method | median step (ms) | step / backprop: ratio of medians | per-repeat ratio, quartiles |",
-        "|---|---|---|---|",
+        "| method | median step (ms) | step / backprop: ratio of medians | per-repeat ratio, quartiles | "
+        "peak memory of a step (MB) |",
+        "|---|---|---|---|---|",
     ]
     for k, c in costs.items():
         q = c["per_repeat_ratio"]
-        lines.append(f"| {k} | {1000 * c['median']:.2f} | {c['ratio_to_backprop']:.3f} | {q['q1']:.3f}–{q['q3']:.3f} |")
+        mem = f"{c['peak_bytes'] / 1e6:.1f}" if "peak_bytes" in c else "not measured"
+        lines.append(
+            f"| {k} | {1000 * c['median']:.2f} | {c['ratio_to_backprop']:.3f} | {q['q1']:.3f}–{q['q3']:.3f} | {mem} |"
+        )
     q = costs["2-layer blocks: activations, local, exact heads, K=1"]["per_repeat_ratio_to_local_backprop"]
     lines += ["", f"2-layer blocks, activity-perturbed / local backprop: median {q['median']:.3f} "
               f"(IQR {q['q1']:.3f}–{q['q3']:.3f}).", ""]  # fmt: skip
@@ -487,6 +494,9 @@ def main():
     default_out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
     ap.add_argument("--out", default=default_out)
     ap.add_argument("--plot", default=None, help="PNG path (default: docs/img/ for the default --out, else --out)")
+    ap.add_argument(
+        "--memory", action="store_true", help="also the peak memory one gradient computation allocates (tracemalloc)"
+    )
     ap.add_argument("--deep", action="store_true", help="also train the blocks-of-two-layers model")
     ap.add_argument("--methods", nargs="*", default=None, help="only the methods whose label contains one of these")
     ap.add_argument("--combine", nargs="+", default=None, metavar="JSON", help="combine result files (see combine)")
