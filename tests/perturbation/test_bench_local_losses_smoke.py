@@ -61,3 +61,21 @@ def test_combine_picks_each_methods_best_validation_run(tmp_path):
         assert r["seeds"][0]["val"] == max(a, b)
         assert r["schedule"] == ("decay to 0.5×" if b > a else "decay to 0.1×")
     assert (tmp_path / "local_losses_combined.png").exists()
+
+
+def test_costs_only_with_memory(tmp_path):
+    args = "--costs-only --memory --width 16 --batch 8 --repeats 3 --tag t"
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "bench_local_losses.py"), *args.split(), "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=str(ROOT),
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    costs = json.loads((tmp_path / "local_losses_step_cost_t.json").read_text())["step_costs"]
+    assert costs["backprop"]["ratio_to_backprop"] == 1.0 and len(costs["backprop"]["samples"]) == 3
+    # K = 16 directions hold 16 tangents per site: more memory than one direction
+    k16, k1 = costs["activations, local, exact heads, K=16"], costs["activations, local, exact heads, K=1"]
+    assert k16["peak_bytes"] > k1["peak_bytes"] > 0
+    assert "peak memory" in (tmp_path / "local_losses_step_cost_t.md").read_text()
