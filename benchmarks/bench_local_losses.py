@@ -12,13 +12,24 @@ The comparison of the issue's table, for the paper's MLP (784-w-w-10, ReLU):
   prototype);
 * ``activations, local, fg heads`` / ``exact heads``, K = 1 and K = 16 directions per example.
 
-For each method: plain SGD at each step size of its grid, trained on the training images minus a
-held-out validation split; the step size is the one with the best validation accuracy (never the test
-set), and the test accuracy of that run is reported. Also: the step time of every method measured
-interleaved on one batch (relative to backprop), and the relative variance of each estimate at the
-initial parameters, E‖ĝ − g‖² / ‖g‖², against the exact gradient of the method's own objective.
+For each method: plain SGD at each step size of its grid with seed 0, trained on the training images
+minus a held-out validation split; the step size is the one with the best validation accuracy after
+training (never the test set), and the other seeds run at it; the mean test accuracy of the seeds is
+reported, with per-epoch validation/test accuracy and training wall time (the plot). ``--decay-to``
+sets the schedule (exponential decay to that fraction of the step size; 1 = constant) and ``--combine``
+chooses the schedule per method on the validation accuracy too. Also: the step time of every method
+measured interleaved on one batch (relative to backprop; ``--memory``: peak allocation of a step), and
+the relative variance of each estimate at the initial parameters, E‖ĝ − g‖² / ‖g‖², against the exact
+gradient of the method's own objective. ``--deep`` adds the blocks-of-two-layers model.
 
-    python benchmarks/bench_local_losses.py --epochs 30 --train 4000 --val 500 --seeds 2   # the issue's runs
+The issue's runs (results in benchmarks/results/local_losses*.md, plots in docs/img/)::
+
+    python benchmarks/bench_local_losses.py --jobs 2                                 # decay to 0.1x
+    python benchmarks/bench_local_losses.py --jobs 2 --decay-to 1 --tag constant
+    python benchmarks/bench_local_losses.py --combine benchmarks/results/local_losses.json \\
+        benchmarks/results/local_losses_constant.json
+    python benchmarks/bench_local_losses.py --deep --methods 2-layer --tag deep --jobs 2   # (+ --decay-to 1)
+    python benchmarks/bench_local_losses.py --costs-only --memory --repeats 31 --tag memory
     python benchmarks/bench_local_losses.py --smoke      # 1 epoch on 1,000 images, 1 seed (minutes)
 """
 
