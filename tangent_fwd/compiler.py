@@ -319,7 +319,9 @@ class _BackendMapper:
         return node
 
     def _fields(self, node):
-        fields = nodes._CHILD_FIELDS.get(node.__class__) or nodes._child_fields(node.__class__)  # no ctx, no str
+        fields = nodes._CHILD_FIELDS.get(node.__class__)  # no ctx, no str fields
+        if fields is None:
+            fields = nodes._child_fields(node.__class__)
         for field in fields:
             v = getattr(node, field, None)
             if isinstance(v, gast.AST):

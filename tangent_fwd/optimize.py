@@ -20,7 +20,9 @@ def fold(e):
         return [fold(x) for x in e]
     if not isinstance(e, gast.AST):
         return e
-    fields = nodes._CHILD_FIELDS.get(e.__class__) or nodes._child_fields(e.__class__)  # no ctx, no str fields
+    fields = nodes._CHILD_FIELDS.get(e.__class__)  # no ctx, no str fields
+    if fields is None:
+        fields = nodes._child_fields(e.__class__)
     for field in fields:
         setattr(e, field, fold(getattr(e, field, None)))
     if isinstance(e, gast.BinOp):
