@@ -11,7 +11,8 @@ import types
 import gast
 
 from . import effects, nodes, registry
-from .parse import MISSING, _mutated_params, code_signature, is_user_function, mutated_params
+from .effects import _mutated_params, mutated_params
+from .parse import MISSING, code_signature, is_user_function
 
 # Attributes whose value never carries a tangent, whatever the receiver.
 ZERO_ATTRIBUTES = {"shape", "ndim", "size", "dtype", "itemsize", "nbytes", "strides", "device", "flags"}

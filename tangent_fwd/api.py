@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from . import backends, callables, library, lowrank, registry
+from . import backends, callables, library, lowrank, perturbation, registry
 from .compiler import Unit
 from .errors import ArgumentError, TransformError
 from .jvp_helpers import records as _records
@@ -465,9 +465,7 @@ def jvp(
     reached, ``directions=K`` gives a callable's K in vector mode. See
     :func:`tangent_fwd.perturbation.perturbed_jvp`, which this delegates to."""
     if perturbations is not None:
-        from .perturbation import perturbed_jvp
-
-        return perturbed_jvp(
+        return perturbation.perturbed_jvp(
             func, primals, tangents, perturbations=perturbations, vectorized=vectorized, backend=backend,
             sites=sites, directions=directions,
         )  # fmt: skip
@@ -633,3 +631,6 @@ def _describe(v):
     if hasattr(v, "shape"):
         return f"{type(v).__name__} of shape {tuple(v.shape)}"
     return type(v).__name__
+
+
+perturbation.set_jvp(jvp)  # perturbed_jvp with ordinary tangents goes through the checked API

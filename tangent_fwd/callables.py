@@ -213,7 +213,8 @@ def jvp_of(fn: Any, site: Site, *expansion: Any) -> Any:
     """The generated JVP for calling ``fn`` as ``site`` describes: called with the call's positional
     arguments, its keyword arguments (in ``site.keywords`` order, positionally) and then the tangents of
     the active ones, it returns ``(value, tangent)``."""
-    from .parse import mutated_params, still_valid
+    from .effects import mutated_params
+    from .parse import still_valid
 
     if expansion:
         site = site.expand(expansion)

@@ -317,3 +317,83 @@ def declared_outside(body):
         elif not isinstance(s, (gast.FunctionDef, gast.AsyncFunctionDef, gast.ClassDef)):
             stack.extend(c for c in gast.iter_child_nodes(s) if isinstance(c, gast.stmt))
     return out
+
+
+# ------------------------------------------------------------------ parameters a function writes
+_MUTATED = {}
+
+
+def _mutated_params(info):
+    """``mutated_params`` of a parsed function. A parameter is mutated when a write reaches its memory
+    directly or through a local view of it (``v = p[1:]; v[0] = x``, ``v = p.reshape(-1)``): a store
+    into a subscript, an augmented assignment, a container-mutating method, an ``out=`` keyword, a
+    library writer (``np.copyto(p, ...)``, ``np.add.at(p, ...)``) or a writer method (``p.sort()``)."""
+    node = info.node
+    names = local_names(node)
+
+    def resolve(e):
+        obj = info.resolve(e, names)
+        return None if obj is MISSING else obj
+
+    a = node.args
+    params = {p.id for p in a.posonlyargs + a.args + a.kwonlyargs}
+    holders = {p: {p} for p in params}  # local name -> parameters whose memory it may share
+    changed = True
+    while changed:  # views of views: a fixpoint over the function's single-name assignments
+        changed = False
+        for n in gast.walk(node):
+            if isinstance(n, gast.Assign):
+                value, targets = n.value, n.targets
+            elif isinstance(n, gast.For):
+                value, targets = n.iter, [n.target]
+            else:
+                continue
+            src = set().union(*(holders.get(b, ()) for b in bases(value, resolve)))
+            for t in targets:
+                for name in (x.id for x in gast.walk(t) if isinstance(x, gast.Name)):
+                    if not src <= holders.setdefault(name, set()):
+                        holders[name] |= src
+                        changed = True
+
+    out = set()
+    for n in gast.walk(node):
+        written = []
+        if isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store):
+            written = [n]
+        elif isinstance(n, gast.AugAssign):
+            written = [n.target]
+        elif isinstance(n, gast.Call):
+            f = n.func
+            written = [k.value for k in n.keywords if k.arg == "out"]
+            obj = resolve(f)
+            if obj is not None:
+                positions = writes_of(obj)
+                if isinstance(f, gast.Attribute) and f.attr == "at" and isinstance(obj, types.BuiltinMethodType):
+                    positions = (0,)  # np.add.at(p, idx, v) writes p
+                written += [n.args[i] for i in positions if i < len(n.args)]
+            elif isinstance(f, gast.Attribute) and (
+                f.attr in ("append", "extend", "insert", "update", "setdefault") or method_writes(f.attr)
+            ):
+                written.append(f.value)
+        for w in written:
+            for b in bases(w, resolve):
+                out |= holders.get(b, set())
+    return frozenset(out)
+
+
+def mutated_params(func):
+    """Parameters of user function ``func`` that it mutates in place (``p[i] = v``, ``p.append(v)``,
+    ``p += v``): a caller's container passed there may receive differentiated values."""
+    code = getattr(func, "__code__", None)
+    if code is None:
+        return frozenset()
+    hit = _MUTATED.get(code)
+    if hit is None:
+        try:
+            info = FunctionInfo(func)
+        except Exception:
+            hit = frozenset()
+        else:
+            hit = _mutated_params(info)
+        _MUTATED[code] = hit
+    return hit

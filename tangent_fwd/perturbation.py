@@ -410,9 +410,7 @@ def perturbed_jvp(
     stack.append(ctx)
     try:
         if tangents is not None and any(t is not None for t in tangents):
-            from .api import jvp
-
-            value, tangent = jvp(func, tuple(primals), tuple(tangents), backend=backend, vectorized=vectorized)
+            value, tangent = _API_JVP[0](func, tuple(primals), tuple(tangents), backend=backend, vectorized=vectorized)
         else:
             value, tangent = _sites_only(func, tuple(primals), backend, vectorized, k)
     finally:
@@ -438,6 +436,14 @@ def _sites_only(func, primals, backend, vectorized, k):
     return value, tangent
 
 
+# tangent_fwd.jvp, set by the API when it is imported (the API imports this module: the reverse is a cycle)
+_API_JVP = [None]
+
+
+def set_jvp(jvp: Callable[..., Any]) -> None:
+    _API_JVP[0] = jvp
+
+
 _UNITS = weakref.WeakKeyDictionary()  # func -> {(backend, vectorized): (fn, source, deps, registry version)}
 
 
@@ -445,7 +451,6 @@ def compiled(func: Callable[..., Any], backend: str = "numpy", vectorized: bool 
     """``(generated function, source)`` of ``func``'s JVP with tangents injected at its markers only:
     the generated function takes ``func``'s arguments and returns ``(value, tangent)``."""
     from . import backends
-    from .api import _trimmed
     from .compiler import Unit
     from .errors import TransformError
     from .parse import still_valid
@@ -459,7 +464,7 @@ def compiled(func: Callable[..., Any], backend: str = "numpy", vectorized: bool 
             unit.build()
             fn, _ = unit.compile()
         except TransformError as exc:
-            raise _trimmed(exc) from exc.__cause__
+            raise exc.with_traceback(None) from exc.__cause__  # without the compiler's frames, as the API
         hit = per[(backend, vectorized)] = (fn, unit.source, unit.dependencies, registry.version())
     return hit[0], hit[1]
 
