@@ -467,6 +467,8 @@ def to_device(tree):
         return StrictArray(tree.copy())
     if isinstance(tree, dict):
         return {k: to_device(v) for k, v in tree.items()}
+    if isinstance(tree, tuple) and hasattr(tree, "_fields"):  # a namedtuple: its fields as arguments
+        return type(tree)(*(to_device(v) for v in tree))
     if isinstance(tree, (list, tuple)):
         return type(tree)(to_device(v) for v in tree)
     return tree
@@ -477,6 +479,8 @@ def to_host(tree):
         return tree._a.copy() if tree._a.ndim else tree._a[()]
     if isinstance(tree, dict):
         return {k: to_host(v) for k, v in tree.items()}
+    if isinstance(tree, tuple) and hasattr(tree, "_fields"):  # a namedtuple: its fields as arguments
+        return type(tree)(*(to_host(v) for v in tree))
     if isinstance(tree, (list, tuple)):
         return type(tree)(to_host(v) for v in tree)
     return tree

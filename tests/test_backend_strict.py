@@ -99,6 +99,7 @@ HOST_ONLY = {
     "coverage_linalg.kalman_log_likelihood_cholesky",
     "coverage_linalg.linear_ode_matrix_exponential",
     "coverage_linalg.lu_factor_then_solve",
+    "coverage_mixed.cho_solve_loss",
     # models whose weights are NumPy arrays held by module-level objects (MODEL.W1, QUAD.A, TARGET3)
     "coverage_calls.model_loss_method",
     "coverage_calls.method_staticmethod_classmethod",
