@@ -44,7 +44,7 @@ registry._listeners.append(_check_registry)
 def _wrt_names(func, wrt):
     """Normalise ``wrt`` (index, name, or tuple of them) to a tuple of parameter names."""
     try:
-        sig = inspect.signature(func)
+        sig = callables.signature(func)
     except (TypeError, ValueError):
         raise ArgumentError(f"cannot read the signature of {func!r}") from None
     params = [

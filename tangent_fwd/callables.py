@@ -57,6 +57,39 @@ def _has_rule(op):
     return registry.lookup(op) is not None
 
 
+def signature(fn: Any) -> inspect.Signature:
+    """``inspect.signature(fn)``; for a partial of a C callable whose signature Python cannot read (a ufunc
+    on Python 3.10), the signature its rule declares, with the partial's stored arguments applied."""
+    core, _, _ = unwrap(fn)
+    ruled = isinstance(fn, functools.partial) and not isinstance(core, types.FunctionType) and _has_rule(core)
+    return _signature(fn, core, ruled)
+
+
+def _signature(fn, core, ruled):
+    try:
+        return inspect.signature(fn)
+    except (TypeError, ValueError):
+        if not ruled:
+            raise
+    from . import registry  # imported here: the registry imports the rules, which import this module
+
+    kinds = {"pos": inspect.Parameter.POSITIONAL_OR_KEYWORD, "var": inspect.Parameter.VAR_POSITIONAL}
+    declared = [
+        inspect.Parameter(
+            p.name,
+            kinds.get(p.kind, inspect.Parameter.KEYWORD_ONLY),
+            default=p.default if p.has_default else inspect.Parameter.empty,
+        )
+        for p in registry.lookup(core).params
+    ]
+
+    def stand_in(*args, **kwargs):  # carries the declared signature, for functools.partial's own logic
+        raise AssertionError("never called")
+
+    stand_in.__signature__ = inspect.Signature(declared)
+    return inspect.signature(functools.partial(stand_in, *fn.args, **fn.keywords))
+
+
 def is_indirect(fn):
     """Whether ``fn`` reaches a Python function through a bound instance, stored arguments or ``__call__``."""
     core, args, kws = unwrap(fn)
@@ -99,7 +132,7 @@ def as_function(fn: Any) -> Any:
         return hit[1]
     # the name the one-call function calls it by, as source(model.loss) shows it
     target = "method" if isinstance(fn, types.MethodType) else "partial" if isinstance(fn, functools.partial) else "obj"
-    sig = inspect.signature(fn)
+    sig = _signature(fn, core, ruled)
     if target in sig.parameters or target == core.__name__:
         target = TARGET
     params, args, ns = [], [], {target: fn}

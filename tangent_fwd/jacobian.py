@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from . import library
+from . import callables, library
 from .api import ForwardDiff, Wrt, _wrt_names
 from .errors import ArgumentError
 from .runtime import namespace_of
@@ -20,9 +20,7 @@ def _param_index(func, wrt):
     names = _wrt_names(func, wrt)
     if len(names) != 1:
         raise ArgumentError("jacfwd/hessian differentiate with respect to one parameter; call it once per parameter")
-    import inspect
-
-    params = list(inspect.signature(func).parameters)
+    params = list(callables.signature(func).parameters)
     return params.index(names[0]), names[0]
 
 

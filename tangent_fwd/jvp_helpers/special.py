@@ -249,7 +249,12 @@ def lse_jvp(xp, a, t, b, tb, axis=None, keepdims=False):
 
 def lse_out(xp, t, ans, return_sign=False):
     """logsumexp's tangent in the shape of its result: (t, 0) with ``return_sign`` (the sign is
-    piecewise constant), else t."""
+    piecewise constant), else t. In the value's dtype: SciPy before 1.16 returns float64 for float32
+    inputs with a Python-scalar b, and a tangent follows its value."""
+    value = ans[0] if return_sign else ans
+    vdtype, tdtype = getattr(value, "dtype", None), getattr(t, "dtype", None)
+    if vdtype is not None and tdtype is not None and vdtype != tdtype and vdtype.kind == tdtype.kind == "f":
+        t = t.astype(vdtype)
     if not return_sign:
         return t
     return _TangentPair((t, 0 * t))
