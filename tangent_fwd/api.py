@@ -544,6 +544,36 @@ def _valid_array_tangent(p, t):
     return p.__class__ is _ndarray and t.__class__ is _ndarray and p.shape == t.shape and p.dtype == t.dtype
 
 
+_SHADOWING = {}  # record class -> its methods named like array methods that have a rule
+
+
+def _refuse_shadowing_methods(primal, path):
+    """A differentiated dataclass or namedtuple argument whose class defines a method with the name of an
+    array method that has a rule (``sum``, ``dot``, ``mean``...): inside the function, ``g.sum()`` on a
+    parameter cannot be told apart from an array's, so it would get the array rule. Refused up front."""
+    cls = type(primal)
+    names = _SHADOWING.get(cls)
+    if names is None:
+        found = set()
+        for klass in cls.__mro__:
+            if klass in (object, tuple):
+                continue
+            for name, value in vars(klass).items():
+                if (
+                    not name.startswith("_")
+                    and isinstance(value, (types.FunctionType, staticmethod, classmethod))
+                    and registry.lookup_method(name) is not None
+                ):
+                    found.add(name)
+        names = _SHADOWING[cls] = tuple(sorted(found))
+    if names:
+        raise ArgumentError(
+            f"{path} is a {cls.__name__} whose method(s) {', '.join(names)} have the names of array methods "
+            f"with a rule: on a parameter, a call such as .{names[0]}() cannot be told apart from an array's",
+            hint=f"rename {cls.__name__}.{names[0]} (e.g. {names[0]}_of), or pass the fields as arguments",
+        )
+
+
 def _check_tangent(primal, tangent, path, batch=None):
     """Validate (and dtype-align) a tangent against its primal; errors name the argument. With
     ``batch`` (vector mode, a one-element list holding K once seen) each leaf has a leading K axis."""
@@ -560,6 +590,8 @@ def _check_tangent(primal, tangent, path, batch=None):
             else:
                 out[k] = _check_tangent(p, t, f"{path}[{k!r}]", batch)
         return out
+    if _records.is_record(primal):
+        _refuse_shadowing_methods(primal, path)
     if _records.is_record(primal) and not isinstance(primal, tuple):  # a dataclass (records.py)
         if type(tangent) is not type(primal):
             raise ArgumentError(

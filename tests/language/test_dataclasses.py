@@ -188,3 +188,24 @@ def test_methods_of_a_differentiated_record():
 def test_staticmethod_on_a_differentiated_record_is_refused_at_run_time():
     msg = refused(static_method_on_record, (X,), (0,), "plain functions", tangent_fwd.NotDifferentiableHere)
     assert "test_dataclasses.py" in msg
+
+
+@dataclasses.dataclass
+class _GaussWithSum:
+    mu: np.ndarray
+    s: np.ndarray
+
+    def sum(self):  # named like ndarray.sum, which has a rule
+        return (self.mu * self.s).sum()
+
+
+def _calls_record_sum(g):
+    return g.sum()
+
+
+def test_record_argument_with_a_method_named_like_an_array_method_is_refused():
+    """On a parameter, g.sum() cannot be told apart from an array's sum (whose rule would be applied to
+    the tangent record): the argument is refused up front instead of differentiated wrongly."""
+    g = _GaussWithSum(np.ones(3), np.arange(3.0))
+    with pytest.raises(tangent_fwd.ArgumentError, match=r"_GaussWithSum.*sum.*array methods"):
+        tangent_fwd.jvp(_calls_record_sum, (g,), (_GaussWithSum(np.ones(3), np.ones(3)),))
