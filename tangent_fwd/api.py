@@ -592,15 +592,15 @@ def _check_tangent(primal, tangent, path, batch=None):
         return out
     if _records.is_record(primal):
         _refuse_shadowing_methods(primal, path)
-    if _records.is_record(primal) and not isinstance(primal, tuple):  # a dataclass (records.py)
-        if type(tangent) is not type(primal):
-            raise ArgumentError(
-                f"tangent for {path} must be a {type(primal).__name__} holding the fields' tangents, "
-                f"got {_describe(tangent)}"
-            )
-        fields = _records.names(primal)
-        items = [_check_tangent(getattr(primal, n), getattr(tangent, n), f"{path}.{n}", batch) for n in fields]
-        return _records.rebuild(tangent, items)
+        if not isinstance(primal, tuple):  # a dataclass (records.py); a namedtuple is checked as a tuple below
+            if type(tangent) is not type(primal):
+                raise ArgumentError(
+                    f"tangent for {path} must be a {type(primal).__name__} holding the fields' tangents, "
+                    f"got {_describe(tangent)}"
+                )
+            fields = _records.names(primal)
+            items = [_check_tangent(getattr(primal, n), getattr(tangent, n), f"{path}.{n}", batch) for n in fields]
+            return _records.rebuild(tangent, items)
     if isinstance(primal, (list, tuple)):
         if not isinstance(tangent, (list, tuple)) or len(tangent) != len(primal):
             raise ArgumentError(

@@ -355,15 +355,14 @@ def _at_user_call_site(spec, exc):
     if is_user_function(spec.func) or exc.filename is None:
         return exc
     chain, site = [], spec
-    while site is not None and not is_user_function(site.func) and getattr(site, "called_from", None):
+    while site.called_from is not None:
         caller, info, call = site.called_from
         chain.append(getattr(site.func, "__qualname__", site.func.__name__))
-        site = caller
         if is_user_function(caller.func):
-            where = f"{exc.filename}:{exc.lineno}"
             message = (
                 f"{' -> '.join(reversed(chain))} (library code, differentiated through its Python source) "
-                f"cannot be differentiated here: {exc.reason} (at {where})"
+                f"cannot be differentiated here: {exc.reason} (at {exc.filename}:{exc.lineno})"
             )
             return info.error(call, message, type(exc), exc.hint)
+        site = caller
     return exc

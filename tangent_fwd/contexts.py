@@ -422,7 +422,7 @@ class _Guarder:
             names |= set(scope.tname.values())
             scope = scope.parent
         self.tangents = names
-        self.guarded_specs = {sp.name for sp in tr.unit.order if getattr(sp, "guarded", False)}
+        self.guarded_specs = {sp.name for sp in tr.unit.order if sp.guarded}
         self._guards = {}
 
     def guard(self, mode):

@@ -71,6 +71,8 @@ class Spec:
         self.node = None
         self.temps = set()
         self.is_root = False
+        self.guarded = False  # called inside a try body: its tangent statements run under a guard (contexts.py)
+        self.called_from = None  # (caller Spec, its FunctionInfo, the call node) of the first call that requested it
 
 
 def _terminates(stmts):
@@ -285,7 +287,7 @@ class FunctionTransformer(FactoredMixin):
             self.act.run(self.fnode.body)
         self.plan_nested()
         body = self.block(f.body, out)
-        if getattr(self.spec, "guarded", False) and self.parent is None:
+        if self.spec.guarded and self.parent is None:
             body = contexts.guard_function(self, body)
         if self.uses_k and self.parent is None and tparams:
             body.insert(0, nodes.assign(self.kname, self.rt_call("batch_size", nodes.name(tparams[0]))))
@@ -1393,9 +1395,9 @@ class FunctionTransformer(FactoredMixin):
                 out.append(nodes.assign(target, call))
                 self.set_zero(target, out)
                 return
-            guarded = self.guard_depth or getattr(self.spec, "guarded", False)
+            guarded = self.guard_depth or self.spec.guarded
             spec = self.unit.request(obj, params, structs, guarded=guarded)
-            if getattr(spec, "called_from", None) is None:  # where a refusal inside library code is reported
+            if spec.called_from is None:  # where a refusal inside library code is reported
                 spec.called_from = (self.spec, self.info, call)
         kws = [
             (
