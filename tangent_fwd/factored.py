@@ -1,4 +1,4 @@
-"""Factored tangents in the forward transform (mixed into ``FunctionTransformer``).
+"""Factored tangents in the forward transform (``FunctionTransformer.factored``, a ``FactoredTangents``).
 
 A name in the FACTORED state has a tangent variable holding a :class:`tangent_fwd.lowrank.LowRank`
 (or a dict/list/tuple of them and dense arrays); ``self.lr[name]`` is its structure signature, known
@@ -28,7 +28,7 @@ import string
 import gast
 import numpy as _np
 
-from . import lowrank, nodes, registry
+from . import lowrank, nodes, registry, user_calls
 from .parse import MISSING
 from .states import FACTORED
 from .states import LIVE as _LIVE
@@ -49,57 +49,67 @@ _COMPOUND = (
 )
 
 
-class FactoredMixin:
+class FactoredTangents:
+    """The factored tangents of one function being transformed (``tr.factored``): which names hold a
+    LowRank tangent (``lr``: name -> structure signature) and the statements that keep them factored.
+    A collaborator the transformer consults (``assign`` before the generic rules, ``before_stmt``
+    before each statement), not a base class: it reads the transformer's state through ``self.tr``."""
+
+    def __init__(self, tr):
+        self.tr = tr
+        self.lr = {}  # name -> structure signature of its factored tangent
+        self.depth = 0  # > 0 inside a compound statement: no factored tangents there
+        self.ok = False  # this function can keep factored tangents (it writes nothing in place)
+
     # ------------------------------------------------------------------ state
-    def lr_setup(self):
+    def setup(self):
         """Called once the parameters' states are set: factored inputs enter FACTORED, or are made
         dense at entry where this function cannot keep them factored."""
         self.lr = {}
-        self.lr_depth = 0
-        structs = getattr(self.spec, "structs", None) or {}
+        self.depth = 0
+        structs = getattr(self.tr.spec, "structs", None) or {}
         if not structs:
-            self.lr_ok = False
+            self.ok = False
             return []
-        body = gast.Module(body=self.fnode.body, type_ignores=[])
+        body = gast.Module(body=self.tr.fnode.body, type_ignores=[])
         # Factored tangents only where nothing is written in place, here or in any user function this
         # one calls (transitively): with dense tangents a tangent shares memory exactly where its primal
         # does, so an in-place write through any view or alias reaches every sharer's tangent; a factored
         # tangent made dense is a new array and would miss it. (Tracking aliases syntactically misses
         # too many forms: containers, unpacking, views of call results, ...)
-        self.lr_ok = not nodes.nodes_of(
-            body, (gast.FunctionDef, gast.Lambda, gast.Global, gast.Nonlocal)
-        ) and not _writes(self.fnode, self.info, self.visible_locals, ())
+        nested = nodes.nodes_of(body, (gast.FunctionDef, gast.Lambda, gast.Global, gast.Nonlocal))
+        self.ok = not nested and not _writes(self.tr.fnode, self.tr.info, self.tr.visible_locals, ())
         out = []
         for p, sig in structs.items():
-            if sig is None or p not in self.spec.active_params:
+            if sig is None or p not in self.tr.spec.active_params:
                 continue
-            self.state[p] = FACTORED
+            self.tr.state[p] = FACTORED
             self.lr[p] = sig
-            if not self.lr_ok:
+            if not self.ok:
                 self.densify(p, out)
         return out
 
     def is_factored(self, n):
-        return self.state.get(n) == FACTORED
+        return self.tr.state.get(n) == FACTORED
 
-    def lr_module(self):
-        return nodes.name(self.unit.const(lowrank, "lowrank"))
+    def module(self):
+        return nodes.name(self.tr.unit.const(lowrank, "lowrank"))
 
     def densify(self, n, out):
         """``dn = lowrank.dense(dn)``: from here on ``n`` has an ordinary (dense) tangent."""
-        if self.state.get(n) != FACTORED:
+        if self.tr.state.get(n) != FACTORED:
             return
-        d = self.tangent_name(n)
-        out.append(nodes.assign(d, nodes.call(nodes.attr(self.lr_module(), "dense"), [nodes.name(d)])))
-        self.state[n] = _LIVE
+        d = self.tr.tangent_name(n)
+        out.append(nodes.assign(d, nodes.call(nodes.attr(self.module(), "dense"), [nodes.name(d)])))
+        self.tr.state[n] = _LIVE
         self.lr.pop(n, None)
 
     def densify_in(self, node, out, ctx=None):
         for n in dict.fromkeys(nodes.names_in(node, ctx)):
-            if self.state.get(n) == FACTORED:
+            if self.tr.state.get(n) == FACTORED:
                 self.densify(n, out)
 
-    def lr_before_stmt(self, s, out):
+    def before_stmt(self, s, out):
         """Before a statement that is not ``name = expression``: its factored names become dense."""
         if not self.lr:
             return False
@@ -114,27 +124,27 @@ class FactoredMixin:
         """Emit the primal statement and ``dtarget = tan`` and record ``target`` as FACTORED (or dense
         where it cannot stay so). The factored forms never read the result, but they read the operands:
         where the primal statement rebinds one of them (``x = x @ W``) the tangent goes first."""
-        d = self.tangent_name(target)
+        d = self.tr.tangent_name(target)
         # (no rt.fresh copy as assign_name makes where things are written in place, and no check of
-        # force_live: a function holding factored tangents writes nothing in place, see lr_setup)
+        # force_live: a function holding factored tangents writes nothing in place, see setup)
         if target in nodes.names_in(tan, gast.Load):
             out += [nodes.assign(d, tan), primal]
         else:
             out += [primal, nodes.assign(d, tan)]
         if sig is None:
-            self.state[target] = _LIVE
+            self.tr.state[target] = _LIVE
             self.lr.pop(target, None)
             return
-        self.state[target] = FACTORED
+        self.tr.state[target] = FACTORED
         self.lr[target] = sig
-        if self.lr_depth:  # inside a compound statement: no factored tangents
+        if self.depth:  # inside a compound statement: no factored tangents
             self.densify(target, out)
 
     # ------------------------------------------------------------------ one simple statement
-    def lr_assign(self, target, sexpr, out):
+    def assign(self, target, sexpr, out):
         """Emit ``target = sexpr`` keeping factored tangents factored where the operation allows;
         True when done. Otherwise the factored operands are made dense and False is returned."""
-        fact = [n for n in dict.fromkeys(nodes.names_in(sexpr, gast.Load)) if self.state.get(n) == FACTORED]
+        fact = [n for n in dict.fromkeys(nodes.names_in(sexpr, gast.Load)) if self.tr.state.get(n) == FACTORED]
         if not fact:
             return False
         kind = type(sexpr)
@@ -146,11 +156,11 @@ class FactoredMixin:
             rule = self._resolved_rule(sexpr)
             if rule is not None and rule.kind == "zero":
                 return False
-            callee = self.user_callee(sexpr)
+            callee = user_calls.user_callee(self.tr, sexpr)
             if callee is not None and callee[0] == "user":
                 return False  # emit_user_call specialises the callee
-        maybe = [n for n in nodes.names_in(sexpr, gast.Load) if self.state.get(n) == _MAYBE]
-        self.settle(maybe, out)
+        maybe = [n for n in nodes.names_in(sexpr, gast.Load) if self.tr.state.get(n) == _MAYBE]
+        self.tr.settle(maybe, out)
         tan_sig = self._factored_form(sexpr, out)
         if tan_sig is None:
             self.densify_in(sexpr, out, gast.Load)
@@ -160,7 +170,7 @@ class FactoredMixin:
         return True
 
     def _resolved_rule(self, call):
-        obj = self.info.resolve(call.func, self.visible_locals)
+        obj = self.tr.info.resolve(call.func, self.tr.visible_locals)
         if obj is not MISSING:
             return registry.lookup(obj)
         if isinstance(call.func, gast.Attribute):
@@ -169,37 +179,37 @@ class FactoredMixin:
 
     def _leaf(self, node, split=None):
         """The signature of a factored LowRank leaf atom (optionally only with the given split)."""
-        if isinstance(node, gast.Name) and self.state.get(node.id) == FACTORED:
+        if isinstance(node, gast.Name) and self.tr.state.get(node.id) == FACTORED:
             sig = self.lr[node.id]
             if sig[0] == "lr" and (split is None or sig[1:3] == split):
                 return sig
         return None
 
-    def _d(self, n):
-        return nodes.name(self.tangent_name(n.id if isinstance(n, gast.Name) else n))
+    def d(self, n):
+        return nodes.name(self.tr.tangent_name(n.id if isinstance(n, gast.Name) else n))
 
     def _factored_form(self, e, out):
         """``(tangent expression, signature)`` for the factored forms, else None."""
         kind = type(e)
         if kind is gast.Name:
-            return self._d(e), self.lr[e.id]
+            return self.d(e), self.lr[e.id]
         if kind is gast.Subscript and isinstance(e.value, gast.Name) and isinstance(e.slice, gast.Constant):
-            sig = self.lr.get(e.value.id) if self.state.get(e.value.id) == FACTORED else None
+            sig = self.lr.get(e.value.id) if self.tr.state.get(e.value.id) == FACTORED else None
             if sig is None or sig[0] == "lr":
                 return None
             try:
                 sub = lowrank.sub_signature(sig, e.slice.value)
             except (KeyError, IndexError, TypeError):
                 return None
-            return nodes.subscript(self._d(e.value), nodes.const(e.slice.value)), sub
+            return nodes.subscript(self.d(e.value), nodes.const(e.slice.value)), sub
         if kind is gast.Attribute and e.attr == "T" and self._leaf(e.value):
             _, k1, k2, r = self._leaf(e.value)
-            return nodes.attr(self._d(e.value), "T"), ("lr", k2, k1, r)
+            return nodes.attr(self.d(e.value), "T"), ("lr", k2, k1, r)
         if kind is gast.UnaryOp and self._leaf(e.operand):
             if isinstance(e.op, gast.USub):
-                return nodes.unary(gast.USub(), self._d(e.operand)), self._leaf(e.operand)
+                return nodes.unary(gast.USub(), self.d(e.operand)), self._leaf(e.operand)
             if isinstance(e.op, gast.UAdd):
-                return self._d(e.operand), self._leaf(e.operand)
+                return self.d(e.operand), self._leaf(e.operand)
             return None
         if kind is gast.BinOp and isinstance(e.op, gast.MatMult):
             return self._matmul(e.left, e.right, "matmul", out)
@@ -209,7 +219,7 @@ class FactoredMixin:
 
     def _factored_call(self, e, out):
         f = e.func
-        obj = self.info.resolve(f, self.visible_locals)
+        obj = self.tr.info.resolve(f, self.tr.visible_locals)
         args = e.args
         if any(isinstance(a, gast.Starred) for a in args):
             return None
@@ -236,9 +246,9 @@ class FactoredMixin:
         if not (fa or fb):
             return None
         for x, fx in ((a, fa), (b, fb)):  # factored operands of another shape: dense
-            if isinstance(x, gast.Name) and self.state.get(x.id) == FACTORED and not fx:
+            if isinstance(x, gast.Name) and self.tr.state.get(x.id) == FACTORED and not fx:
                 self.densify(x.id, out)
-        xp = nodes.name(self.unit.xp)
+        xp = nodes.name(self.tr.unit.xp)
 
         def mm(x, y):
             if how == "matmul":
@@ -246,10 +256,10 @@ class FactoredMixin:
             return nodes.call(nodes.attr(xp, "dot"), [x, y])
 
         def wT(n):
-            return nodes.attr(nodes.attr(self._d(n), "w"), "T")
+            return nodes.attr(nodes.attr(self.d(n), "w"), "T")
 
         def u(n):
-            return nodes.attr(self._d(n), "u")
+            return nodes.attr(self.d(n), "u")
 
         terms = []
         if fa and how == "dot":
@@ -260,20 +270,20 @@ class FactoredMixin:
             )
         elif fa:
             terms.append(mm(u(a), mm(wT(a), nodes.clone(b))))
-        elif self.t(a) is not None:
-            terms.append(mm(self.t(a), nodes.clone(b)))
+        elif self.tr.t(a) is not None:
+            terms.append(mm(self.tr.t(a), nodes.clone(b)))
         if fb and fb[3] == 1:
             # rank 1: (a @ u) is (..., 1); a broadcast multiply by w[:, 0] forms the outer product
             # (5x faster than a k=1 matrix product) and keeps a 1-D ``a`` 1-D
             w0 = nodes.subscript(
-                nodes.attr(self._d(b), "w"),
+                nodes.attr(self.d(b), "w"),
                 nodes.tuple_([gast.Slice(lower=None, upper=None, step=None), nodes.const(0)]),
             )
             terms.append(nodes.binop(mm(nodes.clone(a), u(b)), gast.Mult(), w0))
         elif fb:
             terms.append(mm(mm(nodes.clone(a), u(b)), wT(b)))
-        elif self.t(b) is not None:
-            terms.append(mm(nodes.clone(a), self.t(b)))
+        elif self.tr.t(b) is not None:
+            terms.append(mm(nodes.clone(a), self.tr.t(b)))
         tan = terms[0]
         for t in terms[1:]:
             tan = nodes.add(tan, t)
@@ -292,9 +302,7 @@ class FactoredMixin:
         # merging axes: the input side (S1) absorbs them; splitting: the output side (S2) takes them
         j = max(1, n - k2) if n <= k1 + k2 else k1
         j = min(j, n - 1)
-        call = nodes.call(
-            nodes.attr(self._d(x), "reshape"), [nodes.clone(a) for a in args], [("split", nodes.const(j))]
-        )
+        call = nodes.call(nodes.attr(self.d(x), "reshape"), [nodes.clone(a) for a in args], [("split", nodes.const(j))])
         return call, ("lr", j, n - j, None)  # the rank is the same unless the factors mix
 
     def _einsum(self, e, out):
@@ -313,11 +321,11 @@ class FactoredMixin:
             sig = self._leaf(op)
             if sig is not None and sig[1] + sig[2] == len(subs[i]) and sig[1] and sig[2]:
                 factored.append(i)
-            elif isinstance(op, gast.Name) and self.state.get(op.id) == FACTORED:
+            elif isinstance(op, gast.Name) and self.tr.state.get(op.id) == FACTORED:
                 self.densify(op.id, out)
         if not factored:
             return None
-        xp = nodes.name(self.unit.xp)
+        xp = nodes.name(self.tr.unit.xp)
         kws = [(k.arg, nodes.clone(k.value)) for k in e.keywords]
         used = set(spec)
         fresh = next(c for c in string.ascii_letters if c not in used)
@@ -332,7 +340,7 @@ class FactoredMixin:
                 k1 = self._leaf(op)[1]
                 s1, s2 = subs[i][:k1], subs[i][k1:]
                 other_letters = set("".join(s for s, _ in others))
-                d = self._d(op)
+                d = self.d(op)
                 first, second = (s1, "u"), (s2, "w")
                 if len(set(s2) & other_letters) > len(set(s1) & other_letters):
                     first, second = second, first
@@ -350,7 +358,7 @@ class FactoredMixin:
                     einsum(keep + "," + second[0] + fresh + "->" + res, [step1, nodes.attr(nodes.clone(d), second[1])])
                 )
             else:
-                t = self.t(op)
+                t = self.tr.t(op)
                 if t is not None:
                     operands = [t if j == i else nodes.clone(o) for j, o in enumerate(ops)]
                     terms.append(einsum(spec, operands))
@@ -361,13 +369,13 @@ class FactoredMixin:
 
     # ------------------------------------------------------------------ calls into user functions
     # (factored arguments reach only callees that write nothing in place: this function would not keep
-    # factored tangents otherwise, see lr_setup)
-    def lr_call_structs(self, binding):
+    # factored tangents otherwise, see setup)
+    def call_structs(self, binding):
         """Signatures of the factored arguments of a user-function call, by parameter."""
         return {
             p: self.lr[a.id]
             for p, a in binding.items()
-            if isinstance(a, gast.Name) and self.state.get(a.id) == FACTORED
+            if isinstance(a, gast.Name) and self.tr.state.get(a.id) == FACTORED
         }
 
 

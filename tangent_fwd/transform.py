@@ -1,78 +1,57 @@
-"""The forward transform: each active statement becomes a primal statement and a tangent statement.
+"""The forward transform's statement walker: each active statement becomes a primal statement and a
+tangent statement.
 
 Statements are put into simple form on the fly (one operation over names), and each operation's
 tangent is built from its registered rule. Zero tangents are symbolic: a name whose tangent is
 known to be zero has no tangent variable at all, and contributions from it are dropped. A zero is
 materialised (``dacc = rt.zeros_like(acc)``) only where a name becomes active on some path only: a
 loop-carried value, a join of branches, a container that is mutated or a variable closed over.
+
+This module walks statements and keeps each name's tangent state (ZERO/LIVE/MAYBE/FACTORED, joined
+at branches and loops). The rest is delegated, each part taking the transformer explicitly:
+
+* expressions.py: expressions to simple form (temporaries for operands);
+* rule_apply.py: the tangent of one simple expression from its registered rule;
+* user_calls.py: calls into user functions (specialised JVPs) and the planning of nested defs;
+* tangent_repr.py: what differs between dense and batched (vector mode) tangents, ``self.rep``,
+  chosen once here instead of branching on the mode at each use;
+* factored.py: factored (low-rank) tangents of single names, ``self.factored``;
+* contexts, outarg, records, listops, dynamic_calls: with/try, ``out=``, records, list methods
+  and calls through function values.
 """
 
-import builtins as _builtins
 import math
-import operator as _op
 
 import gast
-import numpy as _np
 
 from . import (
-    callables,
     contexts,
     dynamic_calls,
     effects,
+    expressions,
     listops,
     lower,
     nodes,
     optimize,
-    outarg,
     records,
-    registry,
+    rule_apply,
+    user_calls,
 )
 from .activity import MUTATING_METHODS, Activity
 from .activity import _flatten as _flat
-from .errors import MissingRuleError, TransformError, UnsupportedSyntaxError
-from .factored import FactoredMixin
+from .errors import TransformError, UnsupportedSyntaxError
+from .factored import FactoredTangents
 from .fence import check as fence_check
 from .naming import Namer
-from .parse import MISSING, code_signature, is_user_function, library_source, local_names
+from .parse import MISSING, local_names
+from .rule_apply import ANS
 from .shift import shift_free_names
 from .states import FACTORED, LIVE, MAYBE, ZERO, Fix
 from .states import join as join_states
+from .tangent_repr import BatchedTangents, DenseTangents
+from .user_calls import Spec
 
-ANS = "__tangent_fwd_ans__"
-
-BINOPS = {
-    gast.Add: _op.add,
-    gast.Sub: _op.sub,
-    gast.Mult: _op.mul,
-    gast.Div: _op.truediv,
-    gast.Pow: _op.pow,
-    gast.MatMult: _op.matmul,
-    gast.Mod: _op.mod,
-    gast.FloorDiv: _op.floordiv,
-    gast.BitAnd: _op.and_,
-    gast.BitOr: _op.or_,
-    gast.BitXor: _op.xor,
-    gast.LShift: _op.lshift,
-    gast.RShift: _op.rshift,
-}
-UNARYOPS = {gast.USub: _op.neg, gast.UAdd: _op.pos, gast.Not: _op.not_, gast.Invert: _op.invert}
-REGISTER_HINT = (
-    "register a rule, e.g. tangent_fwd.defjvp({name}, 'x', 'dx * ...'), or tangent_fwd.deflinear / tangent_fwd.defzero"
-)
-
-
-class Spec:
-    """One generated function: a user function specialised to a set of active parameters."""
-
-    def __init__(self, func, info, active_params, name):
-        self.func, self.info, self.active_params, self.name = func, info, tuple(active_params), name
-        self.tangent_params = {}
-        self.structs = {}  # parameter -> structure of its factored tangent (see factored.py)
-        self.node = None
-        self.temps = set()
-        self.is_root = False
-        self.guarded = False  # called inside a try body: its tangent statements run under a guard (contexts.py)
-        self.called_from = None  # (caller Spec, its FunctionInfo, the call node) of the first call that requested it
+__all__ = ["ANS", "FunctionTransformer", "Spec"]  # Spec: compiler.py creates the root's here
 
 
 def _terminates(stmts):
@@ -102,7 +81,7 @@ def _assigned_names(stmts):
     return out
 
 
-class FunctionTransformer(FactoredMixin):
+class FunctionTransformer:
     """Transforms one function (or nested def) for a given set of active parameters."""
 
     # read by the statement modules it delegates to (contexts, outarg, records), which cannot import this one
@@ -121,10 +100,12 @@ class FunctionTransformer(FactoredMixin):
         for tn in self.tname.values():
             self.namer.reserve(tn)
         self.state = {}
-        self.lr, self.lr_depth, self.lr_ok = {}, 0, False  # factored tangents (see factored.py)
+        self.factored = FactoredTangents(self)  # names holding a factored (low-rank) tangent
         self.force_live = set()
         self.zero_value = {}  # name -> the numeric constant it holds while its tangent is zero
-        self.vector = unit.vector  # tangents carry a leading axis of K directions
+        # how tangents are stored: one direction, or a leading axis of K directions (vector mode)
+        self.rep = BatchedTangents(self) if unit.vector else DenseTangents(self)
+        self.vector = self.rep.batched  # read by dynamic_calls.py
         self.maybe_allowed = set()  # loop-carried names whose tangent may be None inside the loop
         self.guard_depth = 0  # inside a try body: each primal statement runs before its tangent (contexts.py)
         self.kname = parent.kname if parent else self.namer.fresh("K")
@@ -216,9 +197,7 @@ class FunctionTransformer(FactoredMixin):
             and not isinstance(atom.value, bool)
         ):
             return nodes.const(0.0)
-        if self.vector:
-            return self.rt_call("zeros_batched", nodes.clone(atom), self.k())
-        return self.rt_call("zeros_like", nodes.clone(atom))
+        return self.rep.zeros(atom)
 
     def rt_call(self, helper, *args):
         return nodes.call(nodes.attr(nodes.name(self.unit.rt), helper), list(args))
@@ -267,7 +246,7 @@ class FunctionTransformer(FactoredMixin):
         for p in a.posonlyargs + a.args + a.kwonlyargs + [x for x in (a.vararg, a.kwarg) if x is not None]:
             if p.id in self.act.active:
                 self.state[p.id] = LIVE if p.id in self.spec.active_params else ZERO
-        out.extend(self.lr_setup())
+        out.extend(self.factored.setup())
         if self.spec.is_root and self.parent is None:
             # the caller's tangents are directions it may reuse (a forward-gradient step does): where the
             # function writes a parameter in place, its tangent is written into a copy of its own
@@ -285,7 +264,7 @@ class FunctionTransformer(FactoredMixin):
         if self.escaping - self.act.active:
             self.act.active |= self.escaping
             self.act.run(self.fnode.body)
-        self.plan_nested()
+        user_calls.plan_nested(self)
         body = self.block(f.body, out)
         if self.spec.guarded and self.parent is None:
             body = contexts.guard_function(self, body)
@@ -364,7 +343,7 @@ class FunctionTransformer(FactoredMixin):
                 if written:
                     live.update(written)
                     has_inplace = True
-                if not has_inplace and self.user_callee(n) is not None:
+                if not has_inplace and user_calls.user_callee(self, n) is not None:
                     has_inplace = True  # a callee may write into what we pass it
         self.mutated = set(live)
         self.has_inplace = has_inplace
@@ -389,12 +368,13 @@ class FunctionTransformer(FactoredMixin):
 
     def stmt(self, s, out):
         self.unit.current = (self.info, s)  # where an internal error is reported (compiler.Unit.build)
-        if self.lr and self.lr_before_stmt(s, out):  # a compound statement: no factored tangents inside
-            self.lr_depth += 1
+        factored = self.factored
+        if factored.lr and factored.before_stmt(s, out):  # a compound statement: no factored tangents inside
+            factored.depth += 1
             try:
                 return self._stmt(s, out)
             finally:
-                self.lr_depth -= 1
+                factored.depth -= 1
         return self._stmt(s, out)
 
     def _stmt(self, s, out):
@@ -433,7 +413,7 @@ class FunctionTransformer(FactoredMixin):
                         )
                     )
                 return
-        if isinstance(v, gast.Call) and self.act.expr(v) and self.writer_call(v, out):
+        if isinstance(v, gast.Call) and self.act.expr(v) and rule_apply.writer_call(self, v, out):
             return
         if self.act.expr(v):
             tmp = self.namer.temp()
@@ -441,60 +421,6 @@ class FunctionTransformer(FactoredMixin):
             self.assign_name(tmp, self.simplify(v, out), out)
             return
         out.append(nodes.clone(s))
-
-    def writer_call(self, call, out):
-        """A library call that writes into an argument in place (a writer rule, registry.defwriter:
-        ``np.add.at(K, idx, v)``, ``x.sort()``): the rule's template applies the same write to that
-        argument's tangent buffer (live: activity.library_writes made it force-live), emitted before
-        the call, so that it may read the old values; then the user's call itself."""
-        f = call.func
-        obj = self.info.resolve(f, self.visible_locals)
-        if obj is not MISSING:
-            rule, receiver = registry.lookup(obj), None
-        elif isinstance(f, gast.Attribute):
-            rule, receiver = registry.lookup_method(f.attr), f.value
-        else:
-            return False
-        if rule is None or not rule.writes:
-            return False
-        new = self.simplify_call(call, out)
-        if receiver is not None:
-            receiver = new.func.value
-        bound = self.bind(rule, new, receiver)
-        for w in rule.writes:
-            node = bound.get(w, (None,))[0]
-            if isinstance(node, gast.Name):
-                self.materialize(node.id, out)
-            if node is None or self.t(node) is None:
-                raise self.error(
-                    call,
-                    f"{rule.name} writes a differentiated value into {nodes.to_source(node).strip() if node else w!r}"
-                    ", whose tangent buffer cannot be followed here",
-                    hint="write into a local array (np.zeros(...) or a .copy()) passed by its name",
-                )
-        mapping = {p.name: bound[p.name][0] if bound.get(p.name) else nodes.const(p.default) for p in rule.params}
-        entries = {p: bound.get(p) for p in rule.partials}
-        tans = {p: (self.t(e[0]) if e is not None else None) for p, e in entries.items()}
-        zeros = {p: (self.zeros_of(e[0]) if e is not None else nodes.const(0.0)) for p, e in entries.items()}
-        base = dict(mapping)
-        base.update({"np": nodes.name(self.unit.xp), "math": nodes.name(self.unit.module("math"))})
-        base["rt"] = nodes.name(self.unit.rt)
-        if not self.vector:
-            base.update({"d" + p: tans[p] if tans[p] is not None else zeros[p] for p in entries})
-            out.append(nodes.expr_stmt(nodes.substitute(rule.joint, base)))
-        else:
-            kvar = self.namer.fresh("k")
-            for p in entries:
-                t = tans[p] if tans[p] is not None else zeros[p]
-                base["d" + p] = self.rt_call("bslice", t, nodes.name(kvar))
-            loop = nodes.listcomp(
-                nodes.substitute(rule.joint, base),
-                nodes.store(kvar),
-                nodes.call(nodes.name(self.unit.builtin("range")), [self.k()]),
-            )
-            out.append(nodes.expr_stmt(loop))
-        out.append(nodes.expr_stmt(new))
-        return True
 
     def s_AugAssign(self, s, out):
         """``t op= v`` keeps Python's meaning on every target kind: an array (or a view of one, or an
@@ -669,7 +595,7 @@ class FunctionTransformer(FactoredMixin):
             for n in names:
                 self.set_zero(n, out)
             return
-        out.append(nodes.assign(self.tangent_target(target), self.rt_call("biter", tan) if self.vector else tan))
+        out.append(nodes.assign(self.tangent_target(target), self.rep.iterate(tan)))
         for n in names:
             if n in self.act.active:
                 self.state[n] = LIVE
@@ -705,32 +631,14 @@ class FunctionTransformer(FactoredMixin):
         new_target = nodes.clone(target)
         node = new_target
         while isinstance(node, gast.Subscript):
-            node.slice = self.simple_index(node.slice, out)
+            node.slice = expressions.simple_index(self, node.slice, out)
             node = node.value
         atom = self.atomize(value, out) if (active_value or root.id in self.act.active) else value
         if active_value and self.t(atom) is not None:
             self.materialize(root.id, out)
         out.append(nodes.assign(new_target, nodes.clone(atom)))
         if root.id in self.act.active and self.is_live(root.id):
-            if self.vector:
-                chain = []
-                node = new_target
-                while isinstance(node, gast.Subscript):
-                    chain.append(node.slice)
-                    node = node.value
-                container = nodes.name(self.tangent_name(root.id))
-                for idx in reversed(chain[1:]):
-                    container = self.rt_call("bget", container, self.index_node(idx))
-                out.append(
-                    nodes.expr_stmt(self.rt_call("bset", container, self.index_node(chain[0]), self.t_or_zeros(atom)))
-                )
-                return
-            ttarget = nodes.clone(new_target)
-            node = ttarget
-            while isinstance(node.value, gast.Subscript):
-                node = node.value
-            node.value = nodes.name(self.tangent_name(root.id))
-            out.append(nodes.assign(ttarget, self.t_or_zeros(atom)))
+            self.rep.store_subscript(new_target, self.tangent_name(root.id), self.t_or_zeros(atom), out)
 
     def s_Return(self, s, out):
         v = s.value
@@ -905,58 +813,8 @@ class FunctionTransformer(FactoredMixin):
         atom = self.atomize(it, pre)
         tan = self.t(atom)
         if tan is not None:
-            pairs.append((self.rt_call("biter", tan) if self.vector else tan, self.tangent_target(target)))
+            pairs.append((self.rep.iterate(tan), self.tangent_target(target)))
         return nodes.clone(atom)
-
-    def plan_nested(self):
-        """Before the body is walked, which nested defs get a JVP and for which parameters: from every call
-        in this function, including calls from one nested def to another (defined before or after it),
-        whose arguments are taken as differentiated (their activity is the caller's, not known here)."""
-        module = gast.Module(body=self.fnode.body, type_ignores=[])
-        defs = [d for d in nodes.nodes_of(module, gast.FunctionDef)]
-        inner_calls = set()  # (callee name, call node id) of calls made inside some nested def
-        for d in defs:
-            for c in nodes.nodes_of(gast.Module(body=d.body, type_ignores=[]), gast.Call):
-                if isinstance(c.func, gast.Name):
-                    inner_calls.add(id(c))
-        # a call inside a comprehension passes the comprehension's own variables, whose activity is
-        # not known here: any argument may carry a tangent (``sum(g(v) for v in xs)``)
-        for comp in nodes.nodes_of(module, (gast.ListComp, gast.SetComp, gast.DictComp, gast.GeneratorExp)):
-            for c in nodes.nodes_of(comp, gast.Call):
-                if isinstance(c.func, gast.Name):
-                    inner_calls.add(id(c))
-        by_name = {}
-        for d in defs:
-            if d.name in self.locals:  # a def of this function (not of a deeper nested one)
-                by_name.setdefault(d.name, []).append(d)
-        for name, ds in by_name.items():
-            params = []
-            for d in ds:
-                params += [p.id for p in d.args.posonlyargs + d.args.args + d.args.kwonlyargs if p.id not in params]
-            closure_active = bool(self.nested_free.get(name, set()) & self.act.active)
-            active_params = set()
-            for c in nodes.nodes_of(module, gast.Call):
-                if not (isinstance(c.func, gast.Name) and c.func.id == name):
-                    continue
-                if id(c) in inner_calls:  # called from a nested def: any argument may carry a tangent
-                    active_params |= set(params)
-                    continue
-                for p, a in zip(params, c.args):
-                    if self.act.expr(a):
-                        active_params.add(p)
-                for k in c.keywords:
-                    if k.arg in params and self.act.expr(k.value):
-                        active_params.add(k.arg)
-            if name in self.escaping:  # passed on as a value: called from anywhere, with any argument active
-                active_params |= set(params)
-            if not active_params and not closure_active:
-                self.nested[name] = None
-                continue
-            ordered = [p for p in params if p in active_params]
-            spec = Spec(self.info.func, self.info, ordered, self.namer.fresh(name + "_jvp"))
-            # named now: a sibling defined earlier may call it before its own def is transformed
-            spec.tangent_params = {p: self.namer.tangent(p) for p in ordered}
-            self.nested[name] = spec
 
     def s_FunctionDef(self, s, out):
         for d in s.args.defaults + [d for d in s.args.kw_defaults if d is not None]:
@@ -978,149 +836,13 @@ class FunctionTransformer(FactoredMixin):
             dynamic_calls.function_tangent(self, s.name, spec, out)
 
     # ------------------------------------------------------------------ expressions to simple form
-    def atomize(self, e, out, hoist_inactive=False):
-        """A Name or Constant holding ``e``'s value (a new temporary when ``e`` is an active expression)."""
-        if isinstance(e, (gast.Name, gast.Constant)):
-            return e
-        if not self.act.expr(e) and not hoist_inactive and _is_cheap(e):
-            return e
-        if self.act.expr(e):
-            simple = self.simplify(e, out)
-            tmp = self.namer.temp()
-            self.act.active.add(tmp)
-            self.assign_name(tmp, simple, out)
-        else:
-            tmp = self.namer.temp()
-            out.append(nodes.assign(tmp, nodes.clone(e)))
-        return nodes.name(tmp)
-
-    def simple_index(self, idx, out):
-        if isinstance(idx, gast.Slice):
-            return gast.Slice(
-                lower=idx.lower and self.atomize(idx.lower, out),
-                upper=idx.upper and self.atomize(idx.upper, out),
-                step=idx.step and self.atomize(idx.step, out),
-            )
-        if isinstance(idx, gast.Tuple):
-            return nodes.tuple_([self.simple_index(e, out) for e in idx.elts])
-        return self.atomize(idx, out)
-
-    def simplify(self, e, out):
-        """``e`` as one operation over atoms (temporaries emitted into ``out`` for its operands)."""
-        res = self._simplify(e, out)
-        if res is not e and getattr(e, "lineno", None) is not None and getattr(res, "lineno", None) is None:
-            res.lineno, res.col_offset = e.lineno, e.col_offset
-        return res
-
-    def _simplify(self, e, out):
-        if not self.act.expr(e):
-            return e
-        kind = type(e)
-        if kind in (gast.Name, gast.Constant):
-            return e
-        if kind is gast.BinOp:
-            return nodes.binop(self.atomize(e.left, out), e.op, self.atomize(e.right, out))
-        if kind is gast.UnaryOp:
-            return nodes.unary(e.op, self.atomize(e.operand, out))
-        if kind is gast.Attribute:
-            return nodes.attr(self.atomize(e.value, out), e.attr)
-        if kind is gast.Subscript:
-            return nodes.subscript(self.atomize(e.value, out), self.simple_index(e.slice, out))
-        if listops.has_star(e):  # [*xs, a], {**d, k: v}
-            return listops.simplify_display(self, e, out)
-        if kind in (gast.Tuple, gast.List):
-            elts = [self.atomize(x, out) for x in e.elts]
-            return nodes.tuple_(elts) if kind is gast.Tuple else nodes.list_(elts)
-        if kind is gast.Dict:
-            return nodes.dict_([self.atomize(k, out) for k in e.keys], [self.atomize(v, out) for v in e.values])
-        if kind is gast.Call:
-            display = listops.desugar_call(self, e)  # dict(k=v): {"k": v}
-            return self._simplify(display, out) if display is not None else self.simplify_call(e, out)
-        if kind is gast.IfExp:
-            tmp = self.namer.temp()
-            self.act.active.add(tmp)
-            self.stmt(nodes.if_(e.test, [nodes.assign(tmp, e.body)], [nodes.assign(tmp, e.orelse)]), out)
-            return nodes.name(tmp)
-        if kind is gast.BoolOp:
-            tmp = self.namer.temp()
-            self.act.active.add(tmp)
-            self.s_Assign(nodes.assign(tmp, e.values[0]), out)
-            for v in e.values[1:]:
-                test = nodes.name(tmp) if isinstance(e.op, gast.And) else nodes.unary(gast.Not(), nodes.name(tmp))
-                self.stmt(nodes.if_(test, [nodes.assign(tmp, v)]), out)
-            return nodes.name(tmp)
-        if kind in (gast.ListComp, gast.GeneratorExp, gast.DictComp):
-            return self.lower_comprehension(e, out)
-        raise self.error(
-            e, f"cannot differentiate a {kind.__name__} expression", hint="rewrite it with plain assignments"
-        )
-
-    def simplify_call(self, e, out):
-        if any(k.arg == "out" for k in e.keywords):  # the primal writes in place, the tangent too
-            return outarg.lower_out_call(self, e, out)
-        f = e.func
-        if isinstance(f, gast.Attribute) and self.info.resolve(f, self.visible_locals) is MISSING:
-            f = nodes.attr(self.atomize(f.value, out), f.attr)
-        args = []
-        for a in e.args:
-            if isinstance(a, gast.Starred):
-                if self.act.expr(a):  # forwarded: the call is specialised when it runs (dynamic_calls.py)
-                    a = dynamic_calls.starred(a, self.atomize(a.value, out))
-                args.append(a)
-            else:
-                args.append(self.atomize(a, out))
-        kws = []
-        for k in e.keywords:
-            forwarded = k.arg is None and self.act.expr(k.value)  # '**kw': specialised when the call runs
-            kws.append((k.arg, self.atomize(k.value, out) if k.arg is not None or forwarded else k.value))
-        return nodes.call(f, args, kws)
-
-    def lower_comprehension(self, e, out):
-        tmp = self.namer.temp()
-        self.act.active.add(tmp)
-        is_dict = isinstance(e, gast.DictComp)
-        self.s_Assign(nodes.assign(tmp, nodes.dict_([], []) if is_dict else nodes.list_([])), out)
-        self.force_live.add(tmp)
-        rename = {}
-        gens = []
-        for g in e.generators:
-            if getattr(g, "is_async", 0):
-                raise self.error(e, "async comprehensions are not supported")
-            new = {n: self.namer.fresh(n) for n in nodes.names_in(g.target, gast.Store)}
-            it = nodes.substitute(g.iter, {k: nodes.name(v) for k, v in rename.items()})
-            rename.update(new)
-            target = _rename_store(g.target, new)
-            ifs = [nodes.substitute(c, {k: nodes.name(v) for k, v in rename.items()}) for c in g.ifs]
-            gens.append((target, it, ifs))
-        sub = {k: nodes.name(v) for k, v in rename.items()}
-        if is_dict:
-            inner = [
-                nodes.assign(
-                    nodes.subscript(nodes.name(tmp), nodes.substitute(e.key, sub), gast.Store()),
-                    nodes.substitute(e.value, sub),
-                )
-            ]
-        else:
-            inner = [nodes.expr_stmt(nodes.call(nodes.attr(nodes.name(tmp), "append"), [nodes.substitute(e.elt, sub)]))]
-        for target, it, ifs in reversed(gens):
-            for c in reversed(ifs):
-                inner = [nodes.if_(c, inner)]
-            inner = [nodes.for_(target, it, inner)]
-        # the new loop variables are active where their iterables are
-        for target, it, _ in gens:
-            self.act._mark_structured(target, self.act.iter_target_activity(it))
-        self.act.run(inner, whole_function=False)
-        self.block(inner, out)
-        return nodes.name(tmp)
-
-    # ------------------------------------------------------------------ one simple statement
     def assign_name(self, target, sexpr, out):
         """Emit ``target = sexpr`` (sexpr in simple form) with its tangent."""
         if not self.act.expr(sexpr):
             out.append(nodes.assign(target, sexpr))
             self.set_zero(target, out, sexpr)
             return
-        if self.lr and self.lr_assign(target, sexpr, out):
+        if self.factored.lr and self.factored.assign(target, sexpr, out):
             return
         maybe = sorted({n for n in nodes.names_in(sexpr, gast.Load) if self.state.get(n) == MAYBE})
         if isinstance(sexpr, gast.Call) and listops.emit_method(self, target, sexpr, out):  # xs.pop(i)
@@ -1128,10 +850,10 @@ class FunctionTransformer(FactoredMixin):
         if isinstance(sexpr, gast.Call) and records.method_call(self, target, sexpr, out):  # state.step(dt)
             return
         if isinstance(sexpr, gast.Call):
-            callee = None if records.is_record_call(self, sexpr) else self.user_callee(sexpr)
+            callee = None if records.is_record_call(self, sexpr) else user_calls.user_callee(self, sexpr)
             if callee is not None:
                 self.settle(maybe, out)
-                self.emit_user_call(target, sexpr, callee, out)
+                user_calls.emit_user_call(self, target, sexpr, callee, out)
                 return
         if len(maybe) > 1:
             self.settle(maybe, out)
@@ -1157,10 +879,7 @@ class FunctionTransformer(FactoredMixin):
         ):
             # a new primal array whose tangent would be another value's tangent: where anything may be
             # written in place, the tangent gets its own copy
-            if self.vector:  # a broadcast-aligned batched tangent gets the primal's full shape to be written
-                tan = self.rt_call("fresh_full", tan, nodes.name(ANS))
-            else:
-                tan = self.rt_call("fresh", tan)
+            tan = self.rep.fresh(tan)
         used = set(nodes.names_in(tan, gast.Load))
         dname = self.tangent_name(target)
         result_state = (
@@ -1203,671 +922,37 @@ class FunctionTransformer(FactoredMixin):
         test = gast.Compare(left=nodes.name(self.tangent_name(m)), ops=[gast.Is()], comparators=[nodes.const(None)])
         return gast.IfExp(test=test, body=zero if zero is not None else nodes.const(None), orelse=full)
 
+    # ------------------------------------------------------------------ for the modules it delegates to
+    # (expressions, rule_apply, user_calls and the statement modules call these on the transformer)
+    def atomize(self, e, out, hoist_inactive=False):
+        return expressions.atomize(self, e, out, hoist_inactive)
+
+    def simplify(self, e, out):
+        return expressions.simplify(self, e, out)
+
     def tangent_expr(self, e):
-        """The tangent of a simple expression (``ANS`` stands for its value), or None if zero."""
-        kind = type(e)
-        if kind is gast.Name:
-            return self.t(e)
-        if kind is gast.Constant:
-            return None
-        if kind is gast.BinOp:
-            return self.apply(registry.lookup(BINOPS[type(e.op)]), {"x": e.left, "y": e.right}, e)
-        if kind is gast.UnaryOp:
-            return self.apply(registry.lookup(UNARYOPS[type(e.op)]), {"x": e.operand}, e)
-        if kind is gast.Subscript:
-            tv = self.t(e.value)
-            if tv is None and registry.is_index_trick(self.info.resolve(e.value, self.visible_locals)):
-                return self.index_trick_tangent(e)
-            if tv is not None and self.vector:
-                return self.rt_call("bget", tv, self.index_node(e.slice))
-            return None if tv is None else nodes.subscript(tv, nodes.clone(e.slice))
-        if kind is gast.Attribute:
-            rule = registry.lookup_attribute(e.attr)
-            if rule is None and records.may_be_field(e.attr):  # a dataclass's or namedtuple's field
-                tv = self.t(e.value)
-                return None if tv is None else records.field_tangent(self, e, tv)
-            if rule is None:
-                raise self.error(
-                    e,
-                    f"no JVP rule for the attribute '.{e.attr}' of a differentiated value",
-                    MissingRuleError,
-                    hint="use a function with a rule, e.g. np.transpose(x) for x.T",
-                )
-            if rule.kind == "zero":
-                return None
-            tv = self.t(e.value)
-            if tv is not None and self.vector and e.attr == "T":
-                return self.rt_call("bT", tv)
-            if tv is not None and self.vector and e.attr == "flat":  # a (K, size) view: rt.stats.bflat
-                return nodes.call(
-                    nodes.attr(nodes.attr(nodes.name(self.unit.rt), "stats"), "bflat"), [nodes.name(self.unit.xp), tv]
-                )
-            return None if tv is None else nodes.attr(tv, e.attr)
-        if listops.has_star(e):
-            return listops.display_tangent(self, e)
-        if kind in (gast.Tuple, gast.List):
-            tans = [self.t(x) for x in e.elts]
-            if all(t is None for t in tans):
-                return None
-            elts = [t if t is not None else self.zeros_of(x) for t, x in zip(tans, e.elts)]
-            return nodes.tuple_(elts) if kind is gast.Tuple else nodes.list_(elts)
-        if kind is gast.Dict:
-            tans = [self.t(v) for v in e.values]
-            if all(t is None for t in tans):
-                return None
-            return nodes.dict_(
-                [nodes.clone(k) for k in e.keys],
-                [t if t is not None else self.zeros_of(v) for t, v in zip(tans, e.values)],
-            )
-        if kind is gast.Call:
-            return self.call_tangent(e)
-        raise self.error(e, f"cannot differentiate a {kind.__name__} expression")
+        return rule_apply.tangent_expr(self, e)
 
-    def index_trick_tangent(self, e):
-        """``np.r_[...]`` / ``np.c_[...]`` are linear in their pieces: the same concatenation of the
-        pieces' tangents, zeros for constant pieces and ranges (``0:3``), directives (``'0,2'``) kept."""
-        elts = list(e.slice.elts) if isinstance(e.slice, gast.Tuple) else [e.slice]
-        directive = [isinstance(x, gast.Constant) and isinstance(x.value, str) for x in elts]
-        tans = [None if d or isinstance(x, gast.Slice) else self.t(x) for x, d in zip(elts, directive)]
-        active = [i for i, t in enumerate(tans) if t is not None]
-        if not active:
-            return None
+    def bind(self, rule, call, receiver):
+        return rule_apply.bind(self, rule, call, receiver)
 
-        def build(tangent_of):
-            parts = []
-            for i, x in enumerate(elts):
-                if directive[i]:
-                    parts.append(nodes.clone(x))
-                elif isinstance(x, gast.Slice):  # a range: constant
-                    parts.append(self.rt_call("zeros_like", nodes.subscript(nodes.clone(e.value), nodes.clone(x))))
-                elif tans[i] is None:
-                    parts.append(self.rt_call("zeros_like", nodes.clone(x)))
-                else:
-                    parts.append(tangent_of(i))
-            return nodes.subscript(nodes.clone(e.value), nodes.tuple_(parts) if len(parts) > 1 else parts[0])
+    def is_factored(self, n):
+        return self.factored.is_factored(n)
 
-        if not self.vector:
-            return build(lambda i: tans[i])
-        pack = nodes.tuple_([tans[i] for i in active])
-        return self.per_direction(
-            lambda tk: build(lambda i: nodes.subscript(nodes.clone(tk), nodes.const(active.index(i)))), pack
-        )
+    def densify(self, n, out):
+        self.factored.densify(n, out)
 
-    # ------------------------------------------------------------------ calls
-    def user_callee(self, call):
-        f = call.func
-        if dynamic_calls.forwards_active(self, call):  # f(*args) / f(**kw) with differentiated values
-            return ("dynamic", None)
-        if isinstance(f, gast.Name) and f.id in self.nested_scope():
-            self._check_not_rebound(f)
-            return ("nested", self.nested_scope()[f.id])
-        obj = self.info.resolve(f, self.visible_locals)
-        python_version = dynamic_calls.builtin_replacement(obj, call)  # sorted(key=), reduce...: pystd.py
-        if python_version is not None:
-            return ("user", python_version)
-        if obj is not MISSING and registry.lookup(obj) is None:
-            generated = getattr(obj, "generated_function", None)
-            if generated is not None:  # a forward_diff object: differentiate its generated code
-                obj = generated(self.unit.backend.name)
-            if is_user_function(obj):
-                return ("user", obj)
-            if library_source(obj) is not None:  # NumPy/SciPy Python code without a rule: through its source
-                return ("user", library_source(obj))
-            if callables.is_indirect(obj):  # a bound method, partial or callable object: specialised when called
-                return ("dynamic", None)
-        if obj is MISSING and self.is_function_value(f):
-            return ("dynamic", None)
-        return None
-
-    def _check_not_rebound(self, f):
-        """A nested def called by name is called through its JVP: refused when the name is also bound to
-        another value on some path (``g = lambda z: z * x`` in one branch, ``g = plain`` in the other)."""
-        scope = self
-        while scope is not None and f.id not in scope.nested:
-            scope = scope.parent
-        if scope is None:
-            return
-        for n in gast.walk(gast.Module(body=scope.fnode.body, type_ignores=[])):
-            if isinstance(n, gast.Name) and n.id == f.id and isinstance(n.ctx, (gast.Store, gast.Del)):
-                raise self.error(
-                    f,
-                    f"the nested function {f.id!r} called here is also assigned another value in the function: "
-                    "which one is called is not followed",
-                    hint="give each function its own name and choose between the calls with an if",
-                )
-
-    def is_function_value(self, f):
-        """Whether the callee ``f`` is a value the compiler cannot know (a parameter, ``self.forward``,
-        ``layers[i]``) rather than a method of a differentiated value or one with a rule."""
-        if isinstance(f, gast.Attribute):
-            return not self.act.expr(f.value) and registry.lookup_method(f.attr) is None
-        return isinstance(f, (gast.Name, gast.Subscript, gast.Call))
+    def densify_in(self, node, out, ctx=None):
+        self.factored.densify_in(node, out, ctx)
 
     def nested_scope(self):
         scope = dict(self.parent.nested_scope()) if self.parent else {}
         scope.update(self.nested)
         return scope
 
-    def emit_user_call(self, target, call, callee, out):
-        kind, obj = callee
-        if kind == "dynamic":
-            return dynamic_calls.emit(self, target, call, out)
-        if kind == "nested":
-            spec = obj
-            if spec is None:
-                out.append(nodes.assign(target, call))
-                self.set_zero(target, out)
-                return
-            binding = self._bind_nested(spec, call)
-            dropped = [p for p, a in binding.items() if p not in spec.active_params and self.t(a) is not None]
-            if dropped:
-                raise self.error(
-                    call,
-                    f"internal error: nested function {nodes.dotted_name(call.func)!r} was "
-                    f"specialised without a tangent for {dropped}; please report this",
-                )
-        else:
-            try:
-                sig = code_signature(obj)  # the code transformed (a wraps wrapper's own, not __wrapped__'s)
-                bound = sig.bind(
-                    *[_Placeholder(i, a) for i, a in enumerate(call.args)],
-                    **{k.arg: _Placeholder(k.arg, k.value) for k in call.keywords if k.arg},
-                )
-            except TypeError as exc:
-                raise self.error(call, f"call to {obj.__qualname__}: {exc}") from None
-            binding = {}
-            for pname, val in bound.arguments.items():
-                if isinstance(val, _Placeholder):
-                    binding[pname] = val.node
-                elif isinstance(val, (tuple, dict)):
-                    for v in val.values() if isinstance(val, dict) else val:
-                        if isinstance(getattr(v, "node", None), gast.Name):
-                            self.densify(v.node.id, out)
-            for pname, val in bound.arguments.items():
-                if isinstance(val, (tuple, dict)) and any(
-                    self.t(getattr(v, "node", None)) is not None
-                    for v in (val.values() if isinstance(val, dict) else val)
-                ):  # *args / **kwargs of the callee receive differentiated values: a tuple / dict of tangents
-                    binding[pname] = dynamic_calls.pack(self, val, out)
-            structs = self.lr_call_structs(binding)
-            params = [p for p in sig.parameters if p in binding and (p in structs or self.t(binding[p]) is not None)]
-            if not params:
-                out.append(nodes.assign(target, call))
-                self.set_zero(target, out)
-                return
-            guarded = self.guard_depth or self.spec.guarded
-            spec = self.unit.request(obj, params, structs, guarded=guarded)
-            if spec.called_from is None:  # where a refusal inside library code is reported
-                spec.called_from = (self.spec, self.info, call)
-        kws = [
-            (
-                spec.tangent_params[p],
-                (
-                    self._d(binding[p])
-                    if self.is_factored(getattr(binding[p], "id", None))
-                    else self.t_or_zeros(binding[p])
-                )
-                if p in binding
-                else nodes.const(0.0),
-            )
-            for p in spec.active_params
-        ]
-        jcall = nodes.call(
-            nodes.name(spec.name),
-            [nodes.clone(a) for a in call.args],
-            [(k.arg, nodes.clone(k.value)) for k in call.keywords] + kws,
-        )
-        out.append(
-            nodes.assign(
-                nodes.tuple_([nodes.store(target), nodes.store(self.tangent_name(target))], gast.Store()), jcall
-            )
-        )
-        self.state[target] = LIVE
-
-    def _bind_nested(self, spec, call):
-        fdef = None
-        for s in gast.walk(gast.Module(body=self.fnode.body, type_ignores=[])):
-            if isinstance(s, gast.FunctionDef) and s.name in self.nested and self.nested[s.name] is spec:
-                fdef = s
-        scope = self
-        while fdef is None and scope.parent is not None:
-            scope = scope.parent
-            for s in gast.walk(gast.Module(body=scope.fnode.body, type_ignores=[])):
-                if isinstance(s, gast.FunctionDef) and scope.nested.get(s.name) is spec:
-                    fdef = s
-        params = [p.id for p in fdef.args.posonlyargs + fdef.args.args]
-        named = set(params) | {p.id for p in fdef.args.kwonlyargs}
-        # a differentiated value that lands in the nested def's *args or **kwargs is not followed
-        extra = [k.value for k in call.keywords if k.arg and k.arg not in named] + list(call.args[len(params) :])
-        if any(self.t(a) is not None for a in extra):
-            raise self.error(
-                call,
-                f"differentiated values passed into '*args' or '**kwargs' of the nested function "
-                f"{fdef.name!r} are not supported",
-                hint="name the parameter in the nested def, or define the function at module level",
-            )
-        binding = dict(zip(params, call.args))
-        binding.update({k.arg: k.value for k in call.keywords if k.arg})
-        return binding
-
-    def call_tangent(self, call):
-        record = records.call_tangent(self, call)  # State(pos=x), dataclasses.replace(s, ...)
-        if record is not False:
-            return record
-        f = call.func
-        obj = self.info.resolve(f, self.visible_locals)
-        if obj is not MISSING:
-            rule = registry.lookup(obj)
-            if rule is None:
-                name = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", None) or repr(obj)
-                mod = getattr(obj, "__module__", None)
-                full = f"{mod}.{name}" if mod and mod != "builtins" else name
-                written = nodes.dotted_name(f) or full
-                also = f" ({full})" if full != written and "." in full else ""
-                raise self.error(
-                    call,
-                    f"'{written}'{also} is called with a differentiated argument but has no "
-                    f"JVP rule and no Python source that tangent_fwd can transform",
-                    MissingRuleError,
-                    hint=REGISTER_HINT.format(name=written),
-                )
-            return self.apply_rule(rule, call, receiver=None)
-        if isinstance(f, gast.Attribute):
-            rule = registry.lookup_method(f.attr)
-            if rule is None:
-                raise self.error(
-                    call,
-                    f"no JVP rule for the method '.{f.attr}()' of a differentiated value",
-                    MissingRuleError,
-                    hint=f"call the equivalent numpy function, or register one with "
-                    f"tangent_fwd.defmethod('{f.attr}', 'self, ...', 'dself * ...')",
-                )
-            return self.apply_rule(rule, call, receiver=f.value)
-        raise self.error(
-            call,
-            f"cannot resolve the function called here ('{nodes.to_source(f).strip()}')",
-            MissingRuleError,
-            hint="call a module-level function or a nested def by its name",
-        )
-
-    def bind(self, rule, call, receiver):
-        """Map the rule's parameter names to (node, location) at this call site."""
-        args = list(call.args)
-        locs = [("arg", i) for i in range(len(args))]
-        if receiver is not None:
-            args.insert(0, receiver)
-            locs.insert(0, ("recv", 0))
-        bound = {}
-        positional = [p for p in rule.params if p.kind == "pos"]
-        var = next((p for p in rule.params if p.kind == "var"), None)
-        i = 0
-        for p in positional:
-            if i < len(args):
-                bound[p.name] = (args[i], locs[i])
-                i += 1
-        if i < len(args):
-            if var is None:
-                raise self.error(call, f"{rule.name} takes at most {len(positional)} positional arguments")
-            bound[var.name] = [(args[j], locs[j]) for j in range(i, len(args))]
-        elif var is not None:
-            bound[var.name] = []
-        names = {p.name for p in rule.params}
-        for j, k in enumerate(call.keywords):
-            if k.arg is None:
-                continue
-            if k.arg not in names:
-                if any(p.kind == "var" and p.name == "kwargs" for p in rule.params) or "kwargs" in names:
-                    continue
-                raise self.error(call, f"{rule.name} got an unexpected keyword argument {k.arg!r}")
-            bound[k.arg] = (k.value, ("kw", j))
-        return bound
-
     def unit_sources(self):
         """Whether the root is compiled for tangents injected at markers only (perturbation.py)."""
         return self.spec.is_root and getattr(self.unit, "tangent_sources", False)
-
-    def apply_rule(self, rule, call, receiver):
-        if rule.kind == "zero":
-            return None
-        if getattr(rule, "expand", None) is not None:  # a marker that builds its own tangent (perturbation.py)
-            return rule.expand(self, call, receiver)
-        if rule.writes:  # registry.defwriter: handled as a statement by writer_call
-            raise self.error(
-                call,
-                f"{rule.name} writes into its argument in place: its result (None) is used here",
-                hint="call it as a statement of its own",
-            )
-        bound = self.bind(rule, call, receiver)
-        self.check_options(rule, bound, call)
-        if rule.kind == "linear" and self.vector and rule.op in _MATMUL:
-            (a, _), (b, _) = bound[rule.params[0].name], bound[rule.params[1].name]
-            contribs = []
-            if self.t(a) is not None:
-                contribs.append(
-                    self.rt_call("bmatmul_left", nodes.name(self.unit.xp), self.t(a), nodes.clone(b), nodes.clone(a))
-                )
-            if self.t(b) is not None:
-                contribs.append(
-                    self.rt_call("bmatmul_right", nodes.name(self.unit.xp), nodes.clone(a), self.t(b), nodes.clone(b))
-                )
-            return _sum(contribs)
-        if (
-            rule.kind == "linear"
-            and self.vector
-            and receiver is not None
-            and rule.name in (".reshape()", ".ravel()")
-            and self.t(receiver) is not None
-            and not any(k.arg not in ("order",) for k in call.keywords)
-        ):
-            helper = "breshape" if rule.name == ".reshape()" else "bravel"
-            return (
-                self.rt_call(helper, self.t(receiver), *[nodes.clone(a) for a in call.args])
-                if not call.keywords
-                else nodes.call(
-                    nodes.attr(nodes.name(self.unit.rt), helper),
-                    [self.t(receiver)] + [nodes.clone(a) for a in call.args],
-                    [(k.arg, nodes.clone(k.value)) for k in call.keywords],
-                )
-            )
-        if (
-            rule.kind == "linear"
-            and self.vector
-            and rule.op in _VIEW_FUNCS
-            and len(call.args) >= 1
-            and self.t(call.args[0]) is not None
-            and not call.keywords
-        ):
-            kind = _VIEW_FUNCS[rule.op]
-            tan = self.t(call.args[0])
-            if kind == "asarray" and len(call.args) == 1:
-                return self.rt_call("basarray", nodes.name(self.unit.xp), tan)
-            if kind == "reshape" and len(call.args) == 2:
-                return self.rt_call("breshape", tan, nodes.clone(call.args[1]))
-            if kind == "ravel" and len(call.args) == 1:
-                return self.rt_call("bravel", tan)
-        if self.vector and rule.kind in ("linear", "jvp"):
-            view = self.vector_view(rule, call, receiver)
-            if view is not None:
-                return view
-        if rule.kind == "linear" and rule.offset:
-            call = self.without_offsets(rule, call, bound)
-        if rule.kind == "linear":
-            contribs = []
-            for pname in rule.linear_in:
-                entry = bound.get(pname)
-                if entry is None:
-                    continue
-                for node, loc in entry if isinstance(entry, list) else [entry]:
-                    tan = self.t(node)
-                    if tan is not None:
-                        if self.vector and rule.op in (list, tuple):  # the same leaves (or rows), not copies
-                            contribs.append(_replace_arg(call, loc, self.rt_call("biter", tan)))
-                        elif self.vector and rule.name not in _BATCH_TRANSPARENT:
-                            contribs.append(self.per_direction(lambda tk: _replace_arg(call, loc, tk), tan))
-                        else:
-                            contribs.append(_replace_arg(call, loc, tan))
-            return _sum(contribs)
-        mapping = {}
-        for p in rule.params:
-            entry = bound.get(p.name)
-            if isinstance(entry, list):
-                mapping[p.name] = nodes.tuple_([n for n, _ in entry])
-            elif entry is not None:
-                mapping[p.name] = entry[0]
-            else:
-                mapping[p.name] = nodes.const(p.default)
-        return self._contributions(rule, bound, mapping, call)
-
-    def without_offsets(self, rule, call, bound):
-        """The call with the arguments that only add a constant (``initial=``) left out: its tangent."""
-        for pname in rule.offset:
-            entry = bound.get(pname)
-            if entry is not None and entry[1][0] != "kw":
-                raise self.error(
-                    call,
-                    f"pass {pname!r} of {rule.name} by keyword",
-                    UnsupportedSyntaxError,
-                    hint=f"write {pname}=... so that the tangent can leave it out",
-                )
-        drop = {entry[1][1] for p in rule.offset if (entry := bound.get(p)) is not None}
-        if not drop:
-            return call
-        new = gast.Call(
-            func=call.func, args=call.args, keywords=[k for i, k in enumerate(call.keywords) if i not in drop]
-        )
-        bound.update({p: None for p in rule.offset})
-        return new
-
-    def check_options(self, rule, bound, call):
-        """A differentiated value passed to a parameter the rule has no partial for (an option such as
-        ``ord``, ``axis`` or ``decimals``) would lose its tangent: an error, never a silent zero."""
-        if rule.joint is not None:
-            return
-        differentiable = set(rule.differentiable) | rule.constant
-        for pname, entry in bound.items():
-            if entry is None or pname in differentiable:
-                continue
-            for node, _ in entry if isinstance(entry, list) else [entry]:
-                if isinstance(node, gast.AST) and self.act.expr(node):
-                    raise self.error(
-                        call,
-                        f"a differentiated value is passed to {pname!r} of {rule.name}, which its JVP rule "
-                        "treats as a constant option: its derivative would be dropped",
-                        MissingRuleError,
-                        hint=f"pass a value that is not differentiated, or register a rule with a partial for "
-                        f"{pname!r} (tangent_fwd.defjvp)",
-                    )
-
-    def apply(self, rule, operands, e):
-        mapping = dict(operands)
-        bound = {k: (v, None) for k, v in operands.items()}
-        return self._contributions(rule, bound, mapping, e)
-
-    def _contributions(self, rule, bound, mapping, call):
-        if rule.kind == "zero":
-            return None
-        base = dict(mapping)
-        base.update(ANS_MAP)
-        base.update(
-            {
-                "np": nodes.name(self.unit.xp),
-                "math": nodes.name(self.unit.module("math")),
-                "rt": nodes.name(self.unit.rt),
-            }
-        )
-        if rule.joint is not None:
-            return self._joint_contribution(rule, bound, base)
-        contribs = []
-        for pname, partial in rule.partials.items():
-            entry = bound.get(pname)
-            if entry is None:
-                continue
-            if isinstance(entry, list):
-                tans = [self.t(n) for n, _ in entry]
-                if all(t is None for t in tans):
-                    continue
-                tan = nodes.tuple_([t if t is not None else self.zeros_of(n) for t, (n, _) in zip(tans, entry)])
-            else:
-                tan = self.t(entry[0])
-                if tan is None:
-                    continue
-            if self.vector:
-                contribs.append(self.vector_contribution(rule, pname, partial, tan, base, call, bound))
-                continue
-            if callable(partial) and not isinstance(partial, gast.AST):
-                fname = self.unit.const(partial, f"{pname}_partial")
-                cargs = [tan, nodes.name(ANS)] + [nodes.clone(a) for a in getattr(call, "args", [])]
-                kws = [(k.arg, nodes.clone(k.value)) for k in getattr(call, "keywords", [])]
-                if isinstance(call, gast.BinOp):
-                    cargs = [tan, nodes.name(ANS), nodes.clone(call.left), nodes.clone(call.right)]
-                contribs.append(nodes.call(nodes.name(fname), cargs, kws))
-                continue
-            m = dict(base)
-            m["d" + pname] = tan
-            contribs.append(nodes.substitute(partial, m))
-        if (
-            len(contribs) == 1
-            and _is_elementwise(rule)
-            and _bare(contribs[0])
-            and any(
-                not isinstance(e[0], gast.Constant)
-                for n, e in bound.items()
-                if e is not None and not isinstance(e, list) and self.t(e[0]) is None
-            )
-        ):
-            # only one operand carries a tangent and the partial is that tangent itself: an inactive
-            # operand may broadcast the result to a larger shape than the tangent has
-            contribs[0] = self.rt_call("expand", contribs[0], nodes.name(ANS))
-        return _sum(contribs)
-
-    def _joint_contribution(self, rule, bound, base):
-        """A rule with one template in all the tangents (registry._defjoint): inactive ones are zeros."""
-        entries = {p: bound.get(p) for p in rule.partials}
-        tans = {p: self.t(e[0]) if e is not None and not isinstance(e, list) else None for p, e in entries.items()}
-        if all(t is None for t in tans.values()):
-            return None
-        m = dict(base)
-        for p, e in entries.items():
-            zero = self.zeros_of(e[0]) if e is not None and not isinstance(e, list) else nodes.const(0.0)
-            m["d" + p] = tans[p] if tans[p] is not None else zero
-        return nodes.substitute(rule.joint, m)
-
-    # ------------------------------------------------------------------ vector mode
-    def vector_view(self, rule, call, receiver):
-        """Vector mode, a function or method that may return a view of its first argument (transpose,
-        expand_dims, split, astype(copy=False)...): the tangent is one batched view of the batched
-        tangent (rt.bview), so writes through it reach the base's tangent as the primal's reach the base."""
-        if receiver is not None:
-            name = rule.name[1:-2] if rule.name.endswith("()") else None
-            if not rule.view or rule.kind != "linear" or rule.linear_in != ("self",):
-                return None
-            tan = self.t(receiver)
-            if tan is None:
-                return None
-            func = nodes.const(name)
-        else:
-            may_view = effects.is_view_function(rule.op) or (
-                rule.op is _np.array
-                and any(
-                    k.arg == "copy" and not (isinstance(k.value, gast.Constant) and k.value.value)
-                    for k in call.keywords
-                )
-            )
-            if not (may_view and call.args):
-                return None
-            if rule.kind == "linear" and rule.linear_in[:1] != (rule.params[0].name,):
-                return None
-            if rule.kind == "jvp" and (len(call.args) != 1 or list(rule.partials) != [rule.params[0].name]):
-                return None
-            if any(isinstance(a, gast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
-                return None
-            tan = self.t(call.args[0])
-            if tan is None or any(self.t(a) is not None for a in call.args[1:]):
-                return None
-            func = nodes.clone(call.func)
-            call = gast.Call(func=call.func, args=call.args[1:], keywords=call.keywords)
-        return nodes.call(
-            nodes.attr(nodes.name(self.unit.rt), "bview"),
-            [nodes.name(self.unit.xp), func, tan]
-            + [nodes.clone(a) for a in (call.args if receiver is None else call.args)],
-            [(k.arg, nodes.clone(k.value)) for k in call.keywords],
-        )
-
-    def per_direction(self, build, tan):
-        """``build(tangent_k)`` for each of the K directions, stacked: the form every rule has."""
-        kvar = self.namer.fresh("k")
-        elt = build(self.rt_call("bslice", tan, nodes.name(kvar)))
-        loop = nodes.listcomp(elt, nodes.store(kvar), nodes.call(nodes.name(self.unit.builtin("range")), [self.k()]))
-        return self.rt_call("bstack", nodes.name(self.unit.xp), loop)
-
-    def vector_contribution(self, rule, pname, partial, tan, base, call, bound):
-        if rule.op in _MATMUL:
-            other = [n for n in rule.params if n.name != pname][0].name
-            x, y = (base[pname], base[other]) if pname == rule.params[0].name else (base[other], base[pname])
-            if pname == rule.params[0].name:
-                return self.rt_call("bmatmul_left", nodes.name(self.unit.xp), tan, nodes.clone(y), nodes.clone(x))
-            return self.rt_call("bmatmul_right", nodes.name(self.unit.xp), nodes.clone(x), tan, nodes.clone(y))
-        if callable(partial) and not isinstance(partial, gast.AST):
-            fname = self.unit.const(partial, f"{pname}_partial")
-            cargs = [nodes.name(ANS)] + [nodes.clone(a) for a in getattr(call, "args", [])]
-            if isinstance(call, gast.BinOp):
-                cargs = [nodes.name(ANS), nodes.clone(call.left), nodes.clone(call.right)]
-            kws = [(k.arg, nodes.clone(k.value)) for k in getattr(call, "keywords", [])]
-            return self.per_direction(lambda tk: nodes.call(nodes.name(fname), [tk] + cargs, kws), tan)
-        m = dict(base)
-        if _is_elementwise(rule):
-            arrays = [
-                n
-                for n, e in bound.items()
-                if e is not None and not isinstance(e, list) and not isinstance(e[0], gast.Constant)
-            ]
-            if len(arrays) > 1:
-                tan = self.rt_call("balign", tan, nodes.clone(base[pname]), nodes.name(ANS))
-            m["d" + pname] = tan
-            return nodes.substitute(partial, m)
-
-        def build(tk):
-            mk = dict(m)
-            mk["d" + pname] = tk
-            return nodes.substitute(partial, mk)
-
-        return self.per_direction(build, tan)
-
-
-ANS_MAP = {"ans": nodes.name(ANS)}
-
-
-_MATMUL = (_op.matmul, _np.matmul)
-_VIEW_FUNCS = {_np.asarray: "asarray", _np.reshape: "reshape", _np.ravel: "ravel"}
-# Methods whose rule applies to a batched tangent as it is (containers hold batched leaves).
-_BATCH_TRANSPARENT = frozenset({".clip()", ".get()", ".copy()", ".astype()"})
-_ELEMENTWISE = (
-    _op.add,
-    _op.sub,
-    _op.mul,
-    _op.truediv,
-    _op.pow,
-    _op.neg,
-    _op.pos,
-    _op.mod,
-    _builtins.abs,
-    _builtins.pow,
-    _np.where,
-    _np.clip,
-    _builtins.dict,  # not elementwise, but batch-transparent: rt.dict_tangent keeps the (batched) leaves shared
-)
-
-
-def _is_elementwise(rule):
-    """Rules whose templates broadcast over a leading direction axis unchanged."""
-    op = rule.op
-    if op is None:
-        return rule.name in _BATCH_TRANSPARENT
-    if op is math.prod:  # over the items of a sequence (math.prod(x[:3])), not over the directions
-        return False
-    return (
-        isinstance(op, _np.ufunc)
-        or op in _ELEMENTWISE
-        or getattr(op, "__module__", None) == "math"
-        or getattr(op, "__self__", None) is math
-    )
-
-
-class _Placeholder:
-    def __init__(self, key, node):
-        self.key, self.node = key, node
-
-
-def _replace_arg(call, loc, tan):
-    new = nodes.clone(call)
-    kind, i = loc
-    if kind == "recv":
-        new.func.value = tan
-    elif kind == "arg":
-        new.args[i] = tan
-    else:
-        new.keywords[i].value = tan
-    return new
 
 
 def _may_alias(tan, rt):
@@ -1881,38 +966,3 @@ def _may_alias(tan, rt):
         and isinstance(tan.func.value, gast.Name)
         and tan.func.value.id == rt
     )
-
-
-def _bare(e):
-    if isinstance(e, gast.UnaryOp):
-        e = e.operand
-    return isinstance(e, gast.Name)
-
-
-def _sum(contribs):
-    if not contribs:
-        return None
-    total = contribs[0]
-    for c in contribs[1:]:
-        total = nodes.add(total, c)
-    return total
-
-
-def _is_cheap(e):
-    if isinstance(e, (gast.Name, gast.Constant)):
-        return True
-    if isinstance(e, gast.Attribute):
-        return _is_cheap(e.value)
-    if isinstance(e, gast.UnaryOp) and isinstance(e.operand, gast.Constant):
-        return True
-    if isinstance(e, (gast.Tuple, gast.List)):
-        return all(_is_cheap(x) for x in e.elts)
-    return False
-
-
-def _rename_store(target, mapping):
-    new = nodes.clone(target)
-    for n in gast.walk(new):
-        if isinstance(n, gast.Name) and n.id in mapping:
-            n.id = mapping[n.id]
-    return new
