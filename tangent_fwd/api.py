@@ -128,7 +128,11 @@ class ForwardDiff:
             raise ArgumentError(f"forward_diff needs a function, got {type(func).__name__}")
         backends.check_name(backend)
         functools.update_wrapper(self, func)
-        func = library.entry(func)  # a ufunc, operator.mul...: a one-call wrapper compiled like user code
+        op, func = func, library.entry(func)  # a ufunc, operator.mul...: a one-call wrapper compiled like user code
+        if library.is_wrapper(func) and _wrt_reach(wrt) > _positional_count(func):  # np.einsum's operands
+            func = library.entry(op, _wrt_reach(wrt))
+        # a call with keyword arguments or another count of positional ones gets the op's wrapper for that call
+        self._library_op, self._per_call = (op, {}) if library.is_wrapper(func) else (None, None)
         func = callables.as_function(func)  # a bound method, partial, callable object: a one-call function
         self.func = func
         self.wrt = _wrt_names(func, wrt)
@@ -177,6 +181,8 @@ class ForwardDiff:
         try:
             return fast(*args)
         except TypeError:
+            if self._library_op is not None:  # another count of arguments for the op: its wrapper for them
+                return self._call(args, kwargs)
             self._check_count(args)  # a missing tangent says so; any other TypeError is the function's own
             raise
 
@@ -203,6 +209,10 @@ class ForwardDiff:
             ) from None
 
     def _call(self, args, kwargs):
+        if self._library_op is not None:
+            other = self._library_call(args, kwargs)
+            if other is not None:
+                return other(*args, **kwargs)
         _check_registry()
         if self._fast is None or not still_valid(self._deps):
             self._by_backend.clear()
@@ -246,6 +256,25 @@ class ForwardDiff:
             return value, no_directions(bfinish(tangent, value, 1), grow=False)
         out = fn(*args, **kwargs)
         return (out[0], bfinish(out[1], out[0], k))
+
+    def _library_call(self, args, kwargs):
+        """For a library op called with keyword arguments (``forward_diff(np.sum)(x, dx, axis=0)``) or
+        more positional ones than its rule's (``np.pad(a, 2, "edge")``): a ForwardDiff of the op's
+        wrapper that takes those, or None when this one's wrapper fits the call."""
+        tangent_names = {"d" + w for w in self.wrt}
+        keywords = tuple(k for k in kwargs if k not in tangent_names)
+        arity = len(args) - (len(self.wrt) - (len(kwargs) - len(keywords)))
+        if not keywords and arity == _positional_count(self.func):
+            return None
+        other = self._per_call.get((arity, keywords))
+        if other is None:
+            wrapper = library.entry_with_keywords(self._library_op, arity, keywords)
+            if wrapper is self.func:
+                return None
+            other = ForwardDiff(wrapper, wrt=self.wrt, backend=self.backend, vectorized=self.vectorized)
+            other._library_op = None  # made for this call's arguments: it does not dispatch again
+            self._per_call[(arity, keywords)] = other
+        return other
 
     def _structures(self, args, kwargs):
         """Where the tangents hold LowRank leaves: ``((wrt name, signature), ...)`` or None."""
@@ -377,6 +406,12 @@ def _drop_guard(fd):
 
 
 _MISSING_DEP = object()
+
+
+def _wrt_reach(wrt):
+    """How many positional arguments the integer indices in ``wrt`` need (0 when it names parameters)."""
+    indices = [w for w in (wrt if isinstance(wrt, (tuple, list)) else (wrt,)) if isinstance(w, int)]
+    return max(indices, default=-1) + 1
 
 
 def _positional_count(func):

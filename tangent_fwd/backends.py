@@ -128,7 +128,7 @@ def _scan(v, label, found):
     elif isinstance(v, dict):
         for k, x in v.items():
             _scan(x, f"{label}[{k!r}]", found)
-    elif hasattr(v, "shape") and hasattr(v, "dtype"):
+    elif hasattr(v, "shape") and hasattr(v, "dtype") and not isinstance(v, type):  # a class (np.ndarray) is no array
         mod = type(v).__module__.split(".")[0]
         if mod == "numpy" and getattr(v, "ndim", 0) == 0:
             return  # NumPy scalars mix with any backend

@@ -33,6 +33,7 @@ _STAR_FLAGS = inspect.CO_VARARGS | inspect.CO_VARKEYWORDS
 _RULE_TABLE = registry._RULES  # a plain function's rule is keyed by its id
 _key = getattr(registry, "op_key", id)  # np.add.reduce is a new object at each access: keyed by owner and name
 _WRAPPER_CODES = set()  # the code objects of generated wrappers
+_KW_WRAPPERS = {}  # (registry key of op, arity, keyword names) -> (op, wrapper taking those keywords too)
 _MODULE_NAME = "tangent_fwd.library"
 
 
@@ -195,7 +196,7 @@ def _required_positional(op):
     )
 
 
-def _make_wrapper(op, rule, arity):
+def _make_wrapper(op, rule, arity, keywords=()):
     params = _param_names(op, rule, arity)
     path = _path(op)
     ns = {"__name__": _MODULE_NAME}
@@ -208,10 +209,10 @@ def _make_wrapper(op, rule, arity):
         ns[alias] = mod
         callee = f"{alias}.{attr}"
         fname = _fname(attr.rsplit(".", 1)[-1])
-    if fname in params or fname in ns:
+    if fname in params or fname in ns or fname in keywords:
         fname += "_call"
     args = ", ".join(params)
-    src = f"def {fname}({args}):\n    return {callee}({args})\n"
+    src = f"def {fname}({_with_keywords(args, keywords)}):\n    return {callee}({_pass_keywords(args, keywords)})\n"
     filename = f"<tangent_fwd call {_display(op)} {len(_WRAPPERS)}>"
     linecache.cache[filename] = (len(src), None, src.splitlines(True), filename)
     exec(compile(src, filename, "exec"), ns)
@@ -222,7 +223,7 @@ def _make_wrapper(op, rule, arity):
     return wrapper
 
 
-def _make_wraps_call(func, arity):
+def _make_wraps_call(func, arity, keywords=()):
     """``def f(x): return decorated(x)`` for a decorated function whose wrapper takes ``*args``: the
     parameters are the wrapped function's (``inspect.signature`` follows ``__wrapped__``), and only the
     positional arguments given (``arity``, default the required ones) are passed on."""
@@ -239,13 +240,13 @@ def _make_wraps_call(func, arity):
     if arity > len(params):
         return func  # more arguments than named parameters: the wrapper's own *args decide (refused there)
     names = [p.name for p in params[:arity]]
-    if any(keyword.iskeyword(n) or n == "decorated" for n in names):
+    if any(keyword.iskeyword(n) or n == "decorated" for n in names) or "decorated" in keywords:
         return func
     args = ", ".join(names)
     fname = _fname(func.__name__)
-    if fname in names:
+    if fname in names or fname in keywords:
         fname += "_call"
-    src = f"def {fname}({args}):\n    return decorated({args})\n"
+    src = f"def {fname}({_with_keywords(args, keywords)}):\n    return decorated({_pass_keywords(args, keywords)})\n"
     filename = f"<tangent_fwd call {func.__qualname__} {len(_WRAPPERS)}>"
     linecache.cache[filename] = (len(src), None, src.splitlines(True), filename)
     ns = {"__name__": _MODULE_NAME, "decorated": func}
@@ -254,6 +255,47 @@ def _make_wraps_call(func, arity):
     wrapper.__doc__ = func.__doc__
     wrapper.__tangent_fwd_wraps__ = func
     _WRAPPER_CODES.add(wrapper.__code__)
+def entry_with_keywords(func: Any, arity: int, keywords: tuple[str, ...]) -> Any:
+    """:func:`entry` for a call that also passes keyword arguments (``forward_diff(np.sum)(x, dx,
+    axis=0)``): the one-call wrapper takes them as parameters of the same names and passes them on by
+    keyword (``def sum(a, *, axis): return np.sum(a, axis=axis)``). The plain wrapper takes positional
+    parameters only, so its generated function had no place for them (a TypeError from inside)."""
+    plain = entry(func, arity)
+    if not keywords or not is_wrapper(plain):
+        return plain  # Python code (or SciPy's followed wrapper) takes its keyword arguments itself
+    key = (_key(func), arity, keywords)
+    hit = _KW_WRAPPERS.get(key)
+    if hit is not None and hit[0] is func:
+        return hit[1]
+    taken = list(inspect.signature(plain).parameters)
+    clash = [k for k in keywords if k in taken]
+    bad = [k for k in keywords if not k.isidentifier() or keyword.iskeyword(k)]
+    if clash or bad:
+        raise ArgumentError(
+            f"{_display(func)}: keyword argument(s) {', '.join(map(repr, clash or bad))} "
+            + ("also given by position" if clash else "cannot be passed on by name"),
+            hint=f"call {_display(func)} from a function of your own and differentiate that",
+        )
+    rule = registry.lookup(func)
+    if rule is None:
+        wrapper = _make_wraps_call(func, arity, keywords)
+        if wrapper is func:
+            return plain
+    else:
+        wrapper = _make_wrapper(func, rule, arity, keywords)
+    _KW_WRAPPERS[key] = (func, wrapper)
+    return wrapper
+
+
+def _with_keywords(args, keywords):
+    """Keyword-only: the tangents follow the positional parameters in the generated function."""
+    return ", ".join([args] * bool(args) + ["*"] * bool(keywords) + list(keywords))
+
+
+def _pass_keywords(args, keywords):
+    return ", ".join([args] * bool(args) + [f"{k}={k}" for k in keywords])
+
+
     return wrapper
 
 

@@ -275,7 +275,30 @@ def _check_source_matches(func, src, filename, lineno):
     if _MATCHED.get(code) == src:  # checked before: the same code and the same text match again
         return
     try:
-        module = compile(src, filename, "exec", dont_inherit=True)
+        module = _compile_as_imported(src, filename, code)
+def _compile_as_imported(src, filename, code):
+    """``src`` compiled as the function's module was: pytest rewrites the asserts of test modules
+    (``@py_assert1`` locals, message constants), so a function with an ``assert`` in a test file is
+    compared with its source rewritten the same way (the source itself is what gets transformed)."""
+    if not _rewritten_by_pytest(code):
+        return compile(src, filename, "exec", dont_inherit=True)
+    import ast
+
+    try:
+        from _pytest.assertion.rewrite import rewrite_asserts
+    except ImportError:
+        return compile(src, filename, "exec", dont_inherit=True)
+    tree = ast.parse(src, filename)
+    rewrite_asserts(tree, src.encode())
+    return compile(tree, filename, "exec", dont_inherit=True)
+
+
+def _rewritten_by_pytest(code):
+    if any(n.startswith("@py_assert") for n in code.co_varnames) or "@pytest_ar" in code.co_names:
+        return True
+    return any(_rewritten_by_pytest(c) for c in code.co_consts if hasattr(c, "co_code"))
+
+
     except SyntaxError:
         return  # gast will report it
     stack = [module]
