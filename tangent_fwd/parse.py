@@ -268,14 +268,6 @@ def _fingerprint(code):
 _MATCHED = {}  # code object -> the source text already found to be its source (the check is a pure function)
 
 
-def _check_source_matches(func, src, filename, lineno):
-    """Refuse when the source on disk is not the function's code (the file was edited after import):
-    transforming it would differentiate a function other than the one being called."""
-    code = func.__code__
-    if _MATCHED.get(code) == src:  # checked before: the same code and the same text match again
-        return
-    try:
-        module = _compile_as_imported(src, filename, code)
 def _compile_as_imported(src, filename, code):
     """``src`` compiled as the function's module was: pytest rewrites the asserts of test modules
     (``@py_assert1`` locals, message constants), so a function with an ``assert`` in a test file is
@@ -299,6 +291,14 @@ def _rewritten_by_pytest(code):
     return any(_rewritten_by_pytest(c) for c in code.co_consts if hasattr(c, "co_code"))
 
 
+def _check_source_matches(func, src, filename, lineno):
+    """Refuse when the source on disk is not the function's code (the file was edited after import):
+    transforming it would differentiate a function other than the one being called."""
+    code = func.__code__
+    if _MATCHED.get(code) == src:  # checked before: the same code and the same text match again
+        return
+    try:
+        module = _compile_as_imported(src, filename, code)
     except SyntaxError:
         return  # gast will report it
     stack = [module]
