@@ -18,6 +18,10 @@ from .parse import MISSING, code_signature, is_user_function
 ZERO_ATTRIBUTES = {"shape", "ndim", "size", "dtype", "itemsize", "nbytes", "strides", "device", "flags"}
 _ZERO_BINOPS = (gast.FloorDiv, gast.BitAnd, gast.BitOr, gast.BitXor, gast.LShift, gast.RShift)
 MUTATING_METHODS = {"append", "extend", "insert"}
+# Library helpers returning a tuple whose other items are integers or options, never differentiated:
+# id(op) -> (op, one bool per item: may it carry a tangent). Declared by tangent_fwd.library
+# (``a, axis = _chk_asarray(a, axis)`` in scipy.stats: axis stays an inactive int).
+RESULT_PARTS = {}
 
 
 class Activity:
@@ -281,6 +285,14 @@ class Activity:
             return (root.id,)
         return tuple(effects.bases(root, self.resolve))
 
+    def _result_parts(self, value):
+        """Which items of a library helper's tuple result can carry a tangent (``RESULT_PARTS``), or None."""
+        if not RESULT_PARTS or not isinstance(value, gast.Call):
+            return None
+        obj = self.info.resolve(value.func, self.local_names)
+        hit = RESULT_PARTS.get(id(obj)) if obj is not MISSING else None
+        return hit[1] if hit is not None and hit[0] is obj else None
+
     def _mark_structured(self, target, act):
         if isinstance(act, tuple) and isinstance(target, (gast.Tuple, gast.List)) and len(act) == len(target.elts):
             for t, a in zip(target.elts, act):
@@ -291,6 +303,10 @@ class Activity:
     def _stmt(self, s):
         if isinstance(s, gast.Assign):
             act = self.expr(s.value)
+            parts = self._result_parts(s.value) if act and len(s.targets) == 1 else None
+            if parts is not None and isinstance(s.targets[0], gast.Tuple) and len(parts) == len(s.targets[0].elts):
+                self._mark_structured(s.targets[0], parts)  # a, axis = _chk_asarray(a, axis): axis is an int
+                return
             if len(s.targets) > 1 and any(self.expr(t) for t in s.targets if isinstance(t, gast.Name)):
                 act = True  # a = b = value: one object under several names
             for t in s.targets:

@@ -22,9 +22,9 @@ from typing import Any
 
 import numpy
 
-from . import registry
-from .errors import ArgumentError, MissingRuleError, TransformError
-from .parse import library_source
+from . import activity, registry, scipy_stats
+from .errors import ArgumentError, MissingRuleError
+from .parse import FOLLOWED_WRAPPERS, library_source
 
 _WRAPPERS = {}  # (registry key of op, arity) -> (op, wrapper); the op is kept alive here
 _BY_ID = {}  # id(op) -> (op, {arity: wrapper}): the fast path for an op passed again
@@ -57,14 +57,11 @@ def entry(func: Any, arity: int | None = None) -> Any:
         _remember(func, arity, hit[1])
         return hit[1]
     rule = registry.lookup(func)
-    if rule is None and getattr(getattr(func, "__code__", None), "co_name", None) == "axis_nan_policy_wrapper":
-        raise TransformError(
-            f"{_display(func)} is wrapped by SciPy's _axis_nan_policy machinery (axis, nan_policy and keepdims "
-            "handled by a generic wrapper that reshapes, masks and re-dispatches its samples through dictionaries "
-            "of keyword arguments): tangent_fwd cannot follow that wrapper's semantics",
-            hint="write the statistic with NumPy in a function of your own (scipy.stats.skew: the third central "
-            "moment over the second to the power 1.5), or register a rule for it with tangent_fwd.defjvp",
-        )
+    if rule is None and scipy_stats.is_axis_nan_policy(func):  # scipy.stats.skew...: the generated function
+        follower = scipy_stats.follower(func)  # that follows SciPy's wrapper (or a TransformError saying why not)
+        _WRAPPERS[(_key(func), arity)] = (func, follower)
+        _remember(func, arity, follower)
+        return follower
     if rule is None and type(func) is _FunctionType:  # a functools.wraps wrapper taking *args: called with
         wrapper = _make_wraps_call(func, arity)  # its __wrapped__ signature, so wrt names those parameters
         _WRAPPERS[(_key(func), arity)] = (func, wrapper)
@@ -255,6 +252,9 @@ def _make_wraps_call(func, arity, keywords=()):
     wrapper.__doc__ = func.__doc__
     wrapper.__tangent_fwd_wraps__ = func
     _WRAPPER_CODES.add(wrapper.__code__)
+    return wrapper
+
+
 def entry_with_keywords(func: Any, arity: int, keywords: tuple[str, ...]) -> Any:
     """:func:`entry` for a call that also passes keyword arguments (``forward_diff(np.sum)(x, dx,
     axis=0)``): the one-call wrapper takes them as parameters of the same names and passes them on by
@@ -294,9 +294,6 @@ def _with_keywords(args, keywords):
 
 def _pass_keywords(args, keywords):
     return ", ".join([args] * bool(args) + [f"{k}={k}" for k in keywords])
-
-
-    return wrapper
 
 
 def _fname(name):
@@ -379,8 +376,6 @@ IDENTITY = (
     ("scipy.spatial.distance._validate_vector", None),
     ("scipy._lib._array_api._asarray", None),
     ("scipy._lib._array_api.xp_copy", None),
-    # one array only: with several it returns a tuple, which is not one call on one tangent (refused)
-    ("scipy._lib._array_api.xp_promote", "x, /, *, broadcast=False, force_floating=False, xp=None"),
 )
 
 # Helpers whose result carries no tangent: integers, booleans, dtypes, shapes, devices, flags. (Helpers
@@ -403,6 +398,7 @@ INACTIVE = (
     "scipy.linalg._misc._datacopied",
     "scipy.linalg._decomp._datacopied",
     "scipy._lib._array_api.is_lazy_array",
+    "scipy._lib._util._contains_nan",  # a bool (it raises for nan_policy="raise")
     "scipy._lib._array_api.xp_size",
     "scipy._lib._array_api.xp_result_type",
     "scipy._lib._array_api.is_complex",
@@ -410,6 +406,34 @@ INACTIVE = (
     "scipy._lib.array_api_compat.device",
     "scipy._lib.array_api_compat.size",
 )
+
+# Helpers returning a tuple of which only some items can carry a tangent (the rest are axes or flags):
+# ``a, axis = _chk_asarray(a, axis)`` leaves axis an inactive int. (path, one bool per item)
+RESULT_PARTS = (
+    ("scipy.stats._stats_py._chk_asarray", (True, False)),
+    ("scipy.stats._stats_py._chk2_asarray", (True, True, False)),
+    ("scipy.stats._stats_mstats_common._chk_asarray", (True, False)),
+)
+
+
+def _declare_promote():
+    """``xp_promote(*arrays, broadcast=, force_floating=)``: each array converted to the common dtype (and
+    broadcast to the common shape): linear in every array, so the tangents go through the same call
+    (one array: the array itself; several: a tuple, item by item)."""
+    fn = _optional("scipy._lib._array_api.xp_promote")
+    if fn is not None and registry.lookup(fn) is None:
+        registry.defjvp(
+            fn,
+            "*args, broadcast=False, force_floating=False, xp=None",
+            "rt.special.promote_jvp(np, ans, dargs, broadcast)",
+            name="scipy._lib._array_api.xp_promote",
+        )
+
+    share = _optional("scipy._lib._array_api._share_masks")
+    if share is not None and registry.lookup(share) is None:  # returns its arrays unchanged unless xp is
+        registry.defjvp(  # MArray's (a namespace tangent_fwd never runs on)
+            share, "*args, xp", "rt.special.promote_jvp(np, ans, dargs)", name="scipy._lib._array_api._share_masks"
+        )
 
 
 def _declare_same_math():
@@ -442,7 +466,17 @@ def _declare():
         fn = _optional(path)
         if fn is not None and registry.lookup(fn) is None:
             registry.defzero(fn, name=path)
+    for path, parts in RESULT_PARTS:
+        fn = _optional(path)
+        if fn is not None:
+            activity.RESULT_PARTS[id(fn)] = (fn, parts)
+    # SciPy's _axis_nan_policy wrapper, followed by a generated function (tangent_fwd/scipy_stats.py)
+    FOLLOWED_WRAPPERS["axis_nan_policy_wrapper"] = scipy_stats.follower
+    for fn in scipy_stats.INACTIVE_HELPERS:
+        registry.defzero(fn, name=f"tangent_fwd.scipy_stats.{fn.__name__}")
+    defidentity(scipy_stats._tf_asarray, name="tangent_fwd.scipy_stats._tf_asarray")
 
 
 _declare()
+_declare_promote()
 _declare_same_math()

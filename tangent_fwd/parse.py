@@ -166,9 +166,9 @@ def _array_namespaces(info):
 
     found = {}
 
-    def is_ns(v):
-        if v == "param":
-            return True
+    def is_ns(v, name=None):
+        if v == "param" or (name is not None and isinstance(v, gast.Name) and v.id == name):
+            return True  # `xp = array_namespace(x) if xp is None else xp`: the parameter xp itself
         if isinstance(v, gast.Call):
             f = v.func
             if isinstance(f, gast.Attribute) and f.attr == "__array_namespace__":
@@ -176,12 +176,12 @@ def _array_namespaces(info):
             obj = info.resolve(f, set(values))
             return any(obj is g for g in NAMESPACE_FUNCTIONS)
         if isinstance(v, gast.IfExp):
-            return all(is_ns(b) or (isinstance(b, gast.Constant) and b.value is None) for b in (v.body, v.orelse))
+            return all(is_ns(b, name) or (isinstance(b, gast.Constant) and b.value is None) for b in (v.body, v.orelse))
         return isinstance(v, gast.Name) and v.id in found
 
     for _ in range(2):  # `xp = array_namespace(x) if xp is None else xp` needs the parameter first
         for name, vs in values.items():
-            if name not in found and vs and all(is_ns(v) for v in vs):
+            if name not in found and vs and all(is_ns(v, name) for v in vs):
                 found[name] = numpy
     return found
 
@@ -203,14 +203,22 @@ def code_signature(func):
     return inspect.signature(bare)
 
 
+# A library decorator's wrapper whose code cannot be transformed as written but whose semantics a
+# generated function follows: wrapper code name -> maker(decorated) returning that function (or raising
+# a TransformError). tangent_fwd.library fills it (SciPy's axis_nan_policy_wrapper: scipy_stats.py).
+FOLLOWED_WRAPPERS = {}
+
+
 def library_source(obj):
     """The Python function to transform for a NumPy or SciPy callable without a rule: a pure-Python
     function itself (its checks, conversions and decorators included), NumPy's implementation behind
-    an array-function dispatcher (``np.average``); None for anything else."""
+    an array-function dispatcher (``np.average``), the function following a wrapper listed in
+    ``FOLLOWED_WRAPPERS``; None for anything else."""
     if type(obj).__name__ == "_ArrayFunctionDispatcher":
         obj = getattr(obj, "_implementation", None)
     if isinstance(obj, types.FunctionType) and _is_library_module(obj):
-        return obj
+        follow = FOLLOWED_WRAPPERS.get(obj.__code__.co_name) if FOLLOWED_WRAPPERS else None
+        return obj if follow is None else follow(obj)
     return None
 
 

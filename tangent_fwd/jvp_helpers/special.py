@@ -267,3 +267,20 @@ class _TangentPair(tuple):
         return _TangentPair(x + y for x, y in zip(self, other))
 
     __radd__ = __add__
+
+
+def promote_jvp(xp, ans, dargs, broadcast=False):
+    """Tangents of SciPy's ``xp_promote(*args, broadcast=...)`` (``ans`` its result, one array or a
+    tuple): each tangent converted to its array's promoted dtype and, with ``broadcast``, broadcast to
+    its shape; a missing tangent (a constant argument) is zero. Linear in ``dargs``."""
+    outs = ans if isinstance(ans, tuple) else (ans,)
+    res = []
+    for out, d in zip(outs, dargs):
+        if out is None:
+            res.append(None)
+            continue
+        d = xp.zeros_like(out) if d is None else xp.asarray(d, dtype=out.dtype)
+        if broadcast and d.shape != out.shape:
+            d = xp.broadcast_to(d, out.shape)
+        res.append(d)
+    return res[0] if len(res) == 1 else tuple(res)

@@ -164,17 +164,21 @@ def _prod(x):
     )
 
 
+# NumPy 2's array-API spelling of ddof (SciPy's array-API code calls xp.std(a, correction=ddof))
+_DDOF = "(ddof if correction is None else correction)"
+
+
 def _var(x):
     return (
-        f"rt.stats.as_dtype(np, rt.var_jvp(np, {x}, d{x}, axis, ddof, keepdims) if rt.stats.plain(where)"
-        f" else rt.stats.nanvar_jvp(np, {x}, d{x}, axis, ddof, keepdims, where, False), dtype)"
+        f"rt.stats.as_dtype(np, rt.var_jvp(np, {x}, d{x}, axis, {_DDOF}, keepdims) if rt.stats.plain(where)"
+        f" else rt.stats.nanvar_jvp(np, {x}, d{x}, axis, {_DDOF}, keepdims, where, False), dtype)"
     )
 
 
 def _std(x):
     return (
-        f"rt.stats.as_dtype(np, rt.std_jvp(np, {x}, d{x}, ans, axis, ddof, keepdims) if rt.stats.plain(where)"
-        f" else rt.stats.sqrt_jvp(np, rt.stats.nanvar_jvp(np, {x}, d{x}, axis, ddof, keepdims, where, False), ans),"
+        f"rt.stats.as_dtype(np, rt.std_jvp(np, {x}, d{x}, ans, axis, {_DDOF}, keepdims) if rt.stats.plain(where)"
+        f" else rt.stats.sqrt_jvp(np, rt.stats.nanvar_jvp(np, {x}, d{x}, axis, {_DDOF}, keepdims, where, False), ans),"
         " dtype)"
     )
 
@@ -192,7 +196,7 @@ defjvp(
     "a, axis=None, dtype=None, out=None",
     "rt.stats.as_dtype(np, rt.stats.cumprod_jvp(np, a, da, axis), dtype)",
 )
-VAR = "a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=True"
+VAR = "a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=True, correction=None"
 defjvp(np.var, VAR, _var("a"))
 defjvp(np.std, VAR, _std("a"))
 # ------------------------------------------------------------------ linear algebra
@@ -420,7 +424,7 @@ defmethod_linear("item", "self, *args")
 defmethod_linear("tolist", "self")
 defmethod_linear("dot", "self, b, out=None", linear_in=("self", "b"))
 MEXT = "self, axis=None, out=None, keepdims=False, initial=None, where=True"
-MVAR = "self, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=True"
+MVAR = "self, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=True, correction=None"
 defmethod("max", MEXT, _ext("self"))
 defmethod("min", MEXT, _ext("self"))
 defmethod("prod", "self, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=True", _prod("self"))

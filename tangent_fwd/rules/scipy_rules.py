@@ -207,6 +207,7 @@ def _register_helpers():
     # d/dz log(z) / (1 - z) = (1/z + log(z) / (1 - z)) / (1 - z), 1/2 at z == 1
     defjvp(S.spence_d, "xp, z", None, "dz * np.where(z == 1, 0.5, (1 / z + ans) / np.where(z == 1, 1.0, 1 - z))")
     deflinear(S.lse_out, "xp, t, ans, return_sign=False", linear_in=("t",), constant=("ans",))
+    deflinear(S.promote_jvp, "xp, ans, dargs, broadcast=False", linear_in=("dargs",), constant=("ans",))
 
 
 if sp is not None:

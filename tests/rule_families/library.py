@@ -63,6 +63,11 @@ def id_xp_promote(x):
     return xp_promote(x, force_floating=True, xp=np) ** 3
 
 
+def id_xp_promote_several(x, y):
+    p, q = xp_promote(x, y, broadcast=True, force_floating=True, xp=np)  # a tuple, broadcast: one rule
+    return p * np.sin(q)
+
+
 # ------------------------------------------------------------------ same mathematics as NumPy's
 def sl_norm(x):
     return scipy_norm(x)
@@ -196,6 +201,7 @@ _IDENTITY = [
     (_xp_asarray, C(id_xp_asarray, a(3))),
     (xp_copy, C(id_xp_copy, a(3))),
     (xp_promote, C(id_xp_promote, a(3))),
+    (xp_promote, C(id_xp_promote_several, a(3), a(1))),
 ]
 _ZERO = [
     (np.iscomplexobj, Z(z_iscomplexobj, a(3))),

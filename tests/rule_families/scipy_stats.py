@@ -1,0 +1,112 @@
+"""Rule cases for following SciPy's ``_axis_nan_policy`` wrapper (tangent_fwd/scipy_stats.py): the
+run-time helpers of the generated functions (inactive: shapes, dtypes, flags; ``_tf_asarray``
+identity-like), and the library helpers that wrapper and ``scipy.stats`` call with differentiated
+samples (``_share_masks``, ``_contains_nan``, ``rt.special.promote_jvp``).
+
+These helpers are NumPy's and SciPy's host code (they call NumPy directly), so their cases run on the
+NumPy backend only (``strict = False``)."""
+
+import numpy as np
+from rule_cases import C, Z, a, pos
+
+from tangent_fwd import runtime as rt
+from tangent_fwd import scipy_stats as ss
+from tangent_fwd.library import _optional
+
+_contains_nan = _optional("scipy._lib._util._contains_nan")
+_share_masks = _optional("scipy._lib._array_api._share_masks")
+
+
+def _host(case):
+    case.strict = False
+    return case
+
+
+def _never_small(samples, kwds):
+    return False
+
+
+def z_check(x):
+    ss._tf_check((x,), 0, "propagate", "statistic")
+    return x * 2.0
+
+
+def z_promoted_dtype(x):
+    return np.asarray(x, dtype=ss._tf_promoted_dtype((x, None))) * 2.0
+
+
+def z_all_axes(x):
+    return np.sum(x**2, axis=ss._tf_all_axes((x,)))
+
+
+def z_axis_tuple_tail(x):
+    axes = ss._tf_axis_tuple(0)
+    return np.moveaxis(x, axes, ss._tf_tail(axes)) ** 2
+
+
+def z_broadcast_shape(x, y):
+    return np.broadcast_to(x, ss._tf_broadcast_shape((x, y), 0, 1, False)) * 3.0
+
+
+def z_merged_shape(x):
+    return np.reshape(x, ss._tf_merged_shape(x, (1, 2))) ** 2
+
+
+def z_at_most_1d(x):
+    return x * 2.0 if ss._tf_at_most_1d((x,)) else x * 3.0
+
+
+def z_nan_result(x):
+    return x * 2.0 if not ss._tf_nan_result((x,), "propagate", True, {"nan_propagation": True}, "f") else x
+
+
+def z_too_small(x):
+    return np.sin(x) if not ss._tf_too_small((x,), {}, True, _never_small) else x
+
+
+def z_full_nan(x):
+    return np.where(np.isnan(ss._tf_full_nan((x,))), x * 2.0, x)
+
+
+def z_refuse_nd(x):
+    if x.ndim > 3:  # never taken here: the helper raises the refusal
+        ss._tf_refuse_nd("statistic")
+    return x * 2.0
+
+
+def id_tf_asarray(x):
+    return ss._tf_asarray(x, dtype=np.float64) ** 2
+
+
+def z_contains_nan(x):
+    return np.exp(x) if not _contains_nan(x) else x
+
+
+def id_share_masks(x, y):
+    p, q = _share_masks(x, y, xp=np)
+    return p * q
+
+
+def lin_promote_jvp(t, u):
+    return rt.special.promote_jvp(np, (np.ones(3), np.ones(3)), (t, u), True)[1] * 2.0 + t
+
+
+CASES = {
+    ss._tf_check: [_host(Z(z_check, a(3)))],
+    ss._tf_promoted_dtype: [_host(Z(z_promoted_dtype, a(3)))],
+    ss._tf_all_axes: [_host(Z(z_all_axes, a(2, 3)))],
+    ss._tf_axis_tuple: [_host(Z(z_axis_tuple_tail, a(2, 3)))],
+    ss._tf_tail: [_host(Z(z_axis_tuple_tail, a(3, 2)))],
+    ss._tf_broadcast_shape: [_host(Z(z_broadcast_shape, a(1, 3), a(4, 2)))],
+    ss._tf_merged_shape: [_host(Z(z_merged_shape, a(2, 3, 2)))],
+    ss._tf_at_most_1d: [_host(Z(z_at_most_1d, a(3)))],
+    ss._tf_nan_result: [_host(Z(z_nan_result, a(3)))],
+    ss._tf_too_small: [_host(Z(z_too_small, a(3)))],
+    ss._tf_full_nan: [_host(Z(z_full_nan, a(3)))],
+    ss._tf_refuse_nd: [_host(Z(z_refuse_nd, a(3)))],
+    ss._tf_asarray: [_host(C(id_tf_asarray, a(3)))],
+    _contains_nan: [_host(Z(z_contains_nan, a(3)))],
+    _share_masks: [_host(C(id_share_masks, a(3), pos(3)))],
+    rt.special.promote_jvp: [_host(C(lin_promote_jvp, a(3), a(3)))],
+}
+CASES = {k: v for k, v in CASES.items() if k is not None}
