@@ -12,7 +12,7 @@ import gast
 
 from . import effects, nodes, registry
 from .effects import _mutated_params, mutated_params
-from .parse import MISSING, code_signature, is_user_function
+from .parse import MISSING, code_signature, is_user_function, local_names
 
 # Attributes whose value never carries a tangent, whatever the receiver.
 ZERO_ATTRIBUTES = {"shape", "ndim", "size", "dtype", "itemsize", "nbytes", "strides", "device", "flags"}
@@ -285,6 +285,35 @@ class Activity:
             return (root.id,)
         return tuple(effects.bases(root, self.resolve))
 
+    def _nested_writes(self, fdef, inner, saved):
+        """Names of ours that nested def ``fdef`` may write a differentiated value into, added to
+        ``saved``: through an augmented assignment (``acc[:] += v``, ``acc[0] *= v``) or through a local
+        alias of ours (``a = acc; a += v``). Its locals computed from its parameters count as active."""
+        own = set()
+        for d in nodes.nodes_of(fdef, (gast.FunctionDef,)):  # its own nested defs write through it too
+            own |= local_names(d)
+            self.active.update(a.id for a in d.args.posonlyargs + d.args.args + d.args.kwonlyargs)
+        while True:  # its locals that may carry a tangent (the parameters are taken to be active)
+            before = len(self.active)
+            for n in nodes.nodes_of(inner, (gast.Assign, gast.AugAssign, gast.For)):
+                value = n.iter if isinstance(n, gast.For) else n.value
+                if self.expr(value):
+                    targets = n.targets if isinstance(n, gast.Assign) else [n.target]
+                    for t in targets:
+                        self.active.update(x for x in nodes.names_in(t, gast.Store) if x in own)
+            if len(self.active) == before:
+                break
+        pairs = effects.aliases(fdef.body, self.resolve)
+        for n in nodes.nodes_of(inner, (gast.AugAssign, gast.Assign)):
+            targets = n.targets if isinstance(n, gast.Assign) else [n.target]
+            if not self.expr(n.value):
+                continue
+            for t in targets:
+                if isinstance(t, gast.Subscript) or (isinstance(n, gast.AugAssign) and isinstance(t, gast.Name)):
+                    root = effects.root_name(t)
+                    if root is not None:
+                        saved.update(x for x in effects.closure_of(pairs, {root}) if x not in own)
+
     def _result_parts(self, value):
         """Which items of a library helper's tuple result can carry a tangent (``RESULT_PARTS``), or None."""
         if not RESULT_PARTS or not isinstance(value, gast.Call):
@@ -335,7 +364,9 @@ class Activity:
             inner_params = {p.id for p in s.args.args + s.args.kwonlyargs}
             saved = set(self.active)
             self.active |= inner_params
-            for n in gast.walk(gast.Module(body=s.body, type_ignores=[])):
+            inner = gast.Module(body=s.body, type_ignores=[])
+            self._nested_writes(s, inner, saved)
+            for n in gast.walk(inner):
                 if (
                     isinstance(n, gast.Call)
                     and isinstance(n.func, gast.Attribute)

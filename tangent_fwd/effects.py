@@ -22,7 +22,7 @@ import numpy as np
 
 from . import nodes, registry
 from . import runtime as rt
-from .parse import MISSING, FunctionInfo, is_user_function, local_names
+from .parse import LIBRARY_PREFIXES, MISSING, FunctionInfo, is_user_function, local_names
 
 # What may share memory with what is read from the rule registry: a rule declared with view=True
 # (deflinear(np.reshape, ..., view=True), defmethod_linear("T", ..., view=True)) makes a result that may be
@@ -145,9 +145,15 @@ def bases(e, resolve=None):
                         e = f.value
                         continue
                 return []
+            if obj is None and isinstance(f, gast.Name):
+                # a local function (a nested def, a lambda): like a user function, it may return (a view
+                # of) any argument; what it closes over is added by aliases()
+                return [b for a in [*e.args, *(k.value for k in e.keywords)] for b in rec(a)]
             if obj is not None and is_view_function(obj) and e.args:
                 e = e.args[0]
                 continue
+            if obj is np.einsum:  # np.einsum("ii->i", M) and np.einsum("ij->ji", M) are views of M
+                return [b for a in e.args if not isinstance(a, (gast.Constant, gast.List)) for b in rec(a)]
             if (
                 obj is np.array
                 and e.args
@@ -190,9 +196,25 @@ def aliases(body, resolve=None):
     """``(name, base)`` pairs: ``name`` may share memory with ``base`` (see the module docstring).
     ``resolve(node)`` gives the object a non-local expression denotes (or None)."""
     pairs = []
+    captured = _captured_by_local_functions(body, resolve)
+    instances = _user_instances(body, resolve)
+    if instances:  # ws = Workspace(n); ws.head(k): Workspace.head, which may return its attributes' memory
+        outer = resolve
+
+        def resolve(node):
+            if isinstance(node, gast.Attribute) and isinstance(node.value, gast.Name) and node.value.id in instances:
+                method = getattr(instances[node.value.id], node.attr, None)
+                if is_user_function(method):
+                    return method
+            return outer(node)
 
     def bases_of(e):
-        return bases(e, resolve)
+        out = bases(e, resolve)
+        if captured:  # get() of a nested def or lambda may return (a view of) what it closes over
+            for c in nodes.nodes_of(e, gast.Call):
+                if isinstance(c.func, gast.Name):
+                    out = out + captured.get(c.func.id, [])
+        return out
 
     def bind(target, value):
         if isinstance(target, gast.Name):
@@ -248,6 +270,46 @@ def aliases(body, resolve=None):
                 if item.optional_vars is not None:
                     bind(item.optional_vars, item.context_expr)
     return pairs
+
+
+def _captured_by_local_functions(body, resolve):
+    """For each nested def (or lambda bound to a name) in ``body``: the enclosing function's local names
+    it reads, whose memory its result may share (``def head(): return buf[:2]``)."""
+    out = {}
+    module = gast.Module(body=body, type_ignores=[])
+    funcs = [(d.name, d) for d in nodes.nodes_of(module, (gast.FunctionDef,))]
+    for a in nodes.nodes_of(module, (gast.Assign,)):
+        if isinstance(a.value, gast.Lambda):
+            funcs += [(t.id, a.value) for t in a.targets if isinstance(t, gast.Name)]
+    for name, fn in funcs:
+        own = {p.id for p in fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs}
+        own |= {p.id for p in (fn.args.vararg, fn.args.kwarg) if p is not None}
+        own |= set(nodes.names_in(fn, gast.Store)) - _nonlocal_names(fn)
+        read = set(nodes.names_in(fn, gast.Load)) - own
+        local = sorted(n for n in read if resolve is None or resolve(gast.Name(n, gast.Load(), None, None)) is None)
+        if local:
+            out[name] = local
+    return out
+
+
+def _user_instances(body, resolve):
+    """Local names bound to an instance of a class defined outside the numerical libraries
+    (``ws = Workspace(6)``): name -> class, so that their method calls can be analysed."""
+    out = {}
+    if resolve is None:
+        return out
+    for a in nodes.nodes_of(gast.Module(body=body, type_ignores=[]), (gast.Assign,)):
+        if isinstance(a.value, gast.Call) and len(a.targets) == 1 and isinstance(a.targets[0], gast.Name):
+            cls = resolve(a.value.func)
+            mod = getattr(cls, "__module__", None) or ""
+            if isinstance(cls, type) and not any(mod == p or mod.startswith(p + ".") for p in LIBRARY_PREFIXES):
+                out[a.targets[0].id] = cls
+    return out
+
+
+def _nonlocal_names(fn):
+    """Names a nested function declares ``nonlocal`` (they are the enclosing function's)."""
+    return {n for s in nodes.nodes_of(fn, (gast.Nonlocal,)) for n in s.names}
 
 
 def closure_of(pairs, names):

@@ -69,17 +69,36 @@ def jacfwd(
         scalar, xp, shape, dtype, n = _input_facts(x)
         pieces = []
         value = None
-        for start in range(0, n, chunk_size):
+        starts = range(0, n, chunk_size)
+        before = _snapshot(args) if len(starts) > 1 else None
+        for start in starts:
             c = min(chunk_size, n - start)
             basis = xp.zeros((c, n), dtype=dtype)
             basis[xp.arange(c), start + xp.arange(c)] = 1
-            value, tangent = fd_(*args, basis.reshape((c,) + shape))
+            last = start == starts[-1]  # every chunk sees the arguments as the caller passed them
+            value, tangent = fd_(*(args if last else _snapshot(before)), basis.reshape((c,) + shape))
             pieces.append(tangent)
         return _assemble(xp, value, pieces, shape)
 
     jacobian.__name__ = f"jacfwd_{getattr(func, '__name__', 'f')}"
     jacobian.__doc__ = f"Jacobian of {getattr(func, '__qualname__', func)} w.r.t. {name!r}."
     return jacobian
+
+
+def _snapshot(args):
+    """Copies of the arrays in ``args`` (through lists, tuples and dicts; other objects as they are).
+    jacfwd and hessian run the function several times: a function that writes into its arguments in
+    place (``w -= lr * g``) must see them as the caller passed them every time, and change the caller's
+    arrays once, as one call does (the last run gets the caller's own arguments)."""
+    if isinstance(args, list):
+        return [_snapshot(a) for a in args]
+    if isinstance(args, tuple) and not hasattr(args, "_fields"):
+        return tuple(_snapshot(a) for a in args)
+    if isinstance(args, dict) and type(args) is dict:
+        return {k: _snapshot(v) for k, v in args.items()}
+    if hasattr(args, "shape") and hasattr(args, "copy") and not isinstance(args, np.generic):
+        return args.copy()
+    return args
 
 
 def _assemble(xp, value, pieces, in_shape):
@@ -135,7 +154,8 @@ def hessian(
     def hess(*args):
         x = args[index]
         scalar, xp, shape, dtype, n = _input_facts(x, "hessian")
-        probe = inner(*args, x if scalar else xp.zeros_like(x))
+        before = _snapshot(args)
+        probe = inner(*_snapshot(before), x if scalar else xp.zeros_like(x))
         directional = directional_function()
         if isinstance(probe[0], (tuple, list, dict)) or getattr(probe[0], "shape", ()) not in ((), None):
             raise ArgumentError(
@@ -151,7 +171,7 @@ def hessian(
             e = xp.zeros(n, dtype=dtype)
             e[j] = 1
             ns["tangent_fwd_direction"] = 1.0 if scalar else e.reshape(shape)
-            cols.append(xp.asarray(jac(*args)).reshape(n))
+            cols.append(xp.asarray(jac(*(args if j == n - 1 else _snapshot(before)))).reshape(n))
         return xp.stack(cols, axis=1).reshape(shape + shape) if shape else cols[0].reshape(())[()]
 
     hess.__name__ = f"hessian_{getattr(func, '__name__', 'f')}"

@@ -251,6 +251,7 @@ MODULES = [
     "coverage_numpy",
     "coverage_scipy",
     "coverage_mixed",
+    "coverage_outside_code",
 ]
 
 

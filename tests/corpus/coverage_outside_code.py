@@ -1,0 +1,153 @@
+"""Coverage corpus: coverage_outside_code (issue 12). Functions written the way people outside the project
+write them (an adversarial new-user review): helpers defined inside the function that return views of
+their arguments or of what they close over, closures that accumulate into an array of the enclosing
+function, a single-operand ``np.einsum`` (a writable view), and an optimiser step that updates its
+parameter in place. Each one was silently wrong before: the write reached the primal buffer but not its
+tangent."""
+
+import numpy as np
+
+from . import case
+
+REFUSAL_OK = set()
+
+
+def _vec(n):
+    return lambda rng: (rng.normal(size=n),)
+
+
+# ================================================================== helpers that return views
+@case(args=_vec(6), tags="array sh_split aug_add aug_sub")
+def fill_halves_through_nested_splitter(x):
+    def halves(v):
+        return v[:3], v[3:]
+
+    y = np.zeros(6)
+    lo, hi = halves(y)
+    lo += x[:3]
+    hi -= x[3:] ** 2
+    return y
+
+
+@case(args=_vec(4), tags="array sh_reshape aug_add")
+def write_through_nested_as_matrix(x):
+    def as_matrix(v):
+        return v.reshape(2, 2)
+
+    y = np.zeros(4)
+    m = as_matrix(y)
+    m[0, 1] = x[0] * x[1]
+    m[1] += x[2:]
+    return y
+
+
+@case(args=_vec(6), tags="array aug_add")
+def workspace_head_from_closure(x):
+    work = np.zeros(6)
+
+    def head(k):
+        return work[:k]
+
+    h = head(3)
+    h += x[:3]
+    return work * 2.0
+
+
+@case(args=_vec(6), tags="array")
+def workspace_tail_from_lambda(x):
+    work = np.zeros(6)
+    tail = lambda: work[3:]  # noqa: E731 (written the way users write it)
+    t = tail()
+    t[:] = x[3:] ** 2
+    return work
+
+
+@case(args=_vec(3), tags="array la_einsum aug_add")
+def diagonal_loading_through_einsum_view(x):
+    M = np.zeros((3, 3))
+    d = np.einsum("ii->i", M)  # a writable view of M's diagonal
+    d += x
+    return M @ x
+
+
+@case(args=lambda rng: (rng.normal(size=(3, 3)),), tags="array la_einsum")
+def transpose_view_by_einsum(A):
+    M = np.zeros((3, 3))
+    t = np.einsum("ij->ji", M)
+    t[0] = A[0]
+    return M
+
+
+# ================================================================== closures accumulating into our arrays
+@case(args=_vec(4), tags="array closure aug_add")
+def closure_accumulates_slices(x):
+    acc = np.zeros(4)
+
+    def add(v):
+        acc[:] += v
+
+    add(x)
+    add(x**2)
+    return acc
+
+
+@case(args=_vec(4), tags="array closure aug_add")
+def closure_accumulates_one_entry(x):
+    hist = np.zeros(4)
+
+    def count(v):
+        hist[0] += v[0] * v[1]
+
+    count(x)
+    return hist * x
+
+
+@case(args=_vec(4), tags="array closure aug_add")
+def closure_writes_through_local_alias(x):
+    total = np.zeros(4)
+
+    def add(v):
+        t = total
+        t += v
+
+    add(x)
+    return total
+
+
+@case(args=_vec(4), tags="array closure")
+def closure_stores_derived_value(x):
+    out = np.zeros(4)
+
+    def store(v):
+        w = np.tanh(v) * 2.0
+        out[:] = w
+
+    store(x)
+    return out
+
+
+@case(args=_vec(4), tags="array closure aug_add")
+def two_levels_of_closures(x):
+    acc = np.zeros(4)
+
+    def outer(v):
+        def inner(u):
+            acc[1:] += u[1:]
+
+        inner(v * 3.0)
+
+    outer(x)
+    return acc
+
+
+# ================================================================== in-place update of the argument
+@case(args=lambda rng: (rng.normal(size=4), rng.normal(size=4)), wrt=(0,), mutates=True, tags="array aug_sub")
+def adam_step_updates_weights_in_place(w, g):
+    m = np.zeros_like(w)
+    v = np.zeros_like(w)
+    for t in range(1, 3):
+        grad = g * w + 0.1 * w**2
+        m[:] = 0.9 * m + 0.1 * grad
+        v[:] = 0.999 * v + 0.001 * grad * grad
+        w -= 0.01 * (m / (1 - 0.9**t)) / (np.sqrt(v / (1 - 0.999**t)) + 1e-3)
+    return (w**2).sum()

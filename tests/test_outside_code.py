@@ -1,0 +1,50 @@
+"""jacfwd and hessian run the function several times (one run per chunk of directions, one per Hessian
+column). A function that updates its argument in place (an optimiser step ``w -= lr * g``) must see the
+argument as the caller passed it on every run, and change the caller's array once, as one call does.
+Found by the issue 12 outside-code review: the later chunks and columns were computed at the updated
+argument (a silently wrong Jacobian and Hessian)."""
+
+import numpy as np
+
+import tangent_fwd
+
+
+def _scale_in_place(w):
+    w *= 2.0
+    w -= 0.1 * w**2
+    return np.sin(w)
+
+
+def _adam_like_loss(w):
+    grad = 0.5 * w + 0.1 * w**2
+    w -= 0.05 * grad / (np.sqrt(grad * grad) + 1.0)
+    return (w**3).sum() + np.cos(w).sum()
+
+
+def _fd_jacobian(f, x, h=1e-6):
+    cols = []
+    for e in np.eye(x.size):
+        cols.append((f(x + h * e) - f(x - h * e)) / (2 * h))
+    return np.stack(cols, axis=-1)
+
+
+def test_jacfwd_over_several_chunks_of_a_function_updating_its_argument():
+    x = np.linspace(-1.0, 1.0, 10)
+    J = tangent_fwd.jacfwd(_scale_in_place, chunk_size=3)(x_run := x.copy())
+    expected = _fd_jacobian(lambda v: _scale_in_place(v.copy()), x)
+    np.testing.assert_allclose(J, expected, rtol=1e-6, atol=1e-8)
+    once = x.copy()
+    _scale_in_place(once)
+    np.testing.assert_array_equal(x_run, once)  # the caller's array changed once, as by one call
+
+
+def test_hessian_of_a_function_updating_its_argument():
+    x = np.array([0.5, -1.0, 2.0, 0.3])
+    H = tangent_fwd.hessian(_adam_like_loss)(x_run := x.copy())
+    grad = tangent_fwd.jacfwd(lambda v: _adam_like_loss(v.copy()))
+    expected = _fd_jacobian(grad, x, h=1e-5)
+    np.testing.assert_allclose(H, expected, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(H, H.T, rtol=1e-10, atol=1e-10)
+    once = x.copy()
+    _adam_like_loss(once)
+    np.testing.assert_array_equal(x_run, once)
