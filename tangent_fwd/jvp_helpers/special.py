@@ -204,6 +204,30 @@ def y1(xp, x):
     return fn(xp, "y1")(x)
 
 
+def k0(xp, x):
+    return fn(xp, "k0")(x)
+
+
+def k1(xp, x):
+    return fn(xp, "k1")(x)
+
+
+def kv(xp, v, z):
+    return fn(xp, "kv")(v, z)
+
+
+def dawsn(xp, x):
+    return fn(xp, "dawsn")(x)
+
+
+def ellipk(xp, m):
+    return fn(xp, "ellipk")(m)
+
+
+def ellipe(xp, m):
+    return fn(xp, "ellipe")(m)
+
+
 # ------------------------------------------------------------------ derivatives too long for a template
 _TWO_OVER_SQRT_PI = 2 / math.sqrt(math.pi)
 

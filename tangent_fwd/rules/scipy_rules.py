@@ -138,6 +138,68 @@ def _register_user_functions():
     # ------------------------------------------------------------------ other
     # spence(z) = int_1^z log(t) / (1 - t) dt: the derivative log(z) / (1 - z), -1 at z == 1
     defjvp(sp.spence, U, "dx * rt.special.spence_d(np, x)")
+    # ------------------------------------------------------------------ elementary functions scipy.special also has
+    defjvp(sp.expm1, U, "dx * (ans + 1)")
+    defjvp(sp.log1p, U, "dx / (1 + x)")
+    defjvp(sp.cbrt, U, "dx / (3 * ans * ans)")  # inf at 0, like the slope
+    defjvp(sp.exp2, U, "dx * 0.6931471805599453 * ans")
+    defjvp(sp.exp10, U, "dx * 2.302585092994046 * ans")
+    defjvp(sp.powm1, _ufunc("x, y"), "dx * y * (ans + 1) / x", "dy * (ans + 1) * np.log(x)")
+    defjvp(sp.rgamma, U, "-dx * ans * rt.special.digamma(np, x)")
+    defjvp(sp.loggamma, U, "dx * rt.special.digamma(np, x)")  # real x > 0 (complex input: refused by dtype)
+    defjvp(sp.erfi, U, f"dx * {TWO_SQRT_PI} * np.exp(x * x)")
+    defjvp(sp.dawsn, U, "dx * (1 - 2 * x * ans)")
+    defjvp(sp.k0, U, "-dx * rt.special.k1(np, x)")
+    defjvp(sp.k1, U, "-dx * (rt.special.k0(np, x) + ans / x)")
+    _refuse(defjvp(sp.kv, _ufunc("v, z"), None, f"dz * {KV_D}"), "v")
+    # K'(m) = (E(m) - (1 - m) K(m)) / (2 m (1 - m))
+    defjvp(sp.ellipk, U, "dx * (rt.special.ellipe(np, x) - (1 - x) * ans) / (2 * x * (1 - x))")
+    defjvp(sp.ellipe, U, "dx * (ans - rt.special.ellipk(np, x)) / (2 * x)")
+    # binom(n, k) = gamma(n + 1) / (gamma(k + 1) gamma(n - k + 1))
+    defjvp(
+        sp.binom,
+        _ufunc("n, k"),
+        "dn * ans * (rt.special.digamma(np, n + 1) - rt.special.digamma(np, n - k + 1))",
+        "dk * ans * (rt.special.digamma(np, n - k + 1) - rt.special.digamma(np, k + 1))",
+    )
+    # ------------------------------------------------------------------ robust losses and Box-Cox (piecewise, exact at the joins)
+    # huber(delta, r): r^2 / 2 for |r| <= delta, delta (|r| - delta / 2) beyond (inf for delta < 0)
+    defjvp(
+        sp.huber,
+        _ufunc("delta, r"),
+        "ddelta * np.where(np.abs(r) <= delta, 0.0, np.abs(r) - delta)",
+        "dr * np.where(np.abs(r) <= delta, r, delta * np.sign(r))",
+    )
+    # pseudo_huber(delta, r) = delta^2 (sqrt(1 + (r / delta)^2) - 1)
+    defjvp(
+        sp.pseudo_huber,
+        _ufunc("delta, r"),
+        "ddelta * (2 * ans / delta - r * r / (delta * np.sqrt(1 + (r / delta) ** 2)))",
+        "dr * r / np.sqrt(1 + (r / delta) ** 2)",
+    )
+    # boxcox(x, l) = (x^l - 1) / l (log x at l == 0): d/dx x^(l - 1); d/dl (x^l log x - ans) / l, log(x)^2 / 2 at 0
+    defjvp(
+        sp.boxcox,
+        _ufunc("x, lmbda"),
+        "dx * np.exp((lmbda - 1) * np.log(x))",
+        "dlmbda * np.where(lmbda == 0, np.log(x) ** 2 / 2, (np.exp(lmbda * np.log(x)) * np.log(x) - ans)"
+        " / np.where(lmbda == 0, 1.0, lmbda))",
+    )
+    defjvp(
+        sp.boxcox1p,
+        _ufunc("x, lmbda"),
+        "dx * np.exp((lmbda - 1) * np.log1p(x))",
+        "dlmbda * np.where(lmbda == 0, np.log1p(x) ** 2 / 2, (np.exp(lmbda * np.log1p(x)) * np.log1p(x) - ans)"
+        " / np.where(lmbda == 0, 1.0, lmbda))",
+    )
+    # inv_boxcox(y, l) = (1 + l y)^(1 / l) (exp(y) at l == 0)
+    defjvp(
+        sp.inv_boxcox,
+        _ufunc("y, lmbda"),
+        "dy * ans / (1 + lmbda * y)",
+        "dlmbda * ans * np.where(lmbda == 0, -y * y / 2, y / (np.where(lmbda == 0, 1.0, lmbda) * (1 + lmbda * y))"
+        " - np.log1p(lmbda * y) / np.where(lmbda == 0, 1.0, lmbda) ** 2)",
+    )
 
 
 # derivatives written with registered functions only (np.where guards the removable point 0), so
@@ -152,6 +214,7 @@ IV_D = "(rt.special.iv(np, v - 1, z) + rt.special.iv(np, v + 1, z)) / 2"
 IVE_D = "(rt.special.ive(np, v - 1, z) + rt.special.ive(np, v + 1, z)) / 2"
 JV_D = "(rt.special.jv(np, v - 1, z) - rt.special.jv(np, v + 1, z)) / 2"
 YN_D = "(rt.special.yn(np, n - 1, z) - rt.special.yn(np, n + 1, z)) / 2"
+KV_D = "-(rt.special.kv(np, v - 1, z) + rt.special.kv(np, v + 1, z)) / 2"
 
 
 def _register_helpers():
@@ -191,6 +254,12 @@ def _register_helpers():
     defjvp(S.ive, "xp, v, z", None, None, f"dz * ({IVE_D} - np.sign(z) * ans)")
     defjvp(S.jv, "xp, v, z", None, None, f"dz * {JV_D}")
     defjvp(S.yn, "xp, n, z", None, None, f"dz * {YN_D}")
+    defjvp(S.k0, "xp, x", None, "-dx * rt.special.k1(np, x)")
+    defjvp(S.k1, "xp, x", None, "-dx * (rt.special.k0(np, x) + ans / x)")
+    defjvp(S.kv, "xp, v, z", None, None, f"dz * {KV_D}")
+    defjvp(S.dawsn, "xp, x", None, "dx * (1 - 2 * x * ans)")
+    defjvp(S.ellipk, "xp, m", None, "dm * (rt.special.ellipe(np, m) - (1 - m) * ans) / (2 * m * (1 - m))")
+    defjvp(S.ellipe, "xp, m", None, "dm * (ans - rt.special.ellipk(np, m)) / (2 * m)")
     # logsumexp: T = sum((b t + tb) e^a) / sum(b e^a) (jvp_helpers/special.py). Moving a by u gives
     # T(t u, tb u) - T * T(u); moving b by v gives T(tb = t v) - T * T(tb = v); linear in t and tb
     defjvp(

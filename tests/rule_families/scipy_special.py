@@ -377,7 +377,152 @@ def sph_lse_out_plain(t, r):
 
 ORDERS = np.array([0.5, 1.0, 2.5, 3.0])
 
+
+# ================================================================== added with issue 16 (entry points)
+def sps_expm1(x):
+    return sp.expm1(x)
+
+
+def sps_log1p(x):
+    return sp.log1p(x)
+
+
+def sps_cbrt(x):
+    return sp.cbrt(x)
+
+
+def sps_exp2(x):
+    return sp.exp2(x)
+
+
+def sps_exp10(x):
+    return sp.exp10(x)
+
+
+def sps_powm1(x, y):
+    return sp.powm1(x, y)
+
+
+def sps_rgamma(x):
+    return sp.rgamma(x)
+
+
+def sps_loggamma(x):
+    return sp.loggamma(x)
+
+
+def sps_erfi(x):
+    return sp.erfi(x)
+
+
+def sps_dawsn(x):
+    return sp.dawsn(x)
+
+
+def sps_k0(x):
+    return sp.k0(x)
+
+
+def sps_k1(x):
+    return sp.k1(x)
+
+
+def sps_kv(v, z):
+    return sp.kv(v, z)
+
+
+def sps_ellipk(m):
+    return sp.ellipk(m)
+
+
+def sps_ellipe(m):
+    return sp.ellipe(m)
+
+
+def sps_binom(n, k):
+    return sp.binom(n, k)
+
+
+def sps_huber(delta, r):
+    return sp.huber(delta, r)
+
+
+def sps_pseudo_huber(delta, r):
+    return sp.pseudo_huber(delta, r)
+
+
+def sps_boxcox(x, lmbda):
+    return sp.boxcox(x, lmbda)
+
+
+def sps_boxcox1p(x, lmbda):
+    return sp.boxcox1p(x, lmbda)
+
+
+def sps_inv_boxcox(y, lmbda):
+    return sp.inv_boxcox(y, lmbda)
+
+
+def sph_k0(x):
+    return rt.special.k0(np, x)
+
+
+def sph_k1(x):
+    return rt.special.k1(np, x)
+
+
+def sph_kv(v, z):
+    return rt.special.kv(np, v, z)
+
+
+def sph_dawsn(x):
+    return rt.special.dawsn(np, x)
+
+
+def sph_ellipk(m):
+    return rt.special.ellipk(np, m)
+
+
+def sph_ellipe(m):
+    return rt.special.ellipe(np, m)
+
+
+# |r| away from delta (the join, where huber's second derivative jumps) on both sides
+_HUBER_R = np.array([-2.5, -0.4, 0.3, 1.7, 3.0])
+_HUBER_D = np.array([1.0, 1.2, 0.8, 1.1, 2.0])
+
+
 CASES = {
+    sp.expm1: [C(sps_expm1, u(-2, 2, 5))],
+    sp.log1p: [C(sps_log1p, u(-0.5, 2, 5))],
+    sp.cbrt: [C(sps_cbrt, u(0.3, 3, 5))],
+    sp.exp2: [C(sps_exp2, u(-2, 2, 5))],
+    sp.exp10: [C(sps_exp10, u(-1, 1, 5))],
+    sp.powm1: [C(sps_powm1, u(0.5, 2, 5), u(-1, 2, 5))],
+    sp.rgamma: [C(sps_rgamma, u(0.5, 4, 5))],
+    sp.loggamma: [C(sps_loggamma, u(0.5, 5, 5))],
+    sp.erfi: [C(sps_erfi, u(-1.5, 1.5, 5))],
+    sp.dawsn: [C(sps_dawsn, u(-3, 3, 5))],
+    sp.k0: [C(sps_k0, u(0.5, 4, 5))],
+    sp.k1: [C(sps_k1, u(0.5, 4, 5))],
+    sp.kv: [C(sps_kv, ORDERS, u(0.5, 3, 4), diff=(1,))],
+    sp.ellipk: [C(sps_ellipk, u(0.1, 0.9, 5))],
+    sp.ellipe: [C(sps_ellipe, u(0.1, 0.9, 5))],
+    sp.binom: [C(sps_binom, u(3, 6, 4), u(0.5, 2.5, 4))],
+    sp.huber: [C(sps_huber, _HUBER_D, _HUBER_R)],
+    sp.pseudo_huber: [C(sps_pseudo_huber, u(0.5, 2, 5), u(-2, 2, 5))],
+    sp.boxcox: [C(sps_boxcox, u(0.5, 3, 5), u(-1, 2, 5)), C(sps_boxcox, u(0.5, 3, 3), np.zeros(3), diff=(0,))],
+    sp.boxcox1p: [C(sps_boxcox1p, u(-0.5, 3, 5), u(-1, 2, 5))],
+    sp.inv_boxcox: [
+        C(sps_inv_boxcox, u(0.2, 2, 5), u(0.1, 1.5, 5)),
+        C(sps_inv_boxcox, u(0.2, 2, 3), np.zeros(3), diff=(0,)),
+    ],
+    rt.special.k0: [C(sph_k0, u(0.5, 4, 4))],
+    rt.special.k1: [C(sph_k1, u(0.5, 4, 4))],
+    rt.special.kv: [C(sph_kv, ORDERS, u(0.5, 3, 4), diff=(1,))],
+    rt.special.dawsn: [C(sph_dawsn, u(-3, 3, 4))],
+    rt.special.ellipk: [C(sph_ellipk, u(0.1, 0.9, 4))],
+    rt.special.ellipe: [C(sph_ellipe, u(0.1, 0.9, 4))],
     sp.expit: [C(sps_expit, u(-3, 3, 5)), C(sps_expit_scalar, 0.7)],
     sp.logit: [C(sps_logit, u(0.1, 0.9, 5))],
     sp.log_expit: [C(sps_log_expit, u(-5, 5, 5))],
