@@ -20,14 +20,14 @@ at branches and loops). The rest is delegated, each part taking the transformer 
   and calls through function values.
 """
 
-import math
-
 import gast
 
 from . import (
+    assignments,
     contexts,
     dynamic_calls,
     effects,
+    entry,
     expressions,
     listops,
     lower,
@@ -38,12 +38,11 @@ from . import (
     user_calls,
 )
 from .activity import MUTATING_METHODS, Activity
-from .activity import _flatten as _flat
 from .errors import TransformError, UnsupportedSyntaxError
 from .factored import FactoredTangents
 from .fence import check as fence_check
 from .naming import Namer
-from .parse import MISSING, local_names
+from .parse import local_names
 from .rule_apply import ANS
 from .shift import shift_free_names
 from .states import FACTORED, LIVE, MAYBE, ZERO, Fix
@@ -242,7 +241,7 @@ class FunctionTransformer:
         f = self.fnode
         a = f.args
         out = []
-        self._init_force_live()
+        entry.init_force_live(self)
         for p in a.posonlyargs + a.args + a.kwonlyargs + [x for x in (a.vararg, a.kwarg) if x is not None]:
             if p.id in self.act.active:
                 self.state[p.id] = LIVE if p.id in self.spec.active_params else ZERO
@@ -272,92 +271,12 @@ class FunctionTransformer:
             body.insert(0, nodes.assign(self.kname, self.rt_call("batch_size", nodes.name(tparams[0]))))
         elif self.uses_k and self.parent is None and self.unit_sources():  # K from the injected tangents
             body.insert(0, nodes.assign(self.kname, self.unit.tangent_sources.directions_expr(self)))
-        defaults, kw_defaults = self._defaults(a)
+        defaults, kw_defaults = entry.defaults(self, a)
         if not self.spec.active_params and self.parent is None and not self.unit_sources():
-            doc = f"{self.info.func.__qualname__} on the generated code's backend (no tangents)."
-            args = nodes.clone(f.args)
-            args.defaults, args.kw_defaults = defaults, kw_defaults
-            return nodes.funcdef(self.spec.name, args, body, docstring=doc)
+            return entry.primal_def(self, body, defaults, kw_defaults)
         if not _terminates(body):
             body.append(nodes.ret(nodes.tuple_([nodes.const(None), nodes.const(None)])))
-        simple = not (a.defaults or a.kwonlyargs or a.vararg or a.kwarg or a.posonlyargs)
-        args = nodes.arguments(
-            [nodes.param(p.id) for p in a.args] + ([nodes.param(t) for t in tparams] if simple else []),
-            defaults=defaults,
-            kwonly=[nodes.param(p.id) for p in a.kwonlyargs] + ([] if simple else [nodes.param(t) for t in tparams]),
-            kw_defaults=kw_defaults + ([] if simple else [None] * len(tparams)),
-            vararg=nodes.param(a.vararg.id) if a.vararg else None,
-            kwarg=nodes.param(a.kwarg.id) if a.kwarg else None,
-            posonly=[nodes.param(p.id) for p in a.posonlyargs],
-        )
-        wrt = ", ".join(self.spec.active_params) or ("its perturb sites" if self.unit_sources() else "()")
-        doc = f"Value and JVP of {self.info.func.__qualname__} w.r.t. {wrt}."
-        return nodes.funcdef(self.spec.name, args, body, docstring=doc if self.parent is None else None)
-
-    def _defaults(self, a):
-        """Default values as the user's function holds them (``__defaults__``/``__kwdefaults__``, evaluated
-        once where it was defined), not its source text re-evaluated in another scope. A nested def's
-        defaults stay expressions: they are evaluated where the generated def runs, as the user's are."""
-        if self.parent is not None:
-            return [nodes.clone(d) for d in a.defaults], [
-                nodes.clone(d) if d is not None else None for d in a.kw_defaults
-            ]
-        func = self.spec.func
-        pos = a.posonlyargs + a.args
-        values = func.__defaults__ or ()
-        names = [p.id for p in pos[len(pos) - len(values) :]]
-        defaults = [self._default_value(v, func, n) for n, v in zip(names, values)]
-        kw = func.__kwdefaults__ or {}
-        kw_defaults = [self._default_value(kw[p.id], func, p.id) if p.id in kw else None for p in a.kwonlyargs]
-        return defaults, kw_defaults
-
-    def _default_value(self, value, func, pname):
-        if value is None or type(value) in (bool, int, str) or (type(value) is float and math.isfinite(value)):
-            return nodes.const(value)  # shown as written; immutable, so the same value
-        return nodes.name(self.unit.const(value, f"{self.info.node.name}_{pname}_default"))
-
-    def _init_force_live(self):
-        """Names whose tangent must exist whenever they do: containers and arrays written in place
-        (and everything that may share memory with them), and names nested functions close over."""
-        active = self.act.active
-        live = set()
-        has_inplace = False
-        body = gast.Module(body=self.fnode.body, type_ignores=[])
-        for n in nodes.nodes_of(body, (gast.Subscript, gast.AugAssign, gast.Call)):  # one pass over the body
-            if isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store):
-                has_inplace = True
-                live.update(self.act.written(n))
-            elif isinstance(n, gast.AugAssign):
-                has_inplace = True
-                if isinstance(n.target, gast.Name):
-                    live.add(n.target.id)
-            elif isinstance(n, gast.Call):
-                if (
-                    isinstance(n.func, gast.Attribute)
-                    and (n.func.attr in MUTATING_METHODS or n.func.attr in listops.MUTATORS)
-                    and isinstance(n.func.value, gast.Name)
-                ):
-                    live.add(n.func.value.id)
-                live.update(self.act.callee_mutations(n))
-                written = self.act.library_writes(n)
-                if written:
-                    live.update(written)
-                    has_inplace = True
-                if not has_inplace and user_calls.user_callee(self, n) is not None:
-                    has_inplace = True  # a callee may write into what we pass it
-        self.mutated = set(live)
-        self.has_inplace = has_inplace
-        for free in self.nested_free.values():
-            live |= free
-        aliases = self.body_aliases
-        changed = True
-        while changed:
-            changed = False
-            for a, b in aliases:
-                if (a in live) != (b in live):
-                    live |= {a, b}
-                    changed = True
-        self.force_live = {n for n in live if n in active and n in self.locals}
+        return entry.jvp_def(self, body, tparams, defaults, kw_defaults)
 
     # ------------------------------------------------------------------ statements
     def block(self, stmts, out=None):
@@ -391,28 +310,13 @@ class FunctionTransformer:
         v = s.value
         if isinstance(v, gast.Constant):  # docstrings and bare constants: nothing to compute
             return
-        if isinstance(v, gast.Call) and isinstance(v.func, gast.Attribute) and v.func.attr in MUTATING_METHODS:
-            recv = v.func.value
-            if isinstance(recv, gast.Name) and recv.id in self.act.active:
-                args = [self.atomize(a, out) for a in v.args]
-                out.append(nodes.expr_stmt(nodes.call(nodes.attr(nodes.clone(recv), v.func.attr), args)))
-                val = args[-1]
-                if self.t(val) is not None:
-                    self.materialize(recv.id, out)
-                if self.is_live(recv.id):
-                    targs = args[:-1] + [self.t_or_zeros(val)]
-                    if v.func.attr == "extend":
-                        targs = args[:-1] + [
-                            self.t(val)
-                            if self.t(val) is not None
-                            else nodes.call(nodes.attr(nodes.name(self.unit.rt), "zeros_like"), [val])
-                        ]
-                    out.append(
-                        nodes.expr_stmt(
-                            nodes.call(nodes.attr(nodes.name(self.tangent_name(recv.id)), v.func.attr), targs)
-                        )
-                    )
-                return
+        if (
+            isinstance(v, gast.Call)
+            and isinstance(v.func, gast.Attribute)
+            and v.func.attr in MUTATING_METHODS
+            and assignments.method_write(self, v, out)
+        ):
+            return
         if isinstance(v, gast.Call) and self.act.expr(v) and rule_apply.writer_call(self, v, out):
             return
         if self.act.expr(v):
@@ -428,7 +332,7 @@ class FunctionTransformer:
         target = s.target
         if isinstance(target, gast.Name):
             if target.id in self.act.active:
-                return self.aug_assign_name(s, out)
+                return assignments.aug_assign_name(self, s, out)
             out.append(nodes.clone(s))  # inactive: exactly the user's statement (in place where it was)
             return
         value_active = self.act.expr(s.value)
@@ -467,54 +371,6 @@ class FunctionTransformer:
         for st in stmts:
             self.stmt(st, out)
 
-    def aug_assign_name(self, s, out):
-        """``r op= v`` stays in place (an array ``r`` may be a view that others see), and so does its
-        tangent: ``dr = rt.iset(dr, ...)`` writes into ``dr`` where it is an array."""
-        r = s.target.id
-        value = self.atomize(s.value, out) if self.act.expr(s.value) else s.value
-        if not self.act.expr(value) and not self.is_live(r):
-            out.append(gast.AugAssign(target=nodes.store(r), op=s.op, value=nodes.clone(value)))
-            return
-        sexpr = nodes.binop(nodes.name(r), s.op, value)
-        tan = self.tangent_expr(sexpr)
-        primal = gast.AugAssign(target=nodes.store(r), op=s.op, value=nodes.clone(value))
-        if tan is None:
-            out.append(primal)
-            self.set_zero(r, out)
-            return
-        tan = optimize.fold(tan)
-        if optimize.is_zero(tan):
-            out.append(primal)
-            self.set_zero(r, out)
-            return
-        used = set(nodes.names_in(tan, gast.Load))
-        dname = self.tangent_name(r)
-        live = self.is_live(r)
-        if (ANS in used or self.guard_depth) and r in used:
-            old = self.namer.temp()
-            out.append(nodes.assign(old, self.rt_call("snapshot", nodes.name(r))))
-            tan = nodes.substitute(tan, {r: nodes.name(old)})
-            used = {ANS}
-        if ANS in used or self.guard_depth:
-            out.append(primal)
-            tan = nodes.substitute(tan, {ANS: nodes.name(r)})
-            out.append(
-                nodes.assign(dname, self.rt_call("iset", nodes.name(dname), tan, nodes.name(r)) if live else tan)
-            )
-        else:
-            tmp = self.namer.fresh("d" + r + "_new")
-            out.append(nodes.assign(tmp, tan))
-            out.append(primal)
-            out.append(
-                nodes.assign(
-                    dname,
-                    self.rt_call("iset", nodes.name(dname), nodes.name(tmp), nodes.name(r))
-                    if live
-                    else nodes.name(tmp),
-                )
-            )
-        self.state[r] = LIVE
-
     def s_With(self, s, out):
         contexts.transform_with(self, s, out)
 
@@ -546,9 +402,9 @@ class FunctionTransformer:
                 return
             self.assign_name(target.id, self.simplify(value, out), out)
         elif isinstance(target, (gast.Tuple, gast.List)):
-            self.assign_unpack(target, value, out)
+            assignments.assign_unpack(self, target, value, out)
         elif isinstance(target, gast.Subscript):
-            self.assign_subscript(target, value, out)
+            assignments.assign_subscript(self, target, value, out)
         elif isinstance(target, gast.Attribute):
             if self.act.expr(value) or self.act.expr(target.value):
                 raise self.error(
@@ -561,84 +417,6 @@ class FunctionTransformer:
             out.append(nodes.clone(s))  # an inactive attribute write: the user's statement
         else:
             raise self.error(target, f"cannot assign to {type(target).__name__}")
-
-    def assign_unpack(self, target, value, out):
-        if any(isinstance(n, gast.Subscript) for n in gast.walk(target)):
-            roots = [r for r in nodes.names_in(target) if r in self.act.active]
-            if self.act.expr(value) or roots:
-                if any(isinstance(n, gast.Starred) for n in gast.walk(target)):
-                    raise self.error(
-                        target,
-                        "starred unpacking into subscripts is not supported",
-                        hint="assign the elements one by one",
-                    )
-                # Python builds the whole right-hand side first, then assigns left to right
-                tmp = self.atomize(value, out, hoist_inactive=True)
-                for i, elt in enumerate(target.elts):
-                    self.s_Assign(
-                        gast.Assign(
-                            targets=[elt], value=nodes.subscript(nodes.clone(tmp), nodes.const(i)), type_comment=None
-                        ),
-                        out,
-                    )
-                return
-        if not self.act.expr(value):
-            out.append(nodes.assign(nodes.clone(target), nodes.clone(value)))
-            for n in nodes.names_in(target, gast.Store):
-                self.set_zero(n, out)
-            return
-        atom = self.atomize(value, out)
-        out.append(nodes.assign(nodes.clone(target), nodes.clone(atom)))
-        tan = self.t(atom)
-        names = nodes.names_in(target, gast.Store)
-        if tan is None:
-            for n in names:
-                self.set_zero(n, out)
-            return
-        out.append(nodes.assign(self.tangent_target(target), self.rep.iterate(tan)))
-        for n in names:
-            if n in self.act.active:
-                self.state[n] = LIVE
-
-    def tangent_target(self, target):
-        if isinstance(target, gast.Name):
-            if target.id in self.act.active:
-                return nodes.store(self.tangent_name(target.id))
-            return nodes.store(self.namer.fresh("_"))
-        if isinstance(target, (gast.Tuple, gast.List)):
-            return nodes.tuple_([self.tangent_target(e) for e in target.elts], gast.Store())
-        if isinstance(target, gast.Starred):
-            return gast.Starred(value=self.tangent_target(target.value), ctx=gast.Store())
-        raise self.error(target, "unsupported assignment target in unpacking")
-
-    def assign_subscript(self, target, value, out):
-        chain = []
-        root = target
-        while isinstance(root, gast.Subscript):
-            chain.append(root)
-            root = root.value
-        if not isinstance(root, gast.Name):
-            # Y.T[0] = v, f(B)[:] = v: the container is bound to a temporary (lower.py) whose tangent is
-            # the same view of the base's tangent
-            if not (self.act.expr(value) or self.act.expr(root)):
-                out.append(gast.Assign(targets=[nodes.clone(target)], value=nodes.clone(value), type_comment=None))
-                return
-            stmts = lower.store_into_expression(
-                gast.Assign(targets=[target], value=value, type_comment=None), self.namer.temp
-            )
-            return self.lowered(stmts, out)
-        active_value = self.act.expr(value)
-        new_target = nodes.clone(target)
-        node = new_target
-        while isinstance(node, gast.Subscript):
-            node.slice = expressions.simple_index(self, node.slice, out)
-            node = node.value
-        atom = self.atomize(value, out) if (active_value or root.id in self.act.active) else value
-        if active_value and self.t(atom) is not None:
-            self.materialize(root.id, out)
-        out.append(nodes.assign(new_target, nodes.clone(atom)))
-        if root.id in self.act.active and self.is_live(root.id):
-            self.rep.store_subscript(new_target, self.tangent_name(root.id), self.t_or_zeros(atom), out)
 
     def s_Return(self, s, out):
         v = s.value
@@ -750,12 +528,12 @@ class FunctionTransformer:
         act = self.act.iter_target_activity(s.iter)
         pre = []
         pairs = []
-        primal_iter = self.loop_iter(s.iter, act, s.target, pairs, pre)
+        primal_iter = assignments.loop_iter(self, s.iter, act, s.target, pairs, pre)
         out.extend(pre)
         target_names = set(nodes.names_in(s.target, gast.Store))
         header_live = set()
         for _, tt in pairs:
-            header_live |= {n for n in self._tangent_target_primals(tt)}
+            header_live |= {n for n in assignments.tangent_target_primals(self, tt)}
         saved, carried = self.loop_prologue(s.body, target_names & self.act.active, out)
         body = []
         for n in sorted((target_names & self.act.active) - header_live):
@@ -771,50 +549,6 @@ class FunctionTransformer:
             target, it = nodes.clone(s.target), primal_iter
         orelse = self.block(s.orelse)
         out.append(nodes.for_(target, it, body or [nodes.pass_()], orelse))
-
-    def _tangent_target_primals(self, tt):
-        inverse = {v: k for k, v in self.tname.items()}
-        return [inverse[n] for n in nodes.names_in(tt) if n in inverse]
-
-    def loop_iter(self, it, act, target, pairs, pre):
-        """The primal iterable, collecting (tangent iterable, tangent target) pairs for active parts."""
-        if act is False or not any(_flat(act)):
-            return nodes.clone(it)
-        if isinstance(act, tuple) and isinstance(it, gast.Call) and isinstance(target, (gast.Tuple, gast.List)):
-            obj = self.info.resolve(it.func, self.visible_locals)
-            if obj is enumerate and len(target.elts) == 2:
-                inner = self.loop_iter(it.args[0], act[1], target.elts[1], pairs, pre)
-                return nodes.call(
-                    nodes.clone(it.func),
-                    [inner] + [nodes.clone(a) for a in it.args[1:]],
-                    [(k.arg, nodes.clone(k.value)) for k in it.keywords],
-                )
-            if obj is zip and len(target.elts) == len(it.args):
-                args = [self.loop_iter(a, sub, tg, pairs, pre) for a, sub, tg in zip(it.args, act, target.elts)]
-                return nodes.call(nodes.clone(it.func), args)
-            if obj is MISSING and isinstance(it.func, gast.Attribute) and it.func.attr == "items":
-                d = self.atomize(it.func.value, pre)
-                td = self.t(d)
-                if td is not None:
-                    pairs.append((nodes.call(nodes.attr(td, "values")), self.tangent_target(target.elts[1])))
-                return nodes.call(nodes.attr(nodes.clone(d), "items"))
-        if (
-            isinstance(it, gast.Call)
-            and isinstance(it.func, gast.Attribute)
-            and it.func.attr == "values"
-            and not it.args
-            and self.info.resolve(it.func, self.visible_locals) is MISSING
-        ):
-            d = self.atomize(it.func.value, pre)
-            td = self.t(d)
-            if td is not None:
-                pairs.append((nodes.call(nodes.attr(td, "values")), self.tangent_target(target)))
-            return nodes.call(nodes.attr(nodes.clone(d), "values"))
-        atom = self.atomize(it, pre)
-        tan = self.t(atom)
-        if tan is not None:
-            pairs.append((self.rep.iterate(tan), self.tangent_target(target)))
-        return nodes.clone(atom)
 
     def s_FunctionDef(self, s, out):
         for d in s.args.defaults + [d for d in s.args.kw_defaults if d is not None]:
