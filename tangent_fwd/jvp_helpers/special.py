@@ -26,7 +26,7 @@ smooth; where it is not differentiable the tangent is the documented one-sided o
 import math
 import types
 
-from ..errors import NotDifferentiableHere
+from ..errors import NotDifferentiableHere, TransformError
 
 _MODULES = {}  # backend namespace name -> its special-function module
 
@@ -308,3 +308,92 @@ def promote_jvp(xp, ans, dargs, broadcast=False):
             d = xp.broadcast_to(d, out.shape)
         res.append(d)
     return res[0] if len(res) == 1 else tuple(res)
+
+
+# ------------------------------------------------------------------ SciPy's linear builders and filters
+# scipy.linalg.toeplitz/hankel/circulant/block_diag, scipy.spatial.distance.squareform and the
+# scipy.signal filters are linear (jointly, or in the signal for fixed coefficients): their tangents
+# are the same SciPy calls on the tangents. SciPy computes them on the host only (no CuPy version
+# is reached from a NumPy array), so these helpers call scipy directly.
+def toeplitz_dc(xp, dc, r):
+    """The part of toeplitz(c, r)'s tangent from c (its first column; r[0] is ignored by toeplitz)."""
+    from scipy.linalg import toeplitz
+
+    return toeplitz(dc) if r is None else toeplitz(dc, xp.zeros_like(xp.asarray(r), dtype=dc.dtype))
+
+
+def toeplitz_dr(xp, c, dr):
+    from scipy.linalg import toeplitz
+
+    return toeplitz(xp.zeros_like(xp.asarray(c), dtype=dr.dtype), dr)
+
+
+def hankel_dc(xp, dc, r):
+    """The part of hankel(c, r)'s tangent from c (its first column; r[0] is ignored by hankel)."""
+    from scipy.linalg import hankel
+
+    return hankel(dc) if r is None else hankel(dc, xp.zeros_like(xp.asarray(r), dtype=dc.dtype))
+
+
+def hankel_dr(xp, c, dr):
+    from scipy.linalg import hankel
+
+    return hankel(xp.zeros_like(xp.asarray(c), dtype=dr.dtype), dr)
+
+
+def block_diag(xp, arrs, darrs):
+    """block_diag of the tangents (jointly linear), a missing one's block zero."""
+    from scipy.linalg import block_diag as bd
+
+    return bd(*[xp.zeros_like(xp.asarray(a), dtype=float) if d is None else d for a, d in zip(arrs, darrs)])
+
+
+def squareform(xp, dX, force="no"):
+    """squareform of the tangent, without the symmetry checks (a direction off the symmetric
+    zero-diagonal matrices takes its upper triangle)."""
+    from scipy.spatial.distance import squareform as sq
+
+    return sq(dX, force=force, checks=False)
+
+
+def lfilter_dx(xp, b, a, dx, axis=-1, zi=None):
+    """lfilter's tangent from the signal: the same filter on dx (from a zero state when zi is given:
+    then also the final state's tangent)."""
+    from scipy.signal import lfilter
+
+    if zi is None:
+        return lfilter(b, a, dx, axis=axis)
+    return lfilter(b, a, dx, axis=axis, zi=xp.zeros_like(xp.asarray(zi), dtype=dx.dtype))
+
+
+def _no_state(zi, what):
+    if zi is not None:
+        raise TransformError(
+            f"scipy.signal.lfilter with an initial state zi: the derivative with respect to its {what} is not "
+            "derived here (the state's own dependence on the coefficients)",
+            hint="differentiate with respect to the signal x only, or call it without zi",
+        )
+
+
+def lfilter_db(xp, v, a, x, axis=-1, zi=None):
+    """a * y = b * x (convolutions): moving b by v gives a * dy = v * x."""
+    from scipy.signal import lfilter
+
+    _no_state(zi, "numerator b")
+    return lfilter(v, a, x, axis=axis)
+
+
+def lfilter_da(xp, u, a, y, axis=-1, zi=None):
+    """a * y = b * x: moving a by u gives a * dy = -u * y."""
+    from scipy.signal import lfilter
+
+    _no_state(zi, "denominator a")
+    return -lfilter(u, a, y, axis=axis)
+
+
+def sosfilt_dx(xp, sos, dx, axis=-1, zi=None):
+    from scipy.signal import sosfilt
+
+    if zi is None:
+        return sosfilt(sos, dx, axis=axis)
+    return sosfilt(sos, dx, axis=axis, zi=xp.zeros_like(xp.asarray(zi), dtype=dx.dtype))

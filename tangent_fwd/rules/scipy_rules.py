@@ -279,6 +279,86 @@ def _register_helpers():
     deflinear(S.promote_jvp, "xp, ans, dargs, broadcast=False", linear_in=("dargs",), constant=("ans",))
 
 
+def _register_linear():
+    """SciPy's linear builders and filters (C code or as_strided tricks the compiler cannot follow):
+    their tangents are the same calls on the tangents (helpers in jvp_helpers/special.py)."""
+    import scipy.linalg as sl
+    import scipy.signal as ss
+    import scipy.spatial.distance as dist
+
+    S = rt.special
+    defjvp(sl.toeplitz, "c, r=None", "rt.special.toeplitz_dc(np, dc, r)", "rt.special.toeplitz_dr(np, c, dr)")
+    defjvp(sl.hankel, "c, r=None", "rt.special.hankel_dc(np, dc, r)", "rt.special.hankel_dr(np, c, dr)")
+    deflinear(sl.circulant, "c")
+    defjvp(sl.block_diag, "*arrs", "rt.special.block_diag(np, arrs, darrs)")  # jointly linear: one template
+    defjvp(dist.squareform, "X, force='no', checks=True", "rt.special.squareform(np, dX, force)")
+    # lfilter: a * y = b * x, so dy = lfilter(db, a, x) - lfilter(da, a, y) + lfilter(b, a, dx)
+    defjvp(
+        ss.lfilter,
+        "b, a, x, axis=-1, zi=None",
+        "rt.special.lfilter_db(np, db, a, x, axis, zi)",
+        "rt.special.lfilter_da(np, da, a, ans, axis, zi)",
+        "rt.special.lfilter_dx(np, b, a, dx, axis, zi)",
+    )
+    defjvp(ss.sosfilt, "sos, x, axis=-1, zi=None", None, "rt.special.sosfilt_dx(np, sos, dx, axis, zi)")
+    _refuse(registry_lookup(ss.sosfilt), "sos")
+    deflinear(
+        ss.filtfilt,
+        "b, a, x, axis=-1, padtype='odd', padlen=None, method='pad', irlen=None",
+        linear_in=("x",),
+    )
+    deflinear(
+        ss.savgol_filter,
+        "x, window_length, polyorder, deriv=0, delta=1.0, axis=-1, mode='interp', cval=0.0",
+        linear_in=("x",),
+        offset=("cval",),
+    )
+    # convolutions and correlations: bilinear in the two inputs
+    for op in (ss.convolve, ss.correlate):
+        deflinear(op, "in1, in2, mode='full', method='auto'", linear_in=("in1", "in2"))
+    for op in (ss.fftconvolve, ss.oaconvolve):
+        deflinear(op, "in1, in2, mode='full', axes=None", linear_in=("in1", "in2"))
+    # their helpers, so that the derivatives can be differentiated again
+    deflinear(S.toeplitz_dc, "xp, dc, r", linear_in=("dc",), constant=("r",))
+    deflinear(S.toeplitz_dr, "xp, c, dr", linear_in=("dr",), constant=("c",))
+    deflinear(S.hankel_dc, "xp, dc, r", linear_in=("dc",), constant=("r",))
+    deflinear(S.hankel_dr, "xp, c, dr", linear_in=("dr",), constant=("c",))
+    deflinear(S.block_diag, "xp, arrs, darrs", linear_in=("darrs",), constant=("arrs",))
+    deflinear(S.squareform, "xp, dX, force='no'", linear_in=("dX",))
+    defjvp(
+        S.lfilter_dx,
+        "xp, b, a, dx, axis=-1, zi=None",
+        None,
+        "rt.special.lfilter_db(np, db, a, dx, axis, zi)",
+        "rt.special.lfilter_da(np, da, a, ans, axis, zi)",
+        "rt.special.lfilter_dx(np, b, a, ddx, axis, zi)",
+    )
+    defjvp(
+        S.lfilter_db,
+        "xp, v, a, x, axis=-1, zi=None",
+        None,
+        "rt.special.lfilter_db(np, dv, a, x, axis, zi)",
+        "rt.special.lfilter_da(np, da, a, ans, axis, zi)",
+        "rt.special.lfilter_db(np, v, a, dx, axis, zi)",
+    )
+    defjvp(
+        S.lfilter_da,
+        "xp, u, a, y, axis=-1, zi=None",
+        None,
+        "rt.special.lfilter_da(np, du, a, y, axis, zi)",
+        "rt.special.lfilter_da(np, da, a, ans, axis, zi)",
+        "rt.special.lfilter_da(np, u, a, dy, axis, zi)",
+    )
+    deflinear(S.sosfilt_dx, "xp, sos, dx, axis=-1, zi=None", linear_in=("dx",))
+
+
+def registry_lookup(op):
+    from ..registry import lookup
+
+    return lookup(op)
+
+
 if sp is not None:
     _register_user_functions()
     _register_helpers()
+    _register_linear()

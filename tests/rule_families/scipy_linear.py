@@ -1,0 +1,176 @@
+"""Rule cases for SciPy's linear builders and filters (tangent_fwd/rules/scipy_rules.py,
+``_register_linear``): scipy.linalg.toeplitz/hankel/circulant/block_diag, scipy.spatial.distance.squareform,
+scipy.signal's lfilter (in b, a and x), sosfilt, filtfilt, savgol_filter and the convolutions, and the
+``rt.special`` helpers their tangents call (each with a rule, so ``hessian`` works through them).
+
+SciPy computes these on the host only, so the cases run on the NumPy backend (``strict = False``)."""
+
+import numpy as np
+import scipy.linalg as sl
+import scipy.signal as ss
+import scipy.spatial.distance as dist
+from rule_cases import C, a, pos
+
+from tangent_fwd import runtime as rt
+
+S = rt.special
+_B = np.array([1.0, 0.5, 0.25])
+_A = np.array([1.0, -0.3, 0.1])
+_SOS = np.array([[1.0, 0.5, 0.0, 1.0, -0.3, 0.0], [1.0, -0.2, 0.1, 1.0, 0.2, 0.05]])
+
+
+def _host(case):
+    case.strict = False
+    return case
+
+
+def toeplitz_c(c):
+    return sl.toeplitz(c) ** 2
+
+
+def toeplitz_cr(c, r):
+    return np.sin(sl.toeplitz(c, r))
+
+
+def hankel_c(c):
+    return sl.hankel(c) * 3.0
+
+
+def hankel_cr(c, r):
+    return sl.hankel(c, r) ** 2
+
+
+def circulant_c(c):
+    return np.cos(sl.circulant(c))
+
+
+def block_diag_two(x, y):
+    return sl.block_diag(x, y) ** 2
+
+
+def block_diag_one_constant(x):
+    return sl.block_diag(np.ones((1, 2)), x) * 2.0
+
+
+def squareform_vector(v):
+    return dist.squareform(v) ** 2
+
+
+def squareform_matrix(x):
+    m = x + x.T
+    m = m - np.diag(np.diag(m))
+    return dist.squareform(m) ** 2
+
+
+def lfilter_all(b, a_, x):
+    return ss.lfilter(b, a_, x) ** 2
+
+
+def lfilter_x_with_state(x):
+    y, zf = ss.lfilter(_B, _A, x, zi=np.array([0.3, -0.2]))
+    return y**2, zf * 2.0
+
+
+def sosfilt_x(x):
+    return ss.sosfilt(_SOS, x) ** 2
+
+
+def filtfilt_x(x):
+    return ss.filtfilt(_B, _A, x) ** 2
+
+
+def savgol_x(x):
+    return ss.savgol_filter(x, 5, 2) ** 2
+
+
+def savgol_constant(x):
+    return ss.savgol_filter(x, 5, 2, mode="constant", cval=0.7) ** 2
+
+
+def convolve_both(x, y):
+    return ss.convolve(x, y) ** 2
+
+
+def correlate_same(x, y):
+    return ss.correlate(x, y, mode="same") ** 2
+
+
+def fftconvolve_both(x, y):
+    return ss.fftconvolve(x, y) ** 2
+
+
+def oaconvolve_both(x, y):
+    return ss.oaconvolve(x, y, mode="valid") ** 2
+
+
+def h_toeplitz_dc(t):
+    return S.toeplitz_dc(np, t, None) * 2.0
+
+
+def h_toeplitz_dr(t):
+    return S.toeplitz_dr(np, np.ones(3), t) * 2.0
+
+
+def h_hankel_dc(t):
+    return S.hankel_dc(np, t, np.ones(2)) * 2.0
+
+
+def h_hankel_dr(t):
+    return S.hankel_dr(np, np.ones(3), t) * 2.0
+
+
+def h_block_diag(t, u):
+    return S.block_diag(np, (np.ones((2, 2)), np.ones(2)), (t, u)) * 2.0
+
+
+def h_squareform(t):
+    return S.squareform(np, t) * 2.0
+
+
+def h_lfilter_dx(b, a_, t):
+    return S.lfilter_dx(np, b, a_, t) ** 2
+
+
+def h_lfilter_db(v, a_, x):
+    return S.lfilter_db(np, v, a_, x) ** 2
+
+
+def h_lfilter_da(u, a_, y):
+    return S.lfilter_da(np, u, a_, y) ** 2
+
+
+def h_sosfilt_dx(t):
+    return S.sosfilt_dx(np, _SOS, t) ** 2
+
+
+def _filter_coefficients():
+    return _B + 0.1 * a(3), _A + np.array([0.0, 0.1, -0.05]) * a(3)
+
+
+_b, _a = _filter_coefficients()
+
+CASES = {
+    sl.toeplitz: [_host(C(toeplitz_c, a(4))), _host(C(toeplitz_cr, a(3), a(4)))],
+    sl.hankel: [_host(C(hankel_c, a(4))), _host(C(hankel_cr, a(3), a(4)))],
+    sl.circulant: [_host(C(circulant_c, a(4)))],
+    sl.block_diag: [_host(C(block_diag_two, a(2, 2), a(1, 3))), _host(C(block_diag_one_constant, a(2, 2)))],
+    dist.squareform: [_host(C(squareform_vector, a(6))), _host(C(squareform_matrix, a(4, 4)))],
+    ss.lfilter: [_host(C(lfilter_all, _b, _a, a(8))), _host(C(lfilter_x_with_state, a(8)))],
+    ss.sosfilt: [_host(C(sosfilt_x, a(8)))],
+    ss.filtfilt: [_host(C(filtfilt_x, a(20)))],
+    ss.savgol_filter: [_host(C(savgol_x, a(9))), _host(C(savgol_constant, a(9)))],
+    ss.convolve: [_host(C(convolve_both, a(5), a(3)))],
+    ss.correlate: [_host(C(correlate_same, a(5), a(3)))],
+    ss.fftconvolve: [_host(C(fftconvolve_both, a(5), a(3)))],
+    ss.oaconvolve: [_host(C(oaconvolve_both, a(6), a(3)))],
+    S.toeplitz_dc: [_host(C(h_toeplitz_dc, a(3)))],
+    S.toeplitz_dr: [_host(C(h_toeplitz_dr, a(3)))],
+    S.hankel_dc: [_host(C(h_hankel_dc, a(3)))],
+    S.hankel_dr: [_host(C(h_hankel_dr, a(2)))],
+    S.block_diag: [_host(C(h_block_diag, a(2, 2), a(2)))],
+    S.squareform: [_host(C(h_squareform, a(6)))],
+    S.lfilter_dx: [_host(C(h_lfilter_dx, _b, _a, a(8)))],
+    S.lfilter_db: [_host(C(h_lfilter_db, a(3), _a, pos(8)))],
+    S.lfilter_da: [_host(C(h_lfilter_da, a(3), _a, pos(8)))],
+    S.sosfilt_dx: [_host(C(h_sosfilt_dx, a(8)))],
+}
