@@ -397,3 +397,124 @@ def sosfilt_dx(xp, sos, dx, axis=-1, zi=None):
     if zi is None:
         return sosfilt(sos, dx, axis=axis)
     return sosfilt(sos, dx, axis=axis, zi=xp.zeros_like(xp.asarray(zi), dtype=dx.dtype))
+
+
+# ------------------------------------------------------------------ SciPy's structured solvers and matrix functions
+def _unchanged(name, overwritten):
+    if overwritten:
+        raise TransformError(
+            f"scipy.linalg.{name} with overwrite_*=True: its inputs may be overwritten by the call, and the "
+            "derivative needs them",
+            hint="leave overwrite_a/overwrite_ab at False when differentiating",
+        )
+
+
+def banded_dense(xp, l_and_u, ab):
+    """The square matrix whose (l, u) band is stored in ``ab`` (scipy.linalg.solve_banded's layout:
+    A[i, j] = ab[u + i - j, j])."""
+    lo, up = l_and_u
+    n = ab.shape[-1]
+    i, j = xp.meshgrid(xp.arange(n), xp.arange(n), indexing="ij")
+    inside = (j - i <= up) & (i - j <= lo)
+    rows = xp.where(inside, up + i - j, 0)
+    return xp.where(inside, ab[rows, j], xp.zeros((), dtype=ab.dtype))
+
+
+def banded_matvec(xp, l_and_u, ab, x):
+    return banded_dense(xp, l_and_u, ab) @ x
+
+
+def banded_solve(xp, l_and_u, ab, rhs, overwritten=False):
+    from scipy.linalg import solve_banded
+
+    _unchanged("solve_banded", overwritten)
+    return solve_banded(l_and_u, ab, rhs)
+
+
+def hbanded_dense(xp, ab, lower=False):
+    """The Hermitian matrix whose band is stored in ``ab`` (scipy.linalg.solveh_banded's layout: upper
+    A[i, j] = ab[u + i - j, j] for i <= j, lower A[i, j] = ab[i - j, j] for i >= j)."""
+    u = ab.shape[-2] - 1
+    n = ab.shape[-1]
+    i, j = xp.meshgrid(xp.arange(n), xp.arange(n), indexing="ij")
+    if lower:
+        inside = (i >= j) & (i - j <= u)
+        tri = xp.where(inside, ab[xp.where(inside, i - j, 0), j], xp.zeros((), dtype=ab.dtype))
+        return tri + xp.conj(tri.T) - xp.diag(xp.diag(tri))
+    inside = (i <= j) & (j - i <= u)
+    tri = xp.where(inside, ab[xp.where(inside, u + i - j, 0), j], xp.zeros((), dtype=ab.dtype))
+    return tri + xp.conj(tri.T) - xp.diag(xp.diag(tri))
+
+
+def hbanded_matvec(xp, ab, x, lower=False):
+    return hbanded_dense(xp, ab, lower) @ x
+
+
+def hbanded_solve(xp, ab, rhs, lower=False, overwritten=False):
+    from scipy.linalg import solveh_banded
+
+    _unchanged("solveh_banded", overwritten)
+    return solveh_banded(ab, rhs, lower=lower)
+
+
+def toeplitz_matvec(xp, c_or_cr, x):
+    """T x for scipy.linalg.solve_toeplitz's ``c_or_cr`` (c, or (c, r); a missing tangent is zero)."""
+    from scipy.linalg import toeplitz
+
+    if isinstance(c_or_cr, tuple):
+        c, r = c_or_cr
+        if c is None and r is None:
+            return xp.zeros_like(x)
+        c = xp.zeros(len(r), dtype=r.dtype) if c is None else c
+        r = xp.zeros(len(c), dtype=c.dtype) if r is None else r
+        return toeplitz(c, r) @ x
+    return toeplitz(c_or_cr) @ x
+
+
+def toeplitz_solve(xp, c_or_cr, rhs):
+    from scipy.linalg import solve_toeplitz
+
+    return solve_toeplitz(c_or_cr, rhs)
+
+
+def sylvester(xp, a, b, q):
+    from scipy.linalg import solve_sylvester
+
+    return solve_sylvester(a, b, q)
+
+
+def lyapunov(xp, a, q):
+    from scipy.linalg import solve_continuous_lyapunov
+
+    return solve_continuous_lyapunov(a, q)
+
+
+def frechet(xp, name, A, E, option=None):
+    """The Frechet derivative of the matrix function ``scipy.linalg.<name>`` at A in direction E: the
+    upper right block of f([[A, E], [0, A]]) (exact for a primary matrix function, by linearity in E;
+    E is scaled to A's size for accuracy). ``option``: fractional_matrix_power's t."""
+    import scipy.linalg as sl
+
+    f = getattr(sl, name)
+    n = A.shape[-1]
+    na, ne = xp.linalg.norm(A), xp.linalg.norm(E)
+    if ne == 0:
+        return xp.zeros(A.shape, dtype=xp.result_type(A, E, 1.0))
+    s = na / ne if na > 0 else 1.0
+    zero = xp.zeros_like(A)
+    big = xp.concatenate(
+        [xp.concatenate([A, s * E], axis=-1), xp.concatenate([zero, A], axis=-1)],
+        axis=-2,
+    )
+    out = f(big) if option is None else f(big, option)
+    return out[..., :n, n:] / s
+
+
+def matfunc_plain(name, disp):
+    """Refuse the deprecated ``disp=False`` (a tuple with an error estimate) of logm and sqrtm."""
+    if disp is False:
+        raise TransformError(
+            f"scipy.linalg.{name}(disp=False) returns an error estimate with the value, which has no derivative here",
+            hint="call it without disp (deprecated in SciPy)",
+        )
+    return True

@@ -19,7 +19,7 @@ except ImportError:  # pragma: no cover - exercised by tests/scipy/test_special_
     sp = None
 
 from .. import runtime as rt
-from ..registry import defjvp, deflinear
+from ..registry import defjvp, deflinear, defzero
 
 
 def _ufunc(args):
@@ -352,6 +352,113 @@ def _register_linear():
     deflinear(S.sosfilt_dx, "xp, sos, dx, axis=-1, zi=None", linear_in=("dx",))
 
 
+def _register_linalg():
+    """scipy.linalg's structured solvers and matrix functions (LAPACK and Cython kernels): implicit
+    differentiation of the equation they solve, and Frechet derivatives by the block-triangular
+    identity f([[A, E], [0, A]]) = [[f(A), L(A, E)], [0, f(A)]] (helpers in jvp_helpers/special.py)."""
+    import scipy.linalg as sl
+
+    S = rt.special
+    banded = "l_and_u, ab, b, overwrite_ab=False, overwrite_b=False, check_finite=True"
+    # A x = b: dx = A^-1 (db - dA x)
+    defjvp(
+        sl.solve_banded,
+        banded,
+        None,
+        "rt.special.banded_solve(np, l_and_u, ab, -rt.special.banded_matvec(np, l_and_u, dab, ans), overwrite_ab)",
+        "rt.special.banded_solve(np, l_and_u, ab, db, overwrite_ab)",
+    )
+    defjvp(
+        sl.solveh_banded,
+        "ab, b, overwrite_ab=False, overwrite_b=False, lower=False, check_finite=True",
+        "rt.special.hbanded_solve(np, ab, -rt.special.hbanded_matvec(np, dab, ans, lower), lower, overwrite_ab)",
+        "rt.special.hbanded_solve(np, ab, db, lower, overwrite_ab)",
+    )
+    defjvp(
+        sl.solve_toeplitz,
+        "c_or_cr, b, check_finite=True",
+        "rt.special.toeplitz_solve(np, c_or_cr, -rt.special.toeplitz_matvec(np, dc_or_cr, ans))",
+        "rt.special.toeplitz_solve(np, c_or_cr, db)",
+    )
+    # A X + X B = Q
+    defjvp(
+        sl.solve_sylvester,
+        "a, b, q",
+        "rt.special.sylvester(np, a, b, -(da @ ans))",
+        "rt.special.sylvester(np, a, b, -(ans @ db))",
+        "rt.special.sylvester(np, a, b, dq)",
+    )
+    # A X + X A^H = Q
+    defjvp(
+        sl.solve_continuous_lyapunov,
+        "a, q",
+        "rt.special.lyapunov(np, a, -(da @ ans + ans @ np.conj(np.swapaxes(da, -1, -2))))",
+        "rt.special.lyapunov(np, a, dq)",
+    )
+    # matrix functions: the Frechet derivative; logm/sqrtm's deprecated disp=False (a tuple) refused
+    defjvp(sl.logm, "A, disp=None", "rt.special.frechet(np, 'logm', A, dA) * rt.special.matfunc_plain('logm', disp)")
+    defjvp(
+        sl.sqrtm,
+        "A, disp=None, blocksize=None",
+        "rt.special.frechet(np, 'sqrtm', A, dA) * rt.special.matfunc_plain('sqrtm', disp)",
+    )
+    _refuse(
+        defjvp(sl.fractional_matrix_power, "A, t", "rt.special.frechet(np, 'fractional_matrix_power', A, dA, t)", None),
+        "t",
+    )
+    # helpers, so that these derivatives can be differentiated again where they are linear; the
+    # second derivative of the matrix functions and of the solvers in their matrix is refused
+    deflinear(S.banded_matvec, "xp, l_and_u, ab, x", linear_in=("ab", "x"))
+    deflinear(S.hbanded_matvec, "xp, ab, x, lower=False", linear_in=("ab", "x"))
+    deflinear(S.toeplitz_matvec, "xp, c_or_cr, x", linear_in=("c_or_cr", "x"))
+    _refuse(
+        defjvp(
+            S.banded_solve,
+            "xp, l_and_u, ab, rhs, overwritten=False",
+            None,
+            None,
+            "rt.special.banded_solve(np, l_and_u, ab, -rt.special.banded_matvec(np, l_and_u, dab, ans), overwritten)",
+            "rt.special.banded_solve(np, l_and_u, ab, drhs, overwritten)",
+        ),
+    )
+    defjvp(
+        S.hbanded_solve,
+        "xp, ab, rhs, lower=False, overwritten=False",
+        None,
+        "rt.special.hbanded_solve(np, ab, -rt.special.hbanded_matvec(np, dab, ans, lower), lower, overwritten)",
+        "rt.special.hbanded_solve(np, ab, drhs, lower, overwritten)",
+    )
+    defjvp(
+        S.toeplitz_solve,
+        "xp, c_or_cr, rhs",
+        None,
+        "rt.special.toeplitz_solve(np, c_or_cr, -rt.special.toeplitz_matvec(np, dc_or_cr, ans))",
+        "rt.special.toeplitz_solve(np, c_or_cr, drhs)",
+    )
+    defjvp(
+        S.sylvester,
+        "xp, a, b, q",
+        None,
+        "rt.special.sylvester(np, a, b, -(da @ ans))",
+        "rt.special.sylvester(np, a, b, -(ans @ db))",
+        "rt.special.sylvester(np, a, b, dq)",
+    )
+    defjvp(
+        S.lyapunov,
+        "xp, a, q",
+        None,
+        "rt.special.lyapunov(np, a, -(da @ ans + ans @ np.conj(np.swapaxes(da, -1, -2))))",
+        "rt.special.lyapunov(np, a, dq)",
+    )
+    _refuse(
+        defjvp(
+            S.frechet, "xp, name, A, E, option=None", None, None, None, "rt.special.frechet(np, name, A, dE, option)"
+        ),
+        "A",
+    )
+    defzero(S.matfunc_plain)
+
+
 def registry_lookup(op):
     from ..registry import lookup
 
@@ -362,3 +469,4 @@ if sp is not None:
     _register_user_functions()
     _register_helpers()
     _register_linear()
+    _register_linalg()

@@ -1,7 +1,9 @@
 """Rule cases for SciPy's linear builders and filters (tangent_fwd/rules/scipy_rules.py,
 ``_register_linear``): scipy.linalg.toeplitz/hankel/circulant/block_diag, scipy.spatial.distance.squareform,
 scipy.signal's lfilter (in b, a and x), sosfilt, filtfilt, savgol_filter and the convolutions, and the
-``rt.special`` helpers their tangents call (each with a rule, so ``hessian`` works through them).
+``rt.special`` helpers their tangents call (each with a rule, so ``hessian`` works through them); and
+scipy.linalg's structured solvers (solve_banded, solveh_banded, solve_toeplitz, solve_sylvester,
+solve_continuous_lyapunov) and matrix functions (logm, sqrtm, fractional_matrix_power).
 
 SciPy computes these on the host only, so the cases run on the NumPy backend (``strict = False``)."""
 
@@ -9,7 +11,7 @@ import numpy as np
 import scipy.linalg as sl
 import scipy.signal as ss
 import scipy.spatial.distance as dist
-from rule_cases import C, a, pos
+from rule_cases import C, Z, a, pos
 
 from tangent_fwd import runtime as rt
 
@@ -143,6 +145,100 @@ def h_sosfilt_dx(t):
     return S.sosfilt_dx(np, _SOS, t) ** 2
 
 
+def _banded():
+    """A diagonally dominant (1, 1)-banded matrix in solve_banded's layout."""
+    return np.array([[0.0, 0.3, 0.2, -0.1], [2.1, 2.2, 2.3, 2.0], [0.1, 0.4, -0.2, 0.0]]) + 0.05 * a(3, 4)
+
+
+def _spd(n=3):
+    m = a(n, n) * 0.3 + 2.0 * np.eye(n)
+    return m @ m.T
+
+
+def solve_banded_both(ab, b):
+    return sl.solve_banded((1, 1), ab, b) ** 2
+
+
+def solveh_banded_upper(ab, b):
+    return sl.solveh_banded(ab, b) ** 2
+
+
+def solveh_banded_lower(ab, b):
+    return sl.solveh_banded(ab, b, lower=True) ** 2
+
+
+def solve_toeplitz_c(c, b):
+    return sl.solve_toeplitz(c, b) ** 2
+
+
+def solve_toeplitz_cr(c, r, b):
+    return sl.solve_toeplitz((c, r), b) ** 2
+
+
+def sylvester_all(a_, b, q):
+    return sl.solve_sylvester(a_, b, q) ** 2
+
+
+def lyapunov_both(a_, q):
+    return sl.solve_continuous_lyapunov(a_, q) ** 2
+
+
+def logm_spd(x):
+    return sl.logm(x) * 2.0
+
+
+def sqrtm_spd(x):
+    return sl.sqrtm(x) ** 2
+
+
+def fmp_spd(x):
+    return sl.fractional_matrix_power(x, 0.3) * 2.0
+
+
+def h_banded_matvec(ab, x):
+    return S.banded_matvec(np, (1, 1), ab, x) ** 2
+
+
+def h_hbanded_matvec(ab, x):
+    return S.hbanded_matvec(np, ab, x) ** 2
+
+
+def h_toeplitz_matvec(c, x):
+    return S.toeplitz_matvec(np, c, x) ** 2
+
+
+def h_banded_solve(ab, rhs):
+    return S.banded_solve(np, (1, 1), ab, rhs) ** 2
+
+
+def h_hbanded_solve(ab, rhs):
+    return S.hbanded_solve(np, ab, rhs) ** 2
+
+
+def h_toeplitz_solve(c, rhs):
+    return S.toeplitz_solve(np, c, rhs) ** 2
+
+
+def h_sylvester(a_, b, q):
+    return S.sylvester(np, a_, b, q) ** 2
+
+
+def h_lyapunov(a_, q):
+    return S.lyapunov(np, a_, q) ** 2
+
+
+def h_frechet(x, e):
+    return S.frechet(np, "expm", x, e) ** 2
+
+
+def z_matfunc_plain(x):
+    return float(S.matfunc_plain("logm", None)) + 0.0 * np.sum(x > 2)
+
+
+_HB = np.array([[0.0, 0.3, 0.2, -0.1], [2.1, 2.2, 2.3, 2.0]])
+_TOE = np.array([2.0, 0.3, 0.1])
+
+
 def _filter_coefficients():
     return _B + 0.1 * a(3), _A + np.array([0.0, 0.1, -0.05]) * a(3)
 
@@ -173,4 +269,28 @@ CASES = {
     S.lfilter_db: [_host(C(h_lfilter_db, a(3), _a, pos(8)))],
     S.lfilter_da: [_host(C(h_lfilter_da, a(3), _a, pos(8)))],
     S.sosfilt_dx: [_host(C(h_sosfilt_dx, a(8)))],
+    sl.solve_banded: [_host(C(solve_banded_both, _banded(), a(4)))],
+    sl.solveh_banded: [
+        _host(C(solveh_banded_upper, _HB + 0.05 * a(2, 4), a(4))),
+        _host(C(solveh_banded_lower, _HB[::-1] + 0.05 * a(2, 4), a(4, 2))),
+    ],
+    sl.solve_toeplitz: [
+        _host(C(solve_toeplitz_c, _TOE + 0.05 * a(3), a(3))),
+        _host(C(solve_toeplitz_cr, _TOE + 0.05 * a(3), _TOE + 0.05 * a(3), a(3))),
+    ],
+    sl.solve_sylvester: [_host(C(sylvester_all, _spd(), _spd(), a(3, 3)))],
+    sl.solve_continuous_lyapunov: [_host(C(lyapunov_both, -_spd(), a(3, 3)))],
+    sl.logm: [_host(C(logm_spd, _spd(), rtol=1e-5))],
+    sl.sqrtm: [_host(C(sqrtm_spd, _spd(), rtol=1e-5))],
+    sl.fractional_matrix_power: [_host(C(fmp_spd, _spd(), rtol=1e-5))],
+    S.banded_matvec: [_host(C(h_banded_matvec, a(3, 4), a(4)))],
+    S.hbanded_matvec: [_host(C(h_hbanded_matvec, a(2, 4), a(4)))],
+    S.toeplitz_matvec: [_host(C(h_toeplitz_matvec, a(3), a(3)))],
+    S.banded_solve: [_host(C(h_banded_solve, _banded(), a(4)))],
+    S.hbanded_solve: [_host(C(h_hbanded_solve, _HB + 0.05 * a(2, 4), a(4)))],
+    S.toeplitz_solve: [_host(C(h_toeplitz_solve, _TOE + 0.05 * a(3), a(3)))],
+    S.sylvester: [_host(C(h_sylvester, _spd(), _spd(), a(3, 3)))],
+    S.lyapunov: [_host(C(h_lyapunov, -_spd(), a(3, 3)))],
+    S.frechet: [_host(C(h_frechet, a(3, 3) * 0.3, a(3, 3), diff=(1,)))],
+    S.matfunc_plain: [_host(Z(z_matfunc_plain, a(3)))],
 }
