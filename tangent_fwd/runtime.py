@@ -214,8 +214,7 @@ def _expand(xp, ans, axis, keepdims):
 def extremum_jvp(xp, x, dx, ans, axis=None, keepdims=False):
     """Tangent of max/min over ``axis``: the tangent at the first arg-extremum (NumPy's argmax/argmin
     convention, and the backprop baseline's). A length-2 axis (2x2 pooling) is a pairwise blend."""
-    if isinstance(x, (list, tuple)):  # np.max([a, b, c]): the stacked values and tangents
-        x, dx = xp.asarray(x), xp.asarray(dx)
+    x, dx = as_arrays(xp, x, dx)  # np.max([a, b, c]): the stacked values and tangents
     if getattr(x, "ndim", 0) == 0:  # a Python number or a 0-d array: max(x) is x
         return dx
     if (
@@ -412,8 +411,33 @@ def unsupported(xp, what):
     raise NotDifferentiableHere(f"tangent_fwd: {what} is not implemented")
 
 
+def as_arrays(xp, x, dx):
+    """``(x, dx)`` as arrays when ``x`` is a list or tuple of values (``np.var([a, b, c])``): the values as
+    NumPy stacks them, and their tangents stacked the same way, a constant element's zero tangent (a
+    Python 0.0) broadcast to that element's shape. Template arithmetic on the lists themselves would
+    concatenate (``dx + dy``) or repeat them, and ``len``/``.size`` would count elements, not values."""
+    if not isinstance(x, (list, tuple)):
+        return x, dx
+    x = xp.asarray(x)
+    if isinstance(dx, (list, tuple)):
+        dx = xp.stack([_element_tangent(xp, e, t) for e, t in zip(_rows(x), dx)]) if len(dx) else xp.zeros(x.shape)
+    return x, dx
+
+
+def _rows(x):
+    return [x[i] for i in range(x.shape[0])] if x.ndim else []
+
+
+def _element_tangent(xp, element, t):
+    if isinstance(t, (list, tuple)):
+        return as_arrays(xp, list(element), t)[1] if getattr(element, "ndim", 0) else xp.asarray(t)
+    t = xp.asarray(t)
+    return t if t.shape == element.shape else xp.broadcast_to(t, element.shape)
+
+
 def var_jvp(xp, x, dx, axis=None, ddof=0, keepdims=False):
     """Tangent of var: 2 * sum(Re(conj(x - mean) * dx)) / (N - ddof) (real: var is real-valued)."""
+    x, dx = as_arrays(xp, x, dx)
     xc = x - xp.mean(x, axis=axis, keepdims=True)
     size = x.size if hasattr(x, "size") else 1
     out_size = xp.mean(x, axis=axis).size if axis is not None else 1
@@ -440,6 +464,7 @@ def safe_div(xp, num, den):
 
 def norm_jvp(xp, x, dx, ans, ord=None, axis=None, keepdims=False):
     """Tangent of linalg.norm for the Frobenius / vector p-norms; other orders raise, never guess."""
+    x, dx = as_arrays(xp, x, dx)  # np.linalg.norm([a, b]) (a nested list is a matrix)
     vector = _vector_norm(ord, x, axis)
     if ord is None or ord == "fro" or (vector and ord == 2):
         if _is_complex(x):

@@ -54,6 +54,8 @@ def _eye(xp, x):
 def herm(xp, t, uplo="L"):
     """The Hermitian matrix LAPACK sees when it reads only the ``uplo`` triangle of ``t`` (the
     diagonal's imaginary part is ignored): the tangent of a Hermitian input as NumPy uses it."""
+    if type(t) in (list, tuple):  # the tangent of a matrix written as a nested list
+        t = _stacked(xp, t)
     off = xp.tril(t, -1) if _lower(uplo) else xp.triu(t, 1)
     return off + ct(xp, off) + _eye(xp, t) * xp.real(t)
 
@@ -691,6 +693,27 @@ def multi_dot_formula(o, arrays, tangents):
 # (None: constant), the formula run on pairs. linalg_rules registers both from the same table.
 
 
+def _sequences_as_arrays(xp, args, diff):
+    """A matrix given as a (nested) list (``np.linalg.eigh([[a, b], [b, c]])``), and its tangent (a list
+    of the same nesting), as arrays: the formulas read ``.shape`` and use ``@``. Lists only, at the
+    differentiated positions: a result passed in may be a plain tuple (``lstsq``'s)."""
+    if not any(type(args[i]) is list for i in diff if i < len(args)):
+        return args
+    args = list(args)
+    for i in diff:
+        if i < len(args) and type(args[i]) is list:
+            args[i] = _stacked(xp, args[i])
+    return tuple(args)
+
+
+def _stacked(xp, seq):
+    """NumPy's array of a nested sequence of numbers and arrays; a zero tangent (0.0) of a constant
+    element takes the shape of the other elements at its level."""
+    items = [_stacked(xp, v) if type(v) in (list, tuple) else xp.asarray(v) for v in seq]
+    shape = max((v.shape for v in items), key=len, default=())
+    return xp.stack([v if v.shape == shape else xp.broadcast_to(v, shape) for v in items]) if items else xp.asarray(seq)
+
+
 def _pair(name, formula, nargs, diff, like=None):
     """The helpers ``name`` and ``name + '2'`` for ``formula(o, *args)``; ``diff``: the indices of the
     arguments with a direction; ``like``: the index of the argument (a NumPy result tuple) whose type the
@@ -702,9 +725,11 @@ def _pair(name, formula, nargs, diff, like=None):
         return Tangents(out) if isinstance(out, tuple) else out
 
     def first(xp, *args):
+        args = _sequences_as_arrays(xp, args, diff)
         return finish(formula(_Plain(xp), *args), args)
 
     def second_order(xp, *args):
+        args = _sequences_as_arrays(xp, args, diff)
         base, dirs = args[:nargs], args[nargs:]
         full = [None] * nargs
         for i, d in zip(diff, dirs):
@@ -796,9 +821,18 @@ def _qr_mode(a, mode):
         )
 
 
+def _sequence_ndim(x):
+    """The number of dimensions NumPy gives a (nested) list or tuple of numbers and arrays."""
+    n = 0
+    while isinstance(x, (list, tuple)) and len(x):
+        n, x = n + 1, x[0]
+    return n + len(getattr(x, "shape", ()))
+
+
 def svd_norm(x, ord, axis):
     """Whether ``norm(x, ord, axis)`` is a matrix norm computed from the singular values."""
-    matrix = (axis is None and getattr(x, "ndim", 0) == 2) or (isinstance(axis, tuple) and len(axis) == 2)
+    ndim = len(x.shape) if hasattr(x, "shape") else _sequence_ndim(x)  # a nested list is a matrix too
+    matrix = (axis is None and ndim == 2) or (isinstance(axis, tuple) and len(axis) == 2)
     return matrix and (isinstance(ord, str) and ord == "nuc" or ord in (2, -2) and not isinstance(ord, bool))
 
 

@@ -442,9 +442,23 @@ def _centre(xp, X, w, wsum):
     return X - mean
 
 
+def _as_data(xp, v, dv):
+    """Data given as a (nested) list or tuple (``np.cov([a, b, c])``) and its tangent (a list of the same
+    nesting, 0.0 for a constant element) as arrays of one shape (``np.array`` of the tangent list fails)."""
+    if type(v) not in (list, tuple):
+        return v, dv
+    v = xp.asarray(v)
+    if type(dv) in (list, tuple):
+        dv = xp.stack([_as_data(xp, e, t)[1] if type(t) in (list, tuple) else xp.broadcast_to(xp.asarray(t), e.shape)
+                       for e, t in zip(v, dv)])  # fmt: skip
+    return v, dv
+
+
 def cov_jvp(xp, m, dm, y, dy, rowvar=True, bias=False, ddof=None, fweights=None, aweights=None, dtype=None):
     """Tangent of ``cov``: (dXc W Xc^H + Xc W dXc^H) / fact, Xc the centred data (``dm``/``dy`` may
     be None: zeros)."""
+    m, dm = _as_data(xp, m, dm)
+    y, dy = _as_data(xp, y, dy)
     X, w, wsum, fact = _cov_parts(xp, m, y, rowvar, bias, ddof, fweights, aweights)
     zm = xp.zeros(xp.shape(m)) if dm is None else dm
     zy = None if y is None else (xp.zeros(xp.shape(y)) if dy is None else dy)
@@ -464,6 +478,8 @@ def corrcoef_jvp(xp, x, dx, y, dy, ans, rowvar=True, dtype=None):
     R (dd_i / d_i + dd_j / d_j) / 2 (real data; the clip to [-1, 1] only rounds)."""
     if xp.iscomplexobj(x) or (y is not None and xp.iscomplexobj(y)):
         _refuse("corrcoef of complex data")
+    x, dx = _as_data(xp, x, dx)
+    y, dy = _as_data(xp, y, dy)
     C = xp.atleast_2d(xp.cov(x, y, rowvar, dtype=dtype))
     dC = xp.atleast_2d(cov_jvp(xp, x, dx, y, dy, rowvar, dtype=dtype))
     d = xp.diagonal(C)
