@@ -15,6 +15,7 @@ One module that activity analysis and the transform both read (it imports neithe
   one): the transform refuses it with the line, never a dropped tangent.
 """
 
+import functools
 import types
 
 import gast
@@ -128,10 +129,13 @@ def bases(e, resolve=None):
             return rec(e.body) + rec(e.orelse)
         elif isinstance(e, gast.BoolOp):
             return [b for x in e.values for b in rec(x)]
-        elif isinstance(e, (gast.ListComp, gast.SetComp, gast.GeneratorExp)):
-            return rec(e.elt)  # [B[i] for i in ...] holds views of B
-        elif isinstance(e, gast.DictComp):
-            return rec(e.value)
+        elif isinstance(e, (gast.ListComp, gast.SetComp, gast.GeneratorExp, gast.DictComp)):
+            # [B[i] for i in ...] holds views of B; [f(b) for b in bufs] may hold bufs' items
+            out = rec(e.value if isinstance(e, gast.DictComp) else e.elt)
+            for g in e.generators:
+                if set(out) & set(nodes.names_in(g.target, gast.Store)):
+                    out = out + rec(g.iter)
+            return out
         elif isinstance(e, gast.Call):
             f = e.func
             obj = resolve(f) if resolve is not None else None
@@ -145,9 +149,9 @@ def bases(e, resolve=None):
                         e = f.value
                         continue
                 return []
-            if obj is None and isinstance(f, gast.Name):
-                # a local function (a nested def, a lambda): like a user function, it may return (a view
-                # of) any argument; what it closes over is added by aliases()
+            if obj is None and isinstance(f, (gast.Name, gast.Subscript)):
+                # a local function (a nested def, a lambda, one held in a dict): like a user function, it
+                # may return (a view of) any argument; what it holds or closes over is added by aliases()
                 return [b for a in [*e.args, *(k.value for k in e.keywords)] for b in rec(a)]
             if obj is not None and is_view_function(obj) and e.args:
                 e = e.args[0]
@@ -170,9 +174,13 @@ def bases(e, resolve=None):
                 args = [a for a in e.args] + [k.value for k in e.keywords]
                 out = [b for a in args if not _is_code(resolve(a)) for b in rec(a)]  # abs, np.sin: no arrays
                 return out + ([UNTRACKED] if returns_untracked(obj) else [])
-            if obj in _CONTAINERS or obj in (sorted, reversed, iter, next, enumerate, zip):
-                return [b for a in e.args for b in rec(a)]
+            if obj in _CONTAINERS or obj in _PASSING:  # the result holds (views of) the arguments
+                return [b for a in [*e.args, *(k.value for k in e.keywords)] for b in rec(a)]
             return []
+        elif isinstance(e, gast.Lambda):  # lambda: buf[:2] may return what it reads
+            params = {p.id for p in e.args.posonlyargs + e.args.args + e.args.kwonlyargs}
+            read = set(nodes.names_in(e.body, gast.Load)) - params
+            return sorted(n for n in read if resolve is None or resolve(gast.Name(n, gast.Load(), None, None)) is None)
         elif isinstance(e, gast.Attribute):
             if resolve is not None and _is_code(resolve(e)):
                 return []  # a function passed as a value (np.matmul, mod.loss): it holds no arrays
@@ -181,6 +189,11 @@ def bases(e, resolve=None):
             return [UNTRACKED]  # an object's attribute: memory the generated code cannot follow
         else:
             return []
+
+
+# Library callables whose result may hold (views of) their arguments: iteration helpers, and function
+# values that hold them (a partial, the result of map or reduce).
+_PASSING = (sorted, reversed, iter, next, enumerate, zip, map, filter, functools.partial, functools.reduce)
 
 
 def _is_code(obj):
@@ -197,6 +210,7 @@ def aliases(body, resolve=None):
     ``resolve(node)`` gives the object a non-local expression denotes (or None)."""
     pairs = []
     captured = _captured_by_local_functions(body, resolve)
+    held = _held_by_function_values(body, resolve, captured)
     instances = _user_instances(body, resolve)
     if instances:  # ws = Workspace(n); ws.head(k): Workspace.head, which may return its attributes' memory
         outer = resolve
@@ -210,10 +224,11 @@ def aliases(body, resolve=None):
 
     def bases_of(e):
         out = bases(e, resolve)
-        if captured:  # get() of a nested def or lambda may return (a view of) what it closes over
+        if captured or held:  # get() of a nested def or lambda may return (a view of) what it holds
             for c in nodes.nodes_of(e, gast.Call):
-                if isinstance(c.func, gast.Name):
-                    out = out + captured.get(c.func.id, [])
+                root = effects_root(c.func)
+                if root is not None:
+                    out = out + captured.get(root, []) + held.get(root, [])
         return out
 
     def bind(target, value):
@@ -292,6 +307,36 @@ def _captured_by_local_functions(body, resolve):
     return out
 
 
+def _held_by_function_values(body, resolve, captured):
+    """Local names bound to a function value, or a container of them, that holds memory of ours: a
+    nested def or lambda that reads it (``captured``), passed on (``views = {"head": get}``, ``g = get``,
+    ``fs.append(get)``, ``for g in fs``), or a partial (``functools.partial(seg, buf, 0)``):
+    name -> the names whose memory a call of it may return."""
+    held = {k: set(v) for k, v in captured.items()}
+    module = gast.Module(body=body, type_ignores=[])
+    flows = []  # (target name, value expression)
+    for n in nodes.nodes_of(module, (gast.Assign, gast.For, gast.Call)):
+        if isinstance(n, gast.Assign):
+            flows += [(t.id, n.value) for t in n.targets if isinstance(t, gast.Name)]
+        elif isinstance(n, gast.For) and isinstance(n.target, gast.Name):
+            flows.append((n.target.id, n.iter))
+        elif isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute) and isinstance(n.func.value, gast.Name):
+            if n.func.attr in STORING_METHODS:
+                flows += [(n.func.value.id, a) for a in n.args]
+    for target, value in flows:  # a partial holds its arguments
+        if resolve is not None and isinstance(value, gast.Call) and resolve(value.func) is functools.partial:
+            held.setdefault(target, set()).update(b for b in bases(value, resolve) if b not in captured)
+    changed = True
+    while changed:
+        changed = False
+        for target, value in flows:
+            got = set().union(*(held.get(x, ()) for x in nodes.names_in(value, gast.Load)))
+            if not got <= held.get(target, set()):
+                held.setdefault(target, set()).update(got)
+                changed = True
+    return {k: sorted(v) for k, v in held.items() if v and k not in captured}
+
+
 def _user_instances(body, resolve):
     """Local names bound to an instance of a class defined outside the numerical libraries
     (``ws = Workspace(6)``): name -> class, so that their method calls can be analysed."""
@@ -310,6 +355,14 @@ def _user_instances(body, resolve):
 def _nonlocal_names(fn):
     """Names a nested function declares ``nonlocal`` (they are the enclosing function's)."""
     return {n for s in nodes.nodes_of(fn, (gast.Nonlocal,)) for n in s.names}
+
+
+def effects_root(func):
+    """The local name a called function value is read from (``f`` of ``f(...)``, ``ops`` of
+    ``ops["k"](...)``), or None (a method call ``a.m(...)``, a call of a call's result)."""
+    while isinstance(func, gast.Subscript):
+        func = func.value
+    return func.id if isinstance(func, gast.Name) else None
 
 
 def closure_of(pairs, names):

@@ -151,3 +151,19 @@ def adam_step_updates_weights_in_place(w, g):
         v[:] = 0.999 * v + 0.001 * grad * grad
         w -= 0.01 * (m / (1 - 0.9**t)) / (np.sqrt(v / (1 - 0.999**t)) + 1e-3)
     return (w**2).sum()
+
+
+@case(args=_vec(6), tags="array list_input aug_add")
+def first_rows_through_map_lambda(x):
+    buf = np.zeros(6)
+    heads = list(map(lambda a: a[:2], [buf]))  # a list holding a view of buf
+    heads[0] += x[:2]
+    return buf
+
+
+@case(args=_vec(6), tags="array aug_add")
+def segments_from_comprehension_of_views(x):
+    buf = np.zeros(6)
+    parts = [seg for seg in (buf[:3], buf[3:])]
+    parts[1] += x[3:] * x[:3]
+    return buf

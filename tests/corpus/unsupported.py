@@ -78,3 +78,19 @@ def ufunc_several_out_arguments(x):  # one out= buffer is supported (coverage_st
     whole = np.zeros(3)
     np.modf(x, out=(frac, whole))
     return frac
+
+
+class _Workspace:  # a helper object handing out views of its own buffer
+    def __init__(self, n):
+        self.buf = np.zeros(n)
+
+    def head(self, k):
+        return self.buf[:k]
+
+
+@refuses(args=lambda: (np.array([0.5, 1.5, -0.7]),))
+def write_into_view_returned_by_a_method(x):  # the view is of an attribute: its tangent is not followed
+    ws = _Workspace(6)
+    h = ws.head(3)
+    h += x
+    return ws.buf.sum() + h
