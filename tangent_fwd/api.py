@@ -1,10 +1,13 @@
 """Public entry points: ``forward_diff``, ``jvp`` and ``source``, with per-(function, wrt, backend)
 caching of the generated code."""
 
+import ast
 import builtins
 import functools
+import hashlib
 import inspect
 import keyword
+import linecache
 import sys
 import types
 import weakref
@@ -326,23 +329,37 @@ _GUARDED = {}  # id(ForwardDiff subclass) -> the subclass, kept while an instanc
 def _install_guard(fd, fast):
     """Give ``fd`` a ``__call__`` generated for its compiled code: the checks of the generic fast path
     (``still_valid`` over the names the code was specialised on, no LowRank tangent, no other array
-    library loaded, the argument count) written out inline, then ``fast(a0, ..., an)``; otherwise the
-    generic ``ForwardDiff.__call__`` with the same arguments. A Python-level call of the object then
-    costs one frame and a few identity tests instead of a loop over the dependencies (issue 15).
+    library loaded, the argument count) written out inline, then the generated function's own body
+    (or, where it cannot be inlined, a call ``fast(a0, ..., an)``); otherwise the generic
+    ``ForwardDiff.__call__`` with the same arguments. A Python-level call of the object then costs one
+    frame and a few identity tests instead of a loop over the dependencies and a second frame (issue 15).
 
     Cheap forms of the same checks: the arguments are positional-only parameters with a private
-    default (a missing one is the default, a surplus one lands in ``*rest``), so the call to ``fast``
-    passes them one by one (CPython calls it without packing a tuple); and the guard is compiled in the
+    default (a missing one is the default, a surplus one lands in ``*rest``), named as the generated
+    function's own parameters, so its body runs on them as they are; and the guard is compiled in the
     function's own module namespace, so a dependency on a name of that module is a ``LOAD_GLOBAL`` of
     the name (answered from CPython's per-dict version cache) compared with the object by identity. A
     name deleted from the module and absent from builtins raises NameError there: the generic path.
     (A builtin the module must not shadow is compared with the builtin itself: a global bound to that
-    very object behaves the same, anything else fails the test.)"""
+    very object behaves the same, anything else fails the test.) Only the checks are inside the
+    ``try``: a KeyError or NameError of the user's code propagates, it does not run the code twice.
+
+    The inlined body shares the generated function's closure cells (its constants, the other generated
+    functions, the user's closure variables, read live); its source, the guard and the generated lines,
+    is registered with linecache, so tracebacks show the generated code."""
+    if fast is type(fd).__dict__.get("_guarded") and "__call__" in type(fd).__dict__:
+        return  # (a call that took the generic path with the guard in place: the same code)
     glob = getattr(fd.func, "__globals__", None)
-    tests, env = [], {"fast": fast, "generic": ForwardDiff.__call__, "MISSING": _MISSING_DEP}
+    n = (len(fd._params) if fd._params is not None else _positional_count(fd.func)) + len(fd.wrt)
+    body = _inlinable_body(fast, n, glob)
+    params = list(fast.__code__.co_varnames[:n]) if body is not None else [f"_tf_a{i}" for i in range(n)]
+    # names that are local in the guard (the body's parameters, locals and free variables): a dependency
+    # on a module name of the same spelling is read from the module's dict, not as a global
+    local = set(fast.__code__.co_varnames + fast.__code__.co_cellvars + fast.__code__.co_freevars) if body else ()
+    tests, env = [], {"fast": fast, "generic": ForwardDiff.__call__, "MISSING": _MISSING, "ABSENT": _parse_missing}
     for i, (ns, name, obj) in enumerate(fd._deps):
         if type(ns) is dict:
-            if ns is glob and _plain_global(name) and obj is not None:
+            if ns is glob and _plain_global(name) and obj is not None and name not in local:
                 env[f"o{i}"] = getattr(builtins, name, None) if obj is _parse_missing else obj
                 if obj is _parse_missing and env[f"o{i}"] is None:
                     return
@@ -351,7 +368,7 @@ def _install_guard(fd, fast):
             env[f"o{i}"] = obj
             env[f"ns{i}"] = ns
             if obj is None or obj is _parse_missing:  # a builtin that a global must not shadow, or None
-                tests.append(f"_tf_ns{i}.get({name!r}, _tf_MISSING) is _tf_o{i}")
+                tests.append(f"_tf_ns{i}.get({name!r}, _tf_ABSENT) is _tf_o{i}")  # (still_valid's test)
             else:  # a subscript, cheaper than .get(); a deleted name raises KeyError: the generic path
                 tests.append(f"_tf_ns{i}[{name!r}] is _tf_o{i}")
         elif type(ns).__name__ == "_CodeOf":
@@ -362,27 +379,35 @@ def _install_guard(fd, fast):
             return
     env.update(lowrank_used=_lowrank_used, others=_modules_seen, modules=_sys_modules)
     tests += ["not _tf_lowrank_used[0]", "not _tf_others[0]", "'cupy' not in _tf_modules"]  # (see _drop_guard)
-    n = (len(fd._params) if fd._params is not None else _positional_count(fd.func)) + len(fd.wrt)
-    params = [f"_tf_a{i}" for i in range(n)]
     # all n given (the last is not the default), nothing more, no keywords, every dependency unchanged
     tests[:0] = [f"{params[-1]} is not _tf_MISSING", "not _tf_rest", "not _tf_kw"]
     given = " + ".join(f"(() if {a} is _tf_MISSING else ({a},))" for a in params)
-    names = ", ".join(f"_tf_{k}" for k in sorted(env))
-    src = (
+    free = fast.__code__.co_freevars if body is not None else ()
+    names = ", ".join([f"_tf_{k}" for k in sorted(env)] + list(free))
+    head = (
         f"def _tf_make({names}):\n"
         f"    def __call__(_tf_self, {', '.join(f'{a}=_tf_MISSING' for a in params)}, /, *_tf_rest, **_tf_kw):\n"
         "        try:\n"
-        f"            if {' and '.join(tests)}:\n"
-        f"                return _tf_fast({', '.join(params)})\n"
+        f"            _tf_ok = {' and '.join(tests)}\n"
         "        except (KeyError, NameError):\n"
-        "            pass\n"
-        "        # the arguments as given: the defaults filled only the trailing parameters not passed\n"
-        f"        return _tf_generic(_tf_self, *({given}), *_tf_rest, **_tf_kw)\n"
-        "    return __call__\n"
+        "            _tf_ok = False\n"
+        "        if not _tf_ok:\n"
+        "            # the arguments as given: the defaults filled only the trailing parameters not passed\n"
+        f"            return _tf_generic(_tf_self, *({given}), *_tf_rest, **_tf_kw)\n"
     )
-    ns = {}
-    exec(compile(src, f"<tangent_fwd guard {fd.func.__qualname__}>", "exec"), glob if glob is not None else {}, ns)
-    call = ns["_tf_make"](**{f"_tf_{k}": v for k, v in env.items()})
+    text = head + (body if body is not None else f"        return _tf_fast({', '.join(params)})\n")
+    text += "    return __call__\n"
+    # named like the generated module (<tangent_fwd f 1a2b...>), which the inlined lines come from
+    filename = f"<tangent_fwd {fd.func.__qualname__} {hashlib.sha1(text.encode()).hexdigest()[:10]} call>"
+    code = compile(text, filename, "exec")
+    linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
+    code = next(c for c in code.co_consts if isinstance(c, types.CodeType))  # _tf_make
+    code = next(c for c in code.co_consts if isinstance(c, types.CodeType))  # its __call__
+    cells = dict(zip(fast.__code__.co_freevars, fast.__closure__ or ()))  # the generated function's own
+    closure = tuple(
+        cells[v] if v in cells and v in free else types.CellType(env[v[len("_tf_") :]]) for v in code.co_freevars
+    )
+    call = types.FunctionType(code, glob if glob is not None else {}, "__call__", (_MISSING,) * n, closure)
     cls = type(fd).__dict__.get("_guard_class")
     if cls is None or type(fd) is ForwardDiff:
         cls = type("ForwardDiff", (ForwardDiff,), {"_guard_class": None, "__module__": ForwardDiff.__module__})
@@ -390,6 +415,46 @@ def _install_guard(fd, fast):
         cls.__qualname__ = ForwardDiff.__qualname__
         fd.__class__ = cls
     cls.__call__ = call
+    cls._guarded = fast
+
+
+def _inlinable_body(fast, n, glob):
+    """The body of the generated function ``fast`` as lines of the guard (they stand at the same
+    indentation in the generated module), or None where it cannot stand there as it is: a signature
+    other than ``n`` plain positional parameters, another globals dict, a generator, a name of the
+    guard's own (``_tf_``), or source that linecache does not hold."""
+    code = fast.__code__
+    if (
+        code.co_argcount != n
+        or code.co_posonlyargcount
+        or code.co_kwonlyargcount
+        or code.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS | _GENERATOR_FLAGS)
+        or fast.__globals__ is not glob
+        or any(v.startswith("_tf_") for v in code.co_varnames + code.co_cellvars + code.co_freevars + code.co_names)
+    ):
+        return None
+    lines = linecache.getlines(code.co_filename)
+    try:
+        tree = ast.parse("".join(lines))
+    except SyntaxError:
+        return None
+    for fdef in ast.walk(tree):
+        if isinstance(fdef, ast.FunctionDef) and fdef.lineno == code.co_firstlineno and fdef.name == code.co_name:
+            break
+    else:
+        return None
+    stmts = fdef.body
+    if isinstance(stmts[0], ast.Expr) and isinstance(stmts[0].value, ast.Constant) and len(stmts) > 1:
+        stmts = stmts[1:]  # the docstring
+    if fdef.col_offset != 4 or stmts[0].col_offset != 8 or stmts[0].lineno <= fdef.lineno:
+        return None  # not laid out as the guard's body
+    return "".join(lines[stmts[0].lineno - 1 : fdef.end_lineno])
+
+
+_MISSING = object()  # the guard's default for an argument not passed
+_GENERATOR_FLAGS = (
+    inspect.CO_GENERATOR | inspect.CO_COROUTINE | inspect.CO_ASYNC_GENERATOR | inspect.CO_ITERABLE_COROUTINE
+)
 
 
 def _plain_global(name):
@@ -403,9 +468,6 @@ def _drop_guard(fd):
     cls = type(fd)
     if cls is not ForwardDiff and "__call__" in cls.__dict__:
         del cls.__call__
-
-
-_MISSING_DEP = object()
 
 
 def _wrt_reach(wrt):

@@ -114,13 +114,14 @@ class Unit:
             return
         self.added.add(info)
         names = set(nodes.names_in(info.node))
-        names |= {info.node.name}
+        self._just_added = (info, names)  # what request(), right after, reads: not walked twice
+        names = names | {info.node.name}
         clash = {n for n in names if n in self.consts and info.lookup(n) is not self.consts[n]}
         if clash:
             raise _Restart(clash)
         self.user_names |= names
         self.local_names |= local_names(info.node) | {  # (the walk includes info.node: read it once)
-            n for f in nodes.nodes_of(info.node, gast.FunctionDef) if f is not info.node for n in local_names(f)
+            n for f in nodes.defs_in(info.node) if f is not info.node for n in local_names(f)
         }
         for n in names:
             self.namer.reserve(n)
@@ -143,7 +144,9 @@ class Unit:
             spec = Spec(func, info, active_params, self.namer.fresh(info.node.name + suffix))
             spec.structs = structs
             spec.guarded = guarded
-            tnamer = Namer(set(nodes.names_in(info.node)) | self.reserved_for(info.node))
+            just = self.__dict__.pop("_just_added", None)  # info's names, read just before by _add_names
+            names = just[1] if just is not None and just[0] is info else set(nodes.names_in(info.node))
+            tnamer = Namer(names | self.reserved_for(info.node))
             spec.tangent_params = {p: tnamer.tangent(p) for p in active_params}
             self.specs[key] = spec
             self.order.append(spec)

@@ -429,10 +429,30 @@ def _declare_promote():
             name="scipy._lib._array_api.xp_promote",
         )
 
+    if registry.lookup(numpy.broadcast_arrays) is None:  # NumPy's source reaches np.nditer: one rule instead
+        registry.defjvp(numpy.broadcast_arrays, "*args, subok=False", "rt.special.promote_jvp(np, ans, dargs, True)")
+    _declare_at()
     share = _optional("scipy._lib._array_api._share_masks")
     if share is not None and registry.lookup(share) is None:  # returns its arrays unchanged unless xp is
         registry.defjvp(  # MArray's (a namespace tangent_fwd never runs on)
             share, "*args, xp", "rt.special.promote_jvp(np, ans, dargs)", name="scipy._lib._array_api._share_masks"
+        )
+
+
+def _declare_at():
+    """array_api_extra's ``at(x, idx).set(y)`` (SciPy's functional index update, in place on NumPy): the
+    indexer is linear in x (its tangent is ``at(dx, idx)``), and ``.set`` is linear jointly in the
+    indexed array and the value."""
+    at = _optional("scipy._lib.array_api_extra.at")
+    if at is None or registry.lookup(at) is not None:
+        return
+    registry.defjvp(at, "x, idx=None", "rt.special.at_of(np, dx, idx)", None, name="scipy array_api_extra.at")
+    if registry.lookup_method("set") is None:
+        registry.defmethod(
+            "set",
+            "self, y, /, copy=None, xp=None",
+            "rt.special.at_set(np, dself, None, copy)",
+            "rt.special.at_set(np, self, dy, copy, True)",
         )
 
 

@@ -14,20 +14,32 @@ import gast
 Load, Store, Del = gast.Load, gast.Store, gast.Del
 
 
+# The most frequent constructors fill the new node's dict themselves (the same fields in the same order
+# as ``gast.Name(id=..., ...)``): gast's constructor is a Python function that only stores its keywords
+# there, and these run a thousand times in a cold transform.
+_new = gast.AST.__new__
+
+
 def name(id_, ctx=None):
-    return gast.Name(id=id_, ctx=ctx if ctx is not None else gast.Load(), annotation=None, type_comment=None)
+    n = _new(gast.Name)
+    n.__dict__.update(id=id_, ctx=ctx if ctx is not None else _new(Load), annotation=None, type_comment=None)
+    return n
 
 
 def store(id_):
-    return name(id_, gast.Store())
+    return name(id_, _new(Store))
 
 
 def const(value):
-    return gast.Constant(value=value, kind=None)
+    n = _new(gast.Constant)
+    n.__dict__.update(value=value, kind=None)
+    return n
 
 
 def attr(value, attribute):
-    return gast.Attribute(value=value, attr=attribute, ctx=gast.Load())
+    n = _new(gast.Attribute)
+    n.__dict__.update(value=value, attr=attribute, ctx=_new(Load))
+    return n
 
 
 def dotted(path):
@@ -53,7 +65,9 @@ def keyword(arg, value):
 def assign(target, value):
     if isinstance(target, str):
         target = store(target)
-    return gast.Assign(targets=[target], value=value, type_comment=None)
+    n = _new(gast.Assign)
+    n.__dict__.update(targets=[target], value=value, type_comment=None)
+    return n
 
 
 def tuple_(elts, ctx=None):
@@ -69,7 +83,9 @@ def dict_(keys, values):
 
 
 def binop(left, op, right):
-    return gast.BinOp(left=left, op=op, right=right)
+    n = _new(gast.BinOp)
+    n.__dict__.update(left=left, op=op, right=right)
+    return n
 
 
 def add(left, right):
@@ -173,7 +189,16 @@ def substitute(node, mapping):
         new = cls.__new__(cls)
         old, d = node.__dict__, new.__dict__
         for field in cls._fields:
-            d[field] = substitute(old.get(field), mapping)
+            v = old.get(field)
+            k = v.__class__
+            # without a call: a str, number or None is kept (Name.id, Constant.value, an absent annotation),
+            # a context (Load, Store...) is a new one, as copying it would make
+            if k in _SCALARS:
+                d[field] = v
+            elif k in _CONTEXTS:
+                d[field] = _new(k)
+            else:
+                d[field] = substitute(v, mapping)
         for a in _LOCATION:
             if a in old:
                 d[a] = old[a]
@@ -238,6 +263,26 @@ def nodes_of(node, cls):
 
 
 _CHILD_FIELDS = {}  # node class -> its fields that may hold child nodes
+
+
+def defs_in(node):
+    """``nodes_of(node, gast.FunctionDef)`` (the same nodes in the same order) from a walk of the
+    statements alone: a def is a statement, so every node on the way to one is a statement, an except
+    handler or a match case, and the expressions (most of the tree) need not be visited."""
+    out, queue = [], [node]
+    for n in queue:
+        if isinstance(n, gast.FunctionDef):
+            out.append(n)
+        for field in n._fields:
+            v = getattr(n, field, None)
+            if v.__class__ is list:
+                queue.extend(x for x in v if isinstance(x, _BLOCK_HOLDERS))
+            elif isinstance(v, _BLOCK_HOLDERS):
+                queue.append(v)
+    return out
+
+
+_BLOCK_HOLDERS = (gast.stmt, gast.excepthandler, gast.match_case)
 
 
 def _child_fields(klass):
@@ -390,7 +435,9 @@ def to_ast(n):
     if not isinstance(n, gast.AST):
         return n
     if t is gast.Name:
-        return ast.Name(n.id, _CTX.get(type(n.ctx)) or to_ast(n.ctx))
+        new = _new_ast(ast.Name)
+        new.id, new.ctx = n.id, _CTX.get(type(n.ctx)) or to_ast(n.ctx)
+        return new
     if t is gast.arguments:
         return ast.arguments(
             [_arg(a) for a in n.posonlyargs],
@@ -409,7 +456,17 @@ def to_ast(n):
         entry = _AST_CLASS[t] = (cls, tuple(f for f in cls._fields if f in t._fields))
     cls, fields = entry
     d = n.__dict__  # (gast keeps fields in the instance dict)
-    return cls(**{f: to_ast(d.get(f)) for f in fields})
+    new = _new_ast(cls)  # the fields go straight into the new node's dict: no keyword parsing
+    nd = new.__dict__
+    for f in fields:
+        v = d.get(f)
+        nd[f] = v if v.__class__ in _SCALARS else to_ast(v)
+    return new
+
+
+_new_ast = ast.AST.__new__
+_SCALARS = frozenset([str, int, float, bool, complex, bytes, type(None)])  # field values: not nodes, not lists
+_CONTEXTS = frozenset([gast.Load, gast.Store, gast.Del, gast.Param])
 
 
 def parse_module(src):
@@ -441,9 +498,9 @@ def _to_gast(n):
     if not isinstance(n, ast.AST):
         return n
     if t is ast.Name:
-        return _located(gast.Name(n.id, _to_gast(n.ctx), None, None), n)
+        return _gast_name(n.id, _new_gast(_GAST_CTX[n.ctx.__class__]), None, None, n)
     if t is ast.arg:
-        return _located(gast.Name(n.arg, gast.Param(), _to_gast(n.annotation), n.type_comment), n)
+        return _gast_name(n.arg, _new_gast(gast.Param), _to_gast(n.annotation), n.type_comment, n)
     if t is ast.ExceptHandler and n.name:
         return _located(
             gast.ExceptHandler(_to_gast(n.type), gast.Name(n.name, gast.Store(), None, None), _to_gast(n.body)), n
@@ -469,10 +526,34 @@ def _to_gast(n):
     cls, fields, attributes = entry
     if cls is None:  # not part of gast's tree (as gast's converter: dropped)
         return None
-    new = cls(**{f: _to_gast(getattr(n, f)) for f in fields if hasattr(n, f)})
+    # gast's constructor only stores its keywords in the instance dict: fill the dict directly, fields
+    # then locations, from the ast node's own dict (where the parser put them), skipping its Python frame
+    new = _new_gast(cls)
+    d, old = new.__dict__, n.__dict__
+    for f in fields:
+        if f in old:
+            d[f] = _to_gast(old[f])
     for a in attributes:
-        try:
-            setattr(new, a, getattr(n, a))
-        except AttributeError:
-            pass
+        if a in old:
+            d[a] = old[a]
+    return new
+
+
+_new_gast = gast.AST.__new__
+_GAST_CTX = {ast.Load: gast.Load, ast.Store: gast.Store, ast.Del: gast.Del}
+
+
+def _gast_name(id_, ctx, annotation, type_comment, old):
+    """``_located(gast.Name(id_, ctx, annotation, type_comment), old)`` without gast's constructor."""
+    new = _new_gast(gast.Name)
+    new.__dict__.update(
+        id=id_,
+        ctx=ctx,
+        annotation=annotation,
+        type_comment=type_comment,
+        lineno=old.lineno,
+        col_offset=old.col_offset,
+        end_lineno=old.end_lineno,
+        end_col_offset=old.end_col_offset,
+    )
     return new

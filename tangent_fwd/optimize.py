@@ -141,7 +141,7 @@ def release_temporaries(fdef, temps):
     memo = {}
     loads = _compound_loads(fdef, memo)  # = _count(fdef, gast.Load), from the statements' memoised counts
     _release_block(fdef, "body", temps, loads, memo)
-    for n in nodes.nodes_of(fdef, gast.FunctionDef):
+    for n in nodes.defs_in(fdef):
         if n is not fdef:
             _release_block(n, "body", temps, _count(n, gast.Load), memo)
     return fdef

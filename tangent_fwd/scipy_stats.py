@@ -114,7 +114,8 @@ def _single_output(cl):
 def _make(func):
     cl = _closure(func)
     impl = cl["hypotest_fun_in"]
-    if cl["n_outputs"] != 1 or not _single_output(cl):
+    n_out = cl["n_outputs"]  # moment(order=[1, 2]): a callable, asked at the call (one output followed)
+    if (not callable(n_out) and n_out != 1) or not _single_output(cl):
         raise _refuse(func, "its result has several fields (statistic, pvalue...)")
     advertised = inspect.signature(func)
     inner = list(inspect.signature(impl).parameters)
@@ -153,6 +154,7 @@ def _make(func):
         if opt not in names:
             raise _refuse(func, f"it has no {opt!r} parameter")
     all_samples = samples + kwd_samples
+    kw_dict_src = "{" + ", ".join(f"{n!r}: {n}" for n in names if n not in samples + kwd_samples) + "}"
     sample_tuple = "(" + "".join(f"{s}, " for s in all_samples) + ")"
     passed = [n for n in inner[n_samp:] if n in names and n not in ("axis", "nan_policy", "keepdims")]
     call_kw = ", ".join(f"{n}={n}" for n in passed)
@@ -182,6 +184,9 @@ def _make(func):
         guard = f"if {s} is not None:\n            " if s in kwd_samples else ""
         body.append(f"    {guard}{s} = np.moveaxis({s}, _tf_axes, _tf_tail(_tf_axes))")
         body.append(f"    {guard}{s} = np.reshape({s}, _tf_merged_shape({s}, _tf_axes))")
+    if callable(n_out):
+        ns["_tf_n_outputs"] = n_out
+        body.append(f"_tf_one_output(_tf_n_outputs, {kw_dict_src}, _tf_name)")
     body.append(f"_tf_flat = _tf_at_most_1d({sample_tuple})")
     # the wrapper's NaN answer; times the samples' sum so that its tangent is NaN too, never a zero
     nan_res = " * ".join([f"_tf_full_nan({sample_tuple})"] + [f"np.sum({s})" for s in samples])
@@ -214,6 +219,16 @@ def _make(func):
     made.__doc__ = func.__doc__
     made.__tangent_fwd_wraps__ = func
     return made
+
+
+def _tf_one_output(n_outputs, kwds, name):
+    """Refuse a call whose options make the statistic return several results (moment(order=[1, 2]))."""
+    if n_outputs(kwds) != 1:
+        raise TransformError(
+            f"{name} called for several results at once (SciPy's _axis_nan_policy wrapper splits and restacks "
+            "them); tangent_fwd follows it for one",
+            hint="call it once per result (one order at a time)",
+        )
 
 
 def _tf_refuse_nd(name):
@@ -356,4 +371,5 @@ INACTIVE_HELPERS = (
     _tf_too_small,
     _tf_full_nan,
     _tf_refuse_nd,
+    _tf_one_output,
 )

@@ -98,3 +98,129 @@ def test_argument_errors_and_keywords_through_the_guard(tmp_path):
         fd(0.7, 1.3, 1.0, 0.0, 5.0)
     assert fd(0.7, 1.3, dx=1.0, dy=0.5) == fd(0.7, 1.3, 1.0, 0.5)
     _check(fd, mod.f, 0.7, 1.3, 1.0, 0.5)  # and the guard still answers afterwards
+
+
+def _module_from(tmp_path, name, source):
+    path = tmp_path / f"{name}.py"
+    path.write_text(textwrap.dedent(source))
+    sys.path.insert(0, str(tmp_path))
+    try:
+        sys.modules.pop(name, None)
+        return importlib.import_module(name)
+    finally:
+        sys.path.remove(str(tmp_path))
+
+
+def test_an_error_of_the_function_runs_it_once(tmp_path):
+    """A KeyError (or NameError) raised by the user's code is not taken for a failed check: the call
+    does not go on to the generic path, which would run the function, and its side effects, again."""
+    mod = _module_from(
+        tmp_path,
+        "guard_keyerror_mod",
+        """
+        LOG = []
+        TABLE = {"k": 2.0}
+
+        def f(x):
+            LOG.append("called")
+            return x * TABLE["k"]
+        """,
+    )
+    fd = tangent_fwd.forward_diff(mod.f)
+    assert fd(1.5, 1.0) == (3.0, 2.0)
+    assert type(fd).__call__ is not ForwardDiff.__call__
+    del mod.TABLE["k"]
+    mod.LOG.clear()
+    with pytest.raises(KeyError):
+        fd(1.5, 1.0)
+    assert mod.LOG == ["called"]  # once, as a plain call of mod.f raises after one append
+
+
+def test_calls_that_take_the_generic_path_keep_the_guard(tmp_path):
+    """A keyword call (or any call the checks send to the generic path) leaves the generated
+    ``__call__`` in place: it is not generated and compiled again on every such call."""
+    mod = _module(tmp_path, "guard_keep_mod")
+    fd = _guarded(mod)
+    call = type(fd).__call__
+    for _ in range(3):
+        assert fd(0.7, 1.3, dx=1.0, dy=0.5) == fd(0.7, 1.3, 1.0, 0.5)
+    assert type(fd).__call__ is call
+    _check(fd, mod.f, 0.7, 1.3, 1.0, 0.5)
+
+
+def test_a_builtin_in_another_module_keeps_the_fast_path(tmp_path, monkeypatch):
+    """A callee in another module that uses a builtin (``abs``) depends on that module not shadowing it:
+    the guard tests it as ``still_valid`` does (the name absent), so calls stay on the guard, and a
+    shadowing global defined later is still followed."""
+    helper = _module_from(tmp_path, "guard_other_helper", "def g(y):\n    return abs(y) * 2.0\n")
+    mod = _module_from(
+        tmp_path,
+        "guard_other_main",
+        "import guard_other_helper\n\ndef f(x, y):\n    return guard_other_helper.g(y) * x\n",
+    )
+    fd = tangent_fwd.forward_diff(mod.f, wrt=(0, 1))
+    fd(0.7, -1.3, 1.0, 0.0)
+    assert any(name == "abs" and ns is vars(helper) for ns, name, _ in fd._deps)
+    from tangent_fwd import api
+
+    generic = []
+    real = api.still_valid
+    monkeypatch.setattr(api, "still_valid", lambda deps: generic.append(1) or real(deps))
+    for x, y, dx, dy in [(0.7, -1.3, 1.0, 0.0), (-0.4, 0.9, 0.5, -1.0)]:
+        _check(fd, mod.f, x, y, dx, dy)
+    assert not generic  # every call answered by the guard
+    helper.abs = lambda v: v * v  # now shadowed in the helper's module: generated again, followed
+    _check(fd, mod.f, 0.7, -1.3, 1.0, 0.5)
+    assert fd(0.7, -1.3, 0.0, 0.0)[0] == mod.f(0.7, -1.3)
+
+
+def test_tracebacks_show_the_generated_lines(tmp_path):
+    """The generated body runs in the guard's own frame; a traceback through it shows the generated
+    statement (its source is registered with linecache), and the object adds one frame, not two."""
+    import traceback
+
+    mod = _module_from(
+        tmp_path,
+        "guard_traceback_mod",
+        """
+        import math
+
+        def f(x, y):
+            z = math.sin(x) * y
+            return z / (y - 1.0)
+        """,
+    )
+    fd = tangent_fwd.forward_diff(mod.f, wrt=(0, 1))
+    fd(0.3, 2.0, 1.0, 0.0)
+    with pytest.raises(ZeroDivisionError) as info:
+        fd(0.3, 1.0, 1.0, 0.0)
+    frames = traceback.extract_tb(info.value.__traceback__)
+    last = frames[-1]
+    assert last.filename.startswith("<tangent_fwd")
+    assert last.line.startswith("t") and " = z / " in last.line  # the generated division, readable
+    assert sum(f.filename.startswith("<tangent_fwd") for f in frames) == 1
+
+
+def test_nested_def_and_live_globals_through_the_guard(tmp_path):
+    """A function with a nested def (a closure inside the generated body) and a plain global read live:
+    values and tangents follow the global as the plain function does."""
+    mod = _module_from(
+        tmp_path,
+        "guard_nested_mod",
+        """
+        import math
+
+        SCALE = 2.0
+
+        def f(x, y):
+            def inner(t):
+                return math.exp(t * y) * SCALE
+            return inner(x) + inner(-x)
+        """,
+    )
+    fd = tangent_fwd.forward_diff(mod.f, wrt=(0, 1))
+    fd(0.3, 0.5, 1.0, 0.0)
+    assert type(fd).__call__ is not ForwardDiff.__call__
+    _check(fd, mod.f, 0.3, 0.5, 1.0, -0.5)
+    mod.SCALE = -3.0  # a plain value: read live, the code stays
+    _check(fd, mod.f, 0.3, 0.5, 0.2, 1.0)

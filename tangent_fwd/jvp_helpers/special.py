@@ -23,8 +23,10 @@ smooth; where it is not differentiable the tangent is the documented one-sided o
   x == 0, ndtri/erfinv/erfcinv at their ends, where the value is infinite too) are +-inf.
 """
 
+import dataclasses
 import math
 import types
+from typing import Any
 
 from ..errors import NotDifferentiableHere, TransformError
 
@@ -294,9 +296,10 @@ class _TangentPair(tuple):
 
 
 def promote_jvp(xp, ans, dargs, broadcast=False):
-    """Tangents of SciPy's ``xp_promote(*args, broadcast=...)`` (``ans`` its result, one array or a
-    tuple): each tangent converted to its array's promoted dtype and, with ``broadcast``, broadcast to
-    its shape; a missing tangent (a constant argument) is zero. Linear in ``dargs``."""
+    """Tangents of SciPy's ``xp_promote(*args, broadcast=...)`` and of ``np.broadcast_arrays`` (``ans``
+    the result, one array or a tuple): each tangent converted to its array's dtype and, with
+    ``broadcast``, broadcast to its shape; a missing tangent (a constant argument) is zero. Linear in
+    ``dargs``."""
     outs = ans if isinstance(ans, tuple) else (ans,)
     res = []
     for out, d in zip(outs, dargs):
@@ -307,7 +310,7 @@ def promote_jvp(xp, ans, dargs, broadcast=False):
         if broadcast and d.shape != out.shape:
             d = xp.broadcast_to(d, out.shape)
         res.append(d)
-    return res[0] if len(res) == 1 else tuple(res)
+    return tuple(res) if isinstance(ans, tuple) else res[0]
 
 
 # ------------------------------------------------------------------ SciPy's linear builders and filters
@@ -518,3 +521,50 @@ def matfunc_plain(name, disp):
             hint="call it without disp (deprecated in SciPy)",
         )
     return True
+
+
+# ------------------------------------------------------------------ array_api_extra's at(x, idx).set(y)
+@dataclasses.dataclass
+class AtTangent:
+    """The tangent of ``at(x, idx)``: x's tangent and the index. A dataclass whose only field is the
+    tangent array, so vector mode slices and stacks it per direction (the index, a plain attribute,
+    is carried along unchanged)."""
+
+    x: Any
+
+    def __getitem__(self, idx):
+        raise TransformError(
+            "at(x)[idx].set(...): the indexer's subscript form is not followed by tangent_fwd",
+            hint="the at(x, idx).set(y) form is",
+        )
+
+
+def _at():
+    from scipy._lib.array_api_extra import at
+
+    return at
+
+
+def at_of(xp, dx, idx=None):
+    """The tangent of ``at(x, idx)``."""
+    t = AtTangent(dx)
+    t.idx = idx
+    return t
+
+
+def at_set(xp, ref, y, copy=None, zero_base=False):
+    """``ref.set(y)`` for the tangents of ``at(x, idx).set(y)`` (linear jointly in x and y): the part
+    from x is its tangent with the indexed entries set to 0 (``y`` None), the part from y is zeros with
+    the indexed entries set to y's tangent (``zero_base``). ``ref`` is the tangent (AtTangent) or, with
+    ``zero_base``, the primal indexer. ``copy`` as the call gave it (None: NumPy updates in place, as the
+    primal does)."""
+    if isinstance(ref, AtTangent):
+        x, idx = ref.x, ref.idx
+    else:
+        x, idx = ref._x, ref._idx
+    if zero_base:
+        x = xp.zeros(xp.shape(x), dtype=x.dtype if x.dtype.kind in "fc" else xp.float64)
+    if y is None:
+        y = xp.zeros((), dtype=x.dtype)
+    at = _at()
+    return (at(x) if idx is None else at(x, idx)).set(y, copy=copy)

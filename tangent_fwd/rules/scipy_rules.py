@@ -457,6 +457,14 @@ def _register_linalg():
         "A",
     )
     defzero(S.matfunc_plain)
+    deflinear(S.at_of, "xp, dx, idx=None", linear_in=("dx",), constant=("idx",))
+    defjvp(
+        S.at_set,
+        "xp, ref, y, copy=None, zero_base=False",
+        None,
+        "rt.special.at_set(np, dref, None, copy, zero_base)",
+        "rt.special.at_set(np, ref, dy, copy, True)",
+    )
 
 
 def registry_lookup(op):

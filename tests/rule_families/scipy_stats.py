@@ -7,13 +7,15 @@ These helpers are NumPy's and SciPy's host code (they call NumPy directly), so t
 NumPy backend only (``strict = False``)."""
 
 import numpy as np
-from rule_cases import C, Z, a, pos
+from rule_cases import C, Z, a, pos, s
 
 from tangent_fwd import runtime as rt
 from tangent_fwd import scipy_stats as ss
 from tangent_fwd.library import _optional
 
+S = rt.special
 _contains_nan = _optional("scipy._lib._util._contains_nan")
+at = _optional("scipy._lib.array_api_extra.at")
 _share_masks = _optional("scipy._lib._array_api._share_masks")
 
 
@@ -94,6 +96,41 @@ def lin_promote_jvp(t, u):
     return rt.special.promote_jvp(np, (np.ones(3), np.ones(3)), (t, u), True)[1] * 2.0 + t
 
 
+def broadcast_pair(x, y):
+    p, q = np.broadcast_arrays(x, y)
+    return p * np.sin(q)
+
+
+def broadcast_with_constant(x):
+    (p,) = np.broadcast_arrays(x)
+    c, q = np.broadcast_arrays(np.ones((2, 1)) > 0, x)
+    return np.where(c, q, 0.0) + p
+
+
+def at_set_mask(x, y):
+    z = x * 2.0  # a local array: at(z, mask).set(...) updates it in place on NumPy
+    return at(z, z > 0.1).set(y) ** 2
+
+
+def at_set_index(x, y):
+    z = np.sin(x)
+    return at(z, 1).set(y * 3.0) * 2.0
+
+
+def h_at_set(x, y):
+    ref = S.at_of(np, x * 1.0, 2)
+    return S.at_set(np, ref, y) ** 2
+
+
+def h_at_set_zero_base(x, y):
+    return S.at_set(np, at(np.ones(4), 1), y, None, True) * 2.0 + x
+
+
+def z_one_output(x):
+    ss._tf_one_output(lambda kw: 1, {}, "statistic")
+    return float(x.ndim)
+
+
 CASES = {
     ss._tf_check: [_host(Z(z_check, a(3)))],
     ss._tf_promoted_dtype: [_host(Z(z_promoted_dtype, a(3)))],
@@ -111,5 +148,12 @@ CASES = {
     _contains_nan: [_host(Z(z_contains_nan, a(3)))],
     _share_masks: [_host(C(id_share_masks, a(3), pos(3)))],
     rt.special.promote_jvp: [_host(C(lin_promote_jvp, a(3), a(3)))],
+    np.broadcast_arrays: [C(broadcast_pair, a(3, 1), a(4)), C(broadcast_with_constant, a(3))],
+    ss._tf_one_output: [_host(Z(z_one_output, a(3)))],
+    S.at_of: [_host(C(h_at_set, a(4), s()))],
+    S.at_set: [_host(C(h_at_set, a(4), s())), _host(C(h_at_set_zero_base, a(4), s()))],
 }
+if at is not None:  # SciPy's vendored array_api_extra
+    CASES[at] = [_host(C(at_set_mask, a(5), s())), _host(C(at_set_index, a(4), s()))]
+    CASES["set"] = [_host(C(at_set_mask, a(5), s()))]
 CASES = {k: v for k, v in CASES.items() if k is not None}
