@@ -256,6 +256,8 @@ def jvp_of(fn: Any, site: Site, *expansion: Any) -> Any:
     if expansion:
         site = site.expand(expansion)
     core, lead, stored = unwrap(fn)
+    if lead and isinstance(fn, types.MethodType) and _has_rule(fn):  # scipy.stats.norm.logpdf: a method bound
+        core, lead = fn, ()  # to an instance with a rule of its own is called as it is, so the rule applies
     for module in twins.backend_modules():  # xp.tanh passed on a device backend: NumPy's tanh has the rule
         core = twins.numpy_twin(core, module)
     stored = {k: v for k, v in stored.items() if k not in site.keywords}

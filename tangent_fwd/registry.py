@@ -320,7 +320,11 @@ def op_key(op):
     the pair (id of the object, method name). ``np.add.reduce`` is a fresh bound-method object at each
     attribute access, so it is found by (np.add, "reduce"); ``math.sin`` (bound to its module) by id."""
     owner = getattr(op, "__self__", None)
-    if owner is not None and not isinstance(owner, types.ModuleType) and isinstance(op, types.BuiltinMethodType):
+    if (
+        owner is not None
+        and not isinstance(owner, types.ModuleType)
+        and isinstance(op, (types.BuiltinMethodType, types.MethodType))
+    ):  # also a Python method bound to an instance (scipy.stats.norm.logpdf: a fresh object at each access)
         return (id(owner), op.__name__)
     return id(op)
 

@@ -568,3 +568,69 @@ def at_set(xp, ref, y, copy=None, zero_base=False):
         y = xp.zeros((), dtype=x.dtype)
     at = _at()
     return (at(x) if idx is None else at(x, idx)).set(y, copy=copy)
+
+
+# ------------------------------------------------------------------ scipy.stats distributions (location-scale families)
+def _scores(xp, name, z, shapes):
+    """d/dz and d/dshape of the standardized log density log f0(z; shapes) of scipy.stats.<name>."""
+    dig = fn(xp, "digamma")
+    if name == "norm":
+        return -z, ()
+    if name == "expon":
+        return -xp.ones_like(z), ()
+    if name == "laplace":
+        return -xp.sign(z), ()
+    if name == "logistic":
+        return -xp.tanh(z / 2), ()
+    if name == "cauchy":
+        return -2 * z / (1 + z * z), ()
+    if name == "uniform":
+        return xp.zeros_like(z), ()
+    if name == "t":
+        (df,) = shapes
+        g = -(df + 1) * z / (df + z * z)
+        h = (dig((df + 1) / 2) - dig(df / 2)) / 2 - 1 / (2 * df) - xp.log1p(z * z / df) / 2
+        return g, (h + (df + 1) * z * z / (2 * df * (df + z * z)),)
+    if name == "gamma":
+        (a,) = shapes
+        return (a - 1) / z - 1, (xp.log(z) - dig(a),)
+    if name == "chi2":
+        (k,) = shapes
+        return (k / 2 - 1) / z - 0.5, ((xp.log(z) - math.log(2.0) - dig(k / 2)) / 2,)
+    if name == "beta":
+        a, b = shapes
+        g = (a - 1) / z - (b - 1) / (1 - z)
+        return g, (xp.log(z) - dig(a) + dig(a + b), xp.log1p(-z) - dig(b) + dig(a + b))
+    if name == "lognorm":
+        (s,) = shapes
+        lz = xp.log(z)
+        return -1 / z - lz / (s * s * z), (-1 / s + lz * lz / (s * s * s),)
+    raise TransformError(f"scipy.stats.{name}: no score table for this distribution")
+
+
+def dist_score_dir(xp, name, which, x, shapes, loc, scale, t):
+    """``t`` times the derivative of scipy.stats.<name>.logpdf(x, *shapes, loc, scale) with respect to
+    ``which`` ('x', 'loc', 'scale', or the index of a shape parameter); 0 outside the support (where
+    the log density is the constant -inf)."""
+    z = (x - loc) / scale
+    g, h = _scores(xp, name, z, shapes)
+    if which == "x":
+        d = g / scale
+    elif which == "loc":
+        d = -g / scale
+    elif which == "scale":
+        d = -(1 + z * g) / scale
+    else:
+        d = h[which]
+    import scipy.stats as st
+
+    value = getattr(st, name).logpdf(x, *shapes, loc=loc, scale=scale)
+    out = xp.where(xp.isfinite(value), t * d, 0.0)  # in the value's dtype (scipy.stats computes in float64)
+    return out.astype(xp.result_type(out, getattr(value, "dtype", xp.float64)), copy=False)
+
+
+def dist_pdf_dir(xp, name, x, shapes, loc, scale, t):
+    """``t`` times scipy.stats.<name>.pdf(x, *shapes, loc, scale)."""
+    import scipy.stats as st
+
+    return getattr(st, name).pdf(x, *shapes, loc=loc, scale=scale) * t

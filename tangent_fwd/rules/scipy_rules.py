@@ -467,6 +467,95 @@ def _register_linalg():
     )
 
 
+# location-scale families with their shape parameters (the score table is jvp_helpers/special.py's _scores)
+DISTRIBUTIONS = {
+    "norm": (),
+    "expon": (),
+    "laplace": (),
+    "logistic": (),
+    "cauchy": (),
+    "uniform": (),
+    "t": ("df",),
+    "gamma": ("a",),
+    "chi2": ("df",),
+    "beta": ("a", "b"),
+    "lognorm": ("s",),
+}
+
+
+def _register_distributions():
+    """The methods of scipy.stats' common continuous distributions (their Python code parses *args
+    through generated code and fills results with np.place: not followed). logpdf/pdf in x, loc,
+    scale and the shape parameters; cdf, sf, logcdf, logsf, ppf, isf in x (q), loc and scale (their
+    shape derivatives have no closed form: refused)."""
+    import scipy.stats as st
+
+    for name, shapes in DISTRIBUTIONS.items():
+        dist = getattr(st, name)
+        sh = "".join(f"{p}, " for p in shapes)
+        params = f"x, {sh}loc=0, scale=1"
+        tup = "(" + "".join(f"{p}, " for p in shapes) + ")"
+
+        def score(which, t, name=name, tup=tup):
+            return f"rt.special.dist_score_dir(np, {name!r}, {which!r}, x, {tup}, loc, scale, {t})"
+
+        def pdf(t, at="x", name=name, tup=tup):
+            return f"rt.special.dist_pdf_dir(np, {name!r}, {at}, {tup}, loc, scale, {t})"
+
+        logpdf = [score("x", "dx")] + [score(i, f"d{p}") for i, p in enumerate(shapes)]
+        logpdf += [score("loc", "dloc"), score("scale", "dscale")]
+        defjvp(dist.logpdf, params, *logpdf, name=f"scipy.stats.{name}.logpdf")
+        defjvp(dist.pdf, params, *[f"ans * {p}" for p in logpdf], name=f"scipy.stats.{name}.pdf")
+        z = "((x - loc) / scale)"
+        cdf = [pdf("dx")] + [None] * len(shapes) + [pdf("-dloc"), pdf(f"-{z} * dscale")]
+        for method, sign, logs in (("cdf", "", False), ("sf", "-", False), ("logcdf", "", True), ("logsf", "-", True)):
+            parts = [None if p is None else f"{sign}{p}" + (" / np.exp(ans)" if logs else "") for p in cdf]
+            rule = defjvp(getattr(dist, method), params, *parts, name=f"scipy.stats.{name}.{method}")
+            _refuse(rule, *shapes)
+        for method, sign in (("ppf", ""), ("isf", "-")):
+            qparams = params.replace("x, ", "q, ", 1)
+            parts = [f"{sign}dq / " + pdf("1.0", "ans")] + [None] * len(shapes)
+            parts += ["dloc * np.ones_like(ans)", "dscale * (ans - loc) / scale"]
+            _refuse(defjvp(getattr(dist, method), qparams, *parts, name=f"scipy.stats.{name}.{method}"), *shapes)
+    S = rt.special
+    # the helpers: linear in t; their second derivative in the point or the parameters is refused
+    _refuse(
+        defjvp(
+            S.dist_score_dir,
+            "xp, name, which, x, shapes, loc, scale, t",
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            "rt.special.dist_score_dir(np, name, which, x, shapes, loc, scale, dt)",
+        ),
+        "x",
+        "shapes",
+        "loc",
+        "scale",
+    )
+    _refuse(
+        defjvp(
+            S.dist_pdf_dir,
+            "xp, name, x, shapes, loc, scale, t",
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            "rt.special.dist_pdf_dir(np, name, x, shapes, loc, scale, dt)",
+        ),
+        "x",
+        "shapes",
+        "loc",
+        "scale",
+    )
+
+
 def registry_lookup(op):
     from ..registry import lookup
 
@@ -478,3 +567,4 @@ if sp is not None:
     _register_helpers()
     _register_linear()
     _register_linalg()
+    _register_distributions()
