@@ -159,9 +159,12 @@ _TUPLE_METHODS = frozenset(dir(tuple))  # a namedtuple's count/index and the obj
 def _holds_records(tr, name):
     """Whether every assignment to the local ``name`` in this function builds a record (``layer =
     Layer(W)``): calling it calls its class's ``__call__``, not a function value whose tangent is a JVP."""
+    assigns = tr.__dict__.get("_records_assigns")
+    if assigns is None:  # asked for each method call on an active local: the function walked once
+        assigns = tr._records_assigns = nodes.nodes_of(gast.Module(body=tr.fnode.body, type_ignores=[]), gast.Assign)
     values = [
         s.value
-        for s in nodes.nodes_of(gast.Module(body=tr.fnode.body, type_ignores=[]), gast.Assign)  # (gast.walk's order)
+        for s in assigns  # (gast.walk's order)
         if any(isinstance(t, gast.Name) and t.id == name for t in s.targets)
     ]
     return bool(values) and all(isinstance(v, gast.Call) and _builds_record(tr, v) for v in values)
