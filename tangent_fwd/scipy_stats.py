@@ -153,32 +153,42 @@ def _make(func):
     for opt in ("axis", "nan_policy", "keepdims"):
         if opt not in names:
             raise _refuse(func, f"it has no {opt!r} parameter")
+    if "_no_deco" not in names:  # SciPy's own code calls a decorated statistic with _no_deco=True (tstd -> tvar)
+        params += ["_no_deco=False"] if seen_kwonly else ["*", "_no_deco=False"]
     all_samples = samples + kwd_samples
     kw_dict_src = "{" + ", ".join(f"{n!r}: {n}" for n in names if n not in samples + kwd_samples) + "}"
     sample_tuple = "(" + "".join(f"{s}, " for s in all_samples) + ")"
     passed = [n for n in inner[n_samp:] if n in names and n not in ("axis", "nan_policy", "keepdims")]
     call_kw = ", ".join(f"{n}={n}" for n in passed)
     call = "_tf_impl(" + ", ".join(samples + ([call_kw] if call_kw else []))
+    options = ("axis", "nan_policy", "keepdims")
+    direct = ", ".join(samples + [f"{n}=_tf_{n}" if n in options else f"{n}={n}" for n in inner[n_samp:] if n in names])
     body = [
-        f"_tf_check({sample_tuple}, axis, nan_policy, _tf_name)",
+        # options, never differentiated (a call specialised when it runs may pass them as active values)
+        "_tf_axis = _tf_option(axis)",
+        "_tf_nan_policy = _tf_option(nan_policy)",
+        "_tf_keepdims = _tf_option(keepdims)",
+        "if _no_deco:",  # the wrapper does nothing then: the statistic itself, with the arguments given
+        f"    return _tf_impl({direct})",
+        f"_tf_check({sample_tuple}, _tf_axis, _tf_nan_policy, _tf_name)",
         f"_tf_dtype = _tf_promoted_dtype({sample_tuple})",
     ]
     ns["_tf_name"] = _name(func)
     for s in all_samples:
         guard = f"if {s} is not None:\n        " if s in kwd_samples else ""
         body.append(f"{guard}{s} = np.atleast_1d(_tf_asarray({s}, dtype=_tf_dtype, subok=True, xp=np))")
-    body.append("if axis is None:")
+    body.append("if _tf_axis is None:")
     body.append(f"    _tf_reduced = _tf_all_axes({sample_tuple})")
     for s in all_samples:
         guard = f"if {s} is not None:\n            " if s in kwd_samples else ""
         body.append(f"    {guard}{s} = np.ravel({s})")
     body.append("else:")
-    body.append("    _tf_reduced = axis")
-    body.append("    _tf_axes = _tf_axis_tuple(axis)")
+    body.append("    _tf_reduced = _tf_axis")
+    body.append("    _tf_axes = _tf_axis_tuple(_tf_axis)")
     for i, s in enumerate(all_samples):
         guard = f"if {s} is not None:\n            " if s in kwd_samples else ""
         body.append(
-            f"    {guard}{s} = np.broadcast_to({s}, _tf_broadcast_shape({sample_tuple}, {i}, axis, _tf_paired))"
+            f"    {guard}{s} = np.broadcast_to({s}, _tf_broadcast_shape({sample_tuple}, {i}, _tf_axis, _tf_paired))"
         )
     for s in all_samples:  # after broadcasting all: each sample's target shape reads the others' shapes
         guard = f"if {s} is not None:\n            " if s in kwd_samples else ""
@@ -192,7 +202,7 @@ def _make(func):
     nan_res = " * ".join([f"_tf_full_nan({sample_tuple})"] + [f"np.sum({s})" for s in samples])
     kw_dict = "{" + ", ".join(f"{n!r}: {n}" for n in passed) + "}"
     body.append(
-        f"if _tf_nan_result({sample_tuple}, nan_policy, _tf_flat, _tf_override, _tf_name) or "
+        f"if _tf_nan_result({sample_tuple}, _tf_nan_policy, _tf_flat, _tf_override, _tf_name) or "
         f"_tf_too_small({sample_tuple}, {kw_dict}, _tf_flat, _tf_is_too_small):"
     )
     body.append(f"    _tf_res = {nan_res}")
@@ -205,7 +215,7 @@ def _make(func):
         body.append(f"    _tf_res = {call}{kwd_args}, axis=-1)")
     else:
         body.append("    _tf_res = _tf_refuse_nd(_tf_name)")
-    body.append("if keepdims:")
+    body.append("if _tf_keepdims:")
     body.append("    _tf_res = np.expand_dims(_tf_res, _tf_reduced)")
     body.append("return _tf_res")
     fname = func.__name__ if func.__name__.isidentifier() else "statistic"
@@ -219,6 +229,11 @@ def _make(func):
     made.__doc__ = func.__doc__
     made.__tangent_fwd_wraps__ = func
     return made
+
+
+def _tf_option(value):
+    """An option of the statistic (axis, nan_policy, keepdims): returned as it is, carrying no tangent."""
+    return value
 
 
 def _tf_one_output(n_outputs, kwds, name):
@@ -372,4 +387,5 @@ INACTIVE_HELPERS = (
     _tf_full_nan,
     _tf_refuse_nd,
     _tf_one_output,
+    _tf_option,
 )

@@ -126,6 +126,10 @@ def h_at_set_zero_base(x, y):
     return S.at_set(np, at(np.ones(4), 1), y, None, True) * 2.0 + x
 
 
+def z_option(x):
+    return float(ss._tf_option(x.ndim))
+
+
 def z_one_output(x):
     ss._tf_one_output(lambda kw: 1, {}, "statistic")
     return float(x.ndim)
@@ -150,6 +154,7 @@ CASES = {
     rt.special.promote_jvp: [_host(C(lin_promote_jvp, a(3), a(3)))],
     np.broadcast_arrays: [C(broadcast_pair, a(3, 1), a(4)), C(broadcast_with_constant, a(3))],
     ss._tf_one_output: [_host(Z(z_one_output, a(3)))],
+    ss._tf_option: [_host(Z(z_option, a(3)))],
     S.at_of: [_host(C(h_at_set, a(4), s()))],
     S.at_set: [_host(C(h_at_set, a(4), s())), _host(C(h_at_set_zero_base, a(4), s()))],
 }
