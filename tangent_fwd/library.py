@@ -456,6 +456,12 @@ def _declare_at():
         )
 
 
+def _declare_operators():
+    """``operator.getitem(a, i)`` passed straight in (``jvp(operator.getitem, (x, 2), ...)``): an index."""
+    if registry.lookup(operator.getitem) is None:
+        registry.deflinear(operator.getitem, "a, b", linear_in=("a",), view=True, name="operator.getitem")
+
+
 def _declare_same_math():
     """SciPy functions whose mathematics is NumPy's (they differ in checks or in the kernel they call):
     the NumPy rule's partials, registered for them. ``scipy.linalg.norm`` fetches BLAS ``nrm2`` or LAPACK
@@ -499,4 +505,5 @@ def _declare():
 
 _declare()
 _declare_promote()
+_declare_operators()
 _declare_same_math()

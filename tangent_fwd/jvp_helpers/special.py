@@ -634,3 +634,28 @@ def dist_pdf_dir(xp, name, x, shapes, loc, scale, t):
     import scipy.stats as st
 
     return getattr(st, name).pdf(x, *shapes, loc=loc, scale=scale) * t
+
+
+# ------------------------------------------------------------------ scipy.linalg.lstsq through NumPy's formula
+def sl_lstsq_ans(xp, ans):
+    """scipy.linalg.lstsq's result as np.linalg.lstsq gives it (residues 1-D for a 1-D b)."""
+    x, res, rank, s = ans
+    if getattr(res, "ndim", None) == 0 or isinstance(res, float):
+        res = xp.reshape(xp.asarray(res), (1,))
+    return x, res, rank, s
+
+
+def sl_lstsq_out(xp, t, ans, overwritten=False, driver=None):
+    """np.linalg.lstsq's tangent ``t`` in scipy.linalg.lstsq's shapes; refused where SciPy's call is not
+    NumPy's (inputs overwritten, the 'gelsy' driver, which returns no singular values)."""
+    if overwritten or driver == "gelsy":
+        raise TransformError(
+            "scipy.linalg.lstsq with overwrite_a/overwrite_b or lapack_driver='gelsy': the derivative needs "
+            "the inputs and the singular values",
+            hint="call it with the defaults (or use np.linalg.lstsq)",
+        )
+    dx, dres, drank, ds = t
+    res = ans[1]
+    if dres is not None and getattr(res, "ndim", 1) == 0:
+        dres = xp.reshape(dres, ())
+    return type(t)((dx, dres, drank, ds))  # NumPy's tangent tuple type: per-argument parts add elementwise

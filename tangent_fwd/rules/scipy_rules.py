@@ -13,6 +13,8 @@ transformed, naming the parameter (``_refuse``), never given a zero tangent.
 
 import math
 
+import numpy as np
+
 try:
     import scipy.special as sp
 except ImportError:  # pragma: no cover - exercised by tests/scipy/test_special_points.py in a subprocess
@@ -457,6 +459,19 @@ def _register_linalg():
         "A",
     )
     defzero(S.matfunc_plain)
+    # lstsq: NumPy's formula (the same least-squares problem; residues 0-d for a 1-D b in SciPy)
+    lst = "rt.special.sl_lstsq_out(np, rt.linalg.lstsq_jvp(np, a, b, rt.special.sl_lstsq_ans(np, ans), {}, cond), ans, "
+    lst += "overwrite_a or overwrite_b, lapack_driver)"
+    defjvp(
+        sl.lstsq,
+        "a, b, cond=None, overwrite_a=False, overwrite_b=False, check_finite=True, lapack_driver=None",
+        lst.format("da, None"),
+        lst.format("None, db"),
+    )
+    deflinear(S.sl_lstsq_ans, "xp, ans", linear_in=("ans",))
+    deflinear(S.sl_lstsq_out, "xp, t, ans, overwritten=False, driver=None", linear_in=("t",), constant=("ans",))
+    # np.i0 (NumPy's Chebyshev code reads its argument's values): i0' = i1
+    defjvp(np.i0, "x", "dx * rt.special.i1(np, x)")
     deflinear(S.at_of, "xp, dx, idx=None", linear_in=("dx",), constant=("idx",))
     defjvp(
         S.at_set,

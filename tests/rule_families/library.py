@@ -5,6 +5,8 @@ Identity cases on NumPy/SciPy validators take Python floats where the validator 
 itself (the strict non-NumPy backend check only runs on array arguments, and these helpers are NumPy's).
 """
 
+import operator
+
 import numpy as np
 from rule_cases import C, Z, a, s
 
@@ -61,6 +63,10 @@ def id_xp_copy(x):
 
 def id_xp_promote(x):
     return xp_promote(x, force_floating=True, xp=np) ** 3
+
+
+def op_getitem(x):
+    return operator.getitem(x, 2) * 3.0 + operator.getitem(x, slice(0, 2)).sum()
 
 
 def id_xp_promote_several(x, y):
@@ -234,7 +240,7 @@ _NAMESPACE = [
     (compat_get_namespace, Z(z_compat_get_namespace, a(3))),
 ]
 
-CASES = {"__array_namespace__": [Z(z_array_namespace_method, a(3))]}
+CASES = {"__array_namespace__": [Z(z_array_namespace_method, a(3))], operator.getitem: [C(op_getitem, a(4))]}
 if scipy_norm is not None:  # SciPy's functions take host arrays only: no strict-backend check
     CASES[scipy_norm] = [C(sl_norm, a(4)), C(sl_norm_matrix, a(3, 3)), C(sl_norm_ord, a(5))]
     for _case in CASES[scipy_norm]:

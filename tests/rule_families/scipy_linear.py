@@ -235,6 +235,26 @@ def z_matfunc_plain(x):
     return float(S.matfunc_plain("logm", None)) + 0.0 * np.sum(x > 2)
 
 
+def lstsq_tall(a_, b):
+    x, res, rank, sv = sl.lstsq(a_, b)
+    return x**2, res * 2.0, sv
+
+
+def lstsq_matrix_rhs(a_, b):
+    x, res, rank, sv = sl.lstsq(a_, b)
+    return x * 3.0, res
+
+
+def h_sl_lstsq_ans(x, r):
+    out = S.sl_lstsq_ans(np, (x, r, 3, x))
+    return out[0] * 2.0, out[1] ** 2
+
+
+def h_sl_lstsq_out(t, r):
+    out = S.sl_lstsq_out(np, (t, r, 0.0, t), (t, np.float64(1.0), 3, t))
+    return out[0] * 2.0, out[1] * 3.0
+
+
 _HB = np.array([[0.0, 0.3, 0.2, -0.1], [2.1, 2.2, 2.3, 2.0]])
 _TOE = np.array([2.0, 0.3, 0.1])
 
@@ -293,4 +313,10 @@ CASES = {
     S.lyapunov: [_host(C(h_lyapunov, -_spd(), a(3, 3)))],
     S.frechet: [_host(C(h_frechet, a(3, 3) * 0.3, a(3, 3), diff=(1,)))],
     S.matfunc_plain: [_host(Z(z_matfunc_plain, a(3)))],
+    sl.lstsq: [
+        _host(C(lstsq_tall, a(5, 3) + np.eye(5, 3), a(5))),
+        _host(C(lstsq_matrix_rhs, a(5, 3) + np.eye(5, 3), a(5, 2))),
+    ],
+    S.sl_lstsq_ans: [_host(C(h_sl_lstsq_ans, a(3), a(1)))],
+    S.sl_lstsq_out: [_host(C(h_sl_lstsq_out, a(3), a(1)))],
 }

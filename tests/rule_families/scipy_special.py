@@ -487,12 +487,17 @@ def sph_ellipe(m):
     return rt.special.ellipe(np, m)
 
 
+def np_i0(x):
+    return np.i0(x)
+
+
 # |r| away from delta (the join, where huber's second derivative jumps) on both sides
 _HUBER_R = np.array([-2.5, -0.4, 0.3, 1.7, 3.0])
 _HUBER_D = np.array([1.0, 1.2, 0.8, 1.1, 2.0])
 
 
 CASES = {
+    np.i0: [_host(C(np_i0, u(-3, 3, 5)))],
     sp.expm1: [C(sps_expm1, u(-2, 2, 5))],
     sp.log1p: [C(sps_log1p, u(-0.5, 2, 5))],
     sp.cbrt: [C(sps_cbrt, u(0.3, 3, 5))],
