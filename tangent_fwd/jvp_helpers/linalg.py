@@ -714,10 +714,12 @@ def _stacked(xp, seq):
     return xp.stack([v if v.shape == shape else xp.broadcast_to(v, shape) for v in items]) if items else xp.asarray(seq)
 
 
-def _pair(name, formula, nargs, diff, like=None):
+def _pair(name, formula, nargs, diff, like=None, matrices=True):
     """The helpers ``name`` and ``name + '2'`` for ``formula(o, *args)``; ``diff``: the indices of the
     arguments with a direction; ``like``: the index of the argument (a NumPy result tuple) whose type the
-    tangent takes (``tangent_of``)."""
+    tangent takes (``tangent_of``); ``matrices``: a list at a differentiated position is one matrix
+    written as nested lists (False: a list of matrices, multi_dot's)."""
+    convert = _sequences_as_arrays if matrices else (lambda xp, args, diff: args)
 
     def finish(out, args):
         if isinstance(out, tuple) and like is not None and isinstance(args[like], tuple):
@@ -725,11 +727,11 @@ def _pair(name, formula, nargs, diff, like=None):
         return Tangents(out) if isinstance(out, tuple) else out
 
     def first(xp, *args):
-        args = _sequences_as_arrays(xp, args, diff)
+        args = convert(xp, args, diff)
         return finish(formula(_Plain(xp), *args), args)
 
     def second_order(xp, *args):
-        args = _sequences_as_arrays(xp, args, diff)
+        args = convert(xp, args, diff)
         base, dirs = args[:nargs], args[nargs:]
         full = [None] * nargs
         for i, d in zip(diff, dirs):
@@ -863,7 +865,7 @@ scipy_qr_jvp, scipy_qr_jvp2 = _pair("scipy_qr_jvp", _scipy_qr, 5, (0, 1, 2))
 pinv_jvp, pinv_jvp2 = _pair("pinv_jvp", _pinv, 4, (0, 1, 2))
 lstsq_jvp, lstsq_jvp2 = _pair("lstsq_jvp", _lstsq, 6, (0, 1, 2, 3, 4))
 matrix_power_jvp, matrix_power_jvp2 = _pair("matrix_power_jvp", _matrix_power, 3, (0, 1))
-multi_dot_jvp, multi_dot_jvp2 = _pair("multi_dot_jvp", _multi_dot, 2, (0, 1))
+multi_dot_jvp, multi_dot_jvp2 = _pair("multi_dot_jvp", _multi_dot, 2, (0, 1), matrices=False)
 cond_jvp, cond_jvp2 = _pair("cond_jvp", _cond, 3, (0, 1))
 matrix_norm_jvp, matrix_norm_jvp2 = _pair("matrix_norm_jvp", _matrix_norm, 5, (0, 1))
 
