@@ -65,7 +65,7 @@ def signature(fn: Any) -> inspect.Signature:
     """``inspect.signature(fn)``; for a partial of a C callable whose signature Python cannot read (a ufunc
     on Python 3.10), the signature its rule declares, with the partial's stored arguments applied."""
     core, _, _ = unwrap(fn)
-    ruled = isinstance(fn, functools.partial) and not isinstance(core, types.FunctionType) and _has_rule(core)
+    ruled = isinstance(fn, functools.partial) and _has_rule(core)  # a Python function with a rule too (pdist)
     return _signature(fn, core, ruled)
 
 
@@ -126,7 +126,7 @@ def as_function(fn: Any) -> Any:
     core, stored, _ = unwrap(fn)
     # a partial of a library callable with a rule (functools.partial(np.linalg.norm, ord=3)): the one-call
     # function calls that callable itself, with the stored arguments, so the compiler applies its rule
-    ruled = isinstance(fn, functools.partial) and not isinstance(core, types.FunctionType) and _has_rule(core)
+    ruled = isinstance(fn, functools.partial) and _has_rule(core)  # a Python function with a rule too (pdist)
     if not ruled and not is_indirect(fn):
         return fn
     key = (id(getattr(fn, "__self__", fn)), core)

@@ -659,3 +659,108 @@ def sl_lstsq_out(xp, t, ans, overwritten=False, driver=None):
     if dres is not None and getattr(res, "ndim", 1) == 0:
         dres = xp.reshape(dres, ())
     return type(t)((dx, dres, drank, ds))  # NumPy's tangent tuple type: per-argument parts add elementwise
+
+
+# ------------------------------------------------------------------ scipy.spatial.distance.pdist / cdist
+_PAIR_METRICS = (
+    "euclidean",
+    "sqeuclidean",
+    "cityblock",
+    "minkowski",
+    "chebyshev",
+    "cosine",
+    "correlation",
+    "seuclidean",
+    "mahalanobis",
+)
+
+
+def _pair_tangent(xp, metric, u, v, du, dv, d, p=None, w=None, V=None, VI=None):
+    """The tangent of metric(u_k, v_k) for stacked pairs (last axis: the coordinates), d the distances."""
+    diff, ddiff = u - v, du - dv
+    nz = d != 0
+    safe = xp.where(nz, d, 1.0)
+    if metric == "seuclidean":
+        metric, w = "euclidean", 1.0 / xp.asarray(V)
+    wt = 1.0 if w is None else xp.asarray(w)
+    if metric == "euclidean":
+        return xp.where(nz, xp.sum(wt * diff * ddiff, axis=-1) / safe, 0.0)
+    if metric == "sqeuclidean":
+        return 2 * xp.sum(wt * diff * ddiff, axis=-1)
+    if metric == "cityblock":
+        return xp.sum(wt * xp.sign(diff) * ddiff, axis=-1)
+    if metric == "minkowski":
+        p = 2.0 if p is None else p
+        a = xp.abs(diff)
+        return xp.where(nz, safe ** (1 - p) * xp.sum(wt * a ** (p - 1) * xp.sign(diff) * ddiff, axis=-1), 0.0)
+    if metric == "chebyshev":
+        k = xp.argmax(xp.abs(diff), axis=-1)[..., None]
+        return xp.take_along_axis(xp.sign(diff) * ddiff, k, axis=-1)[..., 0]
+    if metric == "mahalanobis":
+        VI = xp.asarray(VI)
+        return xp.where(nz, xp.sum((diff @ VI) * ddiff, axis=-1) / safe, 0.0)
+    if metric in ("cosine", "correlation"):
+        if w is not None:
+            raise TransformError(f"scipy.spatial.distance: the weighted {metric} metric is not derived here")
+        if metric == "correlation":
+            u, v = u - xp.mean(u, axis=-1, keepdims=True), v - xp.mean(v, axis=-1, keepdims=True)
+            du, dv = du - xp.mean(du, axis=-1, keepdims=True), dv - xp.mean(dv, axis=-1, keepdims=True)
+        nu, nv = xp.sqrt(xp.sum(u * u, axis=-1)), xp.sqrt(xp.sum(v * v, axis=-1))
+        uv = xp.sum(u * v, axis=-1)
+        c = uv / (nu * nv)
+        dc = xp.sum(du * v + u * dv, axis=-1) / (nu * nv) - c * (
+            xp.sum(u * du, axis=-1) / (nu * nu) + xp.sum(v * dv, axis=-1) / (nv * nv)
+        )
+        return -dc
+    raise TransformError(
+        f"scipy.spatial.distance metric {metric!r}: its derivative is not derived here (supported: "
+        f"{', '.join(_PAIR_METRICS)})",
+        hint="compute the distances with NumPy in a function of your own",
+    )
+
+
+def _metric_name(metric, out):
+    if out is not None:
+        raise TransformError(
+            "scipy.spatial.distance.pdist/cdist with out=: the distances are written into a "
+            "buffer; tangent_fwd differentiates the returned array only",
+            hint="drop out=",
+        )
+    if not isinstance(metric, str):
+        raise TransformError(
+            "scipy.spatial.distance.pdist/cdist with a callable metric: not followed",
+            hint="pass the metric's name, or loop over the pairs with the callable yourself",
+        )
+    return metric.lower()
+
+
+def pdist_jvp(xp, X, dX, metric, ans, out=None, p=None, w=None, V=None, VI=None):
+    """The tangent of pdist(X, metric): the pairs i < j in pdist's order."""
+    metric = _metric_name(metric, out)
+    X = xp.asarray(X, dtype=float)
+    i, j = xp.triu_indices(X.shape[0], 1)
+    return _pair_tangent(xp, metric, X[i], X[j], dX[i], dX[j], ans, p, w, V, VI)
+
+
+def cdist_jvp(xp, XA, dXA, XB, dXB, metric, ans, out=None, p=None, w=None, V=None, VI=None):
+    """The tangent of cdist(XA, XB, metric) (a missing tangent is zero)."""
+    metric = _metric_name(metric, out)
+    XA, XB = xp.asarray(XA, dtype=float), xp.asarray(XB, dtype=float)
+    dXA = xp.zeros_like(XA) if dXA is None else dXA
+    dXB = xp.zeros_like(XB) if dXB is None else dXB
+    u, v = XA[:, None, :], XB[None, :, :]
+    du, dv = dXA[:, None, :], dXB[None, :, :]
+    shape = (XA.shape[0], XB.shape[0], XA.shape[1])
+    return _pair_tangent(
+        xp,
+        metric,
+        xp.broadcast_to(u, shape),
+        xp.broadcast_to(v, shape),
+        xp.broadcast_to(du, shape),
+        xp.broadcast_to(dv, shape),
+        ans,
+        p,
+        w,
+        V,
+        VI,
+    )

@@ -320,6 +320,47 @@ def _register_linear():
         deflinear(op, "in1, in2, mode='full', method='auto'", linear_in=("in1", "in2"))
     for op in (ss.fftconvolve, ss.oaconvolve):
         deflinear(op, "in1, in2, mode='full', axes=None", linear_in=("in1", "in2"))
+    # pdist/cdist (C kernels): the tangent of each pair's distance, for the common metrics (others refused)
+    opts = "*, out=None, p=None, w=None, V=None, VI=None"
+    defjvp(
+        dist.pdist, f"X, metric='euclidean', {opts}", "rt.special.pdist_jvp(np, X, dX, metric, ans, out, p, w, V, VI)"
+    )
+    defjvp(
+        dist.cdist,
+        f"XA, XB, metric='euclidean', {opts}",
+        "rt.special.cdist_jvp(np, XA, dXA, XB, None, metric, ans, out, p, w, V, VI)",
+        "rt.special.cdist_jvp(np, XA, None, XB, dXB, metric, ans, out, p, w, V, VI)",
+    )
+    # their second derivative in the points is refused
+    _refuse(
+        defjvp(
+            S.pdist_jvp,
+            "xp, X, dX, metric, values, out=None, p=None, w=None, V=None, VI=None",
+            None,
+            None,
+            "rt.special.pdist_jvp(np, X, ddX, metric, values, out, p, w, V, VI)",
+            None,
+            None,
+        ),
+        "X",
+        "values",
+    )
+    _refuse(
+        defjvp(
+            S.cdist_jvp,
+            "xp, XA, dXA, XB, dXB, metric, values, out=None, p=None, w=None, V=None, VI=None",
+            None,
+            None,
+            "rt.special.cdist_jvp(np, XA, ddXA, XB, None, metric, values, out, p, w, V, VI)",
+            None,
+            "rt.special.cdist_jvp(np, XA, None, XB, ddXB, metric, values, out, p, w, V, VI)",
+            None,
+            None,
+        ),
+        "XA",
+        "XB",
+        "values",
+    )
     # their helpers, so that the derivatives can be differentiated again
     deflinear(S.toeplitz_dc, "xp, dc, r", linear_in=("dc",), constant=("r",))
     deflinear(S.toeplitz_dr, "xp, c, dr", linear_in=("dr",), constant=("c",))

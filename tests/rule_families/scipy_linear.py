@@ -255,6 +255,37 @@ def h_sl_lstsq_out(t, r):
     return out[0] * 2.0, out[1] * 3.0
 
 
+def pdist_metrics(x):
+    return (
+        dist.pdist(x) ** 2
+        + dist.pdist(x, "sqeuclidean")
+        + dist.pdist(x, metric="cityblock") * 2.0
+        + dist.pdist(x, "minkowski", p=3.0)
+        + dist.pdist(x, "cosine")
+        + dist.pdist(x, "correlation")
+        + dist.pdist(x, "chebyshev")
+    )
+
+
+def pdist_weighted(x):
+    return dist.pdist(x, "euclidean", w=np.array([0.5, 1.0, 2.0])) + dist.pdist(x, "seuclidean", V=np.ones(3) * 2.0)
+
+
+def cdist_metrics(xa, xb):
+    return dist.cdist(xa, xb) ** 2 + dist.cdist(xa, xb, "cosine") + dist.cdist(xa, xb, "mahalanobis", VI=np.eye(3))
+
+
+def h_pdist_jvp(t):
+    x = np.array([[0.1, 0.5, 0.9], [1.0, -0.2, 0.3], [0.4, 0.4, -0.6]])
+    return S.pdist_jvp(np, x, t, "euclidean", dist.pdist(x)) * 2.0
+
+
+def h_cdist_jvp(t, u):
+    xa = np.array([[0.1, 0.5, 0.9], [1.0, -0.2, 0.3]])
+    xb = np.array([[0.4, 0.4, -0.6], [0.2, 0.9, 0.1]])
+    return S.cdist_jvp(np, xa, t, xb, u, "cityblock", dist.cdist(xa, xb, "cityblock")) * 2.0
+
+
 _HB = np.array([[0.0, 0.3, 0.2, -0.1], [2.1, 2.2, 2.3, 2.0]])
 _TOE = np.array([2.0, 0.3, 0.1])
 
@@ -319,4 +350,8 @@ CASES = {
     ],
     S.sl_lstsq_ans: [_host(C(h_sl_lstsq_ans, a(3), a(1)))],
     S.sl_lstsq_out: [_host(C(h_sl_lstsq_out, a(3), a(1)))],
+    dist.pdist: [_host(C(pdist_metrics, a(4, 3))), _host(C(pdist_weighted, a(4, 3)))],
+    dist.cdist: [_host(C(cdist_metrics, a(3, 3), a(2, 3)))],
+    S.pdist_jvp: [_host(C(h_pdist_jvp, a(3, 3)))],
+    S.cdist_jvp: [_host(C(h_cdist_jvp, a(2, 3), a(2, 3)))],
 }
