@@ -24,6 +24,10 @@ MUTATING_METHODS = {"append", "extend", "insert"}
 RESULT_PARTS = {}
 
 
+_EXPR_RULES = {}  # expression node class -> Activity's _e_<class> method, or None
+_UNSEEN = object()
+
+
 class Activity:
     def __init__(self, info, local_names, active, nested=None):
         self.info = info
@@ -34,9 +38,11 @@ class Activity:
     # ------------------------------------------------------------------ expressions
     def expr(self, e):
         """Whether expression ``e`` may carry a nonzero tangent."""
-        m = getattr(self, "_e_" + type(e).__name__, None)
+        m = _EXPR_RULES.get(e.__class__, _UNSEEN)
+        if m is _UNSEEN:  # the method for this node class, looked up once (a hot path of every analysis)
+            m = _EXPR_RULES[e.__class__] = getattr(Activity, "_e_" + e.__class__.__name__, None)
         if m is not None:
-            return m(e)
+            return m(self, e)
         return any(self.expr(c) for c in gast.iter_child_nodes(e) if isinstance(c, gast.expr))
 
     def _e_Name(self, e):

@@ -209,9 +209,12 @@ def aliases(body, resolve=None):
     """``(name, base)`` pairs: ``name`` may share memory with ``base`` (see the module docstring).
     ``resolve(node)`` gives the object a non-local expression denotes (or None)."""
     pairs = []
-    captured = _captured_by_local_functions(body, resolve)
-    held = _held_by_function_values(body, resolve, captured)
-    instances = _user_instances(body, resolve)
+    # one walk of the body for the statements and calls every step below looks at (each takes its kinds,
+    # in the walk's order): the analyses read the tree, none changes it
+    found = nodes.nodes_of(gast.Module(body=body, type_ignores=[]), _ALIAS_KINDS)
+    captured = _captured_by_local_functions(body, resolve, found)
+    held = _held_by_function_values(body, resolve, captured, found)
+    instances = _user_instances(body, resolve, found)
     if instances:  # ws = Workspace(n); ws.head(k): Workspace.head, which may return its attributes' memory
         outer = resolve
 
@@ -265,7 +268,7 @@ def aliases(body, resolve=None):
         bind(target, it)
         return None
 
-    for n in nodes.nodes_of(gast.Module(body=body, type_ignores=[]), (gast.Assign, gast.For, gast.Call, gast.With)):
+    for n in _of(body, (gast.Assign, gast.For, gast.Call, gast.With), found):
         if isinstance(n, gast.Assign):
             names = [t.id for t in n.targets if isinstance(t, gast.Name)]
             pairs.extend((a, b) for a, b in zip(names, names[1:]))  # a = b = []: one object
@@ -287,13 +290,23 @@ def aliases(body, resolve=None):
     return pairs
 
 
-def _captured_by_local_functions(body, resolve):
+_ALIAS_KINDS = (gast.FunctionDef, gast.Assign, gast.For, gast.Call, gast.With)
+
+
+def _of(body, kinds, found=None):
+    """``nodes.nodes_of`` over ``body`` for ``kinds``, taken from ``found`` (the same walk for a wider
+    tuple of kinds, ``_ALIAS_KINDS``) when given: the same nodes in the same order."""
+    if found is None:
+        return nodes.nodes_of(gast.Module(body=body, type_ignores=[]), kinds)
+    return [n for n in found if isinstance(n, kinds)]
+
+
+def _captured_by_local_functions(body, resolve, found=None):
     """For each nested def (or lambda bound to a name) in ``body``: the enclosing function's local names
     it reads, whose memory its result may share (``def head(): return buf[:2]``)."""
     out = {}
-    module = gast.Module(body=body, type_ignores=[])
-    funcs = [(d.name, d) for d in nodes.nodes_of(module, (gast.FunctionDef,))]
-    for a in nodes.nodes_of(module, (gast.Assign,)):
+    funcs = [(d.name, d) for d in _of(body, (gast.FunctionDef,), found)]
+    for a in _of(body, (gast.Assign,), found):
         if isinstance(a.value, gast.Lambda):
             funcs += [(t.id, a.value) for t in a.targets if isinstance(t, gast.Name)]
     for name, fn in funcs:
@@ -307,15 +320,14 @@ def _captured_by_local_functions(body, resolve):
     return out
 
 
-def _held_by_function_values(body, resolve, captured):
+def _held_by_function_values(body, resolve, captured, found=None):
     """Local names bound to a function value, or a container of them, that holds memory of ours: a
     nested def or lambda that reads it (``captured``), passed on (``views = {"head": get}``, ``g = get``,
     ``fs.append(get)``, ``for g in fs``), or a partial (``functools.partial(seg, buf, 0)``):
     name -> the names whose memory a call of it may return."""
     held = {k: set(v) for k, v in captured.items()}
-    module = gast.Module(body=body, type_ignores=[])
     flows = []  # (target name, value expression)
-    for n in nodes.nodes_of(module, (gast.Assign, gast.For, gast.Call)):
+    for n in _of(body, (gast.Assign, gast.For, gast.Call), found):
         if isinstance(n, gast.Assign):
             flows += [(t.id, n.value) for t in n.targets if isinstance(t, gast.Name)]
         elif isinstance(n, gast.For) and isinstance(n.target, gast.Name):
@@ -337,13 +349,13 @@ def _held_by_function_values(body, resolve, captured):
     return {k: sorted(v) for k, v in held.items() if v and k not in captured}
 
 
-def _user_instances(body, resolve):
+def _user_instances(body, resolve, found=None):
     """Local names bound to an instance of a class defined outside the numerical libraries
     (``ws = Workspace(6)``): name -> class, so that their method calls can be analysed."""
     out = {}
     if resolve is None:
         return out
-    for a in nodes.nodes_of(gast.Module(body=body, type_ignores=[]), (gast.Assign,)):
+    for a in _of(body, (gast.Assign,), found):
         if isinstance(a.value, gast.Call) and len(a.targets) == 1 and isinstance(a.targets[0], gast.Name):
             cls = resolve(a.value.func)
             mod = getattr(cls, "__module__", None) or ""
