@@ -53,6 +53,8 @@ def jacfwd(
     if isinstance(func, ForwardDiff):
         func = func.func
     library_op, func = func, library.entry(func)  # a ufunc, np.linalg.inv...: its one-call wrapper
+    if library.is_wrapper(func) and isinstance(wrt, int) and wrt >= len(callables.signature(func).parameters):
+        func = library.entry(library_op, wrt + 1)  # np.where(c, x, y) w.r.t. x: the wrapper taking x
     index, name = _param_index(func, wrt)
     fd = ForwardDiff(func, wrt=name, backend=backend, vectorized=True)
     by_arity = {}  # a library op called with more arguments than its rule needs (np.clip(x, lo, hi))
