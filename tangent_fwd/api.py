@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from . import backends, callables, library, lowrank, perturbation, registry
+from . import backends, callables, library, lowrank, perturbation, record_kinds, registry
 from .compiler import Unit
 from .errors import ArgumentError, TransformError
 from .jvp_helpers import records as _records
@@ -90,20 +90,29 @@ def _wrt_names(func, wrt):
     return tuple(names[i] for i in sorted(names.index(w) for w in out))
 
 
-def _compiled(func, wrt_names, backend_name, vector=False, structs=None):
+def _compiled(func, wrt_names, backend_name, vector=False, structs=None, records=()):
+    """``(fn, source, filename, tangent parameters, dependencies, records_read)``, cached. ``records``:
+    the arguments' record kinds (record_kinds.signatures; () when all are plain, None when unknown);
+    ``records_read``: whether the generated code depends on them (a caller then checks them per call)."""
     _check_registry()
     per = _UNITS.setdefault(func, {})
-    key = (wrt_names, backend_name, vector, structs)
+    key = (wrt_names, backend_name, vector, structs, records)
     hit = per.get(key)
     if hit is None or not still_valid(hit[4]):
         try:
             unit = Unit(
-                func, wrt_names, backends.get(backend_name), vector=vector, structs=structs and dict(structs)
+                func,
+                wrt_names,
+                backends.get(backend_name),
+                vector=vector,
+                structs=structs and dict(structs),
+                records=records,
             ).build()
             fn, filename = unit.compile()
         except TransformError as exc:
             raise _trimmed(exc) from exc.__cause__
-        hit = per[key] = (fn, unit.source, filename, unit.root.tangent_params, unit.dependencies)
+        hit = (fn, unit.source, filename, unit.root.tangent_params, unit.dependencies, unit.records_read)
+        per[key] = hit
     return hit
 
 
@@ -147,22 +156,45 @@ class ForwardDiff:
         self._positional = _simple_signature(func)
         self._tangent_params = None
         self._deps = ()  # what the generated code was specialised on (parse.still_valid)
+        self._records = ()  # the record kinds of the arguments it was generated for (record_kinds.py)
+        self._records_read = False  # whether that code depends on them: then checked per call
         self._params = None  # the positional parameters, read when a call's argument count is checked
+        self._names = None  # the parameter names, read when the arguments' record kinds are found
         _LIVE.add(self)
 
-    def _get(self, backend_name, structs=None):
-        key = backend_name if structs is None else (backend_name, structs)
-        fn = self._by_backend.get(key)
-        if fn is None:
-            fn, _, _, self._tangent_params, self._deps = _compiled(
-                self.func, self.wrt, backend_name, self.vectorized, structs
+    def _get(self, backend_name, structs=None, records=()):
+        key = backend_name if structs is None and not records else (backend_name, structs, records)
+        hit = self._by_backend.get(key)
+        if hit is None:
+            fn, _, _, self._tangent_params, self._deps, read = _compiled(
+                self.func, self.wrt, backend_name, self.vectorized, structs, records
             )
-            self._by_backend[key] = fn
-        return fn
+            hit = self._by_backend[key] = (fn, read)
+        self._records, self._records_read = records, hit[1]
+        return hit[0]
 
     def generated_function(self, backend_name="numpy"):
-        """The generated Python function for ``backend_name`` (what a call runs)."""
-        return self._get(backend_name)
+        """The generated Python function for ``backend_name`` (what a call runs), for arguments of the
+        record kinds of the last call (plain arrays and numbers before any)."""
+        return self._get(backend_name, None, self._records)
+
+    def _arg_records(self, args, kwargs):
+        """The record kinds of the call's arguments (record_kinds.signatures), () when all are plain."""
+        if self._positional and not kwargs:
+            names = self._names
+            if names is None:
+                names = self._names = list(inspect.signature(self.func).parameters)
+            return record_kinds.signatures(names, args[: len(names)]) or ()
+        kw = dict(kwargs)
+        try:
+            primal, _ = self._tangents(tuple(args), kw)
+            sig = inspect.signature(self.func)
+            bound = sig.bind_partial(*primal, **kw)
+            bound.apply_defaults()
+        except (TypeError, ArgumentError):
+            return ()  # the call itself reports it
+        names = [n for n, p in sig.parameters.items() if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+        return record_kinds.signatures(names, [bound.arguments.get(n) for n in names]) or ()
 
     @property
     def source(self):
@@ -176,6 +208,8 @@ class ForwardDiff:
             self._fast = None
             _drop_guard(self)
             return self._call(args, kwargs)
+        if self._records_read and self._arg_records(args, kwargs) != self._records:
+            return self._call(args, kwargs)  # arguments of other record kinds: other code
         if self._auto and (_modules_seen[0] or "cupy" in _sys_modules):
             # only when another array library is loaded can an argument be a non-NumPy array
             for a in args:
@@ -229,7 +263,7 @@ class ForwardDiff:
         else:
             name = self.backend
         structs = self._structures(args, kwargs) if _lowrank_used[0] else None
-        fn = self._get(name, structs)
+        fn = self._get(name, structs, self._arg_records(args, kwargs))
         if (
             self._positional
             and not self.vectorized
@@ -381,6 +415,8 @@ def _install_guard(fd, fast):
     tests += ["not _tf_lowrank_used[0]", "not _tf_others[0]", "'cupy' not in _tf_modules"]  # (see _drop_guard)
     # all n given (the last is not the default), nothing more, no keywords, every dependency unchanged
     tests[:0] = [f"{params[-1]} is not _tf_MISSING", "not _tf_rest", "not _tf_kw"]
+    if fd._records_read:  # code that depends on which arguments are records: the same kinds as compiled for
+        tests += _record_tests(fd, params[: n - len(fd.wrt)], env)
     given = " + ".join(f"(() if {a} is _tf_MISSING else ({a},))" for a in params)
     free = fast.__code__.co_freevars if body is not None else ()
     names = ", ".join([f"_tf_{k}" for k in sorted(env)] + list(free))
@@ -455,6 +491,21 @@ _MISSING = object()  # the guard's default for an argument not passed
 _GENERATOR_FLAGS = (
     inspect.CO_GENERATOR | inspect.CO_COROUTINE | inspect.CO_ASYNC_GENERATOR | inspect.CO_ITERABLE_COROUTINE
 )
+
+
+def _record_tests(fd, params, env):
+    """Guard tests that each argument has the record kind the code was generated for: a plain argument
+    (an array, a number) by its class alone, in one set lookup; others by their signature."""
+    env.update(plain=record_kinds._PLAIN, kind=record_kinds.signature)
+    kinds = dict(fd._records)
+    tests = []
+    for i, (a, name) in enumerate(zip(params, inspect.signature(fd.func).parameters)):
+        if name in kinds:
+            env[f"r{i}"] = kinds[name]
+            tests.append(f"_tf_kind({a}) == _tf_r{i}")
+        else:
+            tests.append(f"({a}.__class__ in _tf_plain or _tf_kind({a}) is None)")
+    return tests
 
 
 def _plain_global(name):
@@ -641,36 +692,6 @@ def _valid_array_tangent(p, t):
     return p.__class__ is _ndarray and t.__class__ is _ndarray and p.shape == t.shape and p.dtype == t.dtype
 
 
-_SHADOWING = {}  # record class -> its methods named like array methods that have a rule
-
-
-def _refuse_shadowing_methods(primal, path):
-    """A differentiated dataclass or namedtuple argument whose class defines a method with the name of an
-    array method that has a rule (``sum``, ``dot``, ``mean``...): inside the function, ``g.sum()`` on a
-    parameter cannot be told apart from an array's, so it would get the array rule. Refused up front."""
-    cls = type(primal)
-    names = _SHADOWING.get(cls)
-    if names is None:
-        found = set()
-        for klass in cls.__mro__:
-            if klass in (object, tuple):
-                continue
-            for name, value in vars(klass).items():
-                if (
-                    not name.startswith("_")
-                    and isinstance(value, (types.FunctionType, staticmethod, classmethod))
-                    and registry.lookup_method(name) is not None
-                ):
-                    found.add(name)
-        names = _SHADOWING[cls] = tuple(sorted(found))
-    if names:
-        raise ArgumentError(
-            f"{path} is a {cls.__name__} whose method(s) {', '.join(names)} have the names of array methods "
-            f"with a rule: on a parameter, a call such as .{names[0]}() cannot be told apart from an array's",
-            hint=f"rename {cls.__name__}.{names[0]} (e.g. {names[0]}_of), or pass the fields as arguments",
-        )
-
-
 def _check_tangent(primal, tangent, path, batch=None):
     """Validate (and dtype-align) a tangent against its primal; errors name the argument. With
     ``batch`` (vector mode, a one-element list holding K once seen) each leaf has a leading K axis."""
@@ -688,7 +709,6 @@ def _check_tangent(primal, tangent, path, batch=None):
                 out[k] = _check_tangent(p, t, f"{path}[{k!r}]", batch)
         return out
     if _records.is_record(primal):
-        _refuse_shadowing_methods(primal, path)
         if not isinstance(primal, tuple):  # a dataclass (records.py); a namedtuple is checked as a tuple below
             if type(tangent) is not type(primal):
                 raise ArgumentError(

@@ -187,7 +187,8 @@ class Site:
     """A call site in generated code: how many positional arguments, which keywords, which of them
     carry tangents (positions and keyword names), the mode, and where it stands (for errors)."""
 
-    __slots__ = ("nargs", "keywords", "active", "vector", "backend", "where", "line", "pattern", "kwstar", "_expanded")
+    __slots__ = ("nargs", "keywords", "active", "vector", "backend", "where", "line", "pattern", "kwstar")
+    __slots__ += ("_expanded", "records")
 
     def __init__(self, nargs, keywords, active, vector, backend, where, line):
         self.nargs, self.keywords, self.active = nargs, tuple(keywords), tuple(active)
@@ -196,6 +197,9 @@ class Site:
         self.pattern = tuple((False, a in self.active) for a in range(nargs))
         self.kwstar = False
         self._expanded = {}
+        # record kinds of the arguments, known where the call is compiled (position or keyword -> kind,
+        # plain ones left out; record_kinds.py), or None: not known (checked where it matters, when it runs)
+        self.records = None
 
     def expand(self, expansion):
         """The site once the forwarded values are known: the length of each ``*value`` (in order), then
@@ -262,7 +266,8 @@ def jvp_of(fn: Any, site: Site, *expansion: Any) -> Any:
         core = twins.numpy_twin(core, module)
     stored = {k: v for k, v in stored.items() if k not in site.keywords}
     per = _cache_for(core)
-    key = (site.key(), len(lead), tuple(stored))
+    records = _records_of(site, lead, stored)
+    key = (site.key(), len(lead), tuple(stored), records)
     hit = per.get(key)
     if hit is None or not still_valid(hit[1]):
         if not callable(fn):
@@ -278,7 +283,7 @@ def jvp_of(fn: Any, site: Site, *expansion: Any) -> Any:
         _check_writes(core, lead, site, mutated_params)
         wrapper = _one_call(name, ", ".join(params), f"{TARGET}({', '.join(args)})", {TARGET: core}, name)
         try:
-            generated, _, _, _, deps = _COMPILE[0](wrapper, tuple(wrt), site.backend, site.vector)
+            generated, _, _, _, deps, _ = _COMPILE[0](wrapper, tuple(wrt), site.backend, site.vector, None, records)
         except TransformError as exc:
             raise _refuse(
                 site,
@@ -291,6 +296,25 @@ def jvp_of(fn: Any, site: Site, *expansion: Any) -> Any:
     if lead or stored:  # differentiable again (forward over forward): a partial of generated code
         return functools.partial(generated, *lead, *stored.values())
     return generated
+
+
+def _records_of(site, lead, stored):
+    """The record kinds of the one-call function's parameters (see record_kinds.py): the bound instance
+    and stored arguments from their values, the call's arguments from what the caller's compile knew."""
+    from .record_kinds import UNKNOWN, signature
+
+    out = [(f"s{i}", s) for i, v in enumerate(lead) if (s := signature(v)) is not None]
+    out += [(f"p_{k}", s) for k, v in stored.items() if (s := signature(v)) is not None]
+    known = site.records
+    for i in range(site.nargs):
+        kind = UNKNOWN if known is None else known.get(i)
+        if kind is not None:
+            out.append((_slot(i), kind))
+    for k in site.keywords:
+        kind = UNKNOWN if known is None else known.get(k)
+        if kind is not None:
+            out.append((f"k_{k}", kind))
+    return tuple(out)
 
 
 def _cache_for(core):

@@ -15,7 +15,7 @@ import types
 import gast
 import numpy
 
-from . import nodes, optimize, registry, runtime
+from . import nodes, optimize, records, registry, runtime
 from .errors import InternalError, TransformError
 from .fuse import fuse_function
 from .naming import Namer
@@ -32,9 +32,13 @@ class Unit:
     """One compilation unit: the root function and every user function it calls (each specialised
     to the parameters that carry tangents), generated together into one readable module."""
 
-    def __init__(self, func, wrt, backend, vector=False, fuse=True, structs=None):
+    def __init__(self, func, wrt, backend, vector=False, fuse=True, structs=None, records=None):
         self.root_func, self.wrt, self.backend, self.vector = func, tuple(wrt), backend, vector
         self.structs = dict(structs or {})  # wrt name -> LowRank structure of its tangent (lowrank.signature)
+        # ((parameter, record kind), ...) of the arguments (record_kinds.signature; plain ones left out),
+        # or None when they are not known (then a method named like an array method is checked when it runs)
+        self.records = records
+        self.records_read = False  # whether the generated code depends on them (set by records.py)
         self.fuse = fuse
         self.infos = {}
         self.extra_reserved = set()
@@ -71,7 +75,8 @@ class Unit:
         self._add_names(root_info)
         self.xp = self.const(self.backend.module, "xp")
         self.rt = self.const(runtime, "rt")
-        root = self.request(self.root_func, self.wrt, self.structs)
+        self.records_read = False
+        root = self.request(self.root_func, self.wrt, self.structs, records=self.records)
         root.is_root = True  # its tangent parameters are the caller's: never written in place
         while True:
             pending = [s for s in self.order if s.node is None]
@@ -80,6 +85,7 @@ class Unit:
             for spec in pending:
                 tr = FunctionTransformer(self, spec)
                 try:
+                    records.refuse_inactive_shadows(tr)
                     node = tr.run()
                 except TransformError as exc:
                     raise _at_user_call_site(spec, exc) from None
@@ -129,12 +135,15 @@ class Unit:
     def reserved_for(self, fnode):
         return set(self.user_names) | set(self.consts) | {s.name for s in self.order}
 
-    def request(self, func, active_params, structs=None, guarded=False):
+    def request(self, func, active_params, structs=None, guarded=False, records=None):
         """The Spec of ``func`` for these active parameters; ``guarded``: called inside a try body, so its
-        tangent statements run under a contexts.TangentGuard (see contexts.py)."""
+        tangent statements run under a contexts.TangentGuard (see contexts.py). ``records``: the record
+        kinds of its arguments (see ``__init__``; None: not known)."""
         structs = {p: s for p, s in (structs or {}).items() if s is not None and p in active_params}
         guarded = bool(guarded and active_params)
         key = (func, tuple(active_params), tuple(sorted(structs.items()))) + (("guarded",) if guarded else ())
+        if records:  # (plain arguments, the common case, share the key of a call whose kinds are not known)
+            key += (("records", tuple(records)),)
         spec = self.specs.get(key)
         if spec is None:
             info = self.info(func)
@@ -144,6 +153,7 @@ class Unit:
             spec = Spec(func, info, active_params, self.namer.fresh(info.node.name + suffix))
             spec.structs = structs
             spec.guarded = guarded
+            spec.records, spec.records_via = records, []  # (records.request_callee: the callers they came from)
             just = self.__dict__.pop("_just_added", None)  # info's names, read just before by _add_names
             names = just[1] if just is not None and just[0] is info else set(nodes.names_in(info.node))
             tnamer = Namer(names | self.reserved_for(info.node))

@@ -19,7 +19,7 @@ import functools
 
 import gast
 
-from . import callables, nodes, pystd, registry
+from . import callables, nodes, pystd, record_kinds, registry
 from .parse import MISSING, is_user_function
 from .states import LIVE
 
@@ -68,6 +68,7 @@ def emit(tr, target, call, out):
         where.source_line,
     )
     site.pattern, site.kwstar = tuple(pattern), kwstar is not None
+    site.records = record_kinds.site_kinds(tr, call, out)  # which arguments are records, as far as known
     base = (nodes.dotted_name(f) or "call").replace(".", "_")
     jname = tr.unit.namer.fresh(base + "_jvp")  # the unit's namer: no generated function gets this name later
     tr.namer.reserve(jname)

@@ -16,13 +16,16 @@ results. Three operations carry tangents:
 
 import dataclasses
 import inspect
+import types
 
 import gast
 import numpy as np
 
-from . import dynamic_calls, nodes, registry
-from .errors import UnsupportedSyntaxError
+from . import dynamic_calls, nodes, record_kinds, registry
+from .errors import NotDifferentiableHere, UnsupportedSyntaxError
+from .jvp_helpers import records as rt_records
 from .parse import MISSING
+from .states import LIVE
 
 # an array's data attributes (.ctypes, .base...): no record field (a namedtuple's .var or .mean may be)
 _ARRAY_ATTRIBUTES = frozenset(n for n in dir(np.ndarray) if not callable(getattr(np.ndarray, n, None)))
@@ -180,21 +183,27 @@ def _builds_record(tr, call):
 
 
 def method_call(tr, target, sexpr, out):
-    """``target = s.step(dt)`` where ``s`` is a differentiated local and ``step`` no rule's method: the
-    function ``step`` of ``s``'s class (rt.records.method, checked when it runs) called with ``s`` first,
-    through a call-time JVP. False when ``sexpr`` is not such a call."""
+    """``target = s.step(dt)`` where ``s`` is a differentiated local and ``step`` no rule's method, or
+    ``target = g.sum()`` / ``g.T`` where ``g`` is a record whose class defines ``sum`` / ``T``: the function
+    of ``s``'s class (rt.records.method, checked when it runs) called with ``s`` first, through a
+    call-time JVP. False when ``sexpr`` is not such a call (a receiver that may be such a record but
+    cannot be followed is checked when it runs, before the array rule: :func:`check_receiver`)."""
+    if target in tr.namer.temps:  # what a temporary of the transform holds, for later questions about it
+        record_kinds.kinds(tr).note(target, sexpr)
+    if isinstance(sexpr, gast.Attribute):
+        return _attribute(tr, target, sexpr, out)
     f = sexpr.func
     if isinstance(f, gast.Name) and f.id in tr.act.active and _holds_records(tr, f.id):
         f = gast.Attribute(value=f, attr="__call__", ctx=gast.Load())  # layer(x): the class's __call__
-    elif not (isinstance(f, gast.Attribute) and isinstance(f.value, gast.Name) and f.value.id in tr.act.active):
-        return False
-    elif f.attr == "_replace" or f.attr in _TUPLE_METHODS:
-        return False
-    elif _holds_records(tr, f.value.id):
-        pass  # g = Gauss(mu, s); g.sum(): the class's own method, not the array method of that name
-    elif f.attr in _BUILTIN_METHODS or registry.lookup_method(f.attr) is not None:
+    elif not isinstance(f, gast.Attribute) or f.attr == "_replace":
         return False
     elif tr.info.resolve(f, tr.visible_locals) is not MISSING:
+        return False
+    elif f.attr in _BUILTIN_METHODS or record_kinds.special(f.attr):
+        # g.sum(): the class's own method on a record that defines one, the array's rule otherwise
+        if _decide(tr, f.value, f.attr, sexpr, out) != "record":
+            return False
+    elif not (isinstance(f.value, gast.Name) and f.value.id in tr.act.active):
         return False
     fn = tr.namer.temp()
     where = nodes.const(_where(tr, sexpr))
@@ -202,3 +211,118 @@ def method_call(tr, target, sexpr, out):
     call = gast.Call(func=nodes.name(fn), args=[nodes.clone(f.value)] + list(sexpr.args), keywords=sexpr.keywords)
     dynamic_calls.emit(tr, target, call, out)
     return True
+
+
+def _attribute(tr, target, e, out):
+    """``target = g.T`` where ``.T`` has an array rule: a record's field (its tangent), or its property
+    (the getter through a call-time JVP); False for an array (the rule applies)."""
+    if registry.lookup_attribute(e.attr) is None or tr.info.resolve(e, tr.visible_locals) is not MISSING:
+        return False
+    if _decide(tr, e.value, e.attr, e, out) != "record":
+        return False
+    classes = record_kinds.record_classes(record_kinds.receiver_kind(tr, e.value, out))
+    if all(e.attr in _field_names(c) for c in classes):
+        out.append(nodes.assign(target, e))
+        tv = tr.t(e.value)
+        if tv is None:
+            tr.set_zero(target, out, e)
+        else:
+            out.append(nodes.assign(tr.tangent_name(target), field_tangent(tr, e, tv)))
+            tr.state[target] = LIVE
+        return True
+    fn = tr.namer.temp()
+    getter = nodes.name(tr.unit.const(property_getter, "property_getter"))
+    out.append(nodes.assign(fn, nodes.call(getter, [nodes.clone(e.value), nodes.const(e.attr), _where_node(tr, e)])))
+    call = gast.Call(func=nodes.name(fn), args=[nodes.clone(e.value)], keywords=[])
+    dynamic_calls.emit(tr, target, call, out)
+    return True
+
+
+def _where_node(tr, node):
+    return nodes.const(_where(tr, node))
+
+
+def _decide(tr, receiver, name, node, out):
+    """Returns "record" when ``receiver`` is a record whose class defines ``name``; "plain" when it is not a
+    record (or a record without it: Python raises as yours does); "checked" when that cannot be known
+    here: a check that refuses such a record when the code runs is emitted first."""
+    kind = record_kinds.receiver_kind(tr, receiver, out)
+    classes = record_kinds.record_classes(kind)
+    defining = [c for c in classes if name in _defined(c)]
+    if classes and len(defining) == len(classes):
+        return "record"  # (of one of several classes: the method is looked up on the one passed, when it runs)
+    if classes and not defining:
+        return "plain"
+    if (kind is record_kinds.UNKNOWN or classes) and record_kinds.special(name):
+        check = nodes.name(tr.unit.const(check_receiver, "check_receiver"))
+        out.append(
+            nodes.expr_stmt(nodes.call(check, [nodes.clone(receiver), nodes.const(name), _where_node(tr, node)]))
+        )
+        return "checked"
+    return "plain"
+
+
+def _defined(cls):
+    """Names a record class itself defines (not inherited from tuple or object)."""
+    return record_kinds.vars_of(cls)
+
+
+def refuse_inactive_shadows(tr):
+    """Before ``tr`` transforms its function: ``b.size`` / ``g.argmax()`` where ``b`` is a differentiated
+    record whose class defines ``size`` / ``argmax`` and the array's rule for it has no tangent (the
+    activity analysis then treats the result as constant): refused naming the line, rather than a
+    zero derivative."""
+    body = gast.Module(body=tr.fnode.body, type_ignores=[])
+    for n in nodes.nodes_of(body, (gast.Attribute, gast.Call)):
+        if isinstance(n, gast.Call):
+            if not isinstance(n.func, gast.Attribute):
+                continue
+            recv, name, rule = n.func.value, n.func.attr, registry.lookup_method(n.func.attr)
+        elif isinstance(n.ctx, gast.Load):
+            recv, name, rule = n.value, n.attr, registry.lookup_attribute(n.attr)
+        else:
+            continue
+        if rule is None or rule.kind != "zero" or not tr.act.expr(recv):
+            continue
+        cls = next(
+            (c for c in record_kinds.record_classes(record_kinds.receiver_kind(tr, recv, [])) if name in _defined(c)),
+            None,
+        )
+        if cls is not None:
+            what = f"field {name!r}" if name in _field_names(cls) else f"attribute {name!r}"
+            raise tr.error(
+                n,
+                f"{cls.__name__} defines the {what}, whose name is that of an array attribute or method "
+                f"without a derivative (.{name}): on a differentiated {cls.__name__} it would be read as constant",
+                UnsupportedSyntaxError,
+                hint=f"rename {cls.__name__}.{name} (e.g. {name}_), or pass it as an argument of its own",
+            )
+
+
+def check_receiver(value, name, where):
+    """Run before an array rule is applied to ``value.name`` where the compiler could not tell whether
+    ``value`` is a record whose class defines ``name`` (the rule would then be wrong): refuses one."""
+    cls = value.__class__
+    if cls in record_kinds._PLAIN or not rt_records.is_record(value) or name not in _defined(cls):
+        return None
+    raise NotDifferentiableHere(
+        f"{where}: .{name} is used on a {cls.__name__}, whose class defines {name}, where the compiler could "
+        f"not tell it apart from an array's .{name} (the value comes from code it does not follow: a function "
+        "value, an object attribute, a container changed in place)",
+    )
+
+
+def property_getter(obj, name, where):
+    """The getter of the property ``name`` of ``obj``'s record class (called as ``getter(obj)`` through a
+    call-time JVP); anything else is refused naming the line."""
+    attr = inspect.getattr_static(type(obj), name, None)
+    if rt_records.is_record(obj) and isinstance(attr, property) and isinstance(attr.fget, types.FunctionType):
+        return attr.fget
+    raise NotDifferentiableHere(
+        f"{where}: .{name} is read on a differentiated {type(obj).__name__}: tangent_fwd follows fields and "
+        "properties defined with plain functions of dataclass and namedtuple classes only"
+    )
+
+
+registry.defzero(check_receiver)  # a check: no tangent of its own
+registry.defzero(property_getter)  # which function: no tangent of its own

@@ -79,6 +79,7 @@ def fresh_full(tangent, ans):
     """Vector mode ``fresh``: a copy of a batched tangent with the full shape ``(K,) + ans.shape``
     (``balign`` leaves broadcast-sized axes where an inactive operand widened the result), so that an
     in-place write through it or a view of it lands where the primal's does."""
+    _concatenated_check(tangent, ans)
     shape = getattr(ans, "shape", None)
     if shape is None or getattr(tangent, "ndim", 0) == 0:
         return fresh(tangent)
@@ -113,6 +114,10 @@ def iset(tangent, value, primal=None):
     else the new value (``r`` a Python number is rebound, not updated)."""
     if getattr(primal, "ndim", 0) == 0 and not hasattr(type(primal), "__setitem__"):
         return value  # a Python or NumPy scalar: rebound, not updated
+    if isinstance(primal, list) and isinstance(tangent, list) and isinstance(value, (list, tuple)):
+        _concatenated_check(value, primal)
+        tangent[:] = value  # xs += ys extends the list in place: so does its tangent, for every alias
+        return tangent
     if (
         getattr(tangent, "shape", None) is not None
         and not isinstance(tangent, (int, float, complex))
@@ -134,11 +139,23 @@ def snapshot(value):
 
 def expand(tangent, ans):
     """``tangent`` broadcast to the shape of ``ans`` (when an inactive operand broadcast the result)."""
+    _concatenated_check(tangent, ans)
     shape = getattr(ans, "shape", None)
     if shape is None or getattr(tangent, "shape", None) == shape:
         return tangent
     xp = namespace_of(ans)
     return xp.broadcast_to(xp.asarray(tangent, dtype=ans.dtype) if ans.dtype.kind in "fc" else tangent, shape)
+
+
+def _concatenated_check(tangent, ans):
+    """``xs + ys`` of lists or tuples where one side carries no tangent: the result is longer than the
+    tangent, and which side the zeros go on is not known here, so refuse rather than misalign."""
+    if isinstance(ans, (list, tuple)) and isinstance(tangent, (list, tuple)) and len(tangent) != len(ans):
+        raise NotDifferentiableHere(
+            f"tangent_fwd: a {type(ans).__name__} concatenated with one whose items carry no tangent "
+            f"({len(tangent)} of {len(ans)} items have one): the tangent cannot be lined up with it",
+            hint="add the items with .append(...) / .extend(...), or build the whole list in one literal",
+        )
 
 
 def where_like(xp, cond, tangent, ref):

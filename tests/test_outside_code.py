@@ -5,6 +5,7 @@ Found by the issue 12 outside-code review: the later chunks and columns were com
 argument (a silently wrong Jacobian and Hessian)."""
 
 import numpy as np
+import pytest
 
 import tangent_fwd
 
@@ -48,3 +49,28 @@ def test_hessian_of_a_function_updating_its_argument():
     once = x.copy()
     _adam_like_loss(once)
     np.testing.assert_array_equal(x_run, once)
+
+
+def _more_buffers(x):
+    bufs = [np.zeros(3)]
+    bufs = bufs + [np.ones(3)]  # the second list carries no tangent
+    bufs[1] *= x
+    return bufs[0] + bufs[1]
+
+
+def _more_buffers_in_place(x):
+    bufs = [np.zeros(3)]
+    bufs += [np.ones(3)]
+    bufs[1][:] = x
+    return bufs[0] * bufs[1]
+
+
+@pytest.mark.parametrize("func", [_more_buffers, _more_buffers_in_place])
+@pytest.mark.parametrize("vectorized", [False, True])
+def test_list_concatenated_with_a_list_without_tangents_is_refused(func, vectorized):
+    # the tangent list was one item short: an IndexError, or a misaligned tangent, before
+    x = np.array([0.5, -1.0, 2.0])
+    dx = np.ones((2, 3)) if vectorized else np.ones(3)
+    with pytest.raises(tangent_fwd.NotDifferentiableHere, match="concatenated") as info:
+        tangent_fwd.jvp(func, (x,), (dx,), vectorized=vectorized)
+    assert "hint:" in str(info.value)

@@ -167,3 +167,20 @@ def segments_from_comprehension_of_views(x):
     parts = [seg for seg in (buf[:3], buf[3:])]
     parts[1] += x[3:] * x[:3]
     return buf
+
+
+# ================================================================== lists extended in place through an alias
+@case(args=_vec(3), tags="array list_literal aug_add sum_list_arrays")
+def history_extended_through_alias(x):
+    history = [x]
+    log = history  # the same list
+    log += [x * 2.0, np.sin(x)]
+    return sum(history)
+
+
+@case(args=_vec(3), tags="array dict_literal aug_add")
+def buffers_in_dict_extended_in_place(x):
+    state = {"h": [x]}
+    h = state["h"]
+    h += [x**2]
+    return state["h"][1] + state["h"][0]
