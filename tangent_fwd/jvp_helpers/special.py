@@ -764,3 +764,77 @@ def cdist_jvp(xp, XA, dXA, XB, dXB, metric, ans, out=None, p=None, w=None, V=Non
         V,
         VI,
     )
+
+
+# ------------------------------------------------------------------ scipy.stats.multivariate_normal.logpdf
+def _full_cov(xp, cov, dim):
+    """The covariance matrix scipy.stats.multivariate_normal builds from a scalar, a 1-D diagonal or a
+    matrix (a Covariance object is refused)."""
+    if hasattr(cov, "covariance") and not hasattr(cov, "shape"):
+        raise TransformError(
+            "scipy.stats.multivariate_normal with a Covariance object: not followed",
+            hint="pass the covariance matrix as an array",
+        )
+    cov = xp.asarray(cov, dtype=float)
+    if cov.ndim == 0:
+        return cov * xp.eye(dim)
+    if cov.ndim == 1:
+        return xp.diag(cov)
+    # scipy factors the matrix with eigh(lower=True): only its lower triangle is read
+    return xp.tril(cov) + xp.swapaxes(xp.tril(cov, -1), -1, -2)
+
+
+def mvn_logpdf_jvp(xp, x, dx, mean, dmean, cov, dcov, values):
+    """The tangent of multivariate_normal.logpdf(x, mean, cov) = -(k log 2 pi + log det C + r' C^-1 r) / 2
+    (r = x - mean) from dx, dmean and dcov (None: no tangent)."""
+    c = xp.asarray(cov, dtype=float)
+    if mean is not None:
+        dim = int(xp.size(mean))
+    elif c.ndim >= 1:
+        dim = c.shape[0]
+    else:
+        dim = xp.shape(x)[-1] if xp.ndim(x) else 1
+    C = _full_cov(xp, cov, dim)
+    x = xp.asarray(x, dtype=float)
+    if dim == 1:  # scipy reads a 1-D x as points of a 1-D normal
+        x = x[..., None]
+        dx = None if dx is None else xp.asarray(dx)[..., None]
+    m = xp.zeros(dim) if mean is None else xp.reshape(xp.asarray(mean, dtype=float), (dim,))
+    r = x - m
+    s = xp.linalg.solve(C, xp.reshape(r, (-1, dim)).T).T.reshape(r.shape)  # C^-1 r (C symmetric)
+    t = xp.zeros(r.shape[:-1])
+    if dx is not None:
+        t = t - xp.sum(s * dx, axis=-1)
+    if dmean is not None:
+        t = t + xp.sum(s * xp.reshape(xp.asarray(dmean), (dim,)), axis=-1)
+    if dcov is not None:
+        dC = _full_cov(xp, dcov, dim)
+        t = t - xp.trace(xp.linalg.solve(C, dC)) / 2 + xp.sum((s @ dC) * s, axis=-1) / 2
+    return xp.reshape(t, xp.shape(values))
+
+
+# ------------------------------------------------------------------ discrete distributions' logpmf in their parameters
+def discrete_score_dir(xp, name, which, k, params, loc, t):
+    """``t`` times d/d(params[which]) of scipy.stats.<name>.logpmf(k, *params, loc); 0 outside the
+    support (where logpmf is the constant -inf)."""
+    import scipy.stats as st
+
+    j = k - loc
+    if name == "poisson":
+        (mu,) = params
+        d = j / mu - 1
+    elif name == "bernoulli":
+        (p,) = params
+        d = j / p - (1 - j) / (1 - p)
+    elif name == "binom":
+        _, p = params
+        n = params[0]
+        d = j / p - (n - j) / (1 - p)
+    elif name == "geom":
+        (p,) = params
+        d = 1 / p - (j - 1) / (1 - p)
+    else:
+        raise TransformError(f"scipy.stats.{name}: no score table for this distribution")
+    value = getattr(st, name).logpmf(k, *params, loc=loc)
+    out = xp.where(xp.isfinite(value), t * d, 0.0)
+    return out.astype(xp.result_type(out, getattr(value, "dtype", xp.float64)), copy=False)

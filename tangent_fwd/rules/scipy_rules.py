@@ -573,7 +573,69 @@ def _register_distributions():
             parts = [f"{sign}dq / " + pdf("1.0", "ans")] + [None] * len(shapes)
             parts += ["dloc * np.ones_like(ans)", "dscale * (ans - loc) / scale"]
             _refuse(defjvp(getattr(dist, method), qparams, *parts, name=f"scipy.stats.{name}.{method}"), *shapes)
+    # multivariate normal: logpdf and pdf in x, mean and cov
+    mvn = st.multivariate_normal
+    mp = "x, mean=None, cov=1, allow_singular=False"
+    parts = [
+        "rt.special.mvn_logpdf_jvp(np, x, dx, mean, None, cov, None, ans)",
+        "rt.special.mvn_logpdf_jvp(np, x, None, mean, dmean, cov, None, ans)",
+        "rt.special.mvn_logpdf_jvp(np, x, None, mean, None, cov, dcov, ans)",
+        None,
+    ]
+    defjvp(mvn.logpdf, mp, *parts, name="scipy.stats.multivariate_normal.logpdf")
+    defjvp(mvn.pdf, mp, *[p and f"ans * {p}" for p in parts], name="scipy.stats.multivariate_normal.pdf")
+    # discrete distributions: logpmf and pmf in their continuous parameters (k, n and loc are integers)
+    for name, params, cont in (
+        ("poisson", ("mu",), (0,)),
+        ("bernoulli", ("p",), (0,)),
+        ("geom", ("p",), (0,)),
+        ("binom", ("n", "p"), (1,)),
+    ):
+        dist = getattr(st, name)
+        tup = "(" + "".join(f"{p}, " for p in params) + ")"
+        spec = "k, " + "".join(f"{p}, " for p in params) + "loc=0"
+        parts = [None] + [
+            f"rt.special.discrete_score_dir(np, {name!r}, {i}, k, {tup}, loc, d{p})" if i in cont else None
+            for i, p in enumerate(params)
+        ]
+        parts.append(None)
+        defjvp(dist.logpmf, spec, *parts, name=f"scipy.stats.{name}.logpmf")
+        defjvp(dist.pmf, spec, *[p and f"ans * {p}" for p in parts], name=f"scipy.stats.{name}.pmf")
     S = rt.special
+    _refuse(
+        defjvp(
+            S.mvn_logpdf_jvp,
+            "xp, x, dx, mean, dmean, cov, dcov, values",
+            None,
+            None,
+            "rt.special.mvn_logpdf_jvp(np, x, ddx, mean, None, cov, None, values)",
+            None,
+            "rt.special.mvn_logpdf_jvp(np, x, None, mean, ddmean, cov, None, values)",
+            None,
+            "rt.special.mvn_logpdf_jvp(np, x, None, mean, None, cov, ddcov, values)",
+            None,
+        ),
+        "x",
+        "mean",
+        "cov",
+        "values",
+    )
+    _refuse(
+        defjvp(
+            S.discrete_score_dir,
+            "xp, name, which, k, params, loc, t",
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            "rt.special.discrete_score_dir(np, name, which, k, params, loc, dt)",
+        ),
+        "k",
+        "params",
+        "loc",
+    )
     # the helpers: linear in t; their second derivative in the point or the parameters is refused
     _refuse(
         defjvp(
