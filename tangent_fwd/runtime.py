@@ -441,6 +441,48 @@ def as_arrays(xp, x, dx):
     return x, dx
 
 
+def seq_value(xp, x):
+    """A list or tuple argument of a NumPy function in a rule's template: the array NumPy makes of it
+    when it is a (nested) sequence of numbers and numeric arrays of one shape; anything else (a value
+    that is not a sequence, ``(c, lower)`` for cho_solve) as it is."""
+    array = _numeric_sequence(xp, x)
+    return x if array is None else array
+
+
+def seq_tangent(xp, x, dx):
+    """The tangent of ``seq_value(xp, x)``: a list of tangents stacked as the values are."""
+    return as_arrays(xp, x, dx)[1] if isinstance(dx, (list, tuple)) and _numeric_sequence(xp, x) is not None else dx
+
+
+def bseq_tangent(xp, x, dx, k):
+    """Vector mode ``seq_tangent``: each of the K directions stacked, directions first."""
+    if not isinstance(dx, (list, tuple)) or _numeric_sequence(xp, x) is None:
+        return dx
+    return xp.stack([as_arrays(xp, x, bslice(dx, j))[1] for j in range(k)])
+
+
+def _numeric_sequence(xp, x):
+    """The array NumPy makes of ``x`` when ``x`` is a list or tuple of numbers (not bools) and numeric
+    arrays, nested to one shape; else None."""
+    if not isinstance(x, (list, tuple)) or not _numeric_leaves(x):
+        return None
+    try:
+        array = xp.asarray(x)
+    except (ValueError, TypeError):
+        return None
+    return array if array.dtype.kind in "iufc" else None
+
+
+def _numeric_leaves(x):
+    for v in x:
+        if isinstance(v, (list, tuple)):
+            if not _numeric_leaves(v):
+                return False
+        elif isinstance(v, bool) or not (isinstance(v, numbers.Number) or getattr(v, "dtype", None) is not None):
+            return False
+    return True
+
+
 def _rows(x):
     return [x[i] for i in range(x.shape[0])] if x.ndim else []
 

@@ -83,6 +83,10 @@ deflinear(rt.enumerate_tangent, "tangent")
 deflinear(rt.breshape, "tangent, *shape, order='C'", linear_in=("tangent",))
 deflinear(rt.bravel, "tangent, order='C'", linear_in=("tangent",))
 deflinear(rt.basarray, "xp, tangent", linear_in=("tangent",))
+# a list argument of a NumPy function converted in a rule's template (rule_apply.sequence_arguments)
+defjvp(rt.seq_value, "xp, x", None, "rt.seq_tangent(np, x, dx)")
+deflinear(rt.seq_tangent, "xp, x, dx", linear_in=("dx",), constant=("x",))
+deflinear(rt.bseq_tangent, "xp, x, dx, k", linear_in=("dx",), constant=("x",))
 # ------------------------------------------------------------------ helpers of pow/sign/std/norm/solve/prod/cumprod/arange
 # (parameter names here need not match the helpers': templates call them positionally; ``ans`` in a
 # template is the helper's own result, so a parameter holding a primal result is called s or p)
