@@ -145,6 +145,7 @@ class ForwardDiff:
             func = library.entry(op, _wrt_reach(wrt))
         # a call with keyword arguments or another count of positional ones gets the op's wrapper for that call
         self._library_op, self._per_call = (op, {}) if library.is_wrapper(func) else (None, None)
+        self._library_arity = _positional_count(func) + len(_wrt_names(func, wrt)) if self._per_call is not None else 0
         func = callables.as_function(func)  # a bound method, partial, callable object: a one-call function
         self.func = func
         self.wrt = _wrt_names(func, wrt)
@@ -298,10 +299,12 @@ class ForwardDiff:
         """For a library op called with keyword arguments (``forward_diff(np.sum)(x, dx, axis=0)``) or
         more positional ones than its rule's (``np.pad(a, 2, "edge")``): a ForwardDiff of the op's
         wrapper that takes those, or None when this one's wrapper fits the call."""
+        if not kwargs and len(args) == self._library_arity:
+            return None  # the common call: this wrapper's parameters and the tangents, by position
         tangent_names = {"d" + w for w in self.wrt}
         keywords = tuple(k for k in kwargs if k not in tangent_names)
         arity = len(args) - (len(self.wrt) - (len(kwargs) - len(keywords)))
-        if not keywords and arity == _positional_count(self.func):
+        if not keywords and arity + len(self.wrt) == self._library_arity:
             return None
         other = self._per_call.get((arity, keywords))
         if other is None:
