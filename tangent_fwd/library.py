@@ -399,6 +399,8 @@ INACTIVE = (
     "scipy.linalg._decomp._datacopied",
     "scipy._lib._array_api.is_lazy_array",
     "scipy._lib._util._contains_nan",  # a bool (it raises for nan_policy="raise")
+    "scipy._lib._util._get_nan",  # a NaN of the data's floating dtype
+    "scipy._lib._array_api.xp_result_device",
     "scipy._lib._array_api.xp_size",
     "scipy._lib._array_api.xp_result_type",
     "scipy._lib._array_api.is_complex",

@@ -838,3 +838,42 @@ def discrete_score_dir(xp, name, which, k, params, loc, t):
     value = getattr(st, name).logpmf(k, *params, loc=loc)
     out = xp.where(xp.isfinite(value), t * d, 0.0)
     return out.astype(xp.result_type(out, getattr(value, "dtype", xp.float64)), copy=False)
+
+
+# ------------------------------------------------------------------ scipy.signal.convolve2d / correlate2d
+def conv2d(xp, a, b, mode="full", boundary="fill", fill=0, op="convolve2d"):
+    """scipy.signal.<op>(a, b, mode, boundary, fillvalue): bilinear in (a padded with ``fill``, b)."""
+    import scipy.signal as ss
+
+    return getattr(ss, op)(a, b, mode=mode, boundary=boundary, fillvalue=fill)
+
+
+# ------------------------------------------------------------------ scipy.linalg.lu
+def lu_jvp(xp, a, da, ans, permute_l=False, p_indices=False):
+    """The tangent of scipy.linalg.lu(a) = (P, L, U) of a square matrix: with F = L^-1 P^T dA U^-1,
+    dL = L strictly_lower(F) and dU = upper(F) U (P is piecewise constant)."""
+    if a.shape[-1] != a.shape[-2]:
+        raise TransformError(
+            "scipy.linalg.lu of a non-square matrix: its derivative is not derived here",
+            hint="differentiate the LU factors of a square matrix",
+        )
+    if permute_l:
+        pl, u = ans
+        pda = xp.linalg.solve(pl, da)  # (P L)^-1 dA = L^-1 P^T dA
+        lower = None
+    else:
+        p, lo, u = ans
+        if p_indices:  # A = L[p] U, so L U = A[argsort(p)]
+            pt_da = xp.take(da, xp.argsort(p), axis=-2)
+        else:
+            pt_da = xp.swapaxes(p, -1, -2) @ da
+        pda = xp.linalg.solve(lo, pt_da)
+        lower = lo
+    f = xp.swapaxes(xp.linalg.solve(xp.swapaxes(u, -1, -2), xp.swapaxes(pda, -1, -2)), -1, -2)  # ... U^-1
+    du = xp.triu(f) @ u
+    if permute_l:
+        dl = pl @ xp.tril(f, -1)  # d(P L) = P dL = P L strictly_lower(F)
+        return (dl, du)
+    dl = lower @ xp.tril(f, -1)
+    zero_p = None if p_indices else xp.zeros(p.shape, dtype=p.dtype)  # P: piecewise constant
+    return (zero_p, dl, du)

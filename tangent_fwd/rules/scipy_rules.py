@@ -361,6 +361,21 @@ def _register_linear():
         "XB",
         "values",
     )
+    # convolve2d/correlate2d: bilinear in (in1 padded with fillvalue, in2): in1's part pads with zeros
+    for op in ("convolve2d", "correlate2d"):
+        defjvp(
+            getattr(ss, op),
+            "in1, in2, mode='full', boundary='fill', fillvalue=0",
+            f"rt.special.conv2d(np, din1, in2, mode, boundary, 0, {op!r})",
+            f"rt.special.conv2d(np, in1, din2, mode, boundary, fillvalue, {op!r})",
+        )
+    defjvp(
+        S.conv2d,
+        "xp, a, b, mode='full', boundary='fill', fill=0, op='convolve2d'",
+        None,
+        "rt.special.conv2d(np, da, b, mode, boundary, 0, op)",
+        "rt.special.conv2d(np, a, db, mode, boundary, fill, op)",
+    )
     # their helpers, so that the derivatives can be differentiated again
     deflinear(S.toeplitz_dc, "xp, dc, r", linear_in=("dc",), constant=("r",))
     deflinear(S.toeplitz_dr, "xp, c, dr", linear_in=("dr",), constant=("c",))
@@ -508,6 +523,24 @@ def _register_linalg():
         "a, b, cond=None, overwrite_a=False, overwrite_b=False, check_finite=True, lapack_driver=None",
         lst.format("da, None"),
         lst.format("None, db"),
+    )
+    # lu of a square matrix: dL = L strictly_lower(F), dU = upper(F) U, F = L^-1 P^T dA U^-1
+    defjvp(
+        sl.lu,
+        "a, permute_l=False, overwrite_a=False, check_finite=True, p_indices=False",
+        "rt.special.lu_jvp(np, a, da, ans, permute_l, p_indices)",
+    )
+    _refuse(
+        defjvp(
+            S.lu_jvp,
+            "xp, a, da, factors, permute_l=False, p_indices=False",
+            None,
+            None,
+            "rt.special.lu_jvp(np, a, dda, factors, permute_l, p_indices)",
+            None,
+        ),
+        "a",
+        "factors",
     )
     deflinear(S.sl_lstsq_ans, "xp, ans", linear_in=("ans",))
     deflinear(S.sl_lstsq_out, "xp, t, ans, overwritten=False, driver=None", linear_in=("t",), constant=("ans",))

@@ -286,6 +286,41 @@ def h_cdist_jvp(t, u):
     return S.cdist_jvp(np, xa, t, xb, u, "cityblock", dist.cdist(xa, xb, "cityblock")) * 2.0
 
 
+_PIVOT = np.array([[0.1, 2.0, 1.0, 0.3], [3.0, 0.2, 1.0, -0.5], [1.0, 1.0, 4.0, 0.2], [0.5, -1.0, 0.3, 2.5]])
+
+
+def lu_plain(x):
+    p, lo, up = sl.lu(x)
+    return lo * 2.0, up**2
+
+
+def lu_permute_l(x):
+    pl, up = sl.lu(x, permute_l=True)
+    return pl * 3.0, up
+
+
+def lu_indices(x):
+    _, lo, up = sl.lu(x, p_indices=True)
+    return lo + 1.0, up * 2.0
+
+
+def h_lu_jvp(t):
+    x = _PIVOT
+    return S.lu_jvp(np, x, t, sl.lu(x))[1] * 2.0
+
+
+def convolve2d_fill(x, k):
+    return ss.convolve2d(x, k, mode="same", fillvalue=0.5) ** 2
+
+
+def correlate2d_full(x, k):
+    return ss.correlate2d(x, k) * 2.0
+
+
+def h_conv2d(x, k):
+    return S.conv2d(np, x, k, "same", "fill", 0.5) ** 2
+
+
 _HB = np.array([[0.0, 0.3, 0.2, -0.1], [2.1, 2.2, 2.3, 2.0]])
 _TOE = np.array([2.0, 0.3, 0.1])
 
@@ -350,6 +385,15 @@ CASES = {
     ],
     S.sl_lstsq_ans: [_host(C(h_sl_lstsq_ans, a(3), a(1)))],
     S.sl_lstsq_out: [_host(C(h_sl_lstsq_out, a(3), a(1)))],
+    sl.lu: [
+        _host(C(lu_plain, _PIVOT + 0.05 * a(4, 4))),
+        _host(C(lu_permute_l, _PIVOT + 0.05 * a(4, 4))),
+        _host(C(lu_indices, _PIVOT + 0.05 * a(4, 4))),
+    ],
+    S.lu_jvp: [_host(C(h_lu_jvp, a(4, 4)))],
+    ss.convolve2d: [_host(C(convolve2d_fill, a(4, 5), a(2, 3)))],
+    ss.correlate2d: [_host(C(correlate2d_full, a(3, 4), a(2, 2)))],
+    S.conv2d: [_host(C(h_conv2d, a(4, 5), a(2, 3)))],
     dist.pdist: [_host(C(pdist_metrics, a(4, 3))), _host(C(pdist_weighted, a(4, 3)))],
     dist.cdist: [_host(C(cdist_metrics, a(3, 3), a(2, 3)))],
     S.pdist_jvp: [_host(C(h_pdist_jvp, a(3, 3)))],
