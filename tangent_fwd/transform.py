@@ -13,11 +13,20 @@ at branches and loops). The rest is delegated, each part taking the transformer 
 * expressions.py: expressions to simple form (temporaries for operands);
 * rule_apply.py: the tangent of one simple expression from its registered rule;
 * user_calls.py: calls into user functions (specialised JVPs) and the planning of nested defs;
+* assignments.py: stores into targets other than a name (unpacking, subscripts, in-place updates)
+  and loop targets;
+* entry.py: what is decided before the body (names that keep a materialised tangent) and the
+  generated def's signature and defaults after it;
 * tangent_repr.py: what differs between dense and batched (vector mode) tangents, ``self.rep``,
   chosen once here instead of branching on the mode at each use;
-* factored.py: factored (low-rank) tangents of single names, ``self.factored``;
+* factored.py: factored (low-rank) tangents of single names, ``self.factored`` (a collaborator
+  consulted before the generic rules, not a base class);
 * contexts, outarg, records, listops, dynamic_calls: with/try, ``out=``, records, list methods
   and calls through function values.
+
+None of them imports this module (a pass never imports a later one; tests/test_import_graph.py): they
+reach the walker through the transformer they are given (its state, ``t``, ``tangent_name``,
+``set_zero``, ``materialize``, ``settle``, ``atomize``, ``assign_name``, ``stmt``...).
 """
 
 import gast
