@@ -19,7 +19,9 @@ from .activity import MUTATING_METHODS
 
 def init_force_live(tr):
     """Names whose tangent must exist whenever they do: containers and arrays written in place
-    (and everything that may share memory with them), and names nested functions close over."""
+    (and everything that may share memory with them), and names nested functions close over. Sets
+    ``tr.force_live``, ``tr.mutated`` (names written in place here or by a callee) and
+    ``tr.has_inplace`` (anything may be written in place: new tangents get their own copy)."""
     active = tr.act.active
     live = set()
     has_inplace = False

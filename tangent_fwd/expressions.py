@@ -6,8 +6,8 @@ expression is first taken apart: every operand that is not an atom is computed i
 Inactive operands stay as written (they are the user's own code and have no tangent).
 
 Functions here take the ``FunctionTransformer`` explicitly (no mixin): they read its activity, namer
-and scope, and hand the temporaries' statements back to it (``tr.assign_name``, ``tr.stmt``); they
-build no tangents themselves (rule_apply.py does).
+and scope, and hand the temporaries' statements back to it (``tr.assign_name``, ``tr.stmt``), which
+gives them their tangents; no tangent expression is built here (rule_apply.py builds them).
 """
 
 import gast
