@@ -434,6 +434,7 @@ def _declare_promote():
     if registry.lookup(numpy.broadcast_arrays) is None:  # NumPy's source reaches np.nditer: one rule instead
         registry.defjvp(numpy.broadcast_arrays, "*args, subok=False", "rt.special.promote_jvp(np, ans, dargs, True)")
     _declare_at()
+    registry.ALIASES.append(_same_distribution)
     share = _optional("scipy._lib._array_api._share_masks")
     if share is not None and registry.lookup(share) is None:  # returns its arrays unchanged unless xp is
         registry.defjvp(  # MArray's (a namespace tangent_fwd never runs on)
@@ -462,6 +463,30 @@ def _declare_operators():
     """``operator.getitem(a, i)`` passed straight in (``jvp(operator.getitem, (x, 2), ...)``): an index."""
     if registry.lookup(operator.getitem) is None:
         registry.deflinear(operator.getitem, "a, b", linear_in=("a",), view=True, name="operator.getitem")
+
+
+def _same_distribution(op):
+    """The module-level scipy.stats distribution's method for a method of another instance of the same
+    distribution class with the same constructor parameters (``st.norm(0, 2).logpdf`` calls a fresh
+    ``norm_gen`` made by the frozen distribution): its rule applies. None for anything else."""
+    owner = op.__self__
+    if not type(owner).__module__.startswith("scipy.stats"):
+        return None
+    import scipy.stats
+
+    name = getattr(owner, "name", None)
+    shared = getattr(scipy.stats, name, None) if isinstance(name, str) else None
+    if shared is None or shared is owner or type(shared) is not type(owner):
+        return None
+    try:
+        mine, theirs = owner._updated_ctor_param(), shared._updated_ctor_param()
+        mine.pop("seed", None)
+        theirs.pop("seed", None)
+        if mine != theirs:
+            return None
+    except Exception:  # another kind of object, or parameters that do not compare
+        return None
+    return getattr(shared, op.__name__, None)
 
 
 def _declare_same_math():

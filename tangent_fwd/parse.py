@@ -247,12 +247,18 @@ def _shape(code):
     # Python 3.10 keeps a nested def's qualified name (which says where the def stood) among the constants
     # (textwrap.dedent empties whitespace-only lines, inside docstrings too: strings compare without them)
     consts = tuple(
-        repr(_WS_LINES.sub("\n", c) if isinstance(c, str) else c)
+        repr(_WS_LINES.sub("\n", c) if isinstance(c, str) else _ordered(c))
         for c in code.co_consts
         if not hasattr(c, "co_code") and not (isinstance(c, str) and c.rsplit(".", 1)[-1] in inner)
     )
     nested = tuple(_shape(c) for c in codes)
     return (code.co_argcount, code.co_kwonlyargcount, code.co_varnames, consts, nested)
+
+
+def _ordered(c):
+    """A constant in a form that compares by value: a frozenset (``x in {'a', 'b'}``) iterates in an order
+    that can differ between two compilations of the same source, so its items are sorted."""
+    return sorted(map(repr, c)) if isinstance(c, frozenset) else c
 
 
 def _names(code):

@@ -337,10 +337,21 @@ def same_op(a, b):
     return isinstance(key, tuple) and key == op_key(b) and a.__self__ is b.__self__
 
 
+# Functions mapping a bound method without a rule to an equivalent one that may have one, or None
+# (tangent_fwd.library: a scipy.stats distribution made again by a frozen distribution, same parameters).
+ALIASES = []
+
+
 def lookup(op):
     rule = _RULES.get(op_key(op))
     if rule is not None and same_op(rule.op, op):
         return rule
+    if ALIASES and type(op) is types.MethodType:
+        for alias in ALIASES:
+            other = alias(op)
+            rule = None if other is None else _RULES.get(op_key(other))
+            if rule is not None and same_op(rule.op, other):
+                return rule
     return None
 
 
