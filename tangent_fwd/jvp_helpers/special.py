@@ -877,3 +877,31 @@ def lu_jvp(xp, a, da, ans, permute_l=False, p_indices=False):
     dl = lower @ xp.tril(f, -1)
     zero_p = None if p_indices else xp.zeros(p.shape, dtype=p.dtype)  # P: piecewise constant
     return (zero_p, dl, du)
+
+
+# ------------------------------------------------------------------ scipy.stats.kstat
+def kstat_jvp(xp, data, ddata, n=2, axis=None):
+    """The tangent of the k-statistic k_n(data) (n = 1..4), a polynomial in the power sums
+    S_k = sum(data**k) and the count N (Fisher's unbiased cumulant estimators, as scipy.stats.kstat)."""
+    data, ddata = xp.asarray(data), xp.asarray(ddata)
+    if axis is None:
+        data, ddata, axis = xp.reshape(data, (-1,)), xp.reshape(ddata, (-1,)), 0
+    n = int(n)
+    N = data.shape[axis]
+    S = [None] + [xp.sum(data**k, axis=axis) for k in range(1, n + 1)]
+    dS = [None] + [xp.sum(k * data ** (k - 1) * ddata, axis=axis) for k in range(1, n + 1)]
+    if n == 1:
+        return dS[1] / N
+    if n == 2:
+        return (N * dS[2] - 2 * S[1] * dS[1]) / (N * (N - 1.0))
+    if n == 3:
+        num = 6 * S[1] ** 2 * dS[1] - 3 * N * (dS[1] * S[2] + S[1] * dS[2]) + N * N * dS[3]
+        return num / (N * (N - 1.0) * (N - 2.0))
+    num = (
+        -24 * S[1] ** 3 * dS[1]
+        + 12 * N * (2 * S[1] * dS[1] * S[2] + S[1] ** 2 * dS[2])
+        - 6 * N * (N - 1.0) * S[2] * dS[2]
+        - 4 * N * (N + 1) * (dS[1] * S[3] + S[1] * dS[3])
+        + N * N * (N + 1) * dS[4]
+    )
+    return num / (N * (N - 1.0) * (N - 2.0) * (N - 3.0))

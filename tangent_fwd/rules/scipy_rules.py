@@ -634,7 +634,23 @@ def _register_distributions():
         parts.append(None)
         defjvp(dist.logpmf, spec, *parts, name=f"scipy.stats.{name}.logpmf")
         defjvp(dist.pmf, spec, *[p and f"ans * {p}" for p in parts], name=f"scipy.stats.{name}.pmf")
+    # kstat's statistic (behind the _axis_nan_policy wrapper, which tangent_fwd follows): a polynomial in
+    # the power sums (SciPy builds them in a list [None] + [...] that the compiler does not split)
+    kstat = getattr(st.kstat, "__wrapped__", None)
+    if kstat is not None:
+        defjvp(kstat, "data, n=2, *, axis=None", "rt.special.kstat_jvp(np, data, ddata, n, axis)", None, name="kstat")
     S = rt.special
+    _refuse(
+        defjvp(
+            S.kstat_jvp,
+            "xp, data, ddata, n=2, axis=None",
+            None,
+            None,
+            "rt.special.kstat_jvp(np, data, dddata, n, axis)",
+            None,
+        ),
+        "data",
+    )
     _refuse(
         defjvp(
             S.mvn_logpdf_jvp,

@@ -7,6 +7,7 @@ These helpers are NumPy's and SciPy's host code (they call NumPy directly), so t
 NumPy backend only (``strict = False``)."""
 
 import numpy as np
+import scipy.stats as st
 from rule_cases import C, Z, a, pos, s
 
 from tangent_fwd import runtime as rt
@@ -135,6 +136,22 @@ def z_one_output(x):
     return float(x.ndim)
 
 
+_kstat = getattr(st.kstat, "__wrapped__", None)
+
+
+def kstat_orders(x):
+    return _kstat(x, 1) + _kstat(x, 2) * 2.0 + _kstat(x, 3) + _kstat(x, 4) * 0.5
+
+
+def kstat_axis(x):
+    return _kstat(x, 2, axis=1) + _kstat(x, 4, axis=0).sum()
+
+
+def h_kstat_jvp(t):
+    x = np.array([0.3, 1.2, -0.4, 2.0, 0.9, -1.1])
+    return S.kstat_jvp(np, x, t, 3) * 2.0
+
+
 CASES = {
     ss._tf_check: [_host(Z(z_check, a(3)))],
     ss._tf_promoted_dtype: [_host(Z(z_promoted_dtype, a(3)))],
@@ -156,9 +173,12 @@ CASES = {
     ss._tf_one_output: [_host(Z(z_one_output, a(3)))],
     ss._tf_option: [_host(Z(z_option, a(3)))],
     S.at_of: [_host(C(h_at_set, a(4), s()))],
+    S.kstat_jvp: [_host(C(h_kstat_jvp, a(6)))],
     S.at_set: [_host(C(h_at_set, a(4), s())), _host(C(h_at_set_zero_base, a(4), s()))],
 }
 if at is not None:  # SciPy's vendored array_api_extra
     CASES[at] = [_host(C(at_set_mask, a(5), s())), _host(C(at_set_index, a(4), s()))]
     CASES["set"] = [_host(C(at_set_mask, a(5), s()))]
 CASES = {k: v for k, v in CASES.items() if k is not None}
+if _kstat is not None:
+    CASES[_kstat] = [_host(C(kstat_orders, a(7))), _host(C(kstat_axis, a(5, 6)))]
