@@ -12,6 +12,7 @@ names the reason (never a crash, never a silent zero).
 """
 
 import copy
+import functools
 import math
 import operator
 
@@ -20,8 +21,10 @@ import pytest
 import scipy.integrate as si
 import scipy.linalg as sl
 import scipy.optimize as so
+import scipy.signal as ssig
 import scipy.spatial.distance as dist
 import scipy.special as sp
+import scipy.stats as st
 
 import tangent_fwd
 from tangent_fwd import TransformError, registry
@@ -37,6 +40,9 @@ V, W = _a(5), _a(5)
 M = _a(3, 3, lo=-0.3, hi=0.3) + 2.0 * np.eye(3)
 S = M @ M.T
 P = _a(4, 3)
+BAND = np.array([[0.0, 0.3, 0.2], [2.1, 2.2, 2.3], [0.1, 0.4, 0.0]])  # (1, 1)-banded, solve_banded's layout
+HBAND = np.array([[0.0, 0.3, 0.2], [2.1, 2.2, 2.3]])  # symmetric, solveh_banded's upper layout
+pf = functools.partial
 K = 3  # directions in the vector-mode check
 
 
@@ -154,28 +160,153 @@ ENTRIES = [
     E("scipy.linalg.solve", sl.solve, M, V[:3]),
     E("scipy.linalg.expm", sl.expm, M / 5, rtol=1e-5),
     E("scipy.linalg.cholesky", sl.cholesky, S),
+    # ---- added with the wider probe (benchmarks/probe_library_entry_points.py): NumPy reductions and shapes
+    E("np.std ddof=1", pf(np.std, ddof=1), V),
+    E("np.var ddof=1 axis=0", pf(np.var, ddof=1, axis=0), P),
+    E("np.ptp", np.ptp, V),
+    E("np.average weights", np.average, V, None, W, diff=(0, 2)),
+    E("np.quantile", np.quantile, V, 0.3, diff=(0,)),
+    E("np.percentile", np.percentile, V, 40.0, diff=(0,)),
+    E("np.nanmean", np.nanmean, V),
+    E("np.nanstd", np.nanstd, V),
+    E("np.nanmedian", np.nanmedian, V),
+    E("np.gradient", np.gradient, V),
+    E("np.interp", np.interp, 0.37 + np.arange(3.0) * 1.1, np.arange(5.0), V, diff=(0, 2)),
+    E("np.polyfit", np.polyfit, np.arange(5.0), V, 2, diff=(1,)),
+    E("np.correlate", np.correlate, V, W[:3]),
+    E("np.corrcoef", np.corrcoef, P.T),
+    E("np.where", np.where, V > 1.0, V, W, diff=(1, 2), jac=False),
+    E("np.einsum trace", np.einsum, "ii", M),
+    E("np.i0", np.i0, V),
+    E("np.fft.rfft", np.fft.rfft, V),
+    # NumPy linear algebra
+    E("np.linalg.pinv", np.linalg.pinv, P),
+    E("np.linalg.eigh", np.linalg.eigh, S),
+    E("np.linalg.svd", pf(np.linalg.svd, full_matrices=False), P),
+    E("np.linalg.qr", np.linalg.qr, P),
+    E("np.linalg.cholesky", np.linalg.cholesky, S),
+    E("np.linalg.lstsq", np.linalg.lstsq, P, V[:4]),
+    E("np.linalg.matrix_power", np.linalg.matrix_power, M, 3, diff=(0,)),
+    E("np.linalg.tensorinv", pf(np.linalg.tensorinv, ind=1), M),
+    E("np.linalg.norm ord=nuc", pf(np.linalg.norm, ord="nuc"), M),
+    E("np.linalg.cond", np.linalg.cond, M),
+    # scipy.linalg: solvers, matrix functions, structured matrices
+    E("scipy.linalg.logm", sl.logm, S, rtol=1e-5),
+    E("scipy.linalg.sqrtm", sl.sqrtm, S, rtol=1e-5),
+    E("scipy.linalg.fractional_matrix_power", sl.fractional_matrix_power, S, 0.5, diff=(0,), rtol=1e-5),
+    E("scipy.linalg.solve_triangular", sl.solve_triangular, np.triu(M), V[:3]),
+    E("scipy.linalg.solve_banded", sl.solve_banded, (1, 1), BAND, V[:3], diff=(1, 2)),
+    E("scipy.linalg.solveh_banded", sl.solveh_banded, HBAND, V[:3]),
+    E("scipy.linalg.solve_toeplitz", sl.solve_toeplitz, np.array([2.0, 0.3, 0.1]), V[:3]),
+    E("scipy.linalg.solve_sylvester", sl.solve_sylvester, M, S, P.T @ P),
+    E("scipy.linalg.solve_continuous_lyapunov", sl.solve_continuous_lyapunov, -M, S),
+    E("scipy.linalg.lstsq", sl.lstsq, P, V[:4]),
+    E("scipy.linalg.lu", sl.lu, M),
+    E("scipy.linalg.toeplitz", sl.toeplitz, V[:3], W[:4]),
+    E("scipy.linalg.hankel", sl.hankel, V[:3]),
+    E("scipy.linalg.circulant", sl.circulant, V[:3]),
+    E("scipy.linalg.block_diag", sl.block_diag, M, P, jac=False),
+    E("scipy.linalg.pinvh", sl.pinvh, S),
+    # scipy.special
+    E("scipy.special.digamma", sp.digamma, V),
+    E("scipy.special.erfinv", sp.erfinv, V / 2),
+    E("scipy.special.ndtri", sp.ndtri, V / 2),
+    E("scipy.special.log_ndtr", sp.log_ndtr, V),
+    E("scipy.special.polygamma", sp.polygamma, 1, V, diff=(1,)),
+    E("scipy.special.k0", sp.k0, V),
+    E("scipy.special.k1", sp.k1, V),
+    E("scipy.special.dawsn", sp.dawsn, V),
+    E("scipy.special.erfi", sp.erfi, V),
+    E("scipy.special.loggamma", sp.loggamma, V),
+    E("scipy.special.ellipk", sp.ellipk, V / 2),
+    E("scipy.special.huber", sp.huber, W, V - 1.0),
+    E("scipy.special.pseudo_huber", sp.pseudo_huber, W, V - 1.0),
+    E("scipy.special.boxcox", sp.boxcox, V, W),
+    E("scipy.special.inv_boxcox", sp.inv_boxcox, V, W),
+    E("scipy.special.binom", sp.binom, V + 3, W),
+    E("scipy.special.rel_entr", sp.rel_entr, V, W),
+    E("scipy.special.logsumexp b", lambda a, b: sp.logsumexp(a, b=b), V, W),
+    E("scipy.special.softmax axis", pf(sp.softmax, axis=1), P),
+    # scipy.stats: statistics behind the _axis_nan_policy wrapper (followed), distributions
+    E("scipy.stats.skew", st.skew, V),
+    E("scipy.stats.kurtosis", st.kurtosis, V),
+    E("scipy.stats.gmean", st.gmean, V),
+    E("scipy.stats.hmean", st.hmean, V),
+    E("scipy.stats.pmean", st.pmean, V, 2.0, diff=(0,)),
+    E("scipy.stats.variation", st.variation, V),
+    E("scipy.stats.zscore", st.zscore, V),
+    E("scipy.stats.sem", st.sem, V),
+    E("scipy.stats.moment", pf(st.moment, order=3), V),
+    E("scipy.stats.median_abs_deviation", st.median_abs_deviation, V),
+    E("scipy.stats.tmean", st.tmean, V),
+    E("scipy.stats.tstd", st.tstd, V),
+    E("scipy.stats.trim_mean", st.trim_mean, V, 0.1, diff=(0,)),
+    E("scipy.stats.kstat", st.kstat, V),
+    E("scipy.stats.kstatvar", st.kstatvar, V),
+    E("scipy.stats.gstd", st.gstd, V),
+    E("scipy.stats.skew axis=1", pf(st.skew, axis=1), P),
+    E("scipy.stats.gmean axis=None keepdims", pf(st.gmean, axis=None, keepdims=True), P),
+    E("scipy.stats.sem axis=0", pf(st.sem, axis=0), P),
+    E("scipy.stats.gmean weights", lambda a, w: st.gmean(a, weights=w), V, W),
+    E("scipy.stats.norm.logpdf", st.norm.logpdf, V),
+    E("scipy.stats.norm.logpdf loc scale", st.norm.logpdf, V, 0.3, 1.2),
+    E("scipy.stats.norm.cdf", st.norm.cdf, V),
+    E("scipy.stats.norm.ppf", st.norm.ppf, V / 2),
+    E("scipy.stats.norm.logsf", st.norm.logsf, V),
+    E("scipy.stats.t.logpdf", st.t.logpdf, V, 3.0),
+    E("scipy.stats.gamma.logpdf", st.gamma.logpdf, V, 2.0),
+    E("scipy.stats.beta.logpdf", st.beta.logpdf, V / 2, 2.0, 3.0),
+    E("scipy.stats.lognorm.pdf", st.lognorm.pdf, V, 0.5),
+    E("scipy.stats.expon.sf", st.expon.sf, V),
+    E("scipy.stats.frozen norm.logpdf", lambda x: st.norm(0.2, 1.3).logpdf(x), V),
+    E("scipy.stats.multivariate_normal.logpdf", st.multivariate_normal.logpdf, V[:3], W[:3], S, jac=False),
+    E("scipy.stats.poisson.logpmf", lambda mu: st.poisson.logpmf(np.arange(5), mu), V[:5]),
+    # scipy.spatial.distance, scipy.integrate, scipy.optimize, scipy.signal
+    E("scipy.spatial.distance.mahalanobis", dist.mahalanobis, V[:3], W[:3] + 0.5, np.linalg.inv(S)),
+    E("scipy.spatial.distance.jensenshannon", dist.jensenshannon, V, W),
+    E("scipy.spatial.distance.pdist", dist.pdist, P),
+    E("scipy.spatial.distance.pdist cityblock", pf(dist.pdist, metric="cityblock"), P),
+    E("scipy.spatial.distance.cdist", dist.cdist, P, P[:2] + 0.3),
+    E("scipy.spatial.distance.cdist cosine", pf(dist.cdist, metric="cosine"), P, P[:2] + 0.3),
+    E("scipy.spatial.distance.squareform", dist.squareform, V[:3]),
+    E("scipy.integrate.cumulative_trapezoid", si.cumulative_trapezoid, V),
+    E("scipy.integrate.cumulative_simpson", si.cumulative_simpson, V),
+    E("scipy.integrate.romb", si.romb, V[:5]),
+    E("scipy.optimize.rosen_hess_prod", so.rosen_hess_prod, V, W),
+    E("scipy.signal.lfilter", ssig.lfilter, np.array([1.0, 0.5]), np.array([1.0, -0.3]), V),
+    E("scipy.signal.filtfilt", ssig.filtfilt, np.array([1.0, 0.5]), np.array([1.0, -0.3]), _a(20), diff=(2,)),
+    E("scipy.signal.sosfilt", ssig.sosfilt, np.array([[1.0, 0.5, 0.0, 1.0, -0.3, 0.0]]), V, diff=(1,)),
+    E("scipy.signal.savgol_filter", ssig.savgol_filter, _a(9), 5, 2, diff=(0,)),
+    E("scipy.signal.convolve", ssig.convolve, V, W),
+    E("scipy.signal.fftconvolve", ssig.fftconvolve, V, W),
+    E("scipy.signal.convolve2d", ssig.convolve2d, P, M[:2, :2]),
+    E("scipy.signal.detrend", ssig.detrend, V),
+    E("operator.getitem", operator.getitem, V, 2, diff=(0,)),
 ]
 
 # Entry points refused by design, with the reason the message must give (see the guide's
 # "Differentiating library functions").
 REFUSED = {
-    "scipy.spatial.distance.squareform (C helper)": (dist.squareform, (V[:3],), "no JVP rule"),
-    "scipy.signal.lfilter (C filter)": (
-        __import__("scipy.signal").signal.lfilter,
-        (np.array([1.0, 0.5]), np.array([1.0]), V),
-        "no JVP rule",
-    ),
-    "scipy.linalg.block_diag (*arrs)": (sl.block_diag, (M, M), "*arrs parameter cannot be differentiated"),
-    "scipy.linalg.toeplitz (as_strided writes a dtype attribute)": (sl.toeplitz, (V,), "in-place write"),
-    "scipy.stats.skew (_axis_nan_policy wrapper)": (
-        __import__("scipy.stats").stats.skew,
+    "scipy.stats.skew nan_policy='omit' (changes the samples slice by slice)": (
+        pf(st.skew, nan_policy="omit"),
         (V,),
-        "_axis_nan_policy machinery",
+        "nan_policy='propagate'",
     ),
-    "scipy.stats.gmean (_axis_nan_policy wrapper)": (
-        __import__("scipy.stats").stats.gmean,
-        (V,),
-        "_axis_nan_policy machinery",
+    "scipy.stats.linregress (a result with several fields)": (st.linregress, (V, W), "several fields"),
+    "scipy.stats.pearsonr (SciPy's source uses :=)": (st.pearsonr, (V, W), "assignment expressions"),
+    "scipy.stats.entropy (an MArray branch reads .data)": (st.entropy, (V,), "'.data'"),
+    "scipy.special.jv in its order": (sp.jv, (V, W), "'v' of jv"),
+    "scipy.special.gammainc in a": (sp.gammainc, (V, W), "'a' of gammainc"),
+    "scipy.linalg.schur (not unique)": (sl.schur, (M,), "schur"),
+    "scipy.spatial.distance.pdist, metric without a derivative here": (
+        pf(dist.pdist, metric="braycurtis"),
+        (P,),
+        "metric 'braycurtis'",
+    ),
+    "scipy.signal.lfilter with zi, in b": (
+        lambda b: ssig.lfilter(b, np.array([1.0, -0.3]), V, zi=np.array([0.2])),
+        (np.array([1.0, 0.5]),),
+        "initial state zi",
     ),
 }
 
@@ -366,18 +497,17 @@ def test_defidentity_declares_a_validator(restore_registry):
     np.testing.assert_allclose(tangent, 2.0 * V * W, rtol=1e-12)
 
 
-def _broadcast_then_multiply(x, y):
-    a, b = np.broadcast_arrays(x, y)  # NumPy's Python source, which reaches np.nditer (no rule)
-    return (a * b).sum()
+def _apply_then_sum(x):
+    return np.apply_along_axis(np.sum, 0, x).sum()  # NumPy's Python source reaches a C helper without a rule
 
 
 def test_refusal_inside_library_source_names_the_users_call():
     """A refusal met deep inside NumPy's own Python code is reported at the user's line that called it,
     with the library line as detail: the user can act on their own line, not on NumPy's."""
-    x, y = np.ones((3, 1)), np.ones(4)
+    x = np.ones((3, 2))
     with pytest.raises(tangent_fwd.MissingRuleError) as info:
-        tangent_fwd.jvp(_broadcast_then_multiply, (x, y), (x, y))
+        tangent_fwd.jvp(_apply_then_sum, (x,), (x,))
     err = info.value
     assert err.filename == __file__
-    assert "np.broadcast_arrays(x, y)" in str(err)
-    assert "library code" in str(err) and "nditer" in str(err) and "_stride_tricks" in str(err)
+    assert "np.apply_along_axis(np.sum, 0, x)" in str(err)
+    assert "library code" in str(err) and "_array_converter" in str(err) and "_shape_base" in str(err)
