@@ -590,7 +590,8 @@ class FunctionTransformer:
         maybe = sorted({n for n in nodes.names_in(sexpr, gast.Load) if self.state.get(n) == MAYBE})
         if isinstance(sexpr, gast.Call) and listops.emit_method(self, target, sexpr, out):  # xs.pop(i)
             return
-        if isinstance(sexpr, gast.Call) and records.method_call(self, target, sexpr, out):  # state.step(dt)
+        # state.step(dt), and g.sum() / g.T on a record whose class defines them (records.py)
+        if isinstance(sexpr, (gast.Call, gast.Attribute)) and records.method_call(self, target, sexpr, out):
             return
         if isinstance(sexpr, gast.Call):
             callee = None if records.is_record_call(self, sexpr) else user_calls.user_callee(self, sexpr)

@@ -12,7 +12,7 @@ planning nested defs creates them; compiler.py reads it through transform.py.
 
 import gast
 
-from . import callables, dynamic_calls, nodes, registry
+from . import callables, dynamic_calls, nodes, record_kinds, registry
 from .parse import MISSING, code_signature, is_user_function, library_source
 from .states import LIVE
 
@@ -186,7 +186,8 @@ def emit_user_call(tr, target, call, callee, out):
             tr.set_zero(target, out)
             return
         guarded = tr.guard_depth or tr.spec.guarded
-        spec = tr.unit.request(obj, params, structs, guarded=guarded)
+        # specialised also on which arguments are records (g.sum() inside: the record's own sum)
+        spec = record_kinds.request_callee(tr, obj, params, structs, guarded, sig, binding, out)
         if spec.called_from is None:  # where a refusal inside library code is reported
             spec.called_from = (tr.spec, tr.info, call)
     kws = [
