@@ -149,8 +149,10 @@ def release_temporaries(fdef, temps):
 
 def _count(node, ctx):
     out = {}
-    for n in nodes.names_in(node, ctx):
-        out[n] = out.get(n, 0) + 1
+    get = out.get
+    for n in nodes.nodes_of(node, gast.Name):  # (names_in without its two lists)
+        if isinstance(n.ctx, ctx):
+            out[n.id] = get(n.id, 0) + 1
     return out
 
 
@@ -161,9 +163,22 @@ def _stmt_loads(s, memo):
     hit = memo.get(key)
     if hit is not None:
         return hit
-    out = _count(s, gast.Load) if isinstance(s, gast.FunctionDef) else _compound_loads(s, memo)
+    if isinstance(s, gast.FunctionDef) or not _holds_blocks(s.__class__):
+        out = _count(s, gast.Load)  # (a simple statement: the sum over its fields, in one walk)
+    else:
+        out = _compound_loads(s, memo)
     memo[key] = out
     return out
+
+
+_BLOCKS = {}  # statement class -> whether it has fields that hold statements
+
+
+def _holds_blocks(cls):
+    hit = _BLOCKS.get(cls)
+    if hit is None:
+        hit = _BLOCKS[cls] = any(f in cls._fields for f in ("body", "orelse", "finalbody", "handlers", "cases"))
+    return hit
 
 
 def _compound_loads(s, memo):
@@ -189,8 +204,8 @@ def _release_block(node, field, temps, loads, memo):
     if not isinstance(stmts, list) or not stmts:
         return
     for s in stmts:
-        if isinstance(s, gast.FunctionDef):
-            continue
+        if isinstance(s, gast.FunctionDef) or not _holds_blocks(s.__class__):
+            continue  # (a simple statement has no block to look into)
         for sub in ("body", "orelse"):
             _release_block(s, sub, temps, loads, memo)
     assigned = set()
