@@ -26,11 +26,37 @@ def atomize(tr, e, out, hoist_inactive=False):
         simple = simplify(tr, e, out)
         tmp = tr.namer.temp()
         tr.act.active.add(tmp)
+        if isinstance(e, _SEQUENCE_DISPLAYS):  # np.var([a, b]): the temporary holds a list (rule_apply)
+            sequence_names(tr).add(tmp)
         tr.assign_name(tmp, simple, out)
     else:
         tmp = tr.namer.temp()
         out.append(nodes.assign(tmp, nodes.clone(e)))
     return nodes.name(tmp)
+
+
+_SEQUENCE_DISPLAYS = (gast.List, gast.Tuple, gast.ListComp)
+
+
+def sequence_names(tr):
+    """The names that may hold a Python list or tuple built in this function (a display, a list
+    comprehension, ``list(...)``/``tuple(...)``: the user's assignments, and the temporaries that
+    ``atomize`` makes for such operands), found once per function. A NumPy function converts such a
+    value to an array; its tangent (a list of tangents) must be converted the same way (rule_apply)."""
+    names = tr.__dict__.get("_sequence_names")
+    if names is None:
+        names = tr.__dict__["_sequence_names"] = set()
+        for node in gast.walk(tr.fnode):
+            if isinstance(node, (gast.Assign, gast.AnnAssign)) and _builds_sequence(node.value):
+                targets = node.targets if isinstance(node, gast.Assign) else [node.target]
+                names.update(t.id for t in targets if isinstance(t, gast.Name))
+    return names
+
+
+def _builds_sequence(value):
+    if isinstance(value, _SEQUENCE_DISPLAYS):
+        return True
+    return isinstance(value, gast.Call) and isinstance(value.func, gast.Name) and value.func.id in ("list", "tuple")
 
 
 def simple_index(tr, idx, out):

@@ -256,7 +256,8 @@ def apply_rule(tr, rule, call, receiver):
         )
     bound = bind(tr, rule, call, receiver)
     check_options(tr, rule, bound, call)
-    special = tr.rep.rule_form(rule, call, receiver, bound)  # batched matmul, views...
+    seqs = sequence_arguments(tr, rule, bound) if receiver is None else {}
+    special = NotImplemented if seqs else tr.rep.rule_form(rule, call, receiver, bound)  # batched matmul, views...
     if special is not NotImplemented:
         return special
     if rule.kind == "linear" and rule.offset:
@@ -270,6 +271,7 @@ def apply_rule(tr, rule, call, receiver):
             for node, loc in entry if isinstance(entry, list) else [entry]:
                 tan = tr.t(node)
                 if tan is not None:
+                    tan = seqs[pname][1] if pname in seqs else tan
                     contribs.append(tr.rep.linear_term(rule, call, loc, tan))
         return add_all(contribs)
     mapping = {}
@@ -277,11 +279,70 @@ def apply_rule(tr, rule, call, receiver):
         entry = bound.get(p.name)
         if isinstance(entry, list):
             mapping[p.name] = nodes.tuple_([n for n, _ in entry])
+        elif p.name in seqs:
+            mapping[p.name] = seqs[p.name][0]
         elif entry is not None:
             mapping[p.name] = entry[0]
         else:
             mapping[p.name] = nodes.const(p.default)
-    return _contributions(tr, rule, bound, mapping, call)
+    return _contributions(tr, rule, bound, mapping, call, seqs)
+
+
+def _sequence_ops():
+    """Library functions whose array parameters take sequences of arrays of different shapes, and the
+    array constructors (their rules handle a list of tangents themselves, in vector mode too):
+    not converted by ``sequence_arguments``."""
+    global _SEQUENCE_OPS
+    if _SEQUENCE_OPS is None:
+        names = (
+            "concatenate stack hstack vstack dstack column_stack row_stack block einsum broadcast_arrays "
+            "meshgrid select piecewise choose ix_ lexsort atleast_1d atleast_2d atleast_3d append insert "
+            "linalg.multi_dot array asarray asanyarray ascontiguousarray asfortranarray asarray_chkfinite"
+        ).split()
+        found = set()
+        for n in names:
+            obj = _np
+            for part in n.split("."):
+                obj = getattr(obj, part, None)
+            if obj is not None:
+                found.add(id(obj))
+        _SEQUENCE_OPS = found
+    return _SEQUENCE_OPS
+
+
+_SEQUENCE_OPS = None
+
+
+def sequence_arguments(tr, rule, bound):
+    """For a NumPy/SciPy function called on a list or tuple of differentiated values (``np.add([x, 1.0],
+    [2.0, y])``, ``np.var([a, b, c])``): parameter name -> (the value as the function converts it, the
+    tangent converted the same way). A rule's template does arithmetic on its tangents (``dx + dy``
+    would concatenate two lists) and reads ``.shape``; in vector mode a list of (K, ...) tangents would
+    convert to (n, K, ...), not (K, n, ...). Only for names that may hold a list or tuple built in
+    the function (expressions.sequence_names); the conversion is the identity for any other value."""
+    op = rule.op
+    if op is None or id(op) in _sequence_ops():
+        return {}
+    module = getattr(op, "__module__", None) or ""
+    if not module.startswith(("numpy", "scipy")) and not isinstance(op, _np.ufunc):
+        return {}
+    seqs = expressions.sequence_names(tr)
+    out = {}
+    for p in rule.params:
+        entry = bound.get(p.name)
+        if not isinstance(entry, tuple) or not isinstance(entry[0], gast.Name) or entry[0].id not in seqs:
+            continue
+        tan = tr.t(entry[0])
+        if tan is None:
+            continue
+        xp = nodes.name(tr.unit.xp)
+        value = tr.rt_call("seq_value", xp, nodes.clone(entry[0]))
+        if tr.rep.batched:
+            tangent = tr.rt_call("bseq_tangent", nodes.name(tr.unit.xp), nodes.clone(entry[0]), tan, tr.k())
+        else:
+            tangent = tr.rt_call("seq_tangent", nodes.name(tr.unit.xp), nodes.clone(entry[0]), tan)
+        out[p.name] = (value, tangent)
+    return out
 
 
 def without_offsets(tr, rule, call, bound):
@@ -330,7 +391,7 @@ def apply(tr, rule, operands, e):
     return _contributions(tr, rule, bound, mapping, e)
 
 
-def _contributions(tr, rule, bound, mapping, call):
+def _contributions(tr, rule, bound, mapping, call, seqs=None):
     if rule.kind == "zero":
         return None
     base = dict(mapping)
@@ -343,7 +404,7 @@ def _contributions(tr, rule, bound, mapping, call):
         }
     )
     if rule.joint is not None:
-        return _joint_contribution(tr, rule, bound, base)
+        return _joint_contribution(tr, rule, bound, base, seqs)
     contribs = []
     for pname, partial in rule.partials.items():
         entry = bound.get(pname)
@@ -358,6 +419,8 @@ def _contributions(tr, rule, bound, mapping, call):
             tan = tr.t(entry[0])
             if tan is None:
                 continue
+            if seqs and pname in seqs:
+                tan = seqs[pname][1]
         contribs.append(tr.rep.partial_term(rule, pname, partial, tan, base, call, bound))
     if (
         len(contribs) == 1
@@ -375,10 +438,13 @@ def _contributions(tr, rule, bound, mapping, call):
     return add_all(contribs)
 
 
-def _joint_contribution(tr, rule, bound, base):
+def _joint_contribution(tr, rule, bound, base, seqs=None):
     """A rule with one template in all the tangents (registry._defjoint): inactive ones are zeros."""
     entries = {p: bound.get(p) for p in rule.partials}
     tans = {p: tr.t(e[0]) if e is not None and not isinstance(e, list) else None for p, e in entries.items()}
+    for p in seqs or ():
+        if tans.get(p) is not None:
+            tans[p] = seqs[p][1]
     if all(t is None for t in tans.values()):
         return None
     m = dict(base)

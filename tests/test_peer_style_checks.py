@@ -10,6 +10,7 @@ value against the plain call bit for bit, and vector mode against single JVPs.
 
 import numpy as np
 import pytest
+import scipy.linalg
 import scipy.special
 
 import tangent_fwd
@@ -261,3 +262,149 @@ def test_library_function_of_a_list_of_active_values(f):
     _, batched = tangent_fwd.jvp(f, (x0,), (np.array([1.0, -2.5]),), vectorized=True)
     np.testing.assert_allclose(np.asarray(batched), [fd, -2.5 * fd], rtol=1e-6, atol=1e-8)
     np.testing.assert_allclose(tangent_fwd.jacfwd(f)(x0), fd, rtol=1e-6, atol=1e-8)
+
+
+# ------------------------------------------------------------------ list displays as NumPy arguments
+# A NumPy function converts a list or tuple argument to an array. The rule's template works on the
+# tangent: a list of tangents added (``dx + dy``) concatenated the lists (np.add([x, 1.0], [2.0, y])
+# had a zero derivative), and in vector mode a list of (K,) tangents converted to (n, K), not (K, n)
+# (np.sin([x, 3x]) with K == 2 directions: silently mixed directions and elements).
+def add_of_lists(x):
+    return np.add([x, 1.0], [2.0, 3.0 * x])[1]
+
+
+def multiply_of_lists(x):
+    return np.multiply([x, 1.0], [2.0, 3.0 * x])[1]
+
+
+def subtract_of_tuples(x):
+    return np.subtract((x, 1.0), (2.0, 3.0 * x))[0]
+
+
+def negative_of_list(x):
+    return np.negative([x, 3.0 * x])[1]
+
+
+def square_of_list(x):
+    return np.square([x, 3.0 * x])[1]
+
+
+def sin_of_list(x):
+    return np.sin([x, 3.0 * x])[1]
+
+
+def arctan2_of_lists(x):
+    return np.arctan2([x, 1.0], [2.0, 3.0 * x])[1]
+
+
+def hypot_of_lists(x):
+    return np.hypot([x, 1.0], [2.0, 3.0 * x])[1]
+
+
+def where_of_lists(x):
+    return np.where([True, False], [x, 1.0], [2.0, 3.0 * x])[1]
+
+
+def clip_of_list(x):
+    return np.clip([x, 2.0 * x, 0.3], 0.0, 0.9)[1]
+
+
+def matmul_of_nested_lists(x):
+    return np.matmul([[x, 1.0], [0.5, x]], [2.0, 3.0 * x])[1]
+
+
+def transpose_of_nested_list(x):
+    return np.transpose([[x, 1.0], [2.0, 3.0 * x]])[1, 0]
+
+
+def reshape_of_list(x):
+    return np.reshape([x, 1.0, 2.0, 3.0 * x], (2, 2))[1, 1]
+
+
+def erf_of_list(x):
+    return scipy.special.erf([x, 3.0 * x])[1]
+
+
+def xlogy_of_lists(x):
+    return scipy.special.xlogy([x, 1.0], [2.0, 3.0 * x])[1]
+
+
+def sum_of_list_of_arrays(x):
+    v = [np.sin(x), np.cos(x), np.ones(3)]
+    return np.sum(np.multiply(v, 2.0) ** 2)
+
+
+def list_made_by_a_comprehension(x):
+    v = [x * k for k in range(3)]
+    return np.sum(np.exp(v))
+
+
+def concatenate_of_different_lengths(x):
+    return np.sum(np.concatenate([x, 2.0 * x[:2]]) ** 2)
+
+
+LIST_DISPLAYS = [
+    add_of_lists,
+    multiply_of_lists,
+    subtract_of_tuples,
+    negative_of_list,
+    square_of_list,
+    sin_of_list,
+    arctan2_of_lists,
+    hypot_of_lists,
+    where_of_lists,
+    clip_of_list,
+    matmul_of_nested_lists,
+    transpose_of_nested_list,
+    reshape_of_list,
+    erf_of_list,
+    xlogy_of_lists,
+]
+
+
+@pytest.mark.parametrize("f", LIST_DISPLAYS, ids=lambda f: f.__name__)
+def test_numpy_function_of_a_list_display(f):
+    x0 = 0.7
+    fd = (f(x0 + H) - f(x0 - H)) / (2 * H)
+    value, tangent = tangent_fwd.jvp(f, (x0,), (1.0,))
+    assert value == f(x0)
+    assert np.shape(tangent) == np.shape(fd)
+    np.testing.assert_allclose(tangent, fd, rtol=1e-6, atol=1e-8)
+    for directions in ([1.0, -2.5], [1.0, -2.5, 0.5]):  # K equal to the list's length, and not
+        _, batched = tangent_fwd.jvp(f, (x0,), (np.array(directions),), vectorized=True)
+        np.testing.assert_allclose(np.asarray(batched), np.array(directions) * fd, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(tangent_fwd.jacfwd(f)(x0), fd, rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize(
+    "f",
+    [sum_of_list_of_arrays, list_made_by_a_comprehension, concatenate_of_different_lengths],
+    ids=lambda f: f.__name__,
+)
+def test_list_of_arrays_as_numpy_argument(f):
+    rng = np.random.default_rng(11)
+    x, d = rng.standard_normal(3), rng.standard_normal(3)
+    fd = (f(x + H * d) - f(x - H * d)) / (2 * H)
+    value, tangent = tangent_fwd.jvp(f, (x,), (d,))
+    assert value == f(x)
+    assert tangent == pytest.approx(fd, rel=1e-6, abs=1e-8)
+    d2 = rng.standard_normal(3)
+    _, batched = tangent_fwd.jvp(f, (x,), (np.stack([d, d2]),), vectorized=True)
+    fd2 = (f(x + H * d2) - f(x - H * d2)) / (2 * H)
+    np.testing.assert_allclose(np.asarray(batched), [fd, fd2], rtol=1e-6, atol=1e-8)
+
+
+def cho_solve_with_a_tuple(a, b):
+    c, low = scipy.linalg.cho_factor(a @ a.T + 3.0 * np.eye(3))
+    return np.sum(scipy.linalg.cho_solve((c, low), b))
+
+
+def test_heterogeneous_tuple_argument_is_not_converted():
+    """``cho_solve((c, lower), b)``: the tuple is a (matrix, flag) pair, not an array."""
+    rng = np.random.default_rng(2)
+    a, b = rng.standard_normal((3, 3)), rng.standard_normal(3)
+    da = rng.standard_normal((3, 3))
+    value, tangent = tangent_fwd.jvp(cho_solve_with_a_tuple, (a, b), (da, None))
+    assert value == cho_solve_with_a_tuple(a, b)
+    fd = (cho_solve_with_a_tuple(a + H * da, b) - cho_solve_with_a_tuple(a - H * da, b)) / (2 * H)
+    assert tangent == pytest.approx(fd, rel=1e-6)
