@@ -208,7 +208,7 @@ def iteration_of(kind):
 
 
 # ---------------------------------------------------------------------------------------- one function
-# builtins that give plain values of plain arguments and whose results never hold their arguments
+# copies: of the kind of their argument
 _SAME_AS_ARGUMENT = (copy.copy, copy.deepcopy)
 # modules whose functions may return (items of) their arguments: getattr, max, sorted, operator.getitem...
 _PASSING_MODULES = frozenset({"builtins", "copy", "functools", "operator", "itertools"})
@@ -278,6 +278,7 @@ class Kinds:
 
     def _scan(self):
         body = gast.Module(body=self.fnode.body, type_ignores=[])
+        returned = {id(r.value) for r in nodes_of_returns(self.fnode) if r.value is not None}
         for n in nodes.nodes_of(body, _SCANNED):
             if isinstance(n, gast.Assign):
                 for t in n.targets:
@@ -311,6 +312,8 @@ class Kinds:
             elif isinstance(n, (gast.Tuple, gast.List, gast.Set, gast.Dict)) and isinstance(
                 getattr(n, "ctx", gast.Load()), gast.Load
             ):
+                if id(n) in returned:
+                    continue  # handed to the caller: not written here
                 # a container stored in another may be written through it: followed as written
                 for e in n.elts if not isinstance(n, gast.Dict) else n.values:
                     if isinstance(e, gast.Name):

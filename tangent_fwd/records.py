@@ -213,6 +213,21 @@ def method_call(tr, target, sexpr, out):
     return True
 
 
+def statement_call(tr, call, out):
+    """``g.append(x)`` / ``g.sort()`` as a statement, where ``g`` is a record whose class defines that
+    method (which the array's or list's rule would otherwise apply to the tangent record): the class's
+    method, as :func:`method_call` calls it, its value dropped. False for anything else."""
+    f = call.func
+    if not isinstance(f, gast.Attribute) or not record_kinds.special(f.attr):
+        return False
+    if tr.info.resolve(f, tr.visible_locals) is not MISSING or _decide(tr, f.value, f.attr, call, out) != "record":
+        return False
+    tmp = tr.namer.temp()
+    tr.act.active.add(tmp)
+    tr.assign_name(tmp, tr.simplify(call, out), out)
+    return True
+
+
 def _attribute(tr, target, e, out):
     """``target = g.T`` where ``.T`` has an array rule: a record's field (its tangent), or its property
     (the getter through a call-time JVP); False for an array (the rule applies)."""

@@ -319,6 +319,8 @@ class FunctionTransformer:
         v = s.value
         if isinstance(v, gast.Constant):  # docstrings and bare constants: nothing to compute
             return
+        if isinstance(v, gast.Call) and self.act.expr(v) and records.statement_call(self, v, out):  # g.append(x)
+            return
         if (
             isinstance(v, gast.Call)
             and isinstance(v.func, gast.Attribute)

@@ -518,3 +518,43 @@ def appended(mu, s):
 def test_record_in_a_list_changed_in_place_is_refused_when_it_runs():
     with pytest.raises(tangent_fwd.NotDifferentiableHere, match=r"\.sum is used on a Gauss"):
         tangent_fwd.jvp(appended, (np.ones(3), 0.9), (np.ones(3), None))
+
+
+# ------------------------------------------------------------------ methods called as statements
+@dataclasses.dataclass
+class Sorter:
+    v: np.ndarray
+
+    def sort(self):  # ndarray.sort has a (writing) rule; this one returns a new array
+        return np.sort(self.v**2)
+
+
+@dataclasses.dataclass
+class Trace:
+    xs: list
+
+    def append(self, x):  # named like list.append, which the transform follows; writes into the record
+        self.xs.append(x**2)
+
+
+def sorted_statement(x):
+    s = Sorter(x)
+    s.sort()  # its value dropped: nothing changes
+    return s.sort().sum() + s.v.sum()
+
+
+def traced(x):
+    t = Trace([])
+    t.append(x)
+    return t.xs[0].sum()
+
+
+def test_record_method_called_as_a_statement():
+    check_jvp(sorted_statement, (np.random.default_rng(22).normal(size=3),), wrt=(0,))
+
+
+def test_record_method_writing_into_the_record_is_refused():
+    """Trace.append writes into the record: the write's tangent cannot be followed there (refused, not
+    the list rule applied to the tangent record)."""
+    with pytest.raises(tangent_fwd.TransformError, match=r"Trace\.append"):
+        tangent_fwd.jvp(traced, (np.ones(3),), (np.ones(3),))
