@@ -46,8 +46,8 @@ def sequence_names(tr):
     names = tr.__dict__.get("_sequence_names")
     if names is None:
         names = tr.__dict__["_sequence_names"] = set()
-        for node in gast.walk(tr.fnode):
-            if isinstance(node, (gast.Assign, gast.AnnAssign)) and _builds_sequence(node.value):
+        for node in nodes.nodes_of(tr.fnode, (gast.Assign, gast.AnnAssign)):
+            if _builds_sequence(node.value):
                 targets = node.targets if isinstance(node, gast.Assign) else [node.target]
                 names.update(t.id for t in targets if isinstance(t, gast.Name))
     return names
