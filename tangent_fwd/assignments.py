@@ -35,11 +35,10 @@ def method_write(tr, call, out):
     if tr.is_live(recv.id):
         targs = args[:-1] + [tr.t_or_zeros(val)]
         if call.func.attr == "extend":
-            targs = args[:-1] + [
-                tr.t(val)
-                if tr.t(val) is not None
-                else nodes.call(nodes.attr(nodes.name(tr.unit.rt), "zeros_like"), [val])
-            ]
+            tan = tr.t_or_zeros(val)  # batched zeros in vector mode
+            if tr.vector:  # extend iterates its argument: a batched array tangent past its direction axis
+                tan = tr.rt_call("biter", tan)
+            targs = args[:-1] + [tan]
         out.append(nodes.expr_stmt(nodes.call(nodes.attr(nodes.name(tr.tangent_name(recv.id)), call.func.attr), targs)))
     return True
 

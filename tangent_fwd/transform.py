@@ -360,7 +360,8 @@ class FunctionTransformer:
         root = target
         while isinstance(root, gast.Subscript):
             root = root.value
-        root_active = isinstance(root, gast.Name) and root.id in self.act.active
+        # M.T[0] *= 5.0, M.reshape(3, 2)[0] *= 3.0: an inactive value still scales an active array's entries
+        root_active = root.id in self.act.active if isinstance(root, gast.Name) else self.act.expr(root)
         if not (value_active or root_active):
             out.append(nodes.clone(s))
             return

@@ -184,3 +184,50 @@ def buffers_in_dict_extended_in_place(x):
     h = state["h"]
     h += [x**2]
     return state["h"][1] + state["h"][0]
+
+
+# ================================================================== in-place update through a view made by an expression
+@case(args=_vec(6), tags="array sh_transpose aug_mul")
+def scale_one_column_through_transpose(x):
+    M = x.reshape(2, 3).copy()
+    M.T[0] *= 5.0  # a constant factor still scales M's (differentiated) entries
+    return M
+
+
+@case(args=_vec(6), tags="array sh_swapaxes aug_mul")
+def scale_through_swapaxes_call(x):
+    M = x.reshape(2, 3).copy()
+    np.swapaxes(M, 0, 1)[1] *= 10.0
+    return M
+
+
+@case(args=_vec(6), tags="array sh_ravel aug_add aug_mul")
+def bias_every_other_entry_through_ravel(x):
+    M = x.reshape(2, 3).copy()
+    M.ravel()[::2] += 1.0
+    M.ravel()[1] *= 3.0
+    return M * x.reshape(2, 3)
+
+
+# ================================================================== lists extended (vector mode: the items past the direction axis)
+@case(args=_vec(6), tags="array list_literal sum_list_arrays")
+def rows_extended_with_constant_arrays(x):
+    rows = [x[:3]]
+    rows.extend([np.ones(3), np.zeros(3)])
+    rows[2] += x[3:]
+    return sum(rows)
+
+
+@case(args=_vec(6), tags="array list_literal")
+def rows_of_a_matrix_extended_into_a_list(x):
+    rows = []
+    rows.extend(x.reshape(2, 3))
+    return rows[1] * rows[0]
+
+
+@case(args=_vec(4), tags="array list_literal")
+def scalars_extended_from_an_array(x):
+    vals = [x[0]]
+    vals.extend([x[1] * 2.0, x[2] ** 2])
+    vals.extend(x[3:])
+    return sum(vals)
