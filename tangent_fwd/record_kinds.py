@@ -218,7 +218,7 @@ _ITEM_CALLS = {"get", "pop", "setdefault"}
 _SCANNED = (
     gast.Assign, gast.AnnAssign, gast.AugAssign, gast.For, gast.comprehension, gast.NamedExpr, gast.withitem,
     gast.Global, gast.Nonlocal, gast.ExceptHandler, gast.FunctionDef, gast.ClassDef, gast.Import,
-    gast.ImportFrom, gast.Call, gast.Tuple, gast.List, gast.Set, gast.Dict,
+    gast.ImportFrom, gast.Call, gast.Tuple, gast.List, gast.Set, gast.Dict, gast.Return,
 )  # fmt: skip
 
 
@@ -228,10 +228,10 @@ class Kinds:
     enclosing function, for a nested def's free names. ``read_params`` is set once an answer depended
     on a parameter's kind (the generated code then depends on the arguments' kinds)."""
 
-    def __init__(self, info, fnode, params, unit, outer=None, depth=0):
+    def __init__(self, info, fnode, params, unit, outer=None, depth=0, locals_=None):
         self.info, self.fnode, self.params, self.unit, self.outer = info, fnode, params, unit, outer
         self.depth = depth
-        self.locals = local_names(fnode)
+        self.locals = local_names(fnode) if locals_ is None else locals_
         self.read_params = False
         self.binds = {}
         self.aliases = {}  # name -> names whose containers it may share
@@ -278,9 +278,12 @@ class Kinds:
 
     def _scan(self):
         body = gast.Module(body=self.fnode.body, type_ignores=[])
-        returned = {id(r.value) for r in nodes_of_returns(self.fnode) if r.value is not None}
+        returned = set()  # displays handed to a caller (a Return is met before its value: breadth first)
         for n in nodes.nodes_of(body, _SCANNED):
-            if isinstance(n, gast.Assign):
+            if isinstance(n, gast.Return):
+                if n.value is not None:
+                    returned.add(id(n.value))
+            elif isinstance(n, gast.Assign):
                 for t in n.targets:
                     self._target(t, ("expr", n.value))
             elif isinstance(n, gast.AnnAssign) and n.value is not None:
@@ -682,7 +685,7 @@ def kinds(tr):
             # a callee requested without its arguments' kinds (request_callee gives them to every user
             # function called with tangents; a primal-only copy for another backend has no decisions)
             params = {}
-        k = tr._record_kinds = Kinds(tr.info, tr.fnode, params, tr.unit, outer=outer)
+        k = tr._record_kinds = Kinds(tr.info, tr.fnode, params, tr.unit, outer=outer, locals_=tr.locals)
     return k
 
 
