@@ -18,7 +18,7 @@ from tangent_fwd import runtime as rt
 NO_RULE_NEEDED = {"unsupported"}
 # helpers the transform itself emits in scalar (non-vector) mode, which generated code differentiated
 # again meets as calls
-TRANSFORM_HELPERS = {"zeros_like", "fresh", "snapshot", "iset", "expand"}
+TRANSFORM_HELPERS = {"zeros_like", "fresh", "snapshot", "iset", "expand", "seq_value", "seq_tangent"}
 
 
 def _template_helpers():
