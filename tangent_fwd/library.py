@@ -48,6 +48,9 @@ def entry(func: Any, arity: int | None = None) -> Any:
             return wrapper
     elif type(func) is _FunctionType:  # a plain function: transformed itself unless it has a rule
         rule = _RULE_TABLE.get(id(func))
+        if rule is None and registry.LAZY and (func.__module__ or "").startswith("scipy."):  # lfilter: its
+            # module's rules are registered on first need (registry.LAZY)
+            rule = registry.lookup(func)
         if (rule is None or rule.op is not func) and not (
             func.__code__.co_flags & _STAR_FLAGS and hasattr(func, "__wrapped__")
         ):
@@ -400,7 +403,6 @@ INACTIVE = (
     "scipy._lib._array_api.is_lazy_array",
     "scipy._lib._util._contains_nan",  # a bool (it raises for nan_policy="raise")
     "scipy._lib._util._get_nan",  # a NaN of the data's floating dtype
-    "scipy._lib._array_api.xp_result_device",
     "scipy._lib._array_api.xp_size",
     "scipy._lib._array_api.xp_result_type",
     "scipy._lib._array_api.is_complex",
@@ -440,6 +442,13 @@ def _declare_promote():
         registry.defjvp(  # MArray's (a namespace tangent_fwd never runs on)
             share, "*args, xp", "rt.special.promote_jvp(np, ans, dargs)", name="scipy._lib._array_api._share_masks"
         )
+
+
+def _declare_result_parts():
+    for path, parts in RESULT_PARTS:
+        fn = _optional(path)
+        if fn is not None:
+            activity.RESULT_PARTS[id(fn)] = (fn, parts)
 
 
 def _declare_at():
@@ -519,10 +528,7 @@ def _declare():
         fn = _optional(path)
         if fn is not None and registry.lookup(fn) is None:
             registry.defzero(fn, name=path)
-    for path, parts in RESULT_PARTS:
-        fn = _optional(path)
-        if fn is not None:
-            activity.RESULT_PARTS[id(fn)] = (fn, parts)
+    registry.LAZY.setdefault("scipy.stats", []).append(_declare_result_parts)  # scipy.stats imports slowly
     # SciPy's _axis_nan_policy wrapper, followed by a generated function (tangent_fwd/scipy_stats.py)
     FOLLOWED_WRAPPERS["axis_nan_policy_wrapper"] = scipy_stats.follower
     for fn in scipy_stats.INACTIVE_HELPERS:

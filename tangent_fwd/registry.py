@@ -340,6 +340,12 @@ def same_op(a, b):
 # Functions mapping a bound method without a rule to an equivalent one that may have one, or None
 # (tangent_fwd.library: a scipy.stats distribution made again by a frozen distribution, same parameters).
 ALIASES = []
+# Rules registered on first need: module prefix -> functions registering the rules for that module's
+# callables, run when a callable of the module is first looked up (scipy.stats and scipy.signal take
+# seconds to import; importing tangent_fwd does not import them). all_rules() runs them all. A rule
+# table restored to an earlier copy (tests) loses them: they are registered again when next needed.
+LAZY = {}
+_LOADED = {}  # module prefix -> the keys its functions registered (any still present: loaded)
 
 
 def lookup(op):
@@ -352,7 +358,39 @@ def lookup(op):
             rule = None if other is None else _RULES.get(op_key(other))
             if rule is not None and same_op(rule.op, other):
                 return rule
+    if LAZY and _load_lazy(op):
+        return lookup(op)
     return None
+
+
+def _load_lazy(op):
+    """Register the deferred rules of ``op``'s module unless they are registered; whether they were."""
+    mod = getattr(op, "__module__", None)
+    if not isinstance(mod, str):
+        mod = type(getattr(op, "__self__", None)).__module__
+    for prefix in LAZY:
+        if mod.startswith(prefix):
+            return _load(prefix)
+    return False
+
+
+def _load(prefix):
+    keys = _LOADED.get(prefix)
+    if keys is not None and any(k in _RULES for k in keys):
+        return False
+    before = set(_RULES)
+    for register in LAZY[prefix]:
+        register()
+    added = set(_RULES) - before
+    if added:
+        _LOADED[prefix] = added
+    return bool(added)
+
+
+def load_all_lazy():
+    """Register every deferred rule now (docs, the rule-coverage test)."""
+    for prefix in LAZY:
+        _load(prefix)
 
 
 def defwriter(op, params, template, writes, name=None, method=False):
@@ -402,6 +440,7 @@ def all_rules():
     """Every registered rule as (table, key, Rule), for docs and the rule-coverage test. (The library's
     rules are registered by the package's __init__, which runs before this module is imported: the
     registry never imports the rules, which import it.)"""
+    load_all_lazy()
     out = [("function", r.name, r) for r in _RULES.values()]
     out += [("method", k, r) for k, r in _METHODS.items()]
     out += [("attribute", k, r) for k, r in _ATTRIBUTES.items()]

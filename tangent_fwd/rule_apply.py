@@ -321,8 +321,8 @@ def sequence_arguments(tr, rule, bound):
     convert to (n, K, ...), not (K, n, ...). Only for names that may hold a list or tuple built in
     the function (expressions.sequence_names); the conversion is the identity for any other value."""
     op = rule.op
-    if op is None or id(op) in _sequence_ops():
-        return {}
+    if op is None or id(op) in _sequence_ops() or getattr(rule, "sequences_as_given", False):
+        return {}  # (sequences_as_given: a tuple that is not an array, solve_toeplitz's (c, r))
     module = getattr(op, "__module__", None) or ""
     if not module.startswith(("numpy", "scipy")) and not isinstance(op, _np.ufunc):
         return {}

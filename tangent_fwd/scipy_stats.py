@@ -260,7 +260,8 @@ def _tf_refuse_nd(name):
 
 
 def _tf_check(samples, axis, nan_policy, name):
-    """Refuse what the generated path does not model: another nan_policy, masked or lazy arrays."""
+    """Refuse what the generated path does not model: another nan_policy, masked or lazy arrays (True
+    otherwise)."""
     if nan_policy not in ("propagate", None):
         raise TransformError(
             f"{name}(nan_policy={nan_policy!r}): tangent_fwd follows SciPy's _axis_nan_policy wrapper only "
@@ -282,6 +283,7 @@ def _tf_check(samples, axis, nan_policy, name):
             )
     if axis is not None and not isinstance(axis, (int, np.integer, tuple)):
         raise TransformError(f"{name}: axis={axis!r} is neither an int, a tuple nor None")
+    return True
 
 
 def _tf_promoted_dtype(samples):
@@ -377,15 +379,12 @@ INACTIVE_HELPERS = (
     _tf_check,
     _tf_promoted_dtype,
     _tf_all_axes,
-    _tf_axis_tuple,
-    _tf_tail,
     _tf_broadcast_shape,
     _tf_merged_shape,
     _tf_at_most_1d,
     _tf_nan_result,
     _tf_too_small,
     _tf_full_nan,
-    _tf_refuse_nd,
     _tf_one_output,
     _tf_option,
 )

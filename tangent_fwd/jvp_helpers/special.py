@@ -218,10 +218,6 @@ def kv(xp, v, z):
     return fn(xp, "kv")(v, z)
 
 
-def dawsn(xp, x):
-    return fn(xp, "dawsn")(x)
-
-
 def ellipk(xp, m):
     return fn(xp, "ellipk")(m)
 

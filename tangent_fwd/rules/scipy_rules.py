@@ -21,7 +21,7 @@ except ImportError:  # pragma: no cover - exercised by tests/scipy/test_special_
     sp = None
 
 from .. import runtime as rt
-from ..registry import defjvp, deflinear, defzero
+from ..registry import defjvp, deflinear
 
 
 def _ufunc(args):
@@ -150,7 +150,6 @@ def _register_user_functions():
     defjvp(sp.rgamma, U, "-dx * ans * rt.special.digamma(np, x)")
     defjvp(sp.loggamma, U, "dx * rt.special.digamma(np, x)")  # real x > 0 (complex input: refused by dtype)
     defjvp(sp.erfi, U, f"dx * {TWO_SQRT_PI} * np.exp(x * x)")
-    defjvp(sp.dawsn, U, "dx * (1 - 2 * x * ans)")
     defjvp(sp.k0, U, "-dx * rt.special.k1(np, x)")
     defjvp(sp.k1, U, "-dx * (rt.special.k0(np, x) + ans / x)")
     _refuse(defjvp(sp.kv, _ufunc("v, z"), None, f"dz * {KV_D}"), "v")
@@ -259,7 +258,6 @@ def _register_helpers():
     defjvp(S.k0, "xp, x", None, "-dx * rt.special.k1(np, x)")
     defjvp(S.k1, "xp, x", None, "-dx * (rt.special.k0(np, x) + ans / x)")
     defjvp(S.kv, "xp, v, z", None, None, f"dz * {KV_D}")
-    defjvp(S.dawsn, "xp, x", None, "dx * (1 - 2 * x * ans)")
     defjvp(S.ellipk, "xp, m", None, "dm * (rt.special.ellipe(np, m) - (1 - m) * ans) / (2 * m * (1 - m))")
     defjvp(S.ellipe, "xp, m", None, "dm * (ans - rt.special.ellipk(np, m)) / (2 * m)")
     # logsumexp: T = sum((b t + tb) e^a) / sum(b e^a) (jvp_helpers/special.py). Moving a by u gives
@@ -285,7 +283,6 @@ def _register_linear():
     """SciPy's linear builders and filters (C code or as_strided tricks the compiler cannot follow):
     their tangents are the same calls on the tangents (helpers in jvp_helpers/special.py)."""
     import scipy.linalg as sl
-    import scipy.signal as ss
     import scipy.spatial.distance as dist
 
     S = rt.special
@@ -294,32 +291,6 @@ def _register_linear():
     deflinear(sl.circulant, "c")
     defjvp(sl.block_diag, "*arrs", "rt.special.block_diag(np, arrs, darrs)")  # jointly linear: one template
     defjvp(dist.squareform, "X, force='no', checks=True", "rt.special.squareform(np, dX, force)")
-    # lfilter: a * y = b * x, so dy = lfilter(db, a, x) - lfilter(da, a, y) + lfilter(b, a, dx)
-    defjvp(
-        ss.lfilter,
-        "b, a, x, axis=-1, zi=None",
-        "rt.special.lfilter_db(np, db, a, x, axis, zi)",
-        "rt.special.lfilter_da(np, da, a, ans, axis, zi)",
-        "rt.special.lfilter_dx(np, b, a, dx, axis, zi)",
-    )
-    defjvp(ss.sosfilt, "sos, x, axis=-1, zi=None", None, "rt.special.sosfilt_dx(np, sos, dx, axis, zi)")
-    _refuse(registry_lookup(ss.sosfilt), "sos")
-    deflinear(
-        ss.filtfilt,
-        "b, a, x, axis=-1, padtype='odd', padlen=None, method='pad', irlen=None",
-        linear_in=("x",),
-    )
-    deflinear(
-        ss.savgol_filter,
-        "x, window_length, polyorder, deriv=0, delta=1.0, axis=-1, mode='interp', cval=0.0",
-        linear_in=("x",),
-        offset=("cval",),
-    )
-    # convolutions and correlations: bilinear in the two inputs
-    for op in (ss.convolve, ss.correlate):
-        deflinear(op, "in1, in2, mode='full', method='auto'", linear_in=("in1", "in2"))
-    for op in (ss.fftconvolve, ss.oaconvolve):
-        deflinear(op, "in1, in2, mode='full', axes=None", linear_in=("in1", "in2"))
     # pdist/cdist (C kernels): the tangent of each pair's distance, for the common metrics (others refused)
     opts = "*, out=None, p=None, w=None, V=None, VI=None"
     defjvp(
@@ -361,21 +332,6 @@ def _register_linear():
         "XB",
         "values",
     )
-    # convolve2d/correlate2d: bilinear in (in1 padded with fillvalue, in2): in1's part pads with zeros
-    for op in ("convolve2d", "correlate2d"):
-        defjvp(
-            getattr(ss, op),
-            "in1, in2, mode='full', boundary='fill', fillvalue=0",
-            f"rt.special.conv2d(np, din1, in2, mode, boundary, 0, {op!r})",
-            f"rt.special.conv2d(np, in1, din2, mode, boundary, fillvalue, {op!r})",
-        )
-    defjvp(
-        S.conv2d,
-        "xp, a, b, mode='full', boundary='fill', fill=0, op='convolve2d'",
-        None,
-        "rt.special.conv2d(np, da, b, mode, boundary, 0, op)",
-        "rt.special.conv2d(np, a, db, mode, boundary, fill, op)",
-    )
     # their helpers, so that the derivatives can be differentiated again
     deflinear(S.toeplitz_dc, "xp, dc, r", linear_in=("dc",), constant=("r",))
     deflinear(S.toeplitz_dr, "xp, c, dr", linear_in=("dr",), constant=("c",))
@@ -410,6 +366,55 @@ def _register_linear():
     deflinear(S.sosfilt_dx, "xp, sos, dx, axis=-1, zi=None", linear_in=("dx",))
 
 
+def _register_signal():
+    """scipy.signal's filters and convolutions (registered when a scipy.signal callable is first looked
+    up: importing scipy.signal is slow, and tangent_fwd does not import it)."""
+    import scipy.signal as ss
+
+    S = rt.special
+    # lfilter: a * y = b * x, so dy = lfilter(db, a, x) - lfilter(da, a, y) + lfilter(b, a, dx)
+    defjvp(
+        ss.lfilter,
+        "b, a, x, axis=-1, zi=None",
+        "rt.special.lfilter_db(np, db, a, x, axis, zi)",
+        "rt.special.lfilter_da(np, da, a, ans, axis, zi)",
+        "rt.special.lfilter_dx(np, b, a, dx, axis, zi)",
+    )
+    defjvp(ss.sosfilt, "sos, x, axis=-1, zi=None", None, "rt.special.sosfilt_dx(np, sos, dx, axis, zi)")
+    _refuse(registry_lookup(ss.sosfilt), "sos")
+    deflinear(
+        ss.filtfilt,
+        "b, a, x, axis=-1, padtype='odd', padlen=None, method='pad', irlen=None",
+        linear_in=("x",),
+    )
+    deflinear(
+        ss.savgol_filter,
+        "x, window_length, polyorder, deriv=0, delta=1.0, axis=-1, mode='interp', cval=0.0",
+        linear_in=("x",),
+        offset=("cval",),
+    )
+    # convolutions and correlations: bilinear in the two inputs
+    for op in (ss.convolve, ss.correlate):
+        deflinear(op, "in1, in2, mode='full', method='auto'", linear_in=("in1", "in2"))
+    for op in (ss.fftconvolve, ss.oaconvolve):
+        deflinear(op, "in1, in2, mode='full', axes=None", linear_in=("in1", "in2"))
+    # convolve2d/correlate2d: bilinear in (in1 padded with fillvalue, in2): in1's part pads with zeros
+    for op in ("convolve2d", "correlate2d"):
+        defjvp(
+            getattr(ss, op),
+            "in1, in2, mode='full', boundary='fill', fillvalue=0",
+            f"rt.special.conv2d(np, din1, in2, mode, boundary, 0, {op!r})",
+            f"rt.special.conv2d(np, in1, din2, mode, boundary, fillvalue, {op!r})",
+        )
+    defjvp(
+        S.conv2d,
+        "xp, a, b, mode='full', boundary='fill', fill=0, op='convolve2d'",
+        None,
+        "rt.special.conv2d(np, da, b, mode, boundary, 0, op)",
+        "rt.special.conv2d(np, a, db, mode, boundary, fill, op)",
+    )
+
+
 def _register_linalg():
     """scipy.linalg's structured solvers and matrix functions (LAPACK and Cython kernels): implicit
     differentiation of the equation they solve, and Frechet derivatives by the block-triangular
@@ -432,12 +437,13 @@ def _register_linalg():
         "rt.special.hbanded_solve(np, ab, -rt.special.hbanded_matvec(np, dab, ans, lower), lower, overwrite_ab)",
         "rt.special.hbanded_solve(np, ab, db, lower, overwrite_ab)",
     )
-    defjvp(
+    toeplitz = defjvp(
         sl.solve_toeplitz,
         "c_or_cr, b, check_finite=True",
         "rt.special.toeplitz_solve(np, c_or_cr, -rt.special.toeplitz_matvec(np, dc_or_cr, ans))",
         "rt.special.toeplitz_solve(np, c_or_cr, db)",
     )
+    toeplitz.sequences_as_given = True  # (c, r) is two arrays, not one array of two rows
     # A X + X B = Q
     defjvp(
         sl.solve_sylvester,
@@ -514,7 +520,6 @@ def _register_linalg():
         ),
         "A",
     )
-    defzero(S.matfunc_plain)
     # lstsq: NumPy's formula (the same least-squares problem; residues 0-d for a 1-D b in SciPy)
     lst = "rt.special.sl_lstsq_out(np, rt.linalg.lstsq_jvp(np, a, b, rt.special.sl_lstsq_ans(np, ans), {}, cond), ans, "
     lst += "overwrite_a or overwrite_b, lapack_driver)"
@@ -734,4 +739,8 @@ if sp is not None:
     _register_helpers()
     _register_linear()
     _register_linalg()
-    _register_distributions()
+    from ..registry import LAZY
+
+    # scipy.stats and scipy.signal take seconds to import: their rules are registered on first need
+    LAZY.setdefault("scipy.stats", []).append(_register_distributions)
+    LAZY.setdefault("scipy.signal", []).append(_register_signal)

@@ -215,7 +215,6 @@ ENTRIES = [
     E("scipy.special.polygamma", sp.polygamma, 1, V, diff=(1,)),
     E("scipy.special.k0", sp.k0, V),
     E("scipy.special.k1", sp.k1, V),
-    E("scipy.special.dawsn", sp.dawsn, V),
     E("scipy.special.erfi", sp.erfi, V),
     E("scipy.special.loggamma", sp.loggamma, V),
     E("scipy.special.ellipk", sp.ellipk, V / 2),

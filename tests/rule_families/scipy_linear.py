@@ -11,7 +11,7 @@ import numpy as np
 import scipy.linalg as sl
 import scipy.signal as ss
 import scipy.spatial.distance as dist
-from rule_cases import C, Z, a, pos
+from rule_cases import C, a, pos
 
 from tangent_fwd import runtime as rt
 
@@ -231,10 +231,6 @@ def h_frechet(x, e):
     return S.frechet(np, "expm", x, e) ** 2
 
 
-def z_matfunc_plain(x):
-    return float(S.matfunc_plain("logm", None)) + 0.0 * np.sum(x > 2)
-
-
 def lstsq_tall(a_, b):
     x, res, rank, sv = sl.lstsq(a_, b)
     return x**2, res * 2.0, sv
@@ -378,7 +374,6 @@ CASES = {
     S.sylvester: [_host(C(h_sylvester, _spd(), _spd(), a(3, 3)))],
     S.lyapunov: [_host(C(h_lyapunov, -_spd(), a(3, 3)))],
     S.frechet: [_host(C(h_frechet, a(3, 3) * 0.3, a(3, 3), diff=(1,)))],
-    S.matfunc_plain: [_host(Z(z_matfunc_plain, a(3)))],
     sl.lstsq: [
         _host(C(lstsq_tall, a(5, 3) + np.eye(5, 3), a(5))),
         _host(C(lstsq_matrix_rhs, a(5, 3) + np.eye(5, 3), a(5, 2))),

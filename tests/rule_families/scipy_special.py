@@ -415,10 +415,6 @@ def sps_erfi(x):
     return sp.erfi(x)
 
 
-def sps_dawsn(x):
-    return sp.dawsn(x)
-
-
 def sps_k0(x):
     return sp.k0(x)
 
@@ -475,10 +471,6 @@ def sph_kv(v, z):
     return rt.special.kv(np, v, z)
 
 
-def sph_dawsn(x):
-    return rt.special.dawsn(np, x)
-
-
 def sph_ellipk(m):
     return rt.special.ellipk(np, m)
 
@@ -507,7 +499,6 @@ CASES = {
     sp.rgamma: [C(sps_rgamma, u(0.5, 4, 5))],
     sp.loggamma: [C(sps_loggamma, u(0.5, 5, 5))],
     sp.erfi: [C(sps_erfi, u(-1.5, 1.5, 5))],
-    sp.dawsn: [C(sps_dawsn, u(-3, 3, 5))],
     sp.k0: [C(sps_k0, u(0.5, 4, 5))],
     sp.k1: [C(sps_k1, u(0.5, 4, 5))],
     sp.kv: [C(sps_kv, ORDERS, u(0.5, 3, 4), diff=(1,))],
@@ -525,7 +516,6 @@ CASES = {
     rt.special.k0: [C(sph_k0, u(0.5, 4, 4))],
     rt.special.k1: [C(sph_k1, u(0.5, 4, 4))],
     rt.special.kv: [C(sph_kv, ORDERS, u(0.5, 3, 4), diff=(1,))],
-    rt.special.dawsn: [C(sph_dawsn, u(-3, 3, 4))],
     rt.special.ellipk: [C(sph_ellipk, u(0.1, 0.9, 4))],
     rt.special.ellipe: [C(sph_ellipe, u(0.1, 0.9, 4))],
     sp.expit: [C(sps_expit, u(-3, 3, 5)), C(sps_expit_scalar, 0.7)],

@@ -30,23 +30,15 @@ def _never_small(samples, kwds):
 
 
 def z_check(x):
-    return float(ss._tf_check((x,), 0, "propagate", "statistic") is None)
+    return ss._tf_check((x,), 0, "propagate", "statistic")
 
 
 def z_promoted_dtype(x):
-    return np.ones(2, dtype=ss._tf_promoted_dtype((x, None)))
+    return np.asarray(x, dtype=ss._tf_promoted_dtype((x, None))) * 0.0
 
 
 def z_all_axes(x):
     return np.asarray(ss._tf_all_axes((x,)), dtype=float)
-
-
-def z_axis_tuple(x):
-    return np.asarray(ss._tf_axis_tuple(x.ndim - 1), dtype=float)
-
-
-def z_tail(x):
-    return np.asarray(ss._tf_tail((0, x.ndim - 1)), dtype=float)
 
 
 def z_broadcast_shape(x, y):
@@ -70,14 +62,7 @@ def z_too_small(x):
 
 
 def z_full_nan(x):
-    return float(np.isnan(ss._tf_full_nan((x,))))
-
-
-def z_refuse_nd(x):
-    r = 0.0
-    if x.ndim > 3:  # never taken here: the helper raises the refusal
-        r = float(ss._tf_refuse_nd("statistic") is None)
-    return r
+    return np.nan_to_num(ss._tf_full_nan((x,)))
 
 
 def id_tf_asarray(x):
@@ -128,7 +113,7 @@ def h_at_set_zero_base(x, y):
 
 
 def z_option(x):
-    return float(ss._tf_option(x.ndim))
+    return ss._tf_option(x)
 
 
 def z_one_output(x):
@@ -156,15 +141,12 @@ CASES = {
     ss._tf_check: [_host(Z(z_check, a(3)))],
     ss._tf_promoted_dtype: [_host(Z(z_promoted_dtype, a(3)))],
     ss._tf_all_axes: [_host(Z(z_all_axes, a(2, 3)))],
-    ss._tf_axis_tuple: [_host(Z(z_axis_tuple, a(2, 3)))],
-    ss._tf_tail: [_host(Z(z_tail, a(3, 2)))],
     ss._tf_broadcast_shape: [_host(Z(z_broadcast_shape, a(1, 3), a(4, 2)))],
     ss._tf_merged_shape: [_host(Z(z_merged_shape, a(2, 3, 2)))],
     ss._tf_at_most_1d: [_host(Z(z_at_most_1d, a(3)))],
     ss._tf_nan_result: [_host(Z(z_nan_result, a(3)))],
     ss._tf_too_small: [_host(Z(z_too_small, a(3)))],
     ss._tf_full_nan: [_host(Z(z_full_nan, a(3)))],
-    ss._tf_refuse_nd: [_host(Z(z_refuse_nd, a(3)))],
     ss._tf_asarray: [_host(C(id_tf_asarray, a(3)))],
     _contains_nan: [_host(Z(z_contains_nan, a(3)))],
     _share_masks: [_host(C(id_share_masks, a(3), pos(3)))],
