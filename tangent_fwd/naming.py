@@ -11,6 +11,7 @@ class Namer:
     def __init__(self, reserved=()):
         self.taken = set(reserved)
         self.temps = set()  # names handed out by temp(): compiler temporaries
+        self._temp_from = 1  # t1 .. t{_temp_from - 1} are all taken (taken only grows): temp() starts here
 
     def reserve(self, name):
         self.taken.add(name)
@@ -31,9 +32,10 @@ class Namer:
         return self.fresh("d" + primal if not primal.startswith("_") else "d" + primal)
 
     def temp(self):
-        k = 1
+        k = self._temp_from
         while f"t{k}" in self.taken:
             k += 1
+        self._temp_from = k + 1
         name = f"t{k}"
         self.taken.add(name)
         self.temps.add(name)
