@@ -230,15 +230,6 @@ class Activity:
                 "followed out of the function",
                 hint="return the value instead (a global or nonlocal may hold values that are not differentiated)",
             )
-        for n in nodes.nodes_of(module, (gast.Delete,)):
-            for t in n.targets:
-                if isinstance(t, gast.Subscript) and effects.root_name(t) in self.active:
-                    raise self.info.error(
-                        t,
-                        f"'del' of an item of the differentiated container {effects.root_name(t)!r}: its tangent "
-                        "would keep the item",
-                        hint="use .pop(key) (its tangent is followed), or build a new list or dict without the item",
-                    )
         local = (set(self.local_names) | set(nodes.names_in(module, gast.Store))) - declared
         bad = effects.untracked_writes(aliases, [n for n in writes if n in self.active], local)
         for name, other in sorted(bad.items()):

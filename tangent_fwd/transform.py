@@ -383,6 +383,30 @@ class FunctionTransformer:
         for st in stmts:
             self.stmt(st, out)
 
+    def s_Delete(self, s, out):
+        """``del c[k]`` of a differentiated list or dict deletes the tangent's item too (the index
+        evaluated once); other targets are deleted as written."""
+        for t in s.targets:
+            root = t
+            while isinstance(root, gast.Subscript):
+                root = root.value
+            if not (isinstance(t, gast.Subscript) and isinstance(root, gast.Name) and root.id in self.act.active):
+                out.append(gast.Delete(targets=[nodes.clone(t)]))
+                continue
+            target = nodes.clone(t)
+            node = target
+            while isinstance(node, gast.Subscript):
+                node.slice = expressions.simple_index(self, node.slice, out)
+                node = node.value
+            out.append(gast.Delete(targets=[target]))
+            if self.is_live(root.id):
+                tan = nodes.clone(target)
+                node = tan
+                while isinstance(node.value, gast.Subscript):
+                    node = node.value
+                node.value = nodes.name(self.tangent_name(root.id))  # del dc[k]: the same item of the tangent
+                out.append(gast.Delete(targets=[tan]))
+
     def s_With(self, s, out):
         contexts.transform_with(self, s, out)
 

@@ -231,3 +231,35 @@ def scalars_extended_from_an_array(x):
     vals.extend([x[1] * 2.0, x[2] ** 2])
     vals.extend(x[3:])
     return sum(vals)
+
+
+# ================================================================== del of an item of a differentiated container
+@case(args=_vec(4), tags="array list_literal")
+def drop_the_first_estimate(x):
+    vals = [x[0], x[1] ** 2, x[2]]
+    del vals[0]
+    return vals[0] * 3.0 + vals[-1]
+
+
+@case(args=_vec(4), tags="array list_literal")
+def drop_a_slice_of_estimates(x):
+    vals = [x[0], x[1] ** 2, x[2], x[3] * 2.0]
+    i = 1
+    del vals[i : i + 2]
+    return vals[0] * vals[1]
+
+
+@case(args=_vec(4), tags="array dict_literal")
+def drop_a_key_before_summing(x):
+    d = {"a": x[0], "b": x[1] * 2.0}
+    d["a"] *= d["b"]
+    d["c"] = d.get("c", 0.0) + x[2]
+    del d["b"]
+    return sum(d.values())
+
+
+@case(args=_vec(4), tags="array dict_literal")
+def drop_an_item_of_a_nested_list(x):
+    state = {"hist": [x[:2], x[2:] ** 2, x[:2] * 3.0]}
+    del state["hist"][1]
+    return state["hist"][1] - state["hist"][0]

@@ -94,10 +94,3 @@ def write_into_view_returned_by_a_method(x):  # the view is of an attribute: its
     h = ws.head(3)
     h += x
     return ws.buf.sum() + h
-
-
-@refuses(args=lambda: (np.array([0.5, 1.5, -0.7]),))
-def del_item_of_a_differentiated_list(x):  # the tangent list would keep the item: use vals.pop(0)
-    vals = [x[0], x[1] ** 2, x[2]]
-    del vals[0]
-    return vals[0] * 3.0 + vals[-1]
