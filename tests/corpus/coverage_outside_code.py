@@ -263,3 +263,58 @@ def drop_an_item_of_a_nested_list(x):
     state = {"hist": [x[:2], x[2:] ** 2, x[:2] * 3.0]}
     del state["hist"][1]
     return state["hist"][1] - state["hist"][0]
+
+
+# ================================================================== more helpers handing back memory of ours
+@case(args=_vec(4), tags="array closure aug_add")
+def closure_hands_back_the_outer_array(x):
+    out = np.zeros(4)
+
+    def get():
+        return out
+
+    g = get()
+    g += x
+    return out
+
+
+@case(args=_vec(4), tags="array aug_mul aug_add")
+def nested_helper_scales_and_returns_its_argument(x):
+    def scale_(a, k):
+        a *= k
+        return a
+
+    y = np.ones(4)
+    z = scale_(y, x)
+    z += 1.0
+    return y
+
+
+class _Slicer:
+    def __init__(self, k):
+        self.k = k
+
+    def head(self, a):
+        return a[: self.k]
+
+
+@case(args=_vec(6), tags="array aug_add")
+def method_returns_a_view_of_its_argument(x):
+    sl = _Slicer(3)
+    buf = np.zeros(6)
+    h = sl.head(buf)
+    h += x[:3]
+    return buf
+
+
+@case(args=_vec(4), tags="array closure dict_literal aug_mul aug_add")
+def closure_updates_a_dict_entry_in_place(x):
+    state = {"h": np.zeros(4)}
+
+    def step(v):
+        state["h"] *= 0.5
+        state["h"] += v
+
+    for _ in range(3):
+        step(x)
+    return state["h"]
