@@ -68,6 +68,8 @@ def simple_index(tr, idx, out):
         )
     if isinstance(idx, gast.Tuple):
         return nodes.tuple_([simple_index(tr, e, out) for e in idx.elts])
+    if isinstance(idx, gast.Starred):  # a[*index, s] (3.11): the unpacked iterable is the atom
+        return gast.Starred(value=atomize(tr, idx.value, out), ctx=gast.Load())
     return atomize(tr, idx, out)
 
 
