@@ -416,9 +416,21 @@ def returns_untracked(func):
             ret = "<return value>"
             rets = [nodes.assign(ret, r.value) for r in nodes.nodes_of(info.node, gast.Return) if r.value is not None]
             pairs = aliases(info.node.body + rets, resolve)
-            hit = any(n == UNTRACKED or n not in local for n in closure_of(pairs, {ret}) - {ret})
+            reach = closure_of(pairs, {ret}) - {ret}
+            hit = any(n == UNTRACKED or (n not in local and not _holds_no_memory(resolve, n)) for n in reach)
         _RETURNS_UNTRACKED[code] = hit
     return hit
+
+
+def _holds_no_memory(resolve, name):
+    """A non-local name whose value holds no array memory: a number, string, function, class or module,
+    or a tuple of those (a closure's ``diff = (0, 1)``)."""
+    obj = resolve(gast.Name(name, gast.Load(), None, None))
+
+    def inert(v):
+        return isinstance(v, _IMMUTABLE) or _is_code(v) or (type(v) is tuple and all(inert(x) for x in v))
+
+    return obj is not None and inert(obj)
 
 
 def untracked_writes(pairs, written, local_names):

@@ -318,3 +318,22 @@ def closure_updates_a_dict_entry_in_place(x):
     for _ in range(3):
         step(x)
     return state["h"]
+
+
+# ================================================================== second order through the norm helpers
+@case(args=lambda rng: (rng.normal(size=(4, 3)),), tags="array la_norm aug_div red_axis")
+def cosine_similarity_of_rows_normalised_in_place(emb):
+    e = emb.copy()
+    e /= np.linalg.norm(e, axis=1, keepdims=True)  # hessian: the norm helper's tangent written in place
+    sim = e @ e.T
+    return sim[np.triu_indices(4, 1)].sum()
+
+
+@case(args=lambda rng: (rng.normal(size=(3, 3)),), tags="array la_norm aug_div for_range")
+def rayleigh_quotient_by_power_iteration(A):
+    S = A @ A.T + np.eye(3)
+    v = np.ones(3)
+    for _ in range(30):
+        v = S @ v
+        v /= np.linalg.norm(v)
+    return v @ S @ v
