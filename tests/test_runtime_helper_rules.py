@@ -14,8 +14,9 @@ from tangent_fwd import registry
 from tangent_fwd import runtime as rt
 
 # rt.unsupported always raises (it stands for a derivative that is not implemented, e.g. a third
-# derivative of prod) and is called without differentiated arguments: it needs no rule
-NO_RULE_NEEDED = {"unsupported"}
+# derivative of prod); rt.special.matfunc_plain checks logm/sqrtm's `disp` option (a flag, never
+# differentiated). Both are called without differentiated arguments: they need no rule
+NO_RULE_NEEDED = {"unsupported", "special.matfunc_plain"}
 # helpers the transform itself emits in scalar (non-vector) mode, which generated code differentiated
 # again meets as calls
 TRANSFORM_HELPERS = {"zeros_like", "fresh", "snapshot", "iset", "expand", "seq_value", "seq_tangent"}

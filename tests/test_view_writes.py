@@ -40,6 +40,7 @@ FUNCTIONS = {
     "vsplit": ("np.vsplit(base, 2)[0]", "v[0, 2] = x"),
     "dsplit": ("np.dsplit(base.reshape(2, 1, 3), 3)[1]", "v[1, 0, 0] = x"),
     "real_if_close": ("np.real_if_close(base)", "v[1] = x"),  # a real array is returned itself
+    "getitem": ("operator.getitem(base, 1)", "v[2] = x * 3.0"),  # a row of base
     "bflat": None,  # rt.stats.bflat: vector mode's tangent of a.flat, exercised by the method case "flat"
 }
 METHODS = {
@@ -91,7 +92,7 @@ def _cases():
 @pytest.fixture(scope="module")
 def module(tmp_path_factory):
     """One module holding a function per case (the compiler reads functions from source files)."""
-    lines = ["import numpy as np", ""]
+    lines = ["import operator", "", "import numpy as np", ""]
     for i, p in enumerate(_cases()):
         make, write = p.values
         lines += [
