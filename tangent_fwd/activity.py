@@ -139,16 +139,22 @@ class Activity:
             # a function that writes its arguments passed on (functools.reduce(add, xs, acc), apply(f,
             # buf)): whatever the call passes it may be written
             return [b for v in values if not self.writes_its_params(v) for b in effects.bases(v, self.resolve)]
-        obj = self.info.resolve(call.func, self.local_names)
-        if obj is MISSING or not is_user_function(obj) or registry.lookup(obj) is not None:
-            return []
-        mutated = mutated_params(obj)
-        if not mutated:
-            return []
-        try:
-            params = list(code_signature(obj).parameters)
-        except (TypeError, ValueError):
-            return []
+        fdef = getattr(self, "defs", {}).get(call.func.id) if isinstance(call.func, gast.Name) else None
+        if fdef is not None:  # a nested def of this function: the parameters its own body writes into
+            mutated = _mutated_params(types.SimpleNamespace(node=fdef, resolve=self.info.resolve))
+            a = fdef.args
+            params = [p.id for p in [*a.posonlyargs, *a.args]]
+        else:
+            obj = self.info.resolve(call.func, self.local_names)
+            if obj is MISSING or not is_user_function(obj) or registry.lookup(obj) is not None:
+                return []
+            mutated = mutated_params(obj)
+            if not mutated:
+                return []
+            try:
+                params = list(code_signature(obj).parameters)
+            except (TypeError, ValueError):
+                return []
         # the names whose memory the argument may share: f(buf), f(buf[1:]), f((a, b)) write a, b
         out = [b for p, a in zip(params, call.args) if p in mutated for b in effects.bases(a, self.resolve)]
         out += [b for k in call.keywords if k.arg in mutated for b in effects.bases(k.value, self.resolve)]
@@ -190,19 +196,36 @@ class Activity:
         mutated = set()
         writes = {}  # name -> the first statement that writes into it in place
         kinds = (gast.AugAssign, gast.Subscript, gast.Attribute, gast.Call)
-        for n in nodes.nodes_of(gast.Module(body=body, type_ignores=[]), kinds):
-            names = ()
+
+        def written_names(n):
             if isinstance(n, gast.Attribute):
-                names = (effects.UNTRACKED,) if isinstance(n.ctx, gast.Store) else ()
-            elif isinstance(n, gast.AugAssign) and isinstance(n.target, gast.Name):
-                names = (n.target.id,)
-            elif isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store):
-                names = self.written(n)
-            elif isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute) and n.func.attr in MUTATING_METHODS:
-                names = effects.bases(n.func.value, resolve)
-            elif isinstance(n, gast.Call):  # a library writer, or a user function writing its argument
-                names = [*self.library_writes(n), *self.callee_mutations(n)]
-            for name in names:
+                return (effects.UNTRACKED,) if isinstance(n.ctx, gast.Store) else ()
+            if isinstance(n, gast.AugAssign) and isinstance(n.target, gast.Name):
+                return (n.target.id,)
+            if isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store):
+                return self.written(n)
+            if isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute) and n.func.attr in MUTATING_METHODS:
+                return effects.bases(n.func.value, resolve)
+            if isinstance(n, gast.Call):  # a library writer, or a user function writing its argument
+                return [*self.library_writes(n), *self.callee_mutations(n)]
+            return ()
+
+        # a nested def writing into its own parameters or locals (def fill(dst, v): dst[1:3] = v) writes
+        # into nothing of this scope: its own transform follows those writes, and the call that passes
+        # this scope's buffers is a callee mutation here
+        own_writes = set()
+        for d in nodes.defs_in(module):
+            if d is not getattr(self, "fnode", None):
+                a = d.args
+                own = {p.id for p in [*a.posonlyargs, *a.args, *a.kwonlyargs, a.vararg, a.kwarg] if p is not None}
+                own |= set(nodes.names_in(gast.Module(body=d.body, type_ignores=[]), gast.Store))
+                own -= effects.declared_outside(d.body)
+                for n in nodes.nodes_of(gast.Module(body=d.body, type_ignores=[]), kinds):
+                    own_writes.update((id(n), name) for name in written_names(n) if name in own)
+        for n in nodes.nodes_of(module, kinds):
+            for name in written_names(n):
+                if (id(n), name) in own_writes:
+                    continue
                 mutated.add(name)
                 writes.setdefault(name, n)
         while True:

@@ -337,3 +337,51 @@ def rayleigh_quotient_by_power_iteration(A):
         v = S @ v
         v /= np.linalg.norm(v)
     return v @ S @ v
+
+
+# ================================================================== nested defs writing into their parameters
+@case(args=_vec(4), tags="array closure nested_def setitem_slice")
+def nested_filler_writes_its_parameter(x):
+    out = np.zeros(4)
+
+    def fill(dst, v):
+        dst[1:3] = v[1:3] * 2
+
+    fill(v=x, dst=out)
+    return out * np.arange(1.0, 5.0)
+
+
+@case(args=_vec(4), tags="array closure nested_def aug_add for_range")
+def nested_accumulator_aug_assigns_its_parameter(x):
+    acc = np.zeros(4)
+
+    def add(a, v):
+        a += v
+
+    for k in range(3):
+        add(acc, x * k)
+    return (acc**2).sum()
+
+
+@case(args=_vec(4), tags="array closure nested_def aug_add idx_slice")
+def nested_writer_through_a_row_of_its_parameter(x):
+    out = np.zeros((2, 4))
+
+    def fill(dst, v):
+        row = dst[1]
+        row += v * v
+
+    fill(out, x)
+    return (out * 3).sum()
+
+
+@case(args=_vec(4), tags="array closure nested_def")
+def nested_parameter_shadows_an_outer_local(x):
+    dst = np.ones(4)
+
+    def fill(dst, v):
+        dst[0] = v[0]
+
+    out = np.zeros(4)
+    fill(out, x)
+    return out.sum() * x[1] + dst.sum()
