@@ -92,8 +92,10 @@ def _wrt_names(func, wrt):
 
 def _compiled(func, wrt_names, backend_name, vector=False, structs=None, records=()):
     """``(fn, source, filename, tangent parameters, dependencies, records_read)``, cached. ``records``:
-    the arguments' record kinds (record_kinds.signatures; () when all are plain, None when unknown);
-    ``records_read``: whether the generated code depends on them (a caller then checks them per call)."""
+    the arguments' record kinds (record_kinds.signatures; () when all are plain, None when unknown)
+    and which differentiated ones are lists (record_kinds.sequence_entry); ``records_read``: whether
+    the generated code depends on them (a caller then checks them per call; a frozenset of names: only
+    whether those are lists)."""
     _check_registry()
     per = _UNITS.setdefault(func, {})
     key = (wrt_names, backend_name, vector, structs, records)
@@ -111,7 +113,11 @@ def _compiled(func, wrt_names, backend_name, vector=False, structs=None, records
             fn, filename = unit.compile()
         except TransformError as exc:
             raise _trimmed(exc) from exc.__cause__
-        hit = (fn, unit.source, filename, unit.root.tangent_params, unit.dependencies, unit.records_read)
+        # what the code depends on: the arguments' record kinds (True), or only whether these
+        # differentiated ones are lists (a frozenset of their names)
+        seqs = unit.sequences_read
+        read = unit.records_read or (frozenset(wrt_names if seqs is True else seqs) if seqs else False)
+        hit = (fn, unit.source, filename, unit.root.tangent_params, unit.dependencies, read)
         per[key] = hit
     return hit
 
@@ -185,7 +191,8 @@ class ForwardDiff:
             names = self._names
             if names is None:
                 names = self._names = list(inspect.signature(self.func).parameters)
-            return record_kinds.signatures(names, args[: len(names)]) or ()
+            values = args[: len(names)]
+            return (record_kinds.signatures(names, values) or ()) + record_kinds.sequence_entry(names, values, self.wrt)
         kw = dict(kwargs)
         try:
             primal, _ = self._tangents(tuple(args), kw)
@@ -195,7 +202,8 @@ class ForwardDiff:
         except (TypeError, ArgumentError):
             return ()  # the call itself reports it
         names = [n for n, p in sig.parameters.items() if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
-        return record_kinds.signatures(names, [bound.arguments.get(n) for n in names]) or ()
+        values = [bound.arguments.get(n) for n in names]
+        return (record_kinds.signatures(names, values) or ()) + record_kinds.sequence_entry(names, values, self.wrt)
 
     @property
     def source(self):
@@ -499,15 +507,22 @@ _GENERATOR_FLAGS = (
 def _record_tests(fd, params, env):
     """Guard tests that each argument has the record kind the code was generated for: a plain argument
     (an array, a number) by its class alone, in one set lookup; others by their signature."""
-    env.update(plain=record_kinds._PLAIN, kind=record_kinds.signature)
+    env.update(plain=record_kinds._PLAIN, kind=record_kinds.signature, seq=record_kinds.is_sequence)
     kinds = dict(fd._records)
+    seqs = record_kinds.sequence_params(fd._records)
     tests = []
+    checked = fd.wrt if fd._records_read is True else fd._records_read  # (names: only those lists or not)
     for i, (a, name) in enumerate(zip(params, inspect.signature(fd.func).parameters)):
-        if name in kinds:
-            env[f"r{i}"] = kinds[name]
-            tests.append(f"_tf_kind({a}) == _tf_r{i}")
-        else:
-            tests.append(f"({a}.__class__ in _tf_plain or _tf_kind({a}) is None)")
+        if fd._records_read is True:
+            if name in kinds:
+                env[f"r{i}"] = kinds[name]
+                tests.append(f"_tf_kind({a}) == _tf_r{i}")
+            else:
+                tests.append(f"({a}.__class__ in _tf_plain or _tf_kind({a}) is None)")
+        if name in seqs:  # a list or tuple where the code was generated for one, and only there
+            tests.append(f"_tf_seq({a})")
+        elif name in checked:  # (an array or a number: one set lookup)
+            tests.append(f"({a}.__class__ in _tf_plain or not _tf_seq({a}))")
     return tests
 
 

@@ -301,7 +301,7 @@ def jvp_of(fn: Any, site: Site, *expansion: Any) -> Any:
 def _records_of(site, lead, stored):
     """The record kinds of the one-call function's parameters (see record_kinds.py): the bound instance
     and stored arguments from their values, the call's arguments from what the caller's compile knew."""
-    from .record_kinds import UNKNOWN, signature
+    from .record_kinds import SEQUENCES, UNKNOWN, signature
 
     out = [(f"s{i}", s) for i, v in enumerate(lead) if (s := signature(v)) is not None]
     out += [(f"p_{k}", s) for k, v in stored.items() if (s := signature(v)) is not None]
@@ -314,6 +314,9 @@ def _records_of(site, lead, stored):
         kind = UNKNOWN if known is None else known.get(k)
         if kind is not None:
             out.append((f"k_{k}", kind))
+    seqs = known.get(SEQUENCES) if known is not None else None
+    if seqs:  # the arguments that may be lists (converted where the function hands them to NumPy)
+        out.append((SEQUENCES, tuple(_slot(a) if isinstance(a, int) else f"k_{a}" for a in seqs)))
     return tuple(out)
 
 

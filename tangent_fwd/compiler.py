@@ -39,6 +39,8 @@ class Unit:
         # or None when they are not known (then a method named like an array method is checked when it runs)
         self.records = records
         self.records_read = False  # whether the generated code depends on them (set by records.py)
+        # whether it depends on which of them are lists (record_kinds.SEQUENCES): False, the names, or True (all)
+        self.sequences_read = False
         self.fuse = fuse
         self.infos = {}
         self.extra_reserved = set()
@@ -75,7 +77,7 @@ class Unit:
         self._add_names(root_info)
         self.xp = self.const(self.backend.module, "xp")
         self.rt = self.const(runtime, "rt")
-        self.records_read = False
+        self.records_read = self.sequences_read = False
         root = self.request(self.root_func, self.wrt, self.structs, records=self.records)
         root.is_root = True  # its tangent parameters are the caller's: never written in place
         while True:

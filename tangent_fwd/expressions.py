@@ -12,7 +12,7 @@ gives them their tangents; no tangent expression is built here (rule_apply.py bu
 
 import gast
 
-from . import dynamic_calls, listops, nodes, outarg
+from . import dynamic_calls, listops, nodes, outarg, sequences
 from .parse import MISSING
 
 
@@ -28,6 +28,8 @@ def atomize(tr, e, out, hoist_inactive=False):
         tr.act.active.add(tmp)
         if isinstance(e, _SEQUENCE_DISPLAYS):  # np.var([a, b]): the temporary holds a list (rule_apply)
             sequence_names(tr).add(tmp)
+        elif isinstance(e, _DERIVED):  # np.add(xs[1:], xs[:-1]): may hold one if xs does
+            _note_temporary(tr, tmp, e)
         tr.assign_name(tmp, simple, out)
     else:
         tmp = tr.namer.temp()
@@ -35,28 +37,10 @@ def atomize(tr, e, out, hoist_inactive=False):
     return nodes.name(tmp)
 
 
-_SEQUENCE_DISPLAYS = (gast.List, gast.Tuple, gast.ListComp)
-
-
-def sequence_names(tr):
-    """The names that may hold a Python list or tuple built in this function (a display, a list
-    comprehension, ``list(...)``/``tuple(...)``: the user's assignments, and the temporaries that
-    ``atomize`` makes for such operands), found once per function. A NumPy function converts such a
-    value to an array; its tangent (a list of tangents) must be converted the same way (rule_apply)."""
-    names = tr.__dict__.get("_sequence_names")
-    if names is None:
-        names = tr.__dict__["_sequence_names"] = set()
-        for node in nodes.nodes_of(tr.fnode, (gast.Assign, gast.AnnAssign)):
-            if _builds_sequence(node.value):
-                targets = node.targets if isinstance(node, gast.Assign) else [node.target]
-                names.update(t.id for t in targets if isinstance(t, gast.Name))
-    return names
-
-
-def _builds_sequence(value):
-    if isinstance(value, _SEQUENCE_DISPLAYS):
-        return True
-    return isinstance(value, gast.Call) and isinstance(value.func, gast.Name) and value.func.id in ("list", "tuple")
+_SEQUENCE_DISPLAYS = sequences.DISPLAYS
+_DERIVED = sequences.DERIVED
+sequence_names = sequences.names  # (rule_apply converts the arguments these may be lists in)
+_note_temporary = sequences.note_temporary
 
 
 def simple_index(tr, idx, out):

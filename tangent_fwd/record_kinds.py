@@ -24,7 +24,7 @@ import inspect
 import gast
 import numpy as np
 
-from . import nodes, registry
+from . import nodes, registry, sequences
 from .jvp_helpers import records as rt_records
 from .parse import MISSING, is_user_function, local_names
 
@@ -114,6 +114,15 @@ def signatures(names, values):
     """``((name, kind), ...)`` for the values whose kind is not plain, or None when all are."""
     out = tuple((n, s) for n, v in zip(names, values) if (s := signature(v)) is not None)
     return out or None
+
+
+# which differentiated parameters are given lists (sequences.py), carried with the record kinds
+SEQUENCES, is_sequence, sequence_entry, sequence_params = (
+    sequences.SEQUENCES,
+    sequences.is_sequence,
+    sequences.entry,
+    sequences.given,
+)
 
 
 def join(a, b):
@@ -752,14 +761,28 @@ def mark_reads(tr):
     _mark(tr.unit, spec, set())
 
 
-def _mark(unit, spec, seen):
+def mark_sequence_reads(tr, name):
+    """As :func:`mark_reads`, for code that depends only on whether the differentiated parameter
+    ``name`` holds a list or tuple (SEQUENCES): the API then checks just that, per call. At the root,
+    ``unit.sequences_read`` collects the names; from a callee (through the callers that passed their
+    own parameters on) it is True: every differentiated argument is checked."""
+    spec = _top(tr).spec
+    if spec.is_root:
+        if tr.unit.sequences_read is not True:
+            tr.unit.sequences_read = (tr.unit.sequences_read or frozenset()) | {name}
+        return
+    spec.sequences_reads = True
+    _mark(tr.unit, spec, set(), "sequences_read")
+
+
+def _mark(unit, spec, seen, attr="records_read"):
     if id(spec) in seen:
         return
     seen.add(id(spec))
     if spec.is_root:
-        unit.records_read = True
+        setattr(unit, attr, True)
     for caller in getattr(spec, "records_via", ()):
-        _mark(unit, caller, seen)
+        _mark(unit, caller, seen, attr)
 
 
 def request_callee(tr, func, params, structs, guarded, sig, binding, out):
@@ -777,12 +800,18 @@ def request_callee(tr, func, params, structs, guarded, sig, binding, out):
             kind = None
         if kind is not None:
             pairs.append((p.name, kind))
+    seqs, seq_read = sequences.arguments(tr, params, binding)
+    if seqs:  # (a list passed where the callee hands it to a NumPy function: converted there)
+        pairs.append((SEQUENCES, seqs))
+    read = read or bool(seq_read)
     spec = tr.unit.request(func, params, structs, guarded=guarded, records=tuple(pairs))
     if read:
         caller = _top(tr).spec
         spec.records_via.append(caller)
         if getattr(spec, "records_reads", False):  # already generated, depending on these kinds
             _mark(tr.unit, caller, set())
+        if getattr(spec, "sequences_reads", False):
+            _mark(tr.unit, caller, set(), "sequences_read")
     return spec
 
 
@@ -803,4 +832,10 @@ def site_kinds(tr, call, out):
     if any(isinstance(a, gast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
         return None
     pairs = [(i, a) for i, a in enumerate(call.args)] + [(k.arg, k.value) for k in call.keywords]
-    return dict(call_kinds(tr, pairs, out))
+    kinds = dict(call_kinds(tr, pairs, out))
+    seqs, read = sequences.arguments(tr, [p for p, _ in pairs], dict(pairs))
+    for param in read:  # the function value's code is chosen when it runs, from what this one knows now
+        mark_sequence_reads(tr, param)
+    if seqs:  # (callables._records_of: the one-call wrapper's parameters given lists)
+        kinds[SEQUENCES] = seqs
+    return kinds

@@ -19,7 +19,7 @@ import operator as _op
 import gast
 import numpy as _np
 
-from . import expressions, listops, nodes, records, registry
+from . import expressions, listops, nodes, record_kinds, records, registry, sequences
 from .errors import MissingRuleError, UnsupportedSyntaxError
 from .parse import MISSING
 
@@ -330,7 +330,12 @@ def sequence_arguments(tr, rule, bound):
     out = {}
     for p in rule.params:
         entry = bound.get(p.name)
-        if not isinstance(entry, tuple) or not isinstance(entry[0], gast.Name) or entry[0].id not in seqs:
+        if not isinstance(entry, tuple) or not isinstance(entry[0], gast.Name):
+            continue
+        if tr.t(entry[0]) is not None:  # code for a list argument or not: checked per call
+            for param in sequences.dependence(tr, entry[0].id):
+                record_kinds.mark_sequence_reads(tr, param)
+        if entry[0].id not in seqs:
             continue
         tan = tr.t(entry[0])
         if tan is None:
