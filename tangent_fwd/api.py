@@ -137,6 +137,9 @@ _HOST_TYPES = frozenset(
 )
 
 
+_PLAIN_KINDS, _is_list = record_kinds._PLAIN, record_kinds.is_sequence
+
+
 class ForwardDiff:
     """``forward_diff(f)``: call it with f's arguments followed by one tangent per ``wrt`` parameter;
     it returns ``(value, value_tangent)``. ``.source`` is the generated code."""
@@ -165,6 +168,7 @@ class ForwardDiff:
         self._deps = ()  # what the generated code was specialised on (parse.still_valid)
         self._records = ()  # the record kinds of the arguments it was generated for (record_kinds.py)
         self._records_read = False  # whether that code depends on them: then checked per call
+        self._list_checks = ()  # (position, was a list) where the code depends only on that (sequences.py)
         self._params = None  # the positional parameters, read when a call's argument count is checked
         self._names = None  # the parameter names, read when the arguments' record kinds are found
         _LIVE.add(self)
@@ -178,6 +182,10 @@ class ForwardDiff:
             )
             hit = self._by_backend[key] = (fn, read)
         self._records, self._records_read = records, hit[1]
+        if hit[1] and hit[1] is not True:  # the code depends only on whether these arguments are lists
+            given = record_kinds.sequence_params(records)
+            names = list(inspect.signature(self.func).parameters)
+            self._list_checks = tuple((i, n in given) for i, n in enumerate(names) if n in hit[1])
         return hit[0]
 
     def generated_function(self, backend_name="numpy"):
@@ -217,8 +225,14 @@ class ForwardDiff:
             self._fast = None
             _drop_guard(self)
             return self._call(args, kwargs)
-        if self._records_read and self._arg_records(args, kwargs) != self._records:
+        read = self._records_read
+        if read is True and self._arg_records(args, kwargs) != self._records:
             return self._call(args, kwargs)  # arguments of other record kinds: other code
+        if read:  # (only whether some arguments are lists: _list_checks)
+            for i, was in self._list_checks:
+                a = args[i] if i < len(args) else None
+                if (a.__class__ not in _PLAIN_KINDS and _is_list(a)) is not was:
+                    return self._call(args, kwargs)  # a list where there was none, or the reverse
         if self._auto and (_modules_seen[0] or "cupy" in _sys_modules):
             # only when another array library is loaded can an argument be a non-NumPy array
             for a in args:

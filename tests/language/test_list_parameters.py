@@ -347,6 +347,23 @@ def test_forward_diff_object_lists_and_arrays_in_either_order(first):
             np.testing.assert_allclose(tangent, _fd(func, (xs, ys), (dx, dy)), rtol=1e-6, atol=1e-8)
 
 
+def test_generic_call_path_checks_lists_too():
+    """ForwardDiff.__call__ itself (the path of an object without its generated guard) switches code
+    when an argument becomes a list, or stops being one."""
+    from tangent_fwd.api import ForwardDiff
+
+    fd = tangent_fwd.forward_diff(add, wrt=(0, 1))
+    rng = np.random.default_rng(7)
+    for kind in ("array", "list", "array", "list"):
+        dx, dy = rng.standard_normal(3), rng.standard_normal(3)
+        xs, ys = np.array(LIST), np.array(OTHER)
+        if kind == "list":
+            xs, ys, dx, dy = LIST, OTHER, list(dx), list(dy)
+        value, tangent = ForwardDiff.__call__(fd, xs, ys, dx, dy)
+        _same_primal(value, add(xs, ys))
+        np.testing.assert_allclose(tangent, np.add(dx, dy), rtol=1e-12)
+
+
 def test_forward_diff_object_with_keyword_tangents():
     fd = tangent_fwd.forward_diff(add, wrt=(0, 1))
     dx, dy = [1.0, -0.5, 0.25], [0.5, 2.0, -1.0]
