@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from . import backends, callables, library, lowrank, perturbation, record_kinds, registry
+from . import backends, callables, library, lowrank, origins, perturbation, record_kinds, registry
 from .compiler import Unit
 from .errors import ArgumentError, TransformError
 from .jvp_helpers import records as _records
@@ -410,7 +410,7 @@ def _install_guard(fd, fast):
         return  # (a call that took the generic path with the guard in place: the same code)
     glob = getattr(fd.func, "__globals__", None)
     n = (len(fd._params) if fd._params is not None else _positional_count(fd.func)) + len(fd.wrt)
-    body = _inlinable_body(fast, n, glob)
+    body, first = _inlinable_body(fast, n, glob) or (None, 0)
     params = list(fast.__code__.co_varnames[:n]) if body is not None else [f"_tf_a{i}" for i in range(n)]
     # names that are local in the guard (the body's parameters, locals and free variables): a dependency
     # on a module name of the same spelling is read from the module's dict, not as a global
@@ -460,6 +460,8 @@ def _install_guard(fd, fast):
     text += "    return __call__\n"
     # named like the generated module (<tangent_fwd f 1a2b...>), which the inlined lines come from
     filename = f"<tangent_fwd {fd.func.__qualname__} {hashlib.sha1(text.encode()).hexdigest()[:10]} call>"
+    if body is not None:  # a run-time refusal in the inlined lines points at the user's line too
+        origins.register_copy(filename, fast.__code__.co_filename, head.count("\n") - first + 1)
     code = compile(text, filename, "exec")
     linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
     code = next(c for c in code.co_consts if isinstance(c, types.CodeType))  # _tf_make
@@ -483,7 +485,8 @@ def _inlinable_body(fast, n, glob):
     """The body of the generated function ``fast`` as lines of the guard (they stand at the same
     indentation in the generated module), or None where it cannot stand there as it is: a signature
     other than ``n`` plain positional parameters, another globals dict, a generator, a name of the
-    guard's own (``_tf_``), or source that linecache does not hold."""
+    guard's own (``_tf_``), or source that linecache does not hold. With the body, the generated line
+    it starts at."""
     code = fast.__code__
     if (
         code.co_argcount != n
@@ -509,7 +512,7 @@ def _inlinable_body(fast, n, glob):
         stmts = stmts[1:]  # the docstring
     if fdef.col_offset != 4 or stmts[0].col_offset != 8 or stmts[0].lineno <= fdef.lineno:
         return None  # not laid out as the guard's body
-    return "".join(lines[stmts[0].lineno - 1 : fdef.end_lineno])
+    return "".join(lines[stmts[0].lineno - 1 : fdef.end_lineno]), stmts[0].lineno
 
 
 _MISSING = object()  # the guard's default for an argument not passed

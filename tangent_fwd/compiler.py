@@ -15,7 +15,7 @@ import types
 import gast
 import numpy
 
-from . import nodes, optimize, records, registry, runtime
+from . import nodes, optimize, origins, records, registry, runtime
 from .errors import InternalError, TransformError
 from .fuse import fuse_function
 from .naming import Namer
@@ -201,6 +201,7 @@ class Unit:
         filename = f"<tangent_fwd {self.root_func.__qualname__} {digest}>"
         linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
         code = compile(text, filename, "exec")
+        origins.register(filename, text, self.module_node)
         ns = {}
         root_globals = self.root_func.__globals__
         exec(code, root_globals, ns)

@@ -54,4 +54,12 @@ class InternalError(TransformError):
 class NotDifferentiableHere(MissingRuleError, NotImplementedError):
     """Raised by the generated code at run time where a derivative depends on values the compiler
     could not see (numpy.pad with mode='maximum', a second derivative of a matrix norm...): a refusal,
-    never a guess. Also a NotImplementedError."""
+    never a guess. Also a NotImplementedError. Its text names the user's file and line once the
+    traceback passes through generated code (tangent_fwd.origins)."""
+
+    def __str__(self):
+        describe = LOCATE[0]
+        return describe(self) if describe is not None else super().__str__()
+
+
+LOCATE = [None]  # set by tangent_fwd.origins: the message with the user's location

@@ -42,6 +42,7 @@ from . import (
     lower,
     nodes,
     optimize,
+    origins,
     records,
     rule_apply,
     user_calls,
@@ -297,13 +298,17 @@ class FunctionTransformer:
     def stmt(self, s, out):
         self.unit.current = (self.info, s)  # where an internal error is reported (compiler.Unit.build)
         factored = self.factored
+        start = len(out)
         if factored.lr and factored.before_stmt(s, out):  # a compound statement: no factored tangents inside
             factored.depth += 1
             try:
                 return self._stmt(s, out)
             finally:
                 factored.depth -= 1
-        return self._stmt(s, out)
+                origins.tag(out[start:], self.info, s)
+        result = self._stmt(s, out)
+        origins.tag(out[start:], self.info, s)  # where a run-time refusal of these statements points
+        return result
 
     def _stmt(self, s, out):
         simple_assign = isinstance(s, gast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], gast.Name)
