@@ -32,11 +32,12 @@ class Unit:
     """One compilation unit: the root function and every user function it calls (each specialised
     to the parameters that carry tangents), generated together into one readable module."""
 
-    def __init__(self, func, wrt, backend, vector=False, fuse=True, structs=None, records=None):
+    def __init__(self, func, wrt, backend, vector=False, fuse=True, structs=None, records=()):
         self.root_func, self.wrt, self.backend, self.vector = func, tuple(wrt), backend, vector
         self.structs = dict(structs or {})  # wrt name -> LowRank structure of its tangent (lowrank.signature)
-        # ((parameter, record kind), ...) of the arguments (record_kinds.signature; plain ones left out),
-        # or None when they are not known (then a method named like an array method is checked when it runs)
+        # ((parameter, record kind), ...) of the arguments (record_kinds.signature; plain ones left out:
+        # the default, () for plain arrays and numbers, is what the API uses for them), or None when they
+        # are not known (then a method named like an array method is checked when it runs)
         self.records = records
         self.records_read = False  # whether the generated code depends on them (set by records.py)
         # whether it depends on which of them are lists (record_kinds.SEQUENCES): False, the names, or True (all)

@@ -458,7 +458,9 @@ def compiled(func: Callable[..., Any], backend: str = "numpy", vectorized: bool 
     per = _UNITS.setdefault(func, {})
     hit = per.get((backend, vectorized))
     if hit is None or hit[3] != registry.version() or not still_valid(hit[2]):
-        unit = Unit(func, (), backends.get(backend), vector=vectorized)
+        # (records=None: the arguments' kinds are not part of this cache's key, so a method named like an
+        # array method on a value from an argument is checked when it runs)
+        unit = Unit(func, (), backends.get(backend), vector=vectorized, records=None)
         unit.tangent_sources = _SOURCES  # transform.py: the root returns (value, tangent) with no wrt
         try:
             unit.build()
