@@ -18,20 +18,29 @@ from:
 """
 
 import gast
+import numpy as np
 
 from . import nodes
 from .jvp_helpers import records as rt_records
 
 # A records entry of its own (no parameter has this name): the differentiated parameters whose argument
-# is a list or tuple. A NumPy function converts such a value to an array, and its tangent (a list of
+# is a list or tuple (or a dict holding one). A NumPy function converts such a value to an array, and its tangent (a list of
 # tangents) must be converted the same way (names below, rule_apply.sequence_arguments);
 # code that does so depends on it like on a record kind (mark_reads), and is checked per call then.
 SEQUENCES = "<sequences>"
 
 
-def is_sequence(value):
-    """A list or tuple that is not a record (a namedtuple is one)."""
-    return isinstance(value, (list, tuple)) and not rt_records.is_record(value)
+def is_sequence(value, depth=0):
+    """A list or tuple that is not a record (a namedtuple is one), or a dict holding one (its items,
+    read in the function, may be handed to NumPy)."""
+    if isinstance(value, (list, tuple)):
+        return not rt_records.is_record(value)
+    if isinstance(value, dict) and depth < 8:
+        return any(v.__class__ not in _NOT_LISTS and is_sequence(v, depth + 1) for v in value.values())
+    return False
+
+
+_NOT_LISTS = frozenset([float, int, bool, complex, type(None), str, np.ndarray, np.float64, np.float32])
 
 
 def entry(names, values, wrt):
@@ -88,7 +97,8 @@ def sources(tr):
             if isinstance(node, gast.For):
                 binds.append(([node.target], node.iter))
             elif node.value is not None:
-                binds.append((node.targets if isinstance(node, gast.Assign) else [node.target], node.value))
+                for t in node.targets if isinstance(node, gast.Assign) else [node.target]:
+                    binds += _pairs(t, node.value)
         changed = True
         while changed:
             changed = False
@@ -103,6 +113,19 @@ def sources(tr):
                             have |= found
                             changed = True
     return src
+
+
+def _pairs(target, value):
+    """``a, b = x, y`` binds ``a`` to ``x`` and ``b`` to ``y`` (not each to the tuple display); any
+    other unpacking binds every name to what the value's items may be."""
+    if (
+        isinstance(target, (gast.Tuple, gast.List))
+        and isinstance(value, (gast.Tuple, gast.List))
+        and len(target.elts) == len(value.elts)
+        and not any(isinstance(x, gast.Starred) for x in target.elts + value.elts)
+    ):
+        return [p for t, v in zip(target.elts, value.elts) for p in _pairs(t, v)]
+    return [([target], value)]
 
 
 def _nested_sources(tr):

@@ -22,6 +22,8 @@ EPS = 1e-6
 # ------------------------------------------------------------------------------------------ helpers
 def _shift(p, t, h):
     """``p + h * t`` keeping ``p``'s structure (lists stay lists, tuples tuples, numbers numbers)."""
+    if isinstance(p, dict):
+        return {k: _shift(v, t[k], h) for k, v in p.items()}
     if isinstance(p, (list, tuple)):
         return type(p)(_shift(a, b, h) for a, b in zip(p, t))
     if isinstance(p, np.ndarray):
@@ -31,6 +33,8 @@ def _shift(p, t, h):
 
 def _direction(p, rng):
     """A random tangent of ``p``'s structure."""
+    if isinstance(p, dict):
+        return {k: _direction(v, rng) for k, v in p.items()}
     if isinstance(p, (list, tuple)):
         return type(p)(_direction(a, rng) for a in p)
     if isinstance(p, np.ndarray):
@@ -251,6 +255,30 @@ def looped_rows(A):
 def display_slices(x):
     v = [x, 2 * x, 3.0]
     return np.add(v[1:], v[:-1])
+
+
+def dict_items(p):
+    return np.add(p["a"], p["b"]) * np.multiply(p["a"], 2.0)
+
+
+def pair_unpacked(xs, ys):
+    a, b = xs, ys
+    return np.add(a, b)
+
+
+@pytest.mark.parametrize("kind", [list, tuple])
+def test_lists_in_a_dict_parameter_and_pairwise_unpacking(kind):
+    _check(dict_items, ({"a": kind(LIST), "b": kind(OTHER)},))
+    _check(dict_items, ({"a": kind(LIST), "b": np.array(OTHER)},))
+    _check(pair_unpacked, (kind(LIST), kind(OTHER)))
+    fd = tangent_fwd.forward_diff(dict_items)
+    rng = np.random.default_rng(11)
+    for holds in (np.array, kind, np.array, kind):
+        p = {"a": holds(LIST), "b": holds(OTHER)}
+        t = {"a": holds(rng.standard_normal(3).tolist()), "b": holds(rng.standard_normal(3).tolist())}
+        value, tangent = fd(p, t)
+        _same_primal(value, dict_items(p))
+        np.testing.assert_allclose(tangent, _fd(dict_items, (p,), (t,)), rtol=1e-6, atol=1e-8)
 
 
 @pytest.mark.parametrize("kind", [list, tuple])
