@@ -314,8 +314,10 @@ def _records_of(site, lead, stored):
         kind = UNKNOWN if known is None else known.get(k)
         if kind is not None:
             out.append((f"k_{k}", kind))
-    seqs = known.get(SEQUENCES) if known is not None else None
-    if seqs:  # the arguments that may be lists (converted where the function hands them to NumPy)
+    # the arguments that may be lists (converted where the function hands them to NumPy); values
+    # forwarded by *args / **kwargs: any (the conversion is the identity for a value that is not one)
+    seqs = known.get(SEQUENCES) if known is not None else site.active
+    if seqs:
         out.append((SEQUENCES, tuple(_slot(a) if isinstance(a, int) else f"k_{a}" for a in seqs)))
     return tuple(out)
 

@@ -342,6 +342,23 @@ def through_a_nested_def(xs, ys):
     return inner(xs) + inner([1.0, 2.0, 3.0])
 
 
+def forwarded_args(xs, ys):
+    args = (xs, ys)
+    return helper_add(*args)
+
+
+def forwarded_kwargs(xs, ys):
+    return helper_add(**{"v": xs, "w": ys})
+
+
+@pytest.mark.parametrize("kind", [list, tuple])
+def test_lists_forwarded_through_star_args_and_kwargs(kind):
+    for f in (forwarded_args, forwarded_kwargs):
+        _check(f, (kind(LIST), kind(OTHER)))
+        _check(f, (np.array(LIST), np.array(OTHER)))
+        _check_vector(f, (kind(LIST), kind(OTHER)), 2)
+
+
 @pytest.mark.parametrize("kind", [list, tuple])
 def test_function_values_lambdas_and_nested_defs(kind):
     """Call-time specialisations (a function value), a helper given a function, a lambda, a nested def
