@@ -28,8 +28,8 @@ def atomize(tr, e, out, hoist_inactive=False):
         tr.act.active.add(tmp)
         if isinstance(e, _SEQUENCE_DISPLAYS):  # np.var([a, b]): the temporary holds a list (rule_apply)
             sequence_names(tr).add(tmp)
-        elif isinstance(e, _DERIVED):  # np.add(xs[1:], xs[:-1]): may hold one if xs does
-            _note_temporary(tr, tmp, e)
+        elif isinstance(e, _DERIVED_OR_OPAQUE):  # np.add(xs[1:], xs[:-1]): may hold one if xs does;
+            _note_temporary(tr, tmp, e)  # np.add(helper(x), 1.0), np.add(p.W, 1.0): may hold one
         tr.assign_name(tmp, simple, out)
     else:
         tmp = tr.namer.temp()
@@ -38,7 +38,7 @@ def atomize(tr, e, out, hoist_inactive=False):
 
 
 _SEQUENCE_DISPLAYS = sequences.DISPLAYS
-_DERIVED = sequences.DERIVED
+_DERIVED_OR_OPAQUE = (*sequences.DERIVED, gast.Call, gast.Attribute)
 sequence_names = sequences.names  # (rule_apply converts the arguments these may be lists in)
 _note_temporary = sequences.note_temporary
 

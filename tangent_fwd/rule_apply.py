@@ -313,6 +313,16 @@ def _sequence_ops():
 _SEQUENCE_OPS = None
 
 
+def _converts_sequences(rule):
+    """A NumPy or SciPy function that makes arrays of its list arguments (not one taking a sequence of
+    arrays as such, np.concatenate; not solve_toeplitz's (c, r): ``sequences_as_given``)."""
+    op = rule.op
+    if op is None or id(op) in _sequence_ops() or getattr(rule, "sequences_as_given", False):
+        return False
+    module = getattr(op, "__module__", None) or ""
+    return module.startswith(("numpy", "scipy")) or isinstance(op, _np.ufunc)
+
+
 def sequence_arguments(tr, rule, bound):
     """For a NumPy/SciPy function called on a list or tuple of differentiated values (``np.add([x, 1.0],
     [2.0, y])``, ``np.var([a, b, c])``): parameter name -> (the value as the function converts it, the
@@ -320,11 +330,7 @@ def sequence_arguments(tr, rule, bound):
     would concatenate two lists) and reads ``.shape``; in vector mode a list of (K, ...) tangents would
     convert to (n, K, ...), not (K, n, ...). Only for names that may hold a list or tuple built in
     the function (expressions.sequence_names); the conversion is the identity for any other value."""
-    op = rule.op
-    if op is None or id(op) in _sequence_ops() or getattr(rule, "sequences_as_given", False):
-        return {}  # (sequences_as_given: a tuple that is not an array, solve_toeplitz's (c, r))
-    module = getattr(op, "__module__", None) or ""
-    if not module.startswith(("numpy", "scipy")) and not isinstance(op, _np.ufunc):
+    if not _converts_sequences(rule):
         return {}
     seqs = expressions.sequence_names(tr)
     out = {}
@@ -335,7 +341,7 @@ def sequence_arguments(tr, rule, bound):
         if tr.t(entry[0]) is not None:  # code for a list argument or not: checked per call
             for param in sequences.dependence(tr, entry[0].id):
                 record_kinds.mark_sequence_reads(tr, param)
-        if entry[0].id not in seqs:
+        if entry[0].id not in seqs and not _opaque_bare(tr, rule, p.name, entry[0]):
             continue
         tan = tr.t(entry[0])
         if tan is None:
@@ -348,6 +354,15 @@ def sequence_arguments(tr, rule, bound):
             tangent = tr.rt_call("seq_tangent", nodes.name(tr.unit.xp), nodes.clone(entry[0]), tan)
         out[p.name] = (value, tangent)
     return out
+
+
+def _opaque_bare(tr, rule, pname, arg):
+    """Whether the rule uses the tangent of ``arg`` as it is (``np.add``'s ``dx1``, ``-dx``) while
+    ``arg`` may be a list or tuple made where this function cannot see (a helper's result, a record's
+    field: sequences.opaque_names): ``dxs + dys`` would concatenate two lists of tangents. Other
+    partials (``dx * cos(x)``) let NumPy convert a list of tangents with the arithmetic."""
+    partial = rule.partials.get(pname)
+    return isinstance(partial, gast.AST) and _bare(partial) and arg.id in sequences.opaque_names(tr)
 
 
 def without_offsets(tr, rule, call, bound):

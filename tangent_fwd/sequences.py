@@ -103,7 +103,7 @@ def sources(tr):
         while changed:
             changed = False
             for targets, value in binds:
-                found = sources_of(value, src)
+                found = sources_of(value, src, tr)
                 if not found:
                     continue
                 for t in targets:
@@ -148,22 +148,53 @@ def _nested_sources(tr):
     return src
 
 
-def sources_of(e, src):
-    """Where the value of ``e`` may get a list or tuple from (see sources)."""
+def sources_of(e, src, tr=None):
+    """Where the value of ``e`` may get a list or tuple from (see sources); with the transformer
+    ``tr``, also ``OPAQUE`` for a value the function cannot see the making of (see opaque)."""
     if builds_sequence(e):
         return {DISPLAY}
     k = type(e)
     if k is gast.Name:
         return set(src.get(e.id, ()))
     if k is gast.Subscript or k is gast.NamedExpr:
-        return sources_of(e.value, src)
+        return sources_of(e.value, src, tr)
     if k is gast.IfExp:
-        return sources_of(e.body, src) | sources_of(e.orelse, src)
+        return sources_of(e.body, src, tr) | sources_of(e.orelse, src, tr)
     if k is gast.BinOp and isinstance(e.op, (gast.Add, gast.Mult)):
-        return sources_of(e.left, src) | sources_of(e.right, src)
+        return sources_of(e.left, src, tr) | sources_of(e.right, src, tr)
     if k is gast.Call and isinstance(e.func, gast.Name) and e.func.id in _PASSING_ITEMS:
-        return set().union(*[sources_of(a, src) for a in e.args])
+        return set().union(*[sources_of(a, src, tr) for a in e.args])
+    if tr is not None and k in (gast.Call, gast.Attribute) and _opaque(e, tr):
+        return {OPAQUE}
     return set()
+
+
+OPAQUE = "<opaque>"  # a source: a user function's result, an object's attribute or field
+_ARRAY_ATTRIBUTES = frozenset(("T", "mT", "real", "imag", "flat", "shape", "ndim", "size", "dtype"))
+
+
+def _opaque(e, tr):
+    """A call of a function without a rule (a user function, a function value) or an attribute of an
+    object (a record's field, ``self.w``): the value may be a list or tuple the function cannot see."""
+    from . import registry
+    from .parse import MISSING, is_user_function
+
+    if isinstance(e, gast.Attribute):
+        if e.attr in _ARRAY_ATTRIBUTES:
+            return False
+        return tr.info.resolve(e, tr.locals) is MISSING  # (np.pi, math.e: a module's constant)
+    obj = tr.info.resolve(e.func, tr.locals)
+    return obj is MISSING or (is_user_function(obj) and registry.lookup(obj) is None)
+
+
+def opaque_names(tr):
+    """Names that may hold a list or tuple made where this function cannot see (OPAQUE), other than
+    those converted anyway (names). rule_apply converts such an argument's tangent where a NumPy
+    function's rule would use it bare (``np.add(xs, ys)``'s ``dxs + dys`` would concatenate)."""
+    found = tr.__dict__.get("_opaque_names")
+    if found is None:
+        found = tr.__dict__["_opaque_names"] = {n for n, src in sources(tr).items() if OPAQUE in src} - names(tr)
+    return found
 
 
 def _target_names(t):
@@ -177,11 +208,13 @@ def _target_names(t):
 
 
 def note_temporary(tr, tmp, e):
-    found = sources_of(e, sources(tr))
+    found = sources_of(e, sources(tr), tr)
     if found:
         sources(tr)[tmp] = found
         if DISPLAY in found or found & set(params_given(tr)):
             names(tr).add(tmp)
+        elif OPAQUE in found:
+            opaque_names(tr).add(tmp)
 
 
 def dependence(tr, name):
