@@ -12,20 +12,21 @@ import textwrap
 import pytest
 
 import tangent_fwd
-from tangent_fwd import backends
+from tangent_fwd import backends, lowrank
 from tangent_fwd.api import ForwardDiff
 from tangent_fwd.errors import ArgumentError
 
 
 @pytest.fixture(autouse=True)
 def _numpy_only():
-    """As in a process where no other array backend was registered: the guard's own checks decide
-    (another test module registering a strict stand-in backend sends every call to the generic path,
-    by design, which would hide what these tests look at)."""
-    saved = backends.OTHERS[0]
-    backends.OTHERS[0] = False
+    """As in a fresh process where no other array backend was registered and no LowRank tangent was made:
+    the guard's own checks decide (an earlier test module registering a strict stand-in backend, or making
+    a LowRank tangent, sends every call to the generic path, by design, which would hide what these tests
+    look at)."""
+    saved = backends.OTHERS[0], lowrank._USED[0]
+    backends.OTHERS[0] = lowrank._USED[0] = False
     yield
-    backends.OTHERS[0] = saved
+    backends.OTHERS[0], lowrank._USED[0] = saved
 
 
 SOURCE = """
