@@ -148,17 +148,9 @@ _clock = time.perf_counter  # what "first in process" is measured with (--timer)
 def _cpu_timeit(fns, repeats, number=1, warmup=2):
     """_common.timeit (interleaved, ``number`` calls per sample) with this process's CPU time
     (``--timer cpu``)."""
-    for _ in range(warmup):
-        for f in fns.values():
-            f()
-    out = {k: [] for k in fns}
-    for _ in range(repeats):
-        for k, f in fns.items():
-            t0 = time.process_time()
-            for _ in range(number):
-                f()
-            out[k].append((time.process_time() - t0) / number)
-    return out
+    import _common  # (this module's `timeit` is rebound to this function under --timer cpu)
+
+    return _common.timeit(fns, repeats, number, warmup, clock=time.process_time)
 
 
 def _summ_us(samples, scale=1e6):
