@@ -41,14 +41,7 @@ def f(x, y):
 
 
 def _module(tmp_path, name):
-    path = tmp_path / f"{name}.py"
-    path.write_text(textwrap.dedent(SOURCE))
-    sys.path.insert(0, str(tmp_path))
-    try:
-        sys.modules.pop(name, None)
-        return importlib.import_module(name)
-    finally:
-        sys.path.remove(str(tmp_path))
+    return _module_from(tmp_path, name, SOURCE)
 
 
 def _guarded(mod):
