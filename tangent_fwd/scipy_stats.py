@@ -56,15 +56,43 @@ def is_axis_nan_policy(func: Any) -> bool:
     return getattr(getattr(func, "__code__", None), "co_name", None) == "axis_nan_policy_wrapper"
 
 
+def _modelled():
+    """Whether this SciPy has the wrapper modelled here (SciPy >= 1.16: its helpers xp_promote,
+    _broadcast_shapes, too_small_1d_not_omit, _get_nan). Older releases wrap differently: refused."""
+    import importlib
+
+    for modname, names in (
+        ("scipy._lib._array_api", ("xp_promote", "_asarray")),
+        ("scipy.stats._axis_nan_policy", ("_broadcast_shapes", "too_small_1d_not_omit", "_get_nan")),
+        ("scipy.stats._stats_py", ("SmallSampleWarning",)),
+    ):
+        try:
+            module = importlib.import_module(modname)
+        except Exception:
+            return False
+        if not all(hasattr(module, n) for n in names):
+            return False
+    return True
+
+
 def follower(func: Any) -> Any:
     """The generated function that follows ``func``'s ``_axis_nan_policy`` wrapper (cached), or a
     TransformError saying why this wrapper's configuration cannot be followed."""
     hit = _FOLLOWERS.get(id(func))
     if hit is not None and hit[0] is func:
         return hit[1]
+    if MODELLED[0] is None:
+        MODELLED[0] = _modelled()
+    if not MODELLED[0]:
+        import scipy
+
+        raise _refuse(func, f"SciPy {scipy.__version__}'s wrapper is not the one modelled here (SciPy >= 1.16)")
     made = _make(func)
     _FOLLOWERS[id(func)] = (func, made)
     return made
+
+
+MODELLED = [None]  # whether this SciPy's wrapper is the one modelled (set on first use, _modelled)
 
 
 def n_samp_of(n_samples, advertised, names, required):
@@ -287,9 +315,11 @@ def _tf_check(samples, axis, nan_policy, name):
 
 
 def _tf_promoted_dtype(samples):
-    from scipy._lib._array_api import xp_promote
-
     present = [s for s in samples if s is not None]
+    try:
+        from scipy._lib._array_api import xp_promote
+    except ImportError:  # SciPy < 1.16 (whose wrapper the follower refuses): NumPy's promotion
+        return np.result_type(*present)
     out = xp_promote(*present, xp=np)
     out = out if isinstance(out, tuple) else (out,)
     return out[0].dtype

@@ -551,6 +551,10 @@ def _register_linalg():
     deflinear(S.sl_lstsq_out, "xp, t, ans, overwritten=False, driver=None", linear_in=("t",), constant=("ans",))
     # np.i0 (NumPy's Chebyshev code reads its argument's values): i0' = i1
     defjvp(np.i0, "x", "dx * rt.special.i1(np, x)")
+    try:  # array_api_extra's at(x, idx).set(y), vendored by SciPy >= 1.16 (library._declare_at)
+        from scipy._lib.array_api_extra import at as _at  # noqa: F401
+    except ImportError:
+        return
     deflinear(S.at_of, "xp, dx, idx=None", linear_in=("dx",), constant=("idx",))
     defjvp(
         S.at_set,
