@@ -215,13 +215,9 @@ class Activity:
         # this scope's buffers is a callee mutation here
         own_writes = set()
         for d in nodes.defs_in(module):
-            if d is not getattr(self, "fnode", None):
-                a = d.args
-                own = {p.id for p in [*a.posonlyargs, *a.args, *a.kwonlyargs, a.vararg, a.kwarg] if p is not None}
-                own |= set(nodes.names_in(gast.Module(body=d.body, type_ignores=[]), gast.Store))
-                own -= effects.declared_outside(d.body)
-                for n in nodes.nodes_of(gast.Module(body=d.body, type_ignores=[]), kinds):
-                    own_writes.update((id(n), name) for name in written_names(n) if name in own)
+            own = local_names(d) - effects.declared_outside(d.body)
+            for n in nodes.nodes_of(gast.Module(body=d.body, type_ignores=[]), kinds):
+                own_writes.update((id(n), name) for name in written_names(n) if name in own)
         for n in nodes.nodes_of(module, kinds):
             for name in written_names(n):
                 if (id(n), name) in own_writes:
