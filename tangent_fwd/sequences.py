@@ -20,8 +20,9 @@ from:
 import gast
 import numpy as np
 
-from . import nodes
+from . import nodes, registry
 from .jvp_helpers import records as rt_records
+from .parse import MISSING, is_user_function
 
 # A records entry of its own (no parameter has this name): the differentiated parameters whose argument
 # is a list or tuple (or a dict holding one). A NumPy function converts such a value to an array, and its tangent (a list of
@@ -176,9 +177,6 @@ _ARRAY_ATTRIBUTES = frozenset(("T", "mT", "real", "imag", "flat", "shape", "ndim
 def _opaque(e, tr):
     """A call of a function without a rule (a user function, a function value) or an attribute of an
     object (a record's field, ``self.w``): the value may be a list or tuple the function cannot see."""
-    from . import registry
-    from .parse import MISSING, is_user_function
-
     if isinstance(e, gast.Attribute):
         if e.attr in _ARRAY_ATTRIBUTES:
             return False
