@@ -15,37 +15,59 @@ import gast
 
 from . import errors
 
-_UNITS = {}  # generated file name -> (compiled text, the gast module emitted into it)
+_UNITS = {}  # generated file name -> (compiled text, the gast module emitted into it), until asked
 _COPIES = {}  # guard file name -> (generated file name, line shift)
-_TABLES = {}  # generated file name -> {line: (FunctionInfo, user statement)}
+_TABLES = {}  # generated file name -> {line: (file, line, col, source line) of the user statement}
+_KEPT = 512  # units remembered (the oldest forgotten first): their errors then go without a location
 _BLOCKS = ("body", "orelse", "finalbody", "handlers")
 
 
 def tag(stmts, info, stmt):
     """Mark the generated statements ``stmts`` (those not marked by a statement inside them) as made
-    for the user statement ``stmt`` of the function ``info`` describes."""
+    for the user statement ``stmt`` of the function ``info`` describes: its location, as info.error
+    reports one (plain values: the tree keeps no user object alive)."""
+    lineno = getattr(stmt, "lineno", None)
+    if lineno is None:
+        return
+    idx = lineno - 1
+    line = info.source_lines[idx].rstrip("\n") if 0 <= idx < len(info.source_lines) else None
+    col = stmt.col_offset + info.col_offset if getattr(stmt, "col_offset", None) is not None else None
+    origin = (info.filename, info.first_lineno + idx, col, line)
     for s in stmts:
         if "_tf_origin" not in s.__dict__:
-            s._tf_origin = (info, stmt)
+            s._tf_origin = origin
 
 
 def register(filename, text, module_node):
     """The unit compiled as ``filename``: ``text`` (holding ``module_node``'s functions, inside the
     factory function) was compiled."""
-    _UNITS[filename] = (text, module_node)
+    _remember(_UNITS, filename, (text, module_node))
     _TABLES.pop(filename, None)
 
 
 def register_copy(filename, source_filename, shift):
     """``filename`` holds lines of ``source_filename``, each ``shift`` lines further down."""
-    _COPIES[filename] = (source_filename, shift)
+    _remember(_COPIES, filename, (source_filename, shift))
+
+
+def _remember(table, key, value):
+    table.pop(key, None)
+    table[key] = value
+    if len(table) > _KEPT:
+        del table[next(iter(table))]
 
 
 def _table(filename):
+    """The line table of a registered unit (built on first use; the tree and text are dropped then), or
+    None for a file that is not one."""
     table = _TABLES.get(filename)
     if table is None:
-        table = _TABLES[filename] = {}
-        text, module_node = _UNITS[filename]
+        unit = _UNITS.pop(filename, None)
+        if unit is None:
+            return None
+        table = {}
+        _remember(_TABLES, filename, table)
+        text, module_node = unit
         try:
             tree = ast.parse(text)
         except SyntaxError:
@@ -87,15 +109,14 @@ def locate(tb):
         if filename in _COPIES:
             filename, shift = _COPIES[filename]
             line -= shift
-        if filename in _UNITS:
-            origin = _table(filename).get(line)
-            if origin is not None:
-                found = origin
+        table = _table(filename)
+        if table is not None and line in table:
+            found = table[line]
         tb = tb.tb_next
     if found is None:
         return None
-    info, stmt = found
-    return info.error(stmt, "")
+    filename, lineno, col, line = found
+    return errors.TransformError("", filename=filename, lineno=lineno, col=col, source_line=line)
 
 
 def _message(exc):
