@@ -109,3 +109,16 @@ def tanh_plain(W, x):
 def marker_then_method(params, x):
     z = perturb(x @ params["W"] + params["b"], name="z").reshape(-1)
     return np.sin(z).sum()
+
+
+def two_layer_problem(seed=0, batch=5, tangents=False):
+    """Parameters, inputs, labels and site directions for :func:`two_layer` (and, with ``tangents``,
+    parameter tangents drawn after them from the same generator)."""
+    r = np.random.default_rng(seed)
+    p = {"W1": r.standard_normal((4, 3)), "b1": r.standard_normal(3), "W2": r.standard_normal((3, 6))}
+    p["b2"] = r.standard_normal(6)
+    x, y = r.standard_normal((batch, 4)), r.integers(0, 6, batch)
+    u = {"z1": r.standard_normal((batch, 3)), "z2": r.standard_normal((batch, 6))}
+    if not tangents:
+        return p, x, y, u
+    return p, x, y, u, {k: r.standard_normal(v.shape) for k, v in p.items()}

@@ -13,13 +13,7 @@ B = 5
 
 
 def problem(seed=0):
-    r = np.random.default_rng(seed)
-    p = {"W1": r.standard_normal((4, 3)), "b1": r.standard_normal(3), "W2": r.standard_normal((3, 6))}
-    p["b2"] = r.standard_normal(6)
-    x, y = r.standard_normal((B, 4)), r.integers(0, 6, B)
-    u = {"z1": r.standard_normal((B, 3)), "z2": r.standard_normal((B, 6))}
-    tp = {k: r.standard_normal(v.shape) for k, v in p.items()}
-    return p, x, y, u, tp
+    return pm.two_layer_problem(seed, B, tangents=True)
 
 
 def moved(p, tp, x, y, u, h):

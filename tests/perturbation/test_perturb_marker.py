@@ -25,12 +25,7 @@ B = 5
 
 
 def problem(seed=0):
-    r = np.random.default_rng(seed)
-    p = {"W1": r.standard_normal((4, 3)), "b1": r.standard_normal(3), "W2": r.standard_normal((3, 6))}
-    p["b2"] = r.standard_normal(6)
-    x, y = r.standard_normal((B, 4)), r.integers(0, 6, B)
-    u = {"z1": r.standard_normal((B, 3)), "z2": r.standard_normal((B, 6))}
-    return p, x, y, u
+    return pm.two_layer_problem(seed, B)
 
 
 def fd(p, x, y, u, h=1e-6):
