@@ -91,3 +91,16 @@ def test_hessian_through_norm_helpers_written_in_place(name):
     n = x.size
     expected = _fd_jacobian(lambda v: grad(v.reshape(x.shape)).ravel(), x.ravel(), h=1e-5)
     np.testing.assert_allclose(H.reshape(n, n), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_hessian_through_a_starred_index():
+    # a[*idx, s]: the starred element stays starred around its atom (it was emitted as 't = *idx')
+    from corpus import coverage_outside_code as cases
+
+    func = cases.starred_leading_indices_in_a_subscript
+    x = np.random.default_rng(4).normal(size=(2, 2, 3))
+    H = tangent_fwd.hessian(func)(x)
+    grad = tangent_fwd.jacfwd(func)
+    n = x.size
+    expected = _fd_jacobian(lambda v: grad(v.reshape(x.shape)).ravel(), x.ravel(), h=1e-5)
+    np.testing.assert_allclose(H.reshape(n, n), expected, rtol=1e-5, atol=1e-6)

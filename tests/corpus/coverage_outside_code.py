@@ -385,3 +385,14 @@ def nested_parameter_shadows_an_outer_local(x):
     out = np.zeros(4)
     fill(out, x)
     return out.sum() * x[1] + dst.sum()
+
+
+# ================================================================== starred index (a[*idx, s], Python 3.11)
+_CELL = (1, 0)  # the leading indices a caller hands over as a tuple
+
+
+@case(args=lambda rng: (rng.normal(size=(2, 2, 3)),), tags="array idx_int idx_slice")
+def starred_leading_indices_in_a_subscript(x):
+    # written without the 3.11 syntax so the corpus imports on 3.10: the same Subscript node as x[*_CELL, 1:]
+    y = x * 2.0
+    return (y[(*_CELL, slice(1, None))] ** 2).sum() + y[(*_CELL, 0)] * x[0, 0, 0]
