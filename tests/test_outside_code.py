@@ -93,12 +93,21 @@ def test_hessian_through_norm_helpers_written_in_place(name):
     np.testing.assert_allclose(H.reshape(n, n), expected, rtol=1e-5, atol=1e-6)
 
 
-def test_hessian_through_a_starred_index():
-    # a[*idx, s]: the starred element stays starred around its atom (it was emitted as 't = *idx')
+@pytest.mark.parametrize(
+    "name, shape",
+    [
+        # a[*idx, s]: the starred element stays starred around its atom (it was emitted as 't = *idx')
+        ("starred_leading_indices_in_a_subscript", (2, 2, 3)),
+        # a nested def writing into its own parameter, followed through the call that passes the buffer
+        ("nested_accumulator_aug_assigns_its_parameter", (4,)),
+        ("nested_writer_through_a_row_of_its_parameter", (4,)),
+    ],
+)
+def test_hessian_of_constructs_the_transformer_learned(name, shape):
     from corpus import coverage_outside_code as cases
 
-    func = cases.starred_leading_indices_in_a_subscript
-    x = np.random.default_rng(4).normal(size=(2, 2, 3))
+    func = getattr(cases, name)
+    x = np.random.default_rng(4).normal(size=shape)
     H = tangent_fwd.hessian(func)(x)
     grad = tangent_fwd.jacfwd(func)
     n = x.size

@@ -539,5 +539,23 @@ def test_a_list_from_a_helper_or_a_field_reaching_a_bare_tangent_rule(f):
     (which the function cannot see being built) were concatenated ([a, b, a, b] for 2 * [a, b]), and
     np.negative's -dx raised a TypeError. Such an argument's tangent is converted like the value."""
     x = np.array([0.3, -1.2])
-    _check(f, (x,))
+    tangent = _check(f, (x,))
     _check_vector(f, (x,), 3)
+    jac = tangent_fwd.jacfwd(f)(x)  # columns: the JVPs along the unit directions
+    for k in range(x.size):
+        e = np.eye(x.size)[k]
+        np.testing.assert_allclose(jac[..., k], tangent_fwd.jvp(f, (x,), (e,))[1], rtol=1e-12, atol=1e-14)
+    assert jac.shape == np.shape(tangent) + x.shape
+
+
+def squared_norm_of_a_helpers_list_added(x):
+    xs = _pair_of(x)
+    return np.sum(np.add(xs, xs) ** 2) * x[0]
+
+
+def test_hessian_through_a_helpers_list_reaching_np_add():
+    x = np.array([0.3, -1.2])
+    H = tangent_fwd.hessian(squared_norm_of_a_helpers_list_added)(x)
+    grad = tangent_fwd.jacfwd(squared_norm_of_a_helpers_list_added)
+    expected = np.stack([(grad(x + EPS * e) - grad(x - EPS * e)) / (2 * EPS) for e in np.eye(2)], axis=-1)
+    np.testing.assert_allclose(H, expected, rtol=1e-6, atol=1e-8)
