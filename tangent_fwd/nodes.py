@@ -346,9 +346,32 @@ def _load_emitter():
     except (ImportError, AttributeError):  # astor missing, or broken on this Python at import
         emit = _unparse
     else:
-        emit = _astor_without(missing, astor) if missing else astor.to_source
+        emit = _astor_without(missing, astor) if missing else _astor(astor)
     _EMITTER.append(emit)
     return emit
+
+
+def _generator(astor):
+    """astor's source generator, except that a subscript whose index tuple holds a starred element
+    (``a[*idx, s]``, new syntax in 3.11) is written with the tuple in parentheses, ``a[(*idx, s)]``: the
+    same node, valid on every Python (astor drops the parentheses, a SyntaxError before 3.11)."""
+
+    class Generator(astor.code_gen.SourceGenerator):
+        def visit_Subscript(self, node):
+            index = node.slice
+            if type(index) is ast.Tuple and any(type(e) is ast.Starred for e in index.elts):
+                astor.code_gen.set_precedence(node, index)  # (as astor does for the index)
+                self.write(node.value, "[(")
+                self.comma_list(index.elts, len(index.elts) == 1)
+                self.write(")]")
+            else:
+                super().visit_Subscript(node)
+
+    return Generator
+
+
+def _astor(astor):
+    return functools.partial(astor.to_source, source_generator_class=_generator(astor))
 
 
 class _NoSuchNode:
@@ -389,7 +412,7 @@ def _astor_without(removed, astor):
         view.Str = _StrPart
         astor.code_gen.ast = view
 
-    class Generator(astor.code_gen.SourceGenerator):
+    class Generator(_generator(astor)):
         def visit_JoinedStr(self, node):
             _mark_str_parts(node)
             super().visit_JoinedStr(node)
